@@ -1,0 +1,258 @@
+//! [`Context`]: the libzmq context that owns the I/O threads and creates sockets.
+
+use std::ffi::c_void;
+use std::fmt;
+use std::ptr::NonNull;
+use std::sync::Arc;
+
+use libc::c_int;
+
+use crate::raw::RawContext;
+use crate::{Result, Socket, SocketType};
+
+/// A ZeroMQ context: it runs the I/O threads and creates [`Socket`]s.
+///
+/// Usually one per process. Cloning is cheap (a shared handle) and a `Context` can be used
+/// from any thread. Every socket keeps its context alive, so dropping the `Context` handle
+/// before the sockets is fine: libzmq's `zmq_ctx_term` runs when the last handle *and*
+/// the last socket are gone.
+///
+/// # Shutdown behaviour that bites
+/// Terminating a context (dropping the last handle and socket, or [`Context::destroy`])
+/// blocks until every socket is closed **and** its pending outgoing messages are sent or
+/// its linger period has passed. The default linger is **infinite**, so a socket with
+/// unsent messages to a peer that never comes makes termination hang. Set
+/// [`Socket::set_linger`] (e.g. to 0), or [`Context::set_blocky(false)`](Context::set_blocky)
+/// so that new sockets default to a linger of 0. [`Context::shutdown`] makes blocking
+/// calls in other threads return [`Error::ETERM`](crate::Error::ETERM) at once.
+///
+/// ```
+/// let ctx = zmq::Context::new();
+/// let server = ctx.socket(zmq::REP).unwrap();
+/// server.bind("inproc://example").unwrap();
+/// let client = ctx.socket(zmq::REQ).unwrap();
+/// client.connect("inproc://example").unwrap();
+/// client.send("ping", 0).unwrap();
+/// assert_eq!(server.recv_string(0).unwrap().unwrap(), "ping");
+/// ```
+#[derive(Clone)]
+pub struct Context {
+    raw: Arc<RawContext>,
+}
+
+impl Context {
+    /// Creates a context (`zmq_ctx_new`).
+    ///
+    /// # Panics
+    /// If libzmq cannot create one, which happens only when the process is out of file
+    /// descriptors or memory.
+    #[doc(alias = "zmq_ctx_new")]
+    pub fn new() -> Context {
+        Context {
+            raw: Arc::new(RawContext::new()),
+        }
+    }
+
+    /// Takes ownership of a context made by C code (`zmq_ctx_new`). It is terminated when
+    /// the last clone and socket are dropped.
+    ///
+    /// # Safety
+    /// `ptr` must be a live libzmq context that nothing else terminates, and stays valid
+    /// until this `Context` terminates it.
+    pub unsafe fn from_raw(ptr: *mut c_void) -> Context {
+        let ptr = NonNull::new(ptr).expect("Context::from_raw: null context pointer");
+        Context {
+            // SAFETY: the caller guarantees the pointer is a live context we may own.
+            raw: Arc::new(unsafe { RawContext::from_raw(ptr, true) }),
+        }
+    }
+
+    /// The raw `void *` of the context, e.g. to hand to C code. It stays valid while this
+    /// `Context` (or any clone or socket of it) is alive and the context is not terminated.
+    pub fn as_raw(&self) -> *mut c_void {
+        self.raw.as_ptr()
+    }
+
+    /// Creates a socket of the given type (`zmq_socket`). The socket keeps this context
+    /// alive.
+    ///
+    /// # Errors
+    /// [`ETERM`](crate::Error::ETERM) after [`shutdown`](Self::shutdown) or
+    /// [`destroy`](Self::destroy); [`EMFILE`](crate::Error::EMFILE) past
+    /// [`max_sockets`](Self::get_max_sockets).
+    #[doc(alias = "zmq_socket")]
+    pub fn socket(&self, socket_type: SocketType) -> Result<Socket> {
+        let raw = self.raw.socket(socket_type.to_raw())?;
+        Ok(Socket::from_parts(raw, Some(self.clone())))
+    }
+
+    /// Creates a socket from a raw libzmq socket type (`ZMQ_*` constant), including the
+    /// draft types that [`SocketType`] cannot name.
+    pub fn socket_raw(&self, socket_type: i32) -> Result<Socket> {
+        let raw = self.raw.socket(socket_type)?;
+        Ok(Socket::from_parts(raw, Some(self.clone())))
+    }
+
+    /// Terminates the context now (`zmq_ctx_term`), blocking until all its sockets are
+    /// closed. Calling it again does nothing; afterwards new sockets fail with `ETERM`.
+    ///
+    /// Sockets hold a clone of their context, so call it only after dropping them, or from
+    /// another thread than the one that will close them (there it first makes their
+    /// blocking calls return `ETERM`). Unlike zmq 0.10, this is safe: the context is
+    /// terminated once, and never again on drop.
+    #[doc(alias = "zmq_ctx_term")]
+    pub fn destroy(&mut self) -> Result<()> {
+        self.raw.terminate().map(drop)
+    }
+
+    /// Shuts the context down without waiting (`zmq_ctx_shutdown`): blocking operations on
+    /// its sockets, in any thread, return [`ETERM`](crate::Error::ETERM), and creating
+    /// sockets fails. Each socket must still be dropped for termination to finish.
+    ///
+    /// ```
+    /// let ctx = zmq::Context::new();
+    /// let socket = ctx.socket(zmq::PULL).unwrap();
+    /// let waiter = std::thread::spawn(move || socket.recv_bytes(0));
+    /// ctx.shutdown().unwrap();
+    /// assert_eq!(waiter.join().unwrap(), Err(zmq::Error::ETERM));
+    /// ```
+    #[doc(alias = "zmq_ctx_shutdown")]
+    pub fn shutdown(&self) -> Result<()> {
+        self.raw.shutdown()
+    }
+
+    fn get(&self, option: u32) -> Result<i32> {
+        self.raw.get(option as c_int)
+    }
+
+    fn set(&self, option: u32, value: i32) -> Result<()> {
+        self.raw.set(option as c_int, value)
+    }
+
+    /// Number of I/O threads (`ZMQ_IO_THREADS`, default 1).
+    pub fn get_io_threads(&self) -> Result<i32> {
+        self.get(zmq_sys::ZMQ_IO_THREADS)
+    }
+
+    /// Sets the number of I/O threads (`ZMQ_IO_THREADS`). Takes effect only before the
+    /// first socket is created.
+    pub fn set_io_threads(&self, value: i32) -> Result<()> {
+        self.set(zmq_sys::ZMQ_IO_THREADS, value)
+    }
+
+    /// Maximum number of sockets (`ZMQ_MAX_SOCKETS`, default 1023).
+    pub fn get_max_sockets(&self) -> Result<i32> {
+        self.get(zmq_sys::ZMQ_MAX_SOCKETS)
+    }
+
+    /// Sets the maximum number of sockets (`ZMQ_MAX_SOCKETS`); at most
+    /// [`get_socket_limit`](Self::get_socket_limit). Takes effect before the first socket.
+    pub fn set_max_sockets(&self, value: i32) -> Result<()> {
+        self.set(zmq_sys::ZMQ_MAX_SOCKETS, value)
+    }
+
+    /// Largest value [`set_max_sockets`](Self::set_max_sockets) accepts
+    /// (`ZMQ_SOCKET_LIMIT`).
+    pub fn get_socket_limit(&self) -> Result<i32> {
+        self.get(zmq_sys::ZMQ_SOCKET_LIMIT)
+    }
+
+    /// Whether new sockets use IPv6 (`ZMQ_IPV6`).
+    pub fn is_ipv6(&self) -> Result<bool> {
+        self.get(zmq_sys::ZMQ_IPV6).map(|v| v != 0)
+    }
+
+    /// Makes new sockets use IPv6 (`ZMQ_IPV6`, default off).
+    pub fn set_ipv6(&self, value: bool) -> Result<()> {
+        self.set(zmq_sys::ZMQ_IPV6, value.into())
+    }
+
+    /// Whether termination blocks on sockets' linger (`ZMQ_BLOCKY`, default true).
+    pub fn is_blocky(&self) -> Result<bool> {
+        self.get(zmq_sys::ZMQ_BLOCKY).map(|v| v != 0)
+    }
+
+    /// With `false`, sockets created afterwards default to a linger of 0, so that
+    /// terminating the context never waits for unsent messages (`ZMQ_BLOCKY`).
+    pub fn set_blocky(&self, value: bool) -> Result<()> {
+        self.set(zmq_sys::ZMQ_BLOCKY, value.into())
+    }
+
+    /// Largest message size the context accepts (`ZMQ_MAX_MSGSZ`).
+    pub fn get_max_msgsz(&self) -> Result<i32> {
+        self.get(zmq_sys::ZMQ_MAX_MSGSZ)
+    }
+
+    /// Sets the largest message size (`ZMQ_MAX_MSGSZ`, default `i32::MAX`).
+    pub fn set_max_msgsz(&self, value: i32) -> Result<()> {
+        self.set(zmq_sys::ZMQ_MAX_MSGSZ, value)
+    }
+
+    /// Size in bytes of libzmq's `zmq_msg_t` (`ZMQ_MSG_T_SIZE`).
+    pub fn get_msg_t_size(&self) -> Result<i32> {
+        self.get(zmq_sys::ZMQ_MSG_T_SIZE)
+    }
+
+    /// Scheduling priority of the I/O threads (`ZMQ_THREAD_PRIORITY`); OS-specific, and
+    /// takes effect before the first socket.
+    pub fn set_thread_priority(&self, value: i32) -> Result<()> {
+        self.set(zmq_sys::ZMQ_THREAD_PRIORITY, value)
+    }
+
+    /// Scheduling policy of the I/O threads (`ZMQ_THREAD_SCHED_POLICY`, e.g.
+    /// `libc::SCHED_FIFO`); takes effect before the first socket.
+    pub fn set_thread_sched_policy(&self, value: i32) -> Result<()> {
+        self.set(zmq_sys::ZMQ_THREAD_SCHED_POLICY, value)
+    }
+
+    /// Pins the I/O threads to one more CPU (`ZMQ_THREAD_AFFINITY_CPU_ADD`); takes effect
+    /// before the first socket.
+    pub fn add_thread_affinity_cpu(&self, cpu: i32) -> Result<()> {
+        self.set(zmq_sys::ZMQ_THREAD_AFFINITY_CPU_ADD, cpu)
+    }
+
+    /// Removes a CPU from the I/O threads' affinity (`ZMQ_THREAD_AFFINITY_CPU_REMOVE`).
+    pub fn remove_thread_affinity_cpu(&self, cpu: i32) -> Result<()> {
+        self.set(zmq_sys::ZMQ_THREAD_AFFINITY_CPU_REMOVE, cpu)
+    }
+
+    /// Numeric prefix of the I/O threads' names, as shown by `top -H`
+    /// (`ZMQ_THREAD_NAME_PREFIX`); takes effect before the first socket.
+    pub fn set_thread_name_prefix(&self, prefix: i32) -> Result<()> {
+        self.set(zmq_sys::ZMQ_THREAD_NAME_PREFIX, prefix)
+    }
+
+    /// The numeric I/O thread name prefix (`ZMQ_THREAD_NAME_PREFIX`).
+    pub fn get_thread_name_prefix(&self) -> Result<i32> {
+        self.get(zmq_sys::ZMQ_THREAD_NAME_PREFIX)
+    }
+
+    /// Reads any context option by its raw `ZMQ_*` number (`zmq_ctx_get`).
+    pub fn get_raw_option(&self, option: i32) -> Result<i32> {
+        self.raw.get(option)
+    }
+
+    /// Sets any context option by its raw `ZMQ_*` number (`zmq_ctx_set`).
+    pub fn set_raw_option(&self, option: i32, value: i32) -> Result<()> {
+        self.raw.set(option, value)
+    }
+
+    /// Whether two handles refer to the same libzmq context.
+    pub fn same_as(&self, other: &Context) -> bool {
+        Arc::ptr_eq(&self.raw, &other.raw)
+    }
+}
+
+impl Default for Context {
+    fn default() -> Self {
+        Context::new()
+    }
+}
+
+impl fmt::Debug for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Context")
+            .field("ptr", &self.raw.as_ptr())
+            .finish()
+    }
+}

@@ -1,0 +1,129 @@
+//! Safe, fast Rust bindings to [libzmq](https://zeromq.org), the ZeroMQ C library.
+//!
+//! ```
+//! // A request/reply pair over TCP.
+//! let ctx = zmq::Context::new();
+//!
+//! let server = ctx.socket(zmq::REP)?;
+//! server.bind("tcp://127.0.0.1:*")?;
+//! let endpoint = server.get_last_endpoint()?.unwrap();
+//!
+//! let client = ctx.socket(zmq::REQ)?;
+//! client.connect(&endpoint)?;
+//!
+//! client.send("Hello", 0)?;
+//! let request = server.recv_string(0)?.unwrap();
+//! server.send(format!("Server received your message: '{request}'"), 0)?;
+//! assert_eq!(
+//!     client.recv_string(0)?.unwrap(),
+//!     "Server received your message: 'Hello'"
+//! );
+//! # Ok::<(), zmq::Error>(())
+//! ```
+//!
+//! # What is where
+//! - [`Context`] makes [`Socket`]s; sockets bind, connect, send and receive [`Message`]s.
+//!   Socket options are methods on [`Socket`] (see [`sockopt`] for the table).
+//! - [`poll`] and [`PollItem`] (zmq 0.10), or [`poller::Poller`], wait on several sockets.
+//! - [`monitor`]: typed connection events. [`proxy`] and friends: built-in devices.
+//! - [`curve`], [`z85`]: CURVE keys and their text encoding. [`flags`]: typed flags.
+//! - [`error`]: [`Error`] (zmq 0.10's enum) and errors that name their endpoint.
+//!
+//! # Compatibility
+//! This crate builds programs written for the `zmq` 0.10 crate (rust-zmq) unchanged:
+//! same names, signatures and behaviour, minus its panics and its `Context::destroy`
+//! use-after-free. libzmq 4.3.5 is compiled from source with CURVE, so
+//! `zmq::has("curve") == Some(true)`.
+//!
+//! # Defaults that bite
+//! - **Linger is infinite**: terminating a context waits for every unsent message. Set
+//!   [`Socket::set_linger`] or [`Context::set_blocky(false)`](Context::set_blocky).
+//! - **Message size is unlimited**: set [`Socket::set_maxmsgsize`] on sockets that face
+//!   untrusted peers.
+//! - **A CURVE server without a ZAP handler accepts any client** that knows its public
+//!   key.
+//! - A SUB socket receives nothing until [`Socket::set_subscribe`] is called.
+
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
+
+mod context;
+pub mod curve;
+#[cfg(feature = "draft")]
+pub mod draft;
+pub mod error;
+pub mod flags;
+mod message;
+pub mod monitor;
+mod poll;
+pub mod poller;
+mod proxy;
+mod raw;
+mod socket;
+pub mod sockopt;
+#[cfg(all(feature = "tokio", unix))]
+pub mod tokio;
+pub mod z85;
+
+use std::ffi::CString;
+
+pub use crate::context::Context;
+pub use crate::curve::CurveKeyPair;
+pub use crate::error::Error;
+pub use crate::message::Message;
+pub use crate::monitor::SocketEvent;
+pub use crate::poll::{poll, PollEvents, PollItem};
+pub use crate::proxy::{proxy, proxy_steerable, proxy_steerable_with_capture, proxy_with_capture};
+pub use crate::socket::{Mechanism, Sendable, Socket, SocketType};
+pub use crate::z85::{DecodeError, EncodeError};
+pub use SocketType::*;
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Send/receive flag: fail with `EAGAIN` instead of blocking (`ZMQ_DONTWAIT`).
+pub const DONTWAIT: i32 = zmq_sys::ZMQ_DONTWAIT as i32;
+/// Send flag: more frames of this message follow (`ZMQ_SNDMORE`).
+pub const SNDMORE: i32 = zmq_sys::ZMQ_SNDMORE as i32;
+/// Poll for readability.
+pub const POLLIN: PollEvents = PollEvents::POLLIN;
+/// Poll for writability.
+pub const POLLOUT: PollEvents = PollEvents::POLLOUT;
+/// Poll for errors (file descriptors only).
+pub const POLLERR: PollEvents = PollEvents::POLLERR;
+
+/// The version of the linked libzmq: `(4, 3, 5)` with the vendored build.
+#[doc(alias = "zmq_version")]
+pub fn version() -> (i32, i32, i32) {
+    let (mut major, mut minor, mut patch) = (0, 0, 0);
+    // SAFETY: zmq_version writes three ints through valid pointers.
+    unsafe { zmq_sys::zmq_version(&mut major, &mut minor, &mut patch) };
+    (major, minor, patch)
+}
+
+/// Whether libzmq has a capability (`zmq_has`): `"ipc"`, `"pgm"`, `"tipc"`, `"norm"`,
+/// `"curve"`, `"gssapi"`, `"draft"`, `"WS"`, `"WSS"`. Always `Some` (zmq 0.10's shape);
+/// a name with a NUL byte is `Some(false)`.
+#[doc(alias = "zmq_has")]
+pub fn has(capability: &str) -> Option<bool> {
+    Some(has_capability(capability))
+}
+
+/// Whether libzmq has a capability (see [`has`]).
+pub fn has_capability(capability: &str) -> bool {
+    let Ok(name) = CString::new(capability) else {
+        return false;
+    };
+    // SAFETY: zmq_has reads a NUL-terminated string.
+    unsafe { zmq_sys::zmq_has(name.as_ptr()) == 1 }
+}
+
+/// Encodes binary data (a multiple of 4 bytes) as Z85 text (zmq 0.10; see [`z85::encode`]).
+pub fn z85_encode(data: &[u8]) -> std::result::Result<String, EncodeError> {
+    z85::encode_compat(data)
+}
+
+/// Decodes Z85 text (a multiple of 5 characters) (zmq 0.10; see [`z85::decode`]).
+pub fn z85_decode(data: &str) -> std::result::Result<Vec<u8>, DecodeError> {
+    z85::decode_compat(data)
+}

@@ -1,0 +1,463 @@
+//! [`Message`]: one frame, owning a libzmq `zmq_msg_t`.
+
+use std::borrow::Borrow;
+use std::ffi::{c_void, CStr, CString};
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::ops::{Deref, DerefMut};
+use std::ptr;
+use std::slice;
+
+use crate::raw::check;
+
+/// Payloads up to this size are copied into the message itself (libzmq's "very small
+/// message" storage, no allocation) rather than handed over: cheaper than the shared
+/// content block and free callback that a zero-copy message needs.
+const INLINE_MAX: usize = 33;
+
+/// One frame of a ZeroMQ message.
+///
+/// Converting an owned buffer ([`Vec<u8>`], [`Box<[u8]>`](Box), [`String`]) into a
+/// `Message` hands the buffer to libzmq without copying the payload; it is freed when
+/// libzmq is done with it. Borrowed data (`&[u8]`, `&str`, arrays) is copied.
+///
+/// `Message` dereferences to `[u8]`. Writing through [`DerefMut`] first makes the content
+/// private if libzmq shares it with other messages (e.g. a PUB fan-out over inproc), so it
+/// never changes what another message sees.
+///
+/// ```
+/// let msg = zmq::Message::from(vec![1u8, 2, 3]); // no copy
+/// assert_eq!(&msg[..], &[1, 2, 3]);
+/// assert_eq!(format!("{:?}", zmq::Message::from("foo")), "[102, 111, 111]");
+/// ```
+pub struct Message {
+    pub(crate) msg: zmq_sys::zmq_msg_t,
+}
+
+impl Message {
+    /// An empty message (`zmq_msg_init`).
+    pub fn new() -> Message {
+        let mut msg = zmq_sys::zmq_msg_t::default();
+        // SAFETY: msg is writable storage for a zmq_msg_t; zmq_msg_init cannot fail.
+        unsafe { zmq_sys::zmq_msg_init(&mut msg) };
+        Message { msg }
+    }
+
+    /// A message of `len` bytes, all zero.
+    ///
+    /// # Panics
+    /// When libzmq cannot allocate the memory (like any Rust allocation failure).
+    pub fn with_size(len: usize) -> Message {
+        // SAFETY: the uninitialised payload is zeroed before anyone can read it.
+        let mut msg = unsafe { Message::alloc(len) };
+        msg.as_mut_bytes_unshared().fill(0);
+        msg
+    }
+
+    /// A message of `len` bytes whose content is not initialised.
+    ///
+    /// # Safety
+    /// The bytes must be written before they are read.
+    #[deprecated(
+        since = "0.9.1",
+        note = "This method has an unintuitive name, and should not be needed."
+    )]
+    pub unsafe fn with_capacity_unallocated(len: usize) -> Message {
+        // SAFETY: forwarded to the caller.
+        unsafe { Message::alloc(len) }
+    }
+
+    /// Same as [`Message::with_size`].
+    #[deprecated(
+        since = "0.9.1",
+        note = "This method has a name which does not match its semantics. Use `with_size` instead"
+    )]
+    pub fn with_capacity(len: usize) -> Message {
+        Message::with_size(len)
+    }
+
+    /// A copy of `data`.
+    #[deprecated(since = "0.9.1", note = "Use the `From` trait instead.")]
+    pub fn from_slice(data: &[u8]) -> Message {
+        Message::from(data)
+    }
+
+    /// Allocates a message of `len` bytes with uninitialised content.
+    ///
+    /// # Safety
+    /// The content must be written before it is read.
+    unsafe fn alloc(len: usize) -> Message {
+        let mut msg = zmq_sys::zmq_msg_t::default();
+        // SAFETY: msg is writable storage for a zmq_msg_t.
+        if let Err(err) = check(unsafe { zmq_sys::zmq_msg_init_size(&mut msg, len) }) {
+            panic!("zmq_msg_init_size({len}) failed: {err}");
+        }
+        Message { msg }
+    }
+
+    /// Takes ownership of an initialised `zmq_msg_t`, e.g. one received through
+    /// `zmq_sys` directly. It is closed when the `Message` is dropped.
+    ///
+    /// # Safety
+    /// `msg` must be initialised and not closed, and nothing else may close it.
+    pub unsafe fn from_msg(msg: zmq_sys::zmq_msg_t) -> Message {
+        Message { msg }
+    }
+
+    /// The raw `zmq_msg_t`, for calling libzmq directly.
+    pub fn as_raw(&self) -> &zmq_sys::zmq_msg_t {
+        &self.msg
+    }
+
+    /// The raw `zmq_msg_t`, mutable, for calling libzmq directly. Closing it or leaving it
+    /// uninitialised is undefined behaviour.
+    pub fn as_raw_mut(&mut self) -> &mut zmq_sys::zmq_msg_t {
+        &mut self.msg
+    }
+
+    fn len_raw(&self) -> usize {
+        // SAFETY: self.msg is initialised; zmq_msg_size only reads it.
+        unsafe { zmq_sys::zmq_msg_size(&self.msg) }
+    }
+
+    fn data_ptr(&self) -> *mut u8 {
+        // zmq_msg_data takes a mutable pointer but only reads the message to compute where
+        // the payload lives.
+        let msg = ptr::addr_of!(self.msg).cast_mut();
+        // SAFETY: self.msg is initialised; zmq_msg_data does not modify it.
+        unsafe { zmq_sys::zmq_msg_data(msg).cast() }
+    }
+
+    /// The payload, mutable, without the copy-on-write check (for fresh messages only).
+    fn as_mut_bytes_unshared(&mut self) -> &mut [u8] {
+        let len = self.len_raw();
+        if len == 0 {
+            return &mut [];
+        }
+        // SAFETY: the payload of an initialised message is valid for len bytes, and we
+        // hold the message exclusively.
+        unsafe { slice::from_raw_parts_mut(self.data_ptr(), len) }
+    }
+
+    /// Whether libzmq shares this message's content with other messages (`ZMQ_SHARED`).
+    pub fn is_shared(&self) -> bool {
+        // SAFETY: self.msg is initialised; zmq_msg_get only reads it.
+        unsafe { zmq_sys::zmq_msg_get(&self.msg, zmq_sys::ZMQ_SHARED as i32) == 1 }
+    }
+
+    /// The payload as UTF-8, or `None` when it is not valid UTF-8.
+    pub fn as_str(&self) -> Option<&str> {
+        std::str::from_utf8(self).ok()
+    }
+
+    /// Whether more frames of the same message follow this one (`zmq_msg_more`).
+    pub fn get_more(&self) -> bool {
+        // SAFETY: self.msg is initialised; zmq_msg_more only reads it.
+        unsafe { zmq_sys::zmq_msg_more(&self.msg) != 0 }
+    }
+
+    /// A metadata property of a received message (`zmq_msg_gets`) as text: `None` when the
+    /// property is missing, its value is not UTF-8, or `property` contains a NUL byte.
+    ///
+    /// Kept from zmq 0.10; [`Message::property`] does the same without `&mut`.
+    pub fn gets<'a>(&'a mut self, property: &str) -> Option<&'a str> {
+        self.property_str(property)
+    }
+
+    /// The raw value of a metadata property of a received message (`zmq_msg_gets`), or
+    /// `None` when the message has no such property.
+    ///
+    /// libzmq sets `Socket-Type`, `Identity`/`Routing-Id` (when the peer has one),
+    /// `Peer-Address` (tcp and ipc), `User-Id` (set by a ZAP handler) and any `X-...`
+    /// property the peer declared with `ZMQ_METADATA`.
+    ///
+    /// ```
+    /// let ctx = zmq::Context::new();
+    /// let (a, b) = (ctx.socket(zmq::PAIR).unwrap(), ctx.socket(zmq::PAIR).unwrap());
+    /// a.bind("tcp://127.0.0.1:*").unwrap();
+    /// b.connect(&a.get_last_endpoint().unwrap().unwrap()).unwrap();
+    /// b.send("hi", 0).unwrap();
+    /// let msg = a.recv_msg(0).unwrap();
+    /// assert_eq!(msg.property("Socket-Type"), Some(&b"PAIR"[..]));
+    /// assert_eq!(msg.peer_address(), Some("127.0.0.1"));
+    /// ```
+    #[doc(alias = "zmq_msg_gets")]
+    pub fn property(&self, property: &str) -> Option<&[u8]> {
+        let name = CString::new(property).ok()?;
+        // SAFETY: self.msg is initialised; zmq_msg_gets reads it and the NUL-terminated
+        // name. The returned string is owned by the message's metadata, which lives as
+        // long as the message content, so it may be borrowed for the lifetime of &self.
+        let value = unsafe { zmq_sys::zmq_msg_gets(&self.msg, name.as_ptr()) };
+        if value.is_null() {
+            None
+        } else {
+            // SAFETY: libzmq returns a NUL-terminated string (see above).
+            Some(unsafe { CStr::from_ptr(value) }.to_bytes())
+        }
+    }
+
+    /// A metadata property as text; `None` when missing or not UTF-8.
+    pub fn property_str(&self, property: &str) -> Option<&str> {
+        self.property(property)
+            .and_then(|value| std::str::from_utf8(value).ok())
+    }
+
+    /// The address of the peer the message came from (the `Peer-Address` property):
+    /// the IP for tcp, and for ipc whatever the kernel reports.
+    pub fn peer_address(&self) -> Option<&str> {
+        self.property_str("Peer-Address")
+    }
+
+    /// The user id a ZAP handler assigned to the peer (the `User-Id` property), e.g. the
+    /// PLAIN user name, or the Z85 public key of a CURVE client with pyzmq's and our
+    /// authenticators.
+    pub fn user_id(&self) -> Option<&[u8]> {
+        self.property("User-Id")
+    }
+
+    /// The routing id of the peer (CLIENT/SERVER and PEER draft sockets).
+    #[cfg(feature = "draft")]
+    pub fn routing_id(&self) -> Option<u32> {
+        let msg = ptr::addr_of!(self.msg).cast_mut();
+        // SAFETY: self.msg is initialised; zmq_msg_routing_id only reads it.
+        let id = unsafe { zmq_sys::zmq_msg_routing_id(msg) };
+        (id != 0).then_some(id)
+    }
+
+    /// Sets the routing id a SERVER or PEER socket sends this message to.
+    #[cfg(feature = "draft")]
+    pub fn set_routing_id(&mut self, routing_id: u32) -> crate::Result<()> {
+        // SAFETY: self.msg is initialised and held exclusively.
+        check(unsafe { zmq_sys::zmq_msg_set_routing_id(&mut self.msg, routing_id) }).map(drop)
+    }
+
+    /// The group of a message received by a DISH socket.
+    #[cfg(feature = "draft")]
+    pub fn group(&self) -> Option<&str> {
+        let msg = ptr::addr_of!(self.msg).cast_mut();
+        // SAFETY: self.msg is initialised; zmq_msg_group returns a pointer into the
+        // message itself (NUL-terminated), valid while the message is not modified.
+        let group = unsafe { zmq_sys::zmq_msg_group(msg) };
+        if group.is_null() {
+            return None;
+        }
+        // SAFETY: see above.
+        let group = unsafe { CStr::from_ptr(group) };
+        group.to_str().ok().filter(|g| !g.is_empty())
+    }
+
+    /// Sets the group a RADIO socket sends this message to (at most 255 bytes).
+    #[cfg(feature = "draft")]
+    pub fn set_group(&mut self, group: &str) -> crate::Result<()> {
+        let group = CString::new(group).map_err(|_| crate::Error::EINVAL)?;
+        // SAFETY: self.msg is initialised and held exclusively; group is NUL-terminated.
+        check(unsafe { zmq_sys::zmq_msg_set_group(&mut self.msg, group.as_ptr()) }).map(drop)
+    }
+
+    /// Copies `data` into a new message.
+    fn copy_of(data: &[u8]) -> Message {
+        // SAFETY: every byte is written by the copy before the message is used.
+        let mut msg = unsafe { Message::alloc(data.len()) };
+        msg.as_mut_bytes_unshared().copy_from_slice(data);
+        msg
+    }
+
+    /// Hands a heap buffer to libzmq without copying it.
+    ///
+    /// `ptr`/`len` is the payload; `hint` is what `free` needs to rebuild the owner.
+    ///
+    /// # Safety
+    /// `ptr` must be valid for reads and writes of `len` bytes until `free(ptr, hint)` runs,
+    /// and `free` must release exactly that buffer.
+    unsafe fn hand_over(
+        ptr: *mut u8,
+        len: usize,
+        free: unsafe extern "C" fn(*mut c_void, *mut c_void),
+        hint: *mut c_void,
+    ) -> Message {
+        let mut msg = zmq_sys::zmq_msg_t::default();
+        // SAFETY: the caller guarantees the buffer outlives libzmq's use of it and that
+        // `free` releases it; libzmq calls `free` exactly once, possibly from its I/O
+        // thread, which is fine because the owners we rebuild (Vec, Box) are Send.
+        let rc = unsafe { zmq_sys::zmq_msg_init_data(&mut msg, ptr.cast(), len, Some(free), hint) };
+        if let Err(err) = check(rc) {
+            // libzmq could not allocate its bookkeeping block: release the buffer and fail
+            // like any other allocation failure.
+            // SAFETY: libzmq did not take the buffer, so it is still ours to free once.
+            unsafe { free(ptr.cast(), hint) };
+            panic!("zmq_msg_init_data failed: {err}");
+        }
+        Message { msg }
+    }
+}
+
+/// Frees a `Vec<u8>` handed to libzmq: `hint` carries its capacity.
+unsafe extern "C" fn free_vec(data: *mut c_void, hint: *mut c_void) {
+    let capacity = hint as usize;
+    // SAFETY: `data`/`capacity` come from a Vec<u8> we leaked in `From<Vec<u8>>`; the
+    // length does not matter for deallocation of u8s, and libzmq calls this once.
+    drop(unsafe { Vec::from_raw_parts(data.cast::<u8>(), 0, capacity) });
+}
+
+/// Frees a `Box<[u8]>` handed to libzmq: `hint` carries its length.
+unsafe extern "C" fn free_boxed_slice(data: *mut c_void, hint: *mut c_void) {
+    let len = hint as usize;
+    let slice = ptr::slice_from_raw_parts_mut(data.cast::<u8>(), len);
+    // SAFETY: `data`/`len` come from a Box<[u8]> we leaked in `From<Box<[u8]>>`, so the
+    // layout matches the allocation; libzmq calls this once.
+    drop(unsafe { Box::from_raw(slice) });
+}
+
+impl Drop for Message {
+    fn drop(&mut self) {
+        // SAFETY: self.msg is initialised and closed only here. zmq_msg_close fails only
+        // for an invalid message, which the type rules out.
+        let _ = unsafe { zmq_sys::zmq_msg_close(&mut self.msg) };
+    }
+}
+
+impl Default for Message {
+    fn default() -> Message {
+        Message::new()
+    }
+}
+
+impl Clone for Message {
+    /// A deep copy of the payload (not libzmq's shared `zmq_msg_copy`, which would let
+    /// [`DerefMut`] write through to the other message).
+    fn clone(&self) -> Message {
+        Message::copy_of(self)
+    }
+}
+
+impl Deref for Message {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        let len = self.len_raw();
+        if len == 0 {
+            return &[];
+        }
+        // SAFETY: the payload of an initialised message is valid for len bytes and is not
+        // written while &self is held (writes go through DerefMut, which needs &mut).
+        unsafe { slice::from_raw_parts(self.data_ptr(), len) }
+    }
+}
+
+impl DerefMut for Message {
+    /// The payload, writable. If libzmq shares the content with another message, it is
+    /// first copied so that writes stay private.
+    fn deref_mut(&mut self) -> &mut [u8] {
+        if self.is_shared() {
+            *self = Message::copy_of(self);
+        }
+        self.as_mut_bytes_unshared()
+    }
+}
+
+impl AsRef<[u8]> for Message {
+    fn as_ref(&self) -> &[u8] {
+        self
+    }
+}
+
+impl AsMut<[u8]> for Message {
+    fn as_mut(&mut self) -> &mut [u8] {
+        self
+    }
+}
+
+impl Borrow<[u8]> for Message {
+    fn borrow(&self) -> &[u8] {
+        self
+    }
+}
+
+impl PartialEq for Message {
+    fn eq(&self, other: &Message) -> bool {
+        self[..] == other[..]
+    }
+}
+
+impl Eq for Message {}
+
+impl Hash for Message {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self[..].hash(state)
+    }
+}
+
+impl fmt::Debug for Message {
+    /// Formats like the payload slice: `[102, 111, 111]`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self[..], f)
+    }
+}
+
+impl<'a> From<&'a [u8]> for Message {
+    /// Copies the bytes.
+    fn from(data: &'a [u8]) -> Message {
+        Message::copy_of(data)
+    }
+}
+
+impl<'a> From<&'a str> for Message {
+    /// Copies the text.
+    fn from(text: &'a str) -> Message {
+        Message::copy_of(text.as_bytes())
+    }
+}
+
+impl<const N: usize> From<[u8; N]> for Message {
+    /// Copies the array.
+    fn from(data: [u8; N]) -> Message {
+        Message::copy_of(&data)
+    }
+}
+
+impl From<Vec<u8>> for Message {
+    /// Hands the vector's buffer to libzmq without copying the payload (small payloads
+    /// are copied into the message instead, which is cheaper).
+    fn from(data: Vec<u8>) -> Message {
+        if data.len() <= INLINE_MAX {
+            return Message::copy_of(&data);
+        }
+        let mut data = std::mem::ManuallyDrop::new(data);
+        let (ptr, len, capacity) = (data.as_mut_ptr(), data.len(), data.capacity());
+        // SAFETY: the vector is leaked (ManuallyDrop) and rebuilt exactly once by
+        // free_vec from the same pointer and capacity.
+        unsafe { Message::hand_over(ptr, len, free_vec, capacity as *mut c_void) }
+    }
+}
+
+impl From<Box<[u8]>> for Message {
+    /// Hands the buffer to libzmq without copying the payload (small payloads are copied
+    /// into the message instead, which is cheaper).
+    fn from(data: Box<[u8]>) -> Message {
+        if data.len() <= INLINE_MAX {
+            return Message::copy_of(&data);
+        }
+        let len = data.len();
+        let ptr = Box::into_raw(data).cast::<u8>();
+        // SAFETY: the box is leaked and rebuilt exactly once by free_boxed_slice from the
+        // same pointer and length.
+        unsafe { Message::hand_over(ptr, len, free_boxed_slice, len as *mut c_void) }
+    }
+}
+
+impl From<String> for Message {
+    /// Hands the string's buffer to libzmq without copying it.
+    fn from(text: String) -> Message {
+        Message::from(text.into_bytes())
+    }
+}
+
+impl<'a, T> From<&'a T> for Message
+where
+    T: Into<Message> + Clone,
+{
+    /// Clones the value, then converts it.
+    fn from(value: &'a T) -> Message {
+        value.clone().into()
+    }
+}

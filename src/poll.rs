@@ -1,0 +1,191 @@
+//! `zmq_poll` as in zmq 0.10: [`PollEvents`], [`PollItem`] and [`poll`]. The [`Poller`]
+//! type (in [`crate::poller`]) is the friendlier way to wait on several sockets.
+//!
+//! [`Poller`]: crate::poller::Poller
+
+use std::ffi::c_void;
+use std::marker::PhantomData;
+use std::ptr;
+
+use libc::{c_long, c_short};
+
+use crate::raw::check;
+use crate::{Result, Socket};
+
+bitflags::bitflags! {
+    /// Events to wait for or that occurred: readable, writable, error.
+    pub struct PollEvents: i16 {
+        /// A message can be received without blocking (for an fd: it is readable).
+        const POLLIN = zmq_sys::ZMQ_POLLIN as i16;
+        /// A message can be sent without blocking (for an fd: it is writable).
+        const POLLOUT = zmq_sys::ZMQ_POLLOUT as i16;
+        /// An error condition on an fd (never set for ZeroMQ sockets).
+        const POLLERR = zmq_sys::ZMQ_POLLERR as i16;
+        /// Urgent data on an fd.
+        const POLLPRI = zmq_sys::ZMQ_POLLPRI as i16;
+    }
+}
+
+/// One entry of a [`poll`] call: a socket or a plain file descriptor, the events to wait
+/// for, and (after the call) the events that occurred.
+///
+/// It has the layout of libzmq's `zmq_pollitem_t` and borrows the socket it polls.
+#[repr(C)]
+pub struct PollItem<'a> {
+    socket: *mut c_void,
+    fd: zmq_sys::RawFd,
+    events: c_short,
+    revents: c_short,
+    marker: PhantomData<&'a Socket>,
+}
+
+impl<'a> PollItem<'a> {
+    pub(crate) fn from_socket(socket: &'a Socket, events: PollEvents) -> PollItem<'a> {
+        PollItem {
+            socket: socket.as_ptr(),
+            fd: 0,
+            events: events.bits(),
+            revents: 0,
+            marker: PhantomData,
+        }
+    }
+
+    /// A poll item for a plain file descriptor (a pipe, a TCP socket, stdin, ...).
+    pub fn from_fd(fd: zmq_sys::RawFd, events: PollEvents) -> PollItem<'a> {
+        PollItem {
+            socket: ptr::null_mut(),
+            fd,
+            events: events.bits(),
+            revents: 0,
+            marker: PhantomData,
+        }
+    }
+
+    /// Changes the events to wait for.
+    pub fn set_events(&mut self, events: PollEvents) {
+        self.events = events.bits();
+    }
+
+    /// The events that occurred in the last [`poll`].
+    pub fn get_revents(&self) -> PollEvents {
+        PollEvents::from_bits_truncate(self.revents)
+    }
+
+    /// Whether the last [`poll`] reported `POLLIN`.
+    pub fn is_readable(&self) -> bool {
+        self.get_revents().contains(PollEvents::POLLIN)
+    }
+
+    /// Whether the last [`poll`] reported `POLLOUT`.
+    pub fn is_writable(&self) -> bool {
+        self.get_revents().contains(PollEvents::POLLOUT)
+    }
+
+    /// Whether the last [`poll`] reported `POLLERR`.
+    pub fn is_error(&self) -> bool {
+        self.get_revents().contains(PollEvents::POLLERR)
+    }
+
+    /// Whether this item polls `socket`.
+    pub fn has_socket(&self, socket: &Socket) -> bool {
+        self.socket == socket.as_ptr()
+    }
+
+    /// Whether this item polls the file descriptor `fd`.
+    pub fn has_fd(&self, fd: zmq_sys::RawFd) -> bool {
+        self.socket.is_null() && self.fd == fd
+    }
+}
+
+impl std::fmt::Debug for PollItem<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut s = f.debug_struct("PollItem");
+        if self.socket.is_null() {
+            s.field("fd", &self.fd);
+        } else {
+            s.field("socket", &self.socket);
+        }
+        s.field("events", &PollEvents::from_bits_truncate(self.events))
+            .field("revents", &self.get_revents())
+            .finish()
+    }
+}
+
+/// Clamps a millisecond timeout to what `zmq_poll` takes (`long`; -1 means forever).
+pub(crate) fn clamp_timeout(timeout_ms: i64) -> c_long {
+    if timeout_ms < 0 {
+        -1
+    } else {
+        c_long::try_from(timeout_ms).unwrap_or(c_long::MAX)
+    }
+}
+
+/// Raw `zmq_poll` over libzmq poll items.
+pub(crate) fn poll_raw(items: &mut [zmq_sys::zmq_pollitem_t], timeout_ms: i64) -> Result<i32> {
+    let len = i32::try_from(items.len()).map_err(|_| crate::Error::EINVAL)?;
+    // SAFETY: items is a valid array of len zmq_pollitem_t; each socket pointer is a live
+    // socket (the items were built from borrowed sockets) or NULL with a valid fd.
+    check(unsafe { zmq_sys::zmq_poll(items.as_mut_ptr(), len, clamp_timeout(timeout_ms)) })
+}
+
+/// Waits until one of the items has one of its events, or `timeout` milliseconds pass
+/// (-1: forever, 0: don't wait). Returns the number of items with events; read each with
+/// [`PollItem::get_revents`].
+///
+/// # Errors
+/// `ETERM` when a socket's context is shut down; `EINTR` when a signal interrupted the
+/// wait.
+///
+/// ```
+/// let ctx = zmq::Context::new();
+/// let a = ctx.socket(zmq::PULL).unwrap();
+/// a.bind("inproc://poll-doc").unwrap();
+/// let b = ctx.socket(zmq::PUSH).unwrap();
+/// b.connect("inproc://poll-doc").unwrap();
+/// b.send("x", 0).unwrap();
+/// let mut items = [a.as_poll_item(zmq::POLLIN)];
+/// assert_eq!(zmq::poll(&mut items, 1000).unwrap(), 1);
+/// assert!(items[0].is_readable());
+/// ```
+#[doc(alias = "zmq_poll")]
+pub fn poll(items: &mut [PollItem], timeout: i64) -> Result<i32> {
+    // SAFETY: PollItem is #[repr(C)] with the fields of zmq_pollitem_t in the same order
+    // and types (the trailing PhantomData has no size), so the slice can be viewed as one.
+    let raw = unsafe {
+        std::slice::from_raw_parts_mut(
+            items.as_mut_ptr().cast::<zmq_sys::zmq_pollitem_t>(),
+            items.len(),
+        )
+    };
+    poll_raw(raw, timeout)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn poll_item_has_the_layout_of_zmq_pollitem_t() {
+        use std::mem::{align_of, size_of};
+        assert_eq!(size_of::<PollItem>(), size_of::<zmq_sys::zmq_pollitem_t>());
+        assert_eq!(
+            align_of::<PollItem>(),
+            align_of::<zmq_sys::zmq_pollitem_t>()
+        );
+        let item = PollItem::from_fd(7, PollEvents::POLLIN);
+        let raw = &item as *const PollItem as *const zmq_sys::zmq_pollitem_t;
+        // SAFETY: same layout, checked above.
+        let raw = unsafe { &*raw };
+        assert_eq!((raw.fd, raw.events), (7, 1));
+    }
+
+    #[test]
+    fn timeouts_are_clamped() {
+        assert_eq!(clamp_timeout(-5), -1);
+        assert_eq!(clamp_timeout(0), 0);
+        assert_eq!(
+            clamp_timeout(i64::MAX),
+            c_long::try_from(i64::MAX).unwrap_or(c_long::MAX)
+        );
+    }
+}

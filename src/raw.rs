@@ -1,0 +1,301 @@
+//! The one place that owns libzmq's context and socket pointers.
+//!
+//! Every FFI call that returns `-1` and sets `errno` goes through [`check`]. The public
+//! modules (context, socket, sockopt, poll, proxy, monitor) call the safe methods here
+//! instead of calling libzmq themselves. Messages own their `zmq_msg_t` in `message.rs`.
+
+use std::ffi::{c_void, CStr};
+use std::ptr::NonNull;
+use std::sync::RwLock;
+
+use libc::c_int;
+
+use crate::error::Error;
+use crate::Result;
+
+/// The `errno` of the last failed libzmq call on this thread.
+pub(crate) fn last_errno() -> c_int {
+    // SAFETY: zmq_errno has no preconditions; it reads the calling thread's errno.
+    unsafe { zmq_sys::zmq_errno() }
+}
+
+/// Turns libzmq's `-1 + errno` convention into a `Result` carrying the non-negative value.
+#[inline]
+pub(crate) fn check(rc: c_int) -> Result<c_int> {
+    if rc == -1 {
+        Err(Error::from_raw(last_errno()))
+    } else {
+        Ok(rc)
+    }
+}
+
+/// Like [`check`], keeping the raw `errno` for errors that name their cause.
+#[inline]
+pub(crate) fn check_errno(rc: c_int) -> std::result::Result<c_int, c_int> {
+    if rc == -1 {
+        Err(last_errno())
+    } else {
+        Ok(rc)
+    }
+}
+
+/// A libzmq context. Dropped (terminated) when the last [`crate::Context`] clone and the
+/// last socket made from it are gone.
+pub(crate) struct RawContext {
+    ptr: NonNull<c_void>,
+    /// `true` once `zmq_ctx_term` has returned: the pointer is dangling from then on.
+    /// Readers hold the lock across any call that uses the pointer; termination holds it
+    /// for writing.
+    terminated: RwLock<bool>,
+    /// Whether dropping the last handle terminates the context (false for borrowed
+    /// pointers given to `from_raw` with `owned == false`).
+    owned: bool,
+}
+
+// SAFETY: libzmq contexts are thread safe: every zmq_ctx_* call and zmq_socket may be made
+// from any thread concurrently. Termination, the one call that frees the context, is
+// serialised against all other uses by `terminated`.
+unsafe impl Send for RawContext {}
+// SAFETY: see `Send`; shared access only ever calls thread-safe libzmq functions.
+unsafe impl Sync for RawContext {}
+
+impl RawContext {
+    pub(crate) fn new() -> RawContext {
+        // SAFETY: zmq_ctx_new has no preconditions.
+        let ptr = unsafe { zmq_sys::zmq_ctx_new() };
+        let ptr = NonNull::new(ptr).unwrap_or_else(|| {
+            panic!(
+                "zmq_ctx_new failed: {} (out of file descriptors or memory?)",
+                Error::from_raw(last_errno())
+            )
+        });
+        RawContext {
+            ptr,
+            terminated: RwLock::new(false),
+            owned: true,
+        }
+    }
+
+    /// Adopts a context pointer made elsewhere.
+    ///
+    /// # Safety
+    /// `ptr` must be a live libzmq context. If `owned`, nobody else may terminate it.
+    pub(crate) unsafe fn from_raw(ptr: NonNull<c_void>, owned: bool) -> RawContext {
+        RawContext {
+            ptr,
+            terminated: RwLock::new(false),
+            owned,
+        }
+    }
+
+    pub(crate) fn as_ptr(&self) -> *mut c_void {
+        self.ptr.as_ptr()
+    }
+
+    /// Runs `f` with the live context pointer, or fails with ETERM once it is terminated
+    /// (or while termination is in progress, so that a caller that holds sockets never
+    /// waits for a termination that waits for those sockets).
+    fn with_live<T>(&self, f: impl FnOnce(*mut c_void) -> Result<T>) -> Result<T> {
+        match self.terminated.try_read() {
+            Ok(guard) if !*guard => f(self.ptr.as_ptr()),
+            _ => Err(Error::ETERM),
+        }
+    }
+
+    pub(crate) fn set(&self, option: c_int, value: c_int) -> Result<()> {
+        self.with_live(|ctx| {
+            // SAFETY: ctx is live (checked under the lock); zmq_ctx_set validates option
+            // and value.
+            check(unsafe { zmq_sys::zmq_ctx_set(ctx, option, value) }).map(drop)
+        })
+    }
+
+    pub(crate) fn get(&self, option: c_int) -> Result<c_int> {
+        self.with_live(|ctx| {
+            // SAFETY: ctx is live (checked under the lock).
+            check(unsafe { zmq_sys::zmq_ctx_get(ctx, option) })
+        })
+    }
+
+    pub(crate) fn socket(&self, kind: c_int) -> Result<RawSocket> {
+        self.with_live(|ctx| {
+            // SAFETY: ctx is live (checked under the lock); zmq_socket validates the type.
+            let sock = unsafe { zmq_sys::zmq_socket(ctx, kind) };
+            match NonNull::new(sock) {
+                Some(ptr) => Ok(RawSocket { ptr, owned: true }),
+                None => Err(Error::from_raw(last_errno())),
+            }
+        })
+    }
+
+    /// `zmq_ctx_shutdown`: blocking calls on this context's sockets return ETERM; new
+    /// sockets cannot be made. Does not wait.
+    pub(crate) fn shutdown(&self) -> Result<()> {
+        match self.with_live(|ctx| {
+            // SAFETY: ctx is live (checked under the lock).
+            check(unsafe { zmq_sys::zmq_ctx_shutdown(ctx) }).map(drop)
+        }) {
+            // Shutting down a terminated context has nothing left to do.
+            Err(Error::ETERM) => Ok(()),
+            other => other,
+        }
+    }
+
+    /// `zmq_ctx_term`, at most once. Blocks until every socket of the context is closed
+    /// (and its linger period has passed). Retries on EINTR.
+    ///
+    /// Returns `Ok(false)` if the context was already terminated.
+    pub(crate) fn terminate(&self) -> Result<bool> {
+        // zmq_ctx_term first makes blocking calls on the context's sockets return ETERM,
+        // then waits for those sockets to be closed; closing needs no lock of ours.
+        let mut terminated = self
+            .terminated
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if *terminated {
+            return Ok(false);
+        }
+        loop {
+            // SAFETY: the context is live (not terminated, checked under the write lock,
+            // which no other use of the pointer can hold at the same time).
+            match check(unsafe { zmq_sys::zmq_ctx_term(self.ptr.as_ptr()) }) {
+                Ok(_) => break,
+                Err(Error::EINTR) => continue,
+                Err(err) => return Err(err),
+            }
+        }
+        *terminated = true;
+        Ok(true)
+    }
+}
+
+impl Drop for RawContext {
+    fn drop(&mut self) {
+        if self.owned {
+            // Nothing useful can be done with an error here; libzmq only fails
+            // zmq_ctx_term for an invalid pointer, which ownership rules out.
+            let _ = self.terminate();
+        }
+    }
+}
+
+/// A libzmq socket pointer, closed on drop when owned.
+pub(crate) struct RawSocket {
+    ptr: NonNull<c_void>,
+    owned: bool,
+}
+
+impl RawSocket {
+    /// Adopts a socket pointer.
+    ///
+    /// # Safety
+    /// `ptr` must be a live libzmq socket that nothing else uses concurrently; if `owned`,
+    /// nothing else may close it.
+    pub(crate) unsafe fn from_raw(ptr: NonNull<c_void>, owned: bool) -> RawSocket {
+        RawSocket { ptr, owned }
+    }
+
+    pub(crate) fn as_ptr(&self) -> *mut c_void {
+        self.ptr.as_ptr()
+    }
+
+    /// Gives up ownership: the pointer is no longer closed on drop.
+    pub(crate) fn into_raw(mut self) -> *mut c_void {
+        self.owned = false;
+        self.ptr.as_ptr()
+    }
+
+    pub(crate) fn bind(&self, endpoint: &CStr) -> std::result::Result<(), c_int> {
+        // SAFETY: the socket is live (owned by self); endpoint is NUL-terminated.
+        check_errno(unsafe { zmq_sys::zmq_bind(self.as_ptr(), endpoint.as_ptr()) }).map(drop)
+    }
+
+    pub(crate) fn connect(&self, endpoint: &CStr) -> std::result::Result<(), c_int> {
+        // SAFETY: as for bind.
+        check_errno(unsafe { zmq_sys::zmq_connect(self.as_ptr(), endpoint.as_ptr()) }).map(drop)
+    }
+
+    pub(crate) fn unbind(&self, endpoint: &CStr) -> std::result::Result<(), c_int> {
+        // SAFETY: as for bind.
+        check_errno(unsafe { zmq_sys::zmq_unbind(self.as_ptr(), endpoint.as_ptr()) }).map(drop)
+    }
+
+    pub(crate) fn disconnect(&self, endpoint: &CStr) -> std::result::Result<(), c_int> {
+        // SAFETY: as for bind.
+        check_errno(unsafe { zmq_sys::zmq_disconnect(self.as_ptr(), endpoint.as_ptr()) }).map(drop)
+    }
+
+    /// `zmq_socket_monitor`; `endpoint == None` stops monitoring.
+    pub(crate) fn monitor(
+        &self,
+        endpoint: Option<&CStr>,
+        events: c_int,
+    ) -> std::result::Result<(), c_int> {
+        let endpoint = endpoint.map_or(std::ptr::null(), CStr::as_ptr);
+        // SAFETY: the socket is live; endpoint is NULL or NUL-terminated.
+        check_errno(unsafe { zmq_sys::zmq_socket_monitor(self.as_ptr(), endpoint, events) })
+            .map(drop)
+    }
+
+    /// `zmq_msg_send`. On success libzmq takes the content and leaves `msg` empty; on
+    /// failure `msg` is untouched.
+    pub(crate) fn msg_send(&self, msg: &mut zmq_sys::zmq_msg_t, flags: c_int) -> Result<()> {
+        // SAFETY: the socket is live; msg is an initialised zmq_msg_t we hold exclusively.
+        check(unsafe { zmq_sys::zmq_msg_send(msg, self.as_ptr(), flags) }).map(drop)
+    }
+
+    /// `zmq_msg_recv` into an initialised message (its old content is released).
+    pub(crate) fn msg_recv(&self, msg: &mut zmq_sys::zmq_msg_t, flags: c_int) -> Result<()> {
+        // SAFETY: the socket is live; msg is an initialised zmq_msg_t we hold exclusively.
+        check(unsafe { zmq_sys::zmq_msg_recv(msg, self.as_ptr(), flags) }).map(drop)
+    }
+
+    /// `zmq_recv`: copies at most `buf.len()` bytes, returns the frame's full size.
+    pub(crate) fn recv_bytes(&self, buf: &mut [u8], flags: c_int) -> Result<usize> {
+        // SAFETY: the socket is live; buf is valid for writes of buf.len() bytes.
+        let rc = check(unsafe {
+            zmq_sys::zmq_recv(self.as_ptr(), buf.as_mut_ptr().cast(), buf.len(), flags)
+        })?;
+        Ok(rc as usize)
+    }
+
+    pub(crate) fn setsockopt(&self, option: c_int, value: &[u8]) -> Result<()> {
+        // SAFETY: the socket is live; value is valid for value.len() bytes, and libzmq
+        // checks the length against the option's type.
+        check(unsafe {
+            zmq_sys::zmq_setsockopt(self.as_ptr(), option, value.as_ptr().cast(), value.len())
+        })
+        .map(drop)
+    }
+
+    /// Sets an option to a NULL value of length 0 (how libzmq clears string options).
+    pub(crate) fn setsockopt_null(&self, option: c_int) -> Result<()> {
+        // SAFETY: the socket is live; libzmq accepts NULL with length 0 for string options
+        // and rejects it with EINVAL for the others.
+        check(unsafe { zmq_sys::zmq_setsockopt(self.as_ptr(), option, std::ptr::null(), 0) })
+            .map(drop)
+    }
+
+    /// Reads an option into `buf`; returns how many bytes libzmq wrote.
+    pub(crate) fn getsockopt(&self, option: c_int, buf: &mut [u8]) -> Result<usize> {
+        let mut len = buf.len();
+        // SAFETY: the socket is live; buf is valid for writes of len bytes and libzmq
+        // writes at most len bytes, then stores the real length in len.
+        check(unsafe {
+            zmq_sys::zmq_getsockopt(self.as_ptr(), option, buf.as_mut_ptr().cast(), &mut len)
+        })?;
+        Ok(len)
+    }
+}
+
+impl Drop for RawSocket {
+    fn drop(&mut self) {
+        if self.owned {
+            // zmq_close only fails (ENOTSOCK) for a pointer that is not a live socket, which
+            // ownership rules out; there is nothing to recover either way. It never blocks:
+            // pending messages are handed to the I/O thread for the linger period.
+            // SAFETY: we own the live socket and never use the pointer again.
+            let _ = unsafe { zmq_sys::zmq_close(self.as_ptr()) };
+        }
+    }
+}

@@ -1,0 +1,484 @@
+//! [`Socket`]: bind, connect, send and receive. Socket options live in `sockopt.rs`.
+
+use std::ffi::{c_void, CString};
+use std::fmt;
+use std::ptr::NonNull;
+
+use libc::c_int;
+
+use crate::error::{EndpointError, EndpointOp, RecvStrError};
+use crate::flags::{IntoRecvFlags, IntoSendFlags};
+use crate::raw::RawSocket;
+use crate::{Context, Error, Message, PollEvents, PollItem, Result};
+
+/// The socket types of the stable libzmq API (the draft ones are in [`crate::draft`]).
+///
+/// The discriminants equal libzmq's `ZMQ_*` values (`zmq::REQ as i32 == 3`).
+#[allow(clippy::upper_case_acronyms)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SocketType {
+    /// Exclusive pair: one peer, both directions.
+    PAIR,
+    /// Publisher: sends to all subscribers whose subscription prefixes match.
+    PUB,
+    /// Subscriber: receives what matches its subscriptions (none at first).
+    SUB,
+    /// Request: strictly send, then receive.
+    REQ,
+    /// Reply: strictly receive, then send.
+    REP,
+    /// Asynchronous request: round-robin out, fair-queued in.
+    DEALER,
+    /// Asynchronous reply: routes by the peer's routing id (the first frame).
+    ROUTER,
+    /// Pipeline consumer: fair-queued in.
+    PULL,
+    /// Pipeline producer: round-robin out.
+    PUSH,
+    /// PUB that also receives the subscriptions as messages.
+    XPUB,
+    /// SUB that sends its subscriptions as messages.
+    XSUB,
+    /// Raw TCP: each message is a routing id frame and a data frame.
+    STREAM,
+}
+
+impl SocketType {
+    /// libzmq's number for the type.
+    pub fn to_raw(self) -> i32 {
+        self as i32
+    }
+
+    /// The type for libzmq's number, or `None` for a number this enum does not name
+    /// (a draft type, or garbage).
+    pub fn try_from_raw(raw: i32) -> Option<SocketType> {
+        use SocketType::*;
+        Some(match raw {
+            0 => PAIR,
+            1 => PUB,
+            2 => SUB,
+            3 => REQ,
+            4 => REP,
+            5 => DEALER,
+            6 => ROUTER,
+            7 => PULL,
+            8 => PUSH,
+            9 => XPUB,
+            10 => XSUB,
+            11 => STREAM,
+            _ => return None,
+        })
+    }
+}
+
+/// The security mechanism of a socket (`ZMQ_MECHANISM`).
+#[allow(non_camel_case_types)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Mechanism {
+    /// No security.
+    ZMQ_NULL,
+    /// User name and password in clear text.
+    ZMQ_PLAIN,
+    /// CurveZMQ: encryption and authentication with Curve25519 keys.
+    ZMQ_CURVE,
+    /// Kerberos (not compiled into the vendored libzmq).
+    ZMQ_GSSAPI,
+}
+
+impl Mechanism {
+    /// The mechanism for libzmq's number, or `None` for an unknown one.
+    pub fn try_from_raw(raw: i32) -> Option<Mechanism> {
+        Some(match raw {
+            0 => Mechanism::ZMQ_NULL,
+            1 => Mechanism::ZMQ_PLAIN,
+            2 => Mechanism::ZMQ_CURVE,
+            3 => Mechanism::ZMQ_GSSAPI,
+            _ => return None,
+        })
+    }
+}
+
+/// Things a [`Socket`] can send: anything that converts into a [`Message`], and
+/// `&mut Message` (which is left empty on success and untouched on failure, so a message
+/// that could not be sent is not lost).
+pub trait Sendable {
+    /// Sends `self` as one frame with zmq 0.10 `i32` flags.
+    fn send(self, socket: &Socket, flags: i32) -> Result<()>;
+}
+
+impl<T> Sendable for T
+where
+    T: Into<Message>,
+{
+    fn send(self, socket: &Socket, flags: i32) -> Result<()> {
+        let mut msg: Message = self.into();
+        socket.raw.msg_send(&mut msg.msg, flags)
+    }
+}
+
+impl Sendable for &mut Message {
+    fn send(self, socket: &Socket, flags: i32) -> Result<()> {
+        socket.raw.msg_send(&mut self.msg, flags)
+    }
+}
+
+/// A ZeroMQ socket.
+///
+/// Made by [`Context::socket`]. A socket is `Send` but not `Sync`: it can move to another
+/// thread, but only one thread may use it at a time (libzmq sockets are not thread safe).
+/// It keeps its [`Context`] alive, and is closed when dropped (`zmq_close`, which does not
+/// block; pending messages are sent in the background during the linger period).
+///
+/// Methods take `flags` as zmq 0.10's `i32` (`0`, [`DONTWAIT`](crate::DONTWAIT),
+/// [`SNDMORE`](crate::SNDMORE)) or as typed [`SendFlags`](crate::flags::SendFlags) /
+/// [`RecvFlags`](crate::flags::RecvFlags).
+///
+/// ```
+/// let ctx = zmq::Context::new();
+/// let push = ctx.socket(zmq::PUSH).unwrap();
+/// push.bind("tcp://127.0.0.1:*").unwrap();
+/// let endpoint = push.get_last_endpoint().unwrap().unwrap();
+/// let pull = ctx.socket(zmq::PULL).unwrap();
+/// pull.connect(&endpoint).unwrap();
+/// push.send_multipart(["header", "body"], 0).unwrap();
+/// assert_eq!(pull.recv_multipart(0).unwrap(), vec![b"header".to_vec(), b"body".to_vec()]);
+/// ```
+pub struct Socket {
+    // Field order matters: the socket is closed before its context handle is released,
+    // since releasing the last handle terminates the context, which waits for the socket.
+    pub(crate) raw: RawSocket,
+    context: Option<Context>,
+}
+
+// SAFETY: a libzmq socket may be used from any thread as long as only one thread uses it at
+// a time and there is a full memory barrier when it moves. `Socket` is not `Sync`, so only
+// its owner uses it, and moving a value between threads goes through a synchronising
+// primitive (thread spawn, a channel, a mutex), which provides the barrier.
+unsafe impl Send for Socket {}
+
+fn endpoint_cstring(op: EndpointOp, endpoint: &str) -> std::result::Result<CString, EndpointError> {
+    CString::new(endpoint).map_err(|_| EndpointError::new(op, endpoint, libc::EINVAL))
+}
+
+impl Socket {
+    pub(crate) fn from_parts(raw: RawSocket, context: Option<Context>) -> Socket {
+        Socket { raw, context }
+    }
+
+    /// Takes ownership of a raw libzmq socket; it is closed when the `Socket` is dropped.
+    /// The socket holds no [`Context`] handle.
+    ///
+    /// # Safety
+    /// `sock` must be a live libzmq socket that nothing else closes or uses concurrently,
+    /// and its context must outlive the returned `Socket`.
+    pub unsafe fn from_raw(sock: *mut c_void) -> Socket {
+        let ptr = NonNull::new(sock).expect("Socket::from_raw: null socket pointer");
+        // SAFETY: the caller guarantees a live socket we may own.
+        let raw = unsafe { RawSocket::from_raw(ptr, true) };
+        Socket { raw, context: None }
+    }
+
+    /// Gives up ownership and returns the raw socket; the caller must close it.
+    ///
+    /// This drops the socket's [`Context`] handle: if it was the last one, the context is
+    /// terminated now, which blocks until the socket is closed. Keep a handle (see
+    /// [`Socket::context`]) while you use the raw socket.
+    pub fn into_raw(self) -> *mut c_void {
+        let Socket { raw, context } = self;
+        let ptr = raw.into_raw();
+        drop(context);
+        ptr
+    }
+
+    /// The raw `void *` socket, for calling libzmq directly.
+    pub fn as_mut_ptr(&mut self) -> *mut c_void {
+        self.raw.as_ptr()
+    }
+
+    /// The raw `void *` socket, for calling libzmq directly. Using it from another thread
+    /// while this `Socket` is in use is undefined behaviour.
+    pub fn as_ptr(&self) -> *mut c_void {
+        self.raw.as_ptr()
+    }
+
+    /// The context the socket was made from (`None` for [`Socket::from_raw`]).
+    pub fn context(&self) -> Option<&Context> {
+        self.context.as_ref()
+    }
+
+    fn endpoint_call(
+        &self,
+        op: EndpointOp,
+        endpoint: &str,
+        call: impl FnOnce(&RawSocket, &std::ffi::CStr) -> std::result::Result<(), c_int>,
+    ) -> std::result::Result<(), EndpointError> {
+        let c_endpoint = endpoint_cstring(op, endpoint)?;
+        call(&self.raw, &c_endpoint).map_err(|errno| EndpointError::new(op, endpoint, errno))
+    }
+
+    /// Binds to an endpoint, e.g. `tcp://127.0.0.1:5555`, `tcp://*:*` (any port; read it
+    /// back with [`get_last_endpoint`](Self::get_last_endpoint)), `ipc:///tmp/feed`,
+    /// `inproc://name` (`zmq_bind`).
+    ///
+    /// # Errors
+    /// As [`bind_endpoint`](Self::bind_endpoint), without the endpoint in the error.
+    #[doc(alias = "zmq_bind")]
+    pub fn bind(&self, endpoint: &str) -> Result<()> {
+        self.bind_endpoint(endpoint).map_err(Error::from)
+    }
+
+    /// Binds to an endpoint; the error names the endpoint and the cause.
+    ///
+    /// # Errors
+    /// `EINVAL` (malformed endpoint, or a NUL byte in it), `EPROTONOSUPPORT` (unknown
+    /// transport), `EADDRINUSE`, `EADDRNOTAVAIL`, `ENODEV` (unknown interface),
+    /// `ENAMETOOLONG`/`ENOENT` (ipc path), `ENOCOMPATPROTO`, `ETERM`.
+    pub fn bind_endpoint(&self, endpoint: &str) -> std::result::Result<(), EndpointError> {
+        self.endpoint_call(EndpointOp::Bind, endpoint, RawSocket::bind)
+    }
+
+    /// Stops listening on an endpoint bound before (`zmq_unbind`). For a wildcard bind,
+    /// pass the address [`get_last_endpoint`](Self::get_last_endpoint) returned.
+    #[doc(alias = "zmq_unbind")]
+    pub fn unbind(&self, endpoint: &str) -> Result<()> {
+        self.unbind_endpoint(endpoint).map_err(Error::from)
+    }
+
+    /// [`unbind`](Self::unbind), with an error that names the endpoint.
+    pub fn unbind_endpoint(&self, endpoint: &str) -> std::result::Result<(), EndpointError> {
+        self.endpoint_call(EndpointOp::Unbind, endpoint, RawSocket::unbind)
+    }
+
+    /// Connects to an endpoint (`zmq_connect`). The connection is made in the background
+    /// and re-made after failures, so connecting before the peer binds is fine.
+    #[doc(alias = "zmq_connect")]
+    pub fn connect(&self, endpoint: &str) -> Result<()> {
+        self.connect_endpoint(endpoint).map_err(Error::from)
+    }
+
+    /// [`connect`](Self::connect), with an error that names the endpoint.
+    pub fn connect_endpoint(&self, endpoint: &str) -> std::result::Result<(), EndpointError> {
+        self.endpoint_call(EndpointOp::Connect, endpoint, RawSocket::connect)
+    }
+
+    /// Disconnects from an endpoint connected before (`zmq_disconnect`).
+    #[doc(alias = "zmq_disconnect")]
+    pub fn disconnect(&self, endpoint: &str) -> Result<()> {
+        self.disconnect_endpoint(endpoint).map_err(Error::from)
+    }
+
+    /// [`disconnect`](Self::disconnect), with an error that names the endpoint.
+    pub fn disconnect_endpoint(&self, endpoint: &str) -> std::result::Result<(), EndpointError> {
+        self.endpoint_call(EndpointOp::Disconnect, endpoint, RawSocket::disconnect)
+    }
+
+    /// Publishes this socket's events on a PAIR socket bound at `monitor_endpoint`
+    /// (`zmq_socket_monitor`, must be `inproc://`). `events` is a mask of
+    /// [`SocketEvent`](crate::SocketEvent) values (e.g. `SocketEvent::ALL as i32`).
+    ///
+    /// See [`crate::monitor`] for a typed reader of the events.
+    #[doc(alias = "zmq_socket_monitor")]
+    pub fn monitor(&self, monitor_endpoint: &str, events: i32) -> Result<()> {
+        self.endpoint_call(EndpointOp::Monitor, monitor_endpoint, |raw, ep| {
+            raw.monitor(Some(ep), events)
+        })
+        .map_err(Error::from)
+    }
+
+    /// Stops monitoring (`zmq_socket_monitor` with a NULL endpoint); the monitor socket
+    /// receives `MONITOR_STOPPED`.
+    pub fn stop_monitor(&self) -> Result<()> {
+        self.raw.monitor(None, 0).map_err(Error::from_raw)
+    }
+
+    /// Sends one frame (`zmq_msg_send`). `data` may be a [`Message`], `&mut Message`,
+    /// `&str`, `&[u8]`, `Vec<u8>`, `String`, `Box<[u8]>`, a byte array or a reference to
+    /// any of these. Owned buffers are sent without copying.
+    ///
+    /// With [`SNDMORE`](crate::SNDMORE), more frames of the same message follow.
+    ///
+    /// # Errors
+    /// `EAGAIN` with `DONTWAIT` (or after `SNDTIMEO`) when the message cannot be queued;
+    /// `EFSM` when the socket type does not allow a send now; `EHOSTUNREACH` for an
+    /// unroutable message with `ROUTER_MANDATORY`; `ETERM`. On error an owned `data` is
+    /// dropped; pass `&mut Message` to keep it.
+    #[doc(alias = "zmq_msg_send")]
+    pub fn send<T>(&self, data: T, flags: impl IntoSendFlags) -> Result<()>
+    where
+        T: Sendable,
+    {
+        data.send(self, flags.into_raw())
+    }
+
+    /// Sends a message; use [`Socket::send`].
+    #[deprecated(since = "0.9.0", note = "Use `send` instead")]
+    pub fn send_msg(&self, msg: Message, flags: i32) -> Result<()> {
+        self.send(msg, flags)
+    }
+
+    /// Sends a string; use [`Socket::send`].
+    #[deprecated(since = "0.9.0", note = "Use `send` instead")]
+    pub fn send_str(&self, data: &str, flags: i32) -> Result<()> {
+        self.send(data, flags)
+    }
+
+    /// Sends the parts as one multipart message: every part but the last with
+    /// [`SNDMORE`](crate::SNDMORE). Sends nothing for an empty iterator.
+    ///
+    /// Once the first part is accepted, libzmq accepts the rest (the high-water mark counts
+    /// whole messages), so the message arrives whole or not at all.
+    pub fn send_multipart<I, T>(&self, iter: I, flags: impl IntoSendFlags) -> Result<()>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<Message>,
+    {
+        let flags = flags.into_raw();
+        let mut parts = iter.into_iter().peekable();
+        while let Some(part) = parts.next() {
+            let more = if parts.peek().is_some() {
+                zmq_sys::ZMQ_SNDMORE as i32
+            } else {
+                0
+            };
+            part.into().send(self, flags | more)?;
+        }
+        Ok(())
+    }
+
+    /// Receives one frame into `msg`, replacing its content (`zmq_msg_recv`). Reusing one
+    /// `Message` avoids an allocation per frame.
+    ///
+    /// # Errors
+    /// `EAGAIN` with `DONTWAIT` (or after `RCVTIMEO`) when nothing is queued; `EFSM` when
+    /// the socket type does not allow a receive now; `ETERM`.
+    #[doc(alias = "zmq_msg_recv")]
+    pub fn recv(&self, msg: &mut Message, flags: impl IntoRecvFlags) -> Result<()> {
+        self.raw.msg_recv(&mut msg.msg, flags.into_raw())
+    }
+
+    /// Receives one frame into `bytes` (`zmq_recv`) and returns the frame's full size; when
+    /// that exceeds `bytes.len()` the rest of the frame was dropped.
+    pub fn recv_into(&self, bytes: &mut [u8], flags: impl IntoRecvFlags) -> Result<usize> {
+        self.raw.recv_bytes(bytes, flags.into_raw())
+    }
+
+    /// Receives one frame as a new [`Message`].
+    pub fn recv_msg(&self, flags: impl IntoRecvFlags) -> Result<Message> {
+        let mut msg = Message::new();
+        self.recv(&mut msg, flags)?;
+        Ok(msg)
+    }
+
+    /// Receives one frame as bytes.
+    pub fn recv_bytes(&self, flags: impl IntoRecvFlags) -> Result<Vec<u8>> {
+        self.recv_msg(flags).map(|msg| msg.to_vec())
+    }
+
+    /// Receives one frame as text: `Ok(Ok(text))`, or `Ok(Err(bytes))` when the frame is
+    /// not UTF-8 (the zmq 0.10 shape; see [`Socket::recv_utf8`] for a flat one).
+    pub fn recv_string(
+        &self,
+        flags: impl IntoRecvFlags,
+    ) -> Result<std::result::Result<String, Vec<u8>>> {
+        self.recv_bytes(flags)
+            .map(|bytes| String::from_utf8(bytes).map_err(|err| err.into_bytes()))
+    }
+
+    /// Receives one frame as text; a frame that is not UTF-8 is an error that keeps its
+    /// bytes.
+    ///
+    /// ```
+    /// # let ctx = zmq::Context::new();
+    /// # let (a, b) = (ctx.socket(zmq::PAIR).unwrap(), ctx.socket(zmq::PAIR).unwrap());
+    /// # a.bind("inproc://utf8-doc").unwrap(); b.connect("inproc://utf8-doc").unwrap();
+    /// a.send(&b"\xff\xfe"[..], 0).unwrap();
+    /// let err = b.recv_utf8(0).unwrap_err();
+    /// assert!(err.to_string().contains("not valid UTF-8"));
+    /// assert_eq!(err.into_bytes(), Some(vec![0xff, 0xfe]));
+    /// ```
+    pub fn recv_utf8(
+        &self,
+        flags: impl IntoRecvFlags,
+    ) -> std::result::Result<String, RecvStrError> {
+        let bytes = self.recv_bytes(flags)?;
+        String::from_utf8(bytes).map_err(RecvStrError::NotUtf8)
+    }
+
+    /// Receives all frames of one message as byte vectors.
+    pub fn recv_multipart(&self, flags: impl IntoRecvFlags) -> Result<Vec<Vec<u8>>> {
+        let mut parts = Vec::new();
+        let flags = flags.into_raw();
+        loop {
+            let msg = self.recv_msg(flags)?;
+            let more = msg.get_more();
+            parts.push(msg.to_vec());
+            if !more {
+                return Ok(parts);
+            }
+        }
+    }
+
+    /// Receives all frames of one message as [`Message`]s (no copy of the payloads).
+    pub fn recv_multipart_msgs(&self, flags: impl IntoRecvFlags) -> Result<Vec<Message>> {
+        let mut parts = Vec::new();
+        self.recv_multipart_into(&mut parts, flags)?;
+        Ok(parts)
+    }
+
+    /// Receives all frames of one message, appending them to `parts`; returns how many
+    /// were appended. On error, frames already appended stay in `parts`.
+    pub fn recv_multipart_into(
+        &self,
+        parts: &mut Vec<Message>,
+        flags: impl IntoRecvFlags,
+    ) -> Result<usize> {
+        let flags = flags.into_raw();
+        let start = parts.len();
+        loop {
+            let msg = self.recv_msg(flags)?;
+            let more = msg.get_more();
+            parts.push(msg);
+            if !more {
+                return Ok(parts.len() - start);
+            }
+        }
+    }
+
+    /// A poll item for this socket, for [`crate::poll`]. It borrows the socket.
+    pub fn as_poll_item(&self, events: PollEvents) -> PollItem<'_> {
+        PollItem::from_socket(self, events)
+    }
+
+    /// Waits up to `timeout_ms` milliseconds (-1: forever) for `events` on this socket
+    /// alone; returns the number of items with events (0 or 1).
+    pub fn poll(&self, events: PollEvents, timeout_ms: i64) -> Result<i32> {
+        crate::poll(&mut [self.as_poll_item(events)], timeout_ms)
+    }
+}
+
+impl fmt::Debug for Socket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = f.debug_struct("Socket");
+        match self.get_socket_type() {
+            Ok(kind) => s.field("type", &kind),
+            Err(_) => s.field("type", &self.get_socket_type_raw().ok()),
+        };
+        s.field("ptr", &self.raw.as_ptr()).finish()
+    }
+}
+
+#[cfg(unix)]
+impl std::os::unix::io::AsRawFd for Socket {
+    /// The socket's `ZMQ_FD` (see [`Socket::get_fd`]), or -1 if libzmq has none for it.
+    fn as_raw_fd(&self) -> std::os::unix::io::RawFd {
+        self.get_fd().unwrap_or(-1)
+    }
+}
+
+#[cfg(windows)]
+impl std::os::windows::io::AsRawSocket for Socket {
+    /// The socket's `ZMQ_FD` (see [`Socket::get_fd`]), or `INVALID_SOCKET` if none.
+    fn as_raw_socket(&self) -> std::os::windows::io::RawSocket {
+        self.get_fd().unwrap_or(!0)
+    }
+}

@@ -1,0 +1,185 @@
+//! Helpers shared by the integration tests (`mod common;` in each test file).
+//!
+//! - every blocking call is bounded: [`socket`] sets RCVTIMEO/SNDTIMEO to [`TIMEOUT_MS`]
+//!   and linger to 0, and [`watchdog`] aborts a test that hangs anyway;
+//! - TCP binds `tcp://127.0.0.1:*` and reads the chosen port back ([`bind_tcp`]);
+//! - ipc paths live in a temporary directory ([`Endpoints`]);
+//! - [`python`] finds the interpreter with the pinned pyzmq, or fails saying how to get it.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// Receive/send timeout of test sockets: a hang detector, never a verdict.
+pub const TIMEOUT_MS: i32 = 5000;
+
+/// How long to wait when asserting that something does NOT arrive (libzmq and pyzmq use
+/// 100 ms when failure is expected).
+pub const NEGATIVE_WAIT: Duration = Duration::from_millis(100);
+
+/// How long to wait for something that should arrive (a generous hang detector).
+pub const POSITIVE_WAIT: Duration = Duration::from_secs(5);
+
+/// A context for one test.
+pub fn ctx() -> zmq::Context {
+    zmq::Context::new()
+}
+
+/// A socket with bounded blocking calls: RCVTIMEO/SNDTIMEO = [`TIMEOUT_MS`], linger 0.
+pub fn socket(ctx: &zmq::Context, kind: zmq::SocketType) -> zmq::Socket {
+    let socket = ctx.socket(kind).expect("create socket");
+    socket.set_rcvtimeo(TIMEOUT_MS).unwrap();
+    socket.set_sndtimeo(TIMEOUT_MS).unwrap();
+    socket.set_linger(0).unwrap();
+    socket
+}
+
+/// Binds to `tcp://127.0.0.1:*` and returns the endpoint with the port chosen.
+pub fn bind_tcp(socket: &zmq::Socket) -> String {
+    socket.bind("tcp://127.0.0.1:*").expect("bind tcp");
+    socket.get_last_endpoint().unwrap().unwrap()
+}
+
+/// The transports every pattern is tested over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    /// `tcp://127.0.0.1:*`
+    Tcp,
+    /// `ipc://` in a temporary directory
+    Ipc,
+    /// `inproc://` with a unique name
+    Inproc,
+}
+
+/// All of them, for loops.
+pub const TRANSPORTS: [Transport; 3] = [Transport::Tcp, Transport::Ipc, Transport::Inproc];
+
+/// Hands out endpoints for one test; owns the temporary directory of its ipc paths.
+pub struct Endpoints {
+    dir: tempfile::TempDir,
+    counter: AtomicUsize,
+}
+
+static INPROC_COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+impl Endpoints {
+    /// A fresh set (a new temporary directory).
+    pub fn new() -> Endpoints {
+        Endpoints {
+            dir: tempfile::Builder::new()
+                .prefix("zmq-test-")
+                .tempdir()
+                .expect("temp dir"),
+            counter: AtomicUsize::new(0),
+        }
+    }
+
+    /// The directory ipc paths live in.
+    pub fn dir(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
+    /// A new ipc endpoint in the temporary directory.
+    pub fn ipc(&self) -> String {
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        format!("ipc://{}/s{n}.ipc", self.dir.path().display())
+    }
+
+    /// A new unique inproc endpoint.
+    pub fn inproc(&self) -> String {
+        let n = INPROC_COUNTER.fetch_add(1, Ordering::Relaxed);
+        format!("inproc://test-{}-{n}", std::process::id())
+    }
+
+    /// Binds `socket` on `transport` and returns the endpoint peers connect to.
+    pub fn bind(&self, socket: &zmq::Socket, transport: Transport) -> String {
+        match transport {
+            Transport::Tcp => bind_tcp(socket),
+            Transport::Ipc => {
+                let endpoint = self.ipc();
+                socket.bind(&endpoint).expect("bind ipc");
+                endpoint
+            }
+            Transport::Inproc => {
+                let endpoint = self.inproc();
+                socket.bind(&endpoint).expect("bind inproc");
+                endpoint
+            }
+        }
+    }
+}
+
+impl Default for Endpoints {
+    fn default() -> Self {
+        Endpoints::new()
+    }
+}
+
+/// Aborts the process if dropped later than `limit` after creation: a test that hangs
+/// fails loudly instead of stalling CI.
+pub struct Watchdog {
+    done: Option<mpsc::Sender<()>>,
+}
+
+/// Starts a [`Watchdog`] for the current test.
+pub fn watchdog(limit: Duration) -> Watchdog {
+    let (done, wait) = mpsc::channel::<()>();
+    let name = std::thread::current()
+        .name()
+        .unwrap_or("<unnamed test>")
+        .to_owned();
+    std::thread::spawn(move || {
+        if let Err(mpsc::RecvTimeoutError::Timeout) = wait.recv_timeout(limit) {
+            eprintln!("WATCHDOG: test {name} did not finish within {limit:?}; aborting");
+            std::process::abort();
+        }
+    });
+    Watchdog { done: Some(done) }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        if let Some(done) = self.done.take() {
+            let _ = done.send(());
+        }
+    }
+}
+
+/// Receives the next monitor event satisfying `pred`, skipping others; panics after
+/// [`POSITIVE_WAIT`].
+pub fn wait_for_event(
+    monitor: &zmq::monitor::Monitor,
+    mut pred: impl FnMut(&zmq::monitor::Event) -> bool,
+) -> zmq::monitor::MonitorEvent {
+    let deadline = std::time::Instant::now() + POSITIVE_WAIT;
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match monitor.recv_timeout(left).expect("monitor recv") {
+            Some(event) if pred(&event.event) => return event,
+            Some(_) => continue,
+            None => panic!("no matching monitor event within {POSITIVE_WAIT:?}"),
+        }
+    }
+}
+
+/// The Python interpreter with the pinned pyzmq: `$ZMQ_TEST_PYTHON`, or the virtualenv
+/// that `scripts/test.sh` makes in `target/pyenv`. Panics with instructions otherwise:
+/// interop tests never pass by skipping.
+pub fn python() -> PathBuf {
+    if let Some(path) = std::env::var_os("ZMQ_TEST_PYTHON") {
+        return PathBuf::from(path);
+    }
+    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/pyenv/bin/python");
+    if venv.exists() {
+        return venv;
+    }
+    panic!(
+        "the interop tests need Python 3 with pyzmq 27.3.0; none was found.\n\
+         Run the test suite with `scripts/test.sh`, which creates target/pyenv with it, or \
+         run `scripts/pyenv.sh` once, or set ZMQ_TEST_PYTHON to a python that has \
+         `pip install pyzmq==27.3.0`."
+    )
+}

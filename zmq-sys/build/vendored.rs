@@ -1,0 +1,120 @@
+//! Compile libzmq 4.3.5 from the source carried by the `zeromq-src` crate.
+//!
+//! `zeromq_src::Build` owns the list of sources and drives `cc`. It leaves the platform
+//! header empty, so on Linux we pass the feature macros that libzmq's CMake build would put
+//! there (eventfd signalers, TCP keepalive knobs, SO_BINDTODEVICE, CLOEXEC on every fd, …);
+//! without them options such as `ZMQ_TCP_KEEPALIVE_IDLE` or `ZMQ_BINDTODEVICE` would be
+//! silently ignored or fail with ENOTSUP, and libzmq's fds would leak into child processes.
+//! The library is optimised even in dev and test builds.
+
+use std::env;
+use std::path::PathBuf;
+
+use crate::{env_var, Linked};
+
+/// Feature macros of a glibc/musl Linux target, as libzmq's CMake checks find them.
+/// Kept sorted.
+const LINUX_DEFINES: &[&str] = &[
+    "HAVE_ACCEPT4",
+    "HAVE_CLOCK_GETTIME",
+    "HAVE_FORK",
+    "HAVE_IF_NAMETOINDEX",
+    "HAVE_MKDTEMP",
+    "HAVE_POSIX_MEMALIGN",
+    "ZMQ_CACHELINE_SIZE=64",
+    "ZMQ_HAVE_BUSY_POLL",
+    "ZMQ_HAVE_EVENTFD",
+    "ZMQ_HAVE_EVENTFD_CLOEXEC",
+    "ZMQ_HAVE_IFADDRS",
+    "ZMQ_HAVE_NOEXCEPT",
+    "ZMQ_HAVE_O_CLOEXEC",
+    "ZMQ_HAVE_PPOLL",
+    "ZMQ_HAVE_PTHREAD_SETNAME_2",
+    "ZMQ_HAVE_PTHREAD_SET_AFFINITY",
+    "ZMQ_HAVE_SOCK_CLOEXEC",
+    "ZMQ_HAVE_SO_BINDTODEVICE",
+    "ZMQ_HAVE_SO_KEEPALIVE",
+    "ZMQ_HAVE_SO_PEERCRED",
+    "ZMQ_HAVE_SO_PRIORITY",
+    "ZMQ_HAVE_TCP_KEEPCNT",
+    "ZMQ_HAVE_TCP_KEEPIDLE",
+    "ZMQ_HAVE_TCP_KEEPINTVL",
+    "ZMQ_IOTHREAD_POLLER_USE_EPOLL_CLOEXEC",
+];
+
+pub fn build() -> Linked {
+    let target = env::var("TARGET").expect("cargo sets TARGET");
+    let target_os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+
+    optimise_even_in_dev();
+    if target_os == "linux" || target_os == "android" {
+        append_cxxflags(&target, LINUX_DEFINES);
+    }
+
+    let mut build = zeromq_src::Build::new();
+    build.enable_draft(true);
+    let curve = with_libsodium(&mut build);
+    build.build();
+
+    // `zeromq_src` copies the public headers next to the library it compiled.
+    let out_dir = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let include_dir = out_dir.join("source").join("include");
+    assert!(
+        include_dir.join("zmq.h").is_file(),
+        "zeromq-src did not leave zmq.h in {}",
+        include_dir.display()
+    );
+    Linked {
+        version: crate::header_version(&include_dir.join("zmq.h")),
+        draft: true,
+        curve: Some(curve),
+        vendored: true,
+        include_dir,
+    }
+}
+
+/// `cc` takes the optimisation level from cargo's `OPT_LEVEL`, which is 0 in dev builds.
+/// Tests and benchmarks must not run against a -O0 libzmq, so raise it to 2 (keep `s`/`z`
+/// and anything higher).
+fn optimise_even_in_dev() {
+    let level = env_var("OPT_LEVEL").unwrap_or_default();
+    if level.is_empty() || level == "0" || level == "1" {
+        // `cc` reads the variable when `zeromq_src` creates its `cc::Build` below.
+        env::set_var("OPT_LEVEL", "2");
+    }
+}
+
+/// Adds `-D` flags to the C++ flags that `cc` will read, keeping the user's own.
+/// `cc` uses the first of these variables that is set, so we extend that one.
+fn append_cxxflags(target: &str, defines: &[&str]) {
+    let candidates = [
+        format!("CXXFLAGS_{target}"),
+        format!("CXXFLAGS_{}", target.replace('-', "_")),
+        "TARGET_CXXFLAGS".to_string(),
+        "CXXFLAGS".to_string(),
+    ];
+    let (name, existing) = candidates
+        .iter()
+        .find_map(|name| env_var(name).map(|value| (name.clone(), value)))
+        .unwrap_or_else(|| ("CXXFLAGS".to_string(), String::new()));
+    let mut flags = existing;
+    for define in defines {
+        flags.push_str(" -D");
+        flags.push_str(define);
+    }
+    env::set_var(name, flags.trim_start());
+}
+
+/// With the `curve` feature, point libzmq at the libsodium that `libsodium-sys-stable`
+/// built from source (its `links = "sodium"` metadata).
+fn with_libsodium(build: &mut zeromq_src::Build) -> bool {
+    if !cfg!(feature = "curve") {
+        return false;
+    }
+    let include = env::var("DEP_SODIUM_INCLUDE")
+        .expect("libsodium-sys-stable publishes DEP_SODIUM_INCLUDE when built from source");
+    let lib = env::var("DEP_SODIUM_LIB")
+        .expect("libsodium-sys-stable publishes DEP_SODIUM_LIB when built from source");
+    build.with_libsodium(Some(zeromq_src::LibLocation::new(lib, include)));
+    true
+}
