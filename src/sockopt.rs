@@ -1,6 +1,6 @@
 //! Socket options, declared once in a table.
 //!
-//! Each row of [`sockopts!`] names a libzmq option, how its value is encoded, and the
+//! Each row of the `sockopts!` table names a libzmq option, how its value is encoded, and the
 //! getter and setter methods generated on [`Socket`]. The zmq 0.10 names and types are
 //! kept (`get_sndhwm`, `set_linger`, `is_ipv6`, ...); options it lacked are added with the
 //! same naming scheme, and millisecond options also get `*_duration` forms that take and
