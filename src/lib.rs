@@ -47,6 +47,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
+pub mod auth;
 mod context;
 pub mod curve;
 #[cfg(feature = "draft")]
