@@ -8,6 +8,9 @@
 
 #![allow(dead_code)]
 
+#[cfg(feature = "tokio")]
+pub mod async_rt;
+
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
