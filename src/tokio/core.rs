@@ -128,12 +128,18 @@ impl Core {
     fn after_op(&mut self, dir: Dir) {
         self.readiness.slot(dir).clear();
         if self.readiness.slot(dir.other()).is_registered() {
-            let _ = self.read_events(Some(dir));
+            self.dispatch_after(dir);
         }
+    }
+
+    #[cold]
+    fn dispatch_after(&mut self, dir: Dir) {
+        let _ = self.read_events(Some(dir));
     }
 
     /// Parks `dir` until `ZMQ_EVENTS` says it can make progress (I1). Only called after the
     /// operation returned `EAGAIN`.
+    #[inline(never)]
     pub(crate) fn poll_wait(&mut self, dir: Dir, cx: &mut Context<'_>) -> Poll<Result<()>> {
         // 1. Register the waiter first: from now on, anyone who drains the fd wakes us.
         self.readiness.slot(dir).register(cx.waker());
@@ -182,34 +188,48 @@ impl Core {
         }
     }
 
-    /// Runs `op` once with the bookkeeping of hints (I5).
+    /// Bookkeeping of a successful op in `dir` (I5).
+    #[inline]
+    fn op_succeeded(&mut self, dir: Dir) {
+        let i = dir.index();
+        self.hint_pending[i] = false;
+        self.hint_failed[i] = false;
+        if dir == Dir::Send {
+            self.send_blocked = false;
+        }
+    }
+
+    /// Bookkeeping of a failed op in `dir`: a hint that did not deliver is not trusted
+    /// again before a real fd edge (I5).
+    #[cold]
+    fn op_failed(&mut self, dir: Dir, err: Error) {
+        let i = dir.index();
+        if err == Error::EAGAIN {
+            if mem::take(&mut self.hint_pending[i]) {
+                self.hint_failed[i] = true;
+            }
+            if dir == Dir::Send {
+                self.send_blocked = true;
+            }
+        } else {
+            self.hint_pending[i] = false;
+        }
+    }
+
+    /// Runs `op` once with the bookkeeping of hints.
     #[inline]
     fn attempt<T>(&mut self, dir: Dir, op: impl FnOnce(&mut Core) -> Result<T>) -> Result<T> {
         let res = op(self);
-        let i = dir.index();
         match &res {
-            Ok(_) => {
-                self.hint_pending[i] = false;
-                self.hint_failed[i] = false;
-                if dir == Dir::Send {
-                    self.send_blocked = false;
-                }
-            }
-            Err(Error::EAGAIN) => {
-                if mem::take(&mut self.hint_pending[i]) {
-                    self.hint_failed[i] = true;
-                }
-                if dir == Dir::Send {
-                    self.send_blocked = true;
-                }
-            }
-            Err(_) => self.hint_pending[i] = false,
+            Ok(_) => self.op_succeeded(dir),
+            Err(err) => self.op_failed(dir, *err),
         }
         res
     }
 
     /// The op first (I4); on `EAGAIN`, park and retry. Takes one unit of tokio's coop
     /// budget per completed op so that an always-ready socket cannot starve the runtime.
+    #[inline]
     fn poll_io<T>(
         &mut self,
         dir: Dir,
@@ -217,24 +237,40 @@ impl Core {
         mut op: impl FnMut(&mut Core) -> Result<T>,
     ) -> Poll<Result<T>> {
         let coop = ready!(tokio::task::coop::poll_proceed(cx));
+        // The hot path: the op succeeds, nothing else is touched.
+        let res = match self.attempt(dir, &mut op) {
+            Err(Error::EAGAIN) => self.poll_io_parked(dir, cx, op),
+            res => Poll::Ready(res),
+        };
+        if res.is_ready() {
+            coop.made_progress();
+        }
+        res
+    }
+
+    /// The op said `EAGAIN`: park until `ZMQ_EVENTS` says it can go on, retry, repeat.
+    #[inline(never)]
+    fn poll_io_parked<T>(
+        &mut self,
+        dir: Dir,
+        cx: &mut Context<'_>,
+        mut op: impl FnMut(&mut Core) -> Result<T>,
+    ) -> Poll<Result<T>> {
         loop {
+            if let Err(err) = ready!(self.poll_wait(dir, cx)) {
+                self.after_op(dir);
+                return Poll::Ready(Err(err));
+            }
             match self.attempt(dir, &mut op) {
-                Err(Error::EAGAIN) => {
-                    if let Err(err) = ready!(self.poll_wait(dir, cx)) {
-                        self.after_op(dir);
-                        return Poll::Ready(Err(err));
-                    }
-                }
-                res => {
-                    coop.made_progress();
-                    return Poll::Ready(res);
-                }
+                Err(Error::EAGAIN) => continue,
+                res => return Poll::Ready(res),
             }
         }
     }
 
     // ---- receiving -------------------------------------------------------------------
 
+    #[inline]
     fn recv_frame_now(&mut self) -> Result<Message> {
         if !self.recv_stash.is_empty() {
             return Ok(self.recv_stash.remove(0));
@@ -264,6 +300,7 @@ impl Core {
     }
 
     /// Receives one frame (the sync `recv_msg`).
+    #[inline]
     pub(crate) fn poll_recv_frame(&mut self, cx: &mut Context<'_>) -> Poll<Result<Message>> {
         let res = ready!(self.poll_io(Dir::Recv, cx, Core::recv_frame_now));
         self.after_op(Dir::Recv);
@@ -271,6 +308,7 @@ impl Core {
     }
 
     /// Receives every frame of one message in this poll.
+    #[inline]
     pub(crate) fn poll_recv_multipart(&mut self, cx: &mut Context<'_>) -> Poll<Result<Multipart>> {
         let res = ready!(self.poll_io(Dir::Recv, cx, Core::recv_multipart_now));
         self.after_op(Dir::Recv);
@@ -307,10 +345,15 @@ impl Core {
 
     /// After the first frame of a message was accepted: pushes the others in the same
     /// poll. What cannot be pushed now stays in the socket and goes before the next send.
-    fn finish_message(&mut self, mut rest: Vec<Message>) -> Result<()> {
+    #[inline]
+    fn finish_message(&mut self, rest: &mut Vec<Message>) -> Result<()> {
         if rest.is_empty() {
             return Ok(());
         }
+        self.finish_multipart(mem::take(rest))
+    }
+
+    fn finish_multipart(&mut self, mut rest: Vec<Message>) -> Result<()> {
         rest.reverse();
         self.send_tail = rest;
         match self.push_tail() {
@@ -341,18 +384,19 @@ impl Core {
                     return Err(err);
                 }
                 Ok(()) => {
-                    let rest = self
+                    let mut rest = self
                         .sink_item
                         .take()
                         .map(|(_, rest)| rest)
                         .unwrap_or_default();
-                    self.finish_message(rest)?;
+                    self.finish_message(&mut rest)?;
                 }
             }
         }
         Ok(())
     }
 
+    #[inline]
     fn has_backlog(&self) -> bool {
         !self.send_tail.is_empty() || self.sink_item.is_some()
     }
@@ -369,6 +413,7 @@ impl Core {
 
     /// Sends one message: its first frame waits for room; once libzmq accepts it, the
     /// other frames go in the same poll. `first` is untouched until it is accepted.
+    #[inline]
     pub(crate) fn poll_send(
         &mut self,
         cx: &mut Context<'_>,
@@ -382,7 +427,7 @@ impl Core {
             }
             core.send_frame_now(first, more)
         }));
-        let res = res.and_then(|()| self.finish_message(mem::take(rest)));
+        let res = res.and_then(|()| self.finish_message(rest));
         self.after_op(Dir::Send);
         Poll::Ready(res)
     }
@@ -421,7 +466,7 @@ impl Core {
             core.send_frame_now(first, more)
         });
         let res = match res {
-            Ok(()) => self.finish_message(mem::take(rest)),
+            Ok(()) => self.finish_message(rest),
             Err(err) => {
                 self.after_op(Dir::Send);
                 return Err((err, item));

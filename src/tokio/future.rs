@@ -98,6 +98,7 @@ enum Deadline {
 
 impl Deadline {
     /// After the operation returned `Pending`: whether the socket's timeout has passed.
+    #[cold]
     fn poll_expired(
         &mut self,
         cx: &mut Context<'_>,
@@ -141,6 +142,7 @@ impl<'a> Op<'a> {
         }
     }
 
+    #[inline]
     fn poll<T>(
         &mut self,
         cx: &mut Context<'_>,
@@ -164,6 +166,7 @@ impl<'a> Op<'a> {
         }
     }
 
+    #[inline]
     fn unpark(&mut self) {
         if self.parked {
             self.parked = false;
@@ -197,6 +200,7 @@ impl<'a> RecvMsg<'a> {
 impl Future for RecvMsg<'_> {
     type Output = Result<Message>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         self.get_mut().op.poll(cx, Core::poll_recv_frame)
     }
@@ -220,6 +224,7 @@ impl<'a> RecvMultipart<'a> {
 impl Future for RecvMultipart<'_> {
     type Output = Result<Multipart>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         self.get_mut().op.poll(cx, Core::poll_recv_multipart)
     }
@@ -246,6 +251,7 @@ impl<'a> SendMessage<'a> {
 impl Future for SendMessage<'_> {
     type Output = Result<()>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let Some((first, rest)) = &mut this.message else {

@@ -87,6 +87,7 @@ impl WakerSlot {
     }
 
     /// Whether a waiter is parked here.
+    #[inline]
     pub(crate) fn is_registered(&self) -> bool {
         self.registered.load(Ordering::Acquire)
     }
@@ -106,10 +107,16 @@ impl WakerSlot {
     }
 
     /// Forgets the parked waiter without waking it (its future completed or was dropped).
+    #[inline]
     pub(crate) fn clear(&self) {
         if self.is_registered() {
-            drop(self.take());
+            self.clear_slow();
         }
+    }
+
+    #[cold]
+    fn clear_slow(&self) {
+        drop(self.take());
     }
 }
 
@@ -120,6 +127,7 @@ pub(crate) struct FanOut {
 }
 
 impl FanOut {
+    #[inline]
     pub(crate) fn slot(&self, dir: Dir) -> &WakerSlot {
         &self.slots[dir.index()]
     }
@@ -182,6 +190,7 @@ impl Readiness {
         }
     }
 
+    #[inline]
     pub(crate) fn slot(&self, dir: Dir) -> &WakerSlot {
         self.fanout.slot(dir)
     }
