@@ -198,6 +198,13 @@ fn main() {
                 for _ in 0..args.reps {
                     for &mode in &args.modes {
                         run += 1;
+                        if std::env::var_os("THR_TRACE").is_some() {
+                            eprintln!(
+                                "run {run}: {transport} {size} {} {}",
+                                if dir == Dir::Recv { "recv" } else { "send" },
+                                if mode == Mode::Sync { "sync" } else { "async" }
+                            );
+                        }
                         let rate = measure(&ctx, transport, size, args.count, dir, mode, run);
                         match mode {
                             Mode::Sync => sync.push(rate),

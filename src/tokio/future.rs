@@ -265,3 +265,21 @@ impl Future for SendMessage<'_> {
         res
     }
 }
+
+/// A frame as bytes (the `recv_bytes` methods).
+pub(crate) async fn bytes(frame: RecvMsg<'_>) -> Result<Vec<u8>> {
+    frame.await.map(|msg| msg.to_vec())
+}
+
+/// A frame as text, or its bytes when it is not UTF-8 (the `recv_string` methods).
+pub(crate) async fn string(frame: RecvMsg<'_>) -> Result<std::result::Result<String, Vec<u8>>> {
+    bytes(frame)
+        .await
+        .map(|bytes| String::from_utf8(bytes).map_err(|err| err.into_bytes()))
+}
+
+/// A whole message as byte vectors (the `recv_multipart` methods).
+pub(crate) async fn multipart(message: RecvMultipart<'_>) -> Result<Vec<Vec<u8>>> {
+    let parts = message.await?;
+    Ok(parts.iter().map(|part| part.to_vec()).collect())
+}

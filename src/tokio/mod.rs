@@ -57,11 +57,13 @@
 pub(crate) mod context;
 mod core;
 mod future;
+mod methods;
 mod monitor;
 mod readiness;
 mod socket;
 mod split;
 mod stream;
+mod waiters;
 
 use std::fmt;
 

@@ -6,13 +6,13 @@
 //! whatever is parked in our two slots.
 
 use std::os::unix::io::{AsRawFd, RawFd};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Context, Poll, Wake, Waker};
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 
 use tokio::io::unix::AsyncFd;
 use tokio::io::Interest;
 
+pub(crate) use crate::tokio::waiters::{FanOut, WakerSlot};
 use crate::{Error, PollEvents, Result};
 
 /// A direction of traffic, and the waiter slot that belongs to it.
@@ -54,117 +54,6 @@ struct ZmqFd(RawFd);
 impl AsRawFd for ZmqFd {
     fn as_raw_fd(&self) -> RawFd {
         self.0
-    }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Nothing panics while holding these locks; if something did, the data (an optional
-    // waker) is still consistent.
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// One parked waiter: the waker of the task waiting in one direction.
-///
-/// "Parked" means "a waker is registered". `registered` mirrors that so the hot path can
-/// ask without taking the lock (one atomic load per operation).
-#[derive(Default)]
-pub(crate) struct WakerSlot {
-    registered: AtomicBool,
-    waker: Mutex<Option<Waker>>,
-}
-
-impl WakerSlot {
-    /// Parks `waker` here, replacing an older one (no clone when it is the same task).
-    pub(crate) fn register(&self, waker: &Waker) {
-        let mut slot = lock(&self.waker);
-        match &*slot {
-            Some(old) if old.will_wake(waker) => {}
-            _ => *slot = Some(waker.clone()),
-        }
-        self.registered.store(true, Ordering::Release);
-    }
-
-    /// Whether a waiter is parked here.
-    #[inline]
-    pub(crate) fn is_registered(&self) -> bool {
-        self.registered.load(Ordering::Acquire)
-    }
-
-    /// Unparks: removes and returns the waker.
-    pub(crate) fn take(&self) -> Option<Waker> {
-        let mut slot = lock(&self.waker);
-        self.registered.store(false, Ordering::Release);
-        slot.take()
-    }
-
-    /// Wakes the parked waiter, if any (it is unparked).
-    pub(crate) fn wake(&self) {
-        if let Some(waker) = self.take() {
-            waker.wake();
-        }
-    }
-
-    /// Forgets the parked waiter without waking it (its future completed or was dropped).
-    #[inline]
-    pub(crate) fn clear(&self) {
-        if self.is_registered() {
-            self.clear_slow();
-        }
-    }
-
-    #[cold]
-    fn clear_slow(&self) {
-        drop(self.take());
-    }
-}
-
-/// The waker tokio holds: it wakes both of our slots.
-#[derive(Default)]
-pub(crate) struct FanOut {
-    slots: [WakerSlot; 2],
-}
-
-impl FanOut {
-    #[inline]
-    pub(crate) fn slot(&self, dir: Dir) -> &WakerSlot {
-        &self.slots[dir.index()]
-    }
-
-    /// Wakes the slots whose flag is set.
-    pub(crate) fn wake_dirs(&self, dirs: [bool; 2]) {
-        for dir in Dir::BOTH {
-            if dirs[dir.index()] {
-                self.slot(dir).wake();
-            }
-        }
-    }
-
-    /// Wakes every parked waiter (they re-check the socket themselves).
-    pub(crate) fn wake_all(&self) {
-        for slot in &self.slots {
-            if slot.is_registered() {
-                slot.wake();
-            }
-        }
-    }
-
-    /// How many wakers are parked (for tests and diagnostics).
-    pub(crate) fn parked(&self) -> usize {
-        self.slots.iter().filter(|s| s.is_registered()).count()
-    }
-}
-
-impl Wake for FanOut {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        for slot in &self.slots {
-            slot.wake();
-        }
     }
 }
 

@@ -8,12 +8,10 @@
 use std::error::Error as StdError;
 use std::fmt;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
-use crate::tokio::core::outgoing;
-use crate::tokio::future::{Owner, RecvMsg, RecvMultipart, SendMessage, Shared};
-use crate::tokio::{AsyncSocket, Multipart, TrySendError};
-use crate::{Message, PollEvents, Result, Socket};
+use crate::tokio::future::{Owner, Shared};
+use crate::tokio::AsyncSocket;
+use crate::{PollEvents, Result, Socket};
 
 /// The receiving half of an [`AsyncSocket`] (see [`AsyncSocket::into_split`]). A
 /// [`Stream`](futures_core::Stream) of whole messages.
@@ -87,38 +85,7 @@ impl RecvHalf {
         with_socket(&self.shared, f)
     }
 
-    /// Receives one frame; see [`AsyncSocket::recv_msg`]. Cancel safe.
-    pub fn recv_msg(&mut self) -> RecvMsg<'_> {
-        RecvMsg::new(self.owner())
-    }
-
-    /// Receives one frame as bytes. Cancel safe.
-    pub async fn recv_bytes(&mut self) -> Result<Vec<u8>> {
-        self.recv_msg().await.map(|msg| msg.to_vec())
-    }
-
-    /// Receives one frame as text (`Ok(Err(bytes))` when not UTF-8). Cancel safe.
-    pub async fn recv_string(&mut self) -> Result<std::result::Result<String, Vec<u8>>> {
-        self.recv_bytes()
-            .await
-            .map(|bytes| String::from_utf8(bytes).map_err(|err| err.into_bytes()))
-    }
-
-    /// Receives every frame of one message. Cancel safe.
-    pub async fn recv_multipart(&mut self) -> Result<Vec<Vec<u8>>> {
-        let parts = self.recv_multipart_msgs().await?;
-        Ok(parts.iter().map(|part| part.to_vec()).collect())
-    }
-
-    /// Receives every frame of one message without copying. Cancel safe.
-    pub fn recv_multipart_msgs(&mut self) -> RecvMultipart<'_> {
-        RecvMultipart::new(self.owner())
-    }
-
-    /// Polls for one whole message; see [`AsyncSocket::poll_recv`].
-    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Result<Multipart>> {
-        self.owner().with(|core| core.poll_recv_multipart(cx))
-    }
+    crate::tokio::methods::recv_methods!();
 
     /// `ZMQ_EVENTS`, waking the other half if it can go on; see [`AsyncSocket::events`].
     pub fn events(&mut self) -> Result<PollEvents> {
@@ -148,40 +115,7 @@ impl SendHalf {
         with_socket(&self.shared, f)
     }
 
-    /// Sends one frame; see [`AsyncSocket::send`]. All or nothing.
-    pub fn send<T: Into<Message>>(&mut self, data: T) -> SendMessage<'_> {
-        let message = Some((data.into(), Vec::new()));
-        SendMessage::new(self.owner(), message)
-    }
-
-    /// Sends a multipart message; see [`AsyncSocket::send_multipart`]. All or nothing.
-    pub fn send_multipart<I, T>(&mut self, parts: I) -> SendMessage<'_>
-    where
-        I: IntoIterator<Item = T>,
-        T: Into<Message>,
-    {
-        let message = outgoing(parts);
-        SendMessage::new(self.owner(), message)
-    }
-
-    /// See [`AsyncSocket::poll_send_ready`].
-    pub fn poll_send_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
-        self.owner().with(|core| core.poll_send_ready(cx))
-    }
-
-    /// See [`AsyncSocket::try_send`].
-    pub fn try_send<I, T>(&mut self, parts: I) -> std::result::Result<(), TrySendError>
-    where
-        I: IntoIterator<Item = T>,
-        T: Into<Message>,
-    {
-        let Some(message) = outgoing(parts) else {
-            return Ok(());
-        };
-        self.owner()
-            .with(|core| core.try_send(message))
-            .map_err(TrySendError::new)
-    }
+    crate::tokio::methods::send_methods!();
 
     /// `ZMQ_EVENTS`, waking the other half if it can go on; see [`AsyncSocket::events`].
     pub fn events(&mut self) -> Result<PollEvents> {
