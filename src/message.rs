@@ -246,9 +246,16 @@ impl Message {
         group.to_str().ok().filter(|g| !g.is_empty())
     }
 
-    /// Sets the group a RADIO socket sends this message to (at most 255 bytes).
+    /// Sets the group a RADIO socket sends this message to.
+    ///
+    /// # Errors
+    /// `EINVAL` for a group longer than 255 bytes (which libzmq would silently truncate)
+    /// or containing a NUL byte.
     #[cfg(feature = "draft")]
     pub fn set_group(&mut self, group: &str) -> crate::Result<()> {
+        if group.len() > zmq_sys::ZMQ_GROUP_MAX_LENGTH as usize {
+            return Err(crate::Error::EINVAL);
+        }
         let group = CString::new(group).map_err(|_| crate::Error::EINVAL)?;
         // SAFETY: self.msg is initialised and held exclusively; group is NUL-terminated.
         check(unsafe { zmq_sys::zmq_msg_set_group(&mut self.msg, group.as_ptr()) }).map(drop)

@@ -41,8 +41,13 @@ pub struct PollItem<'a> {
 
 impl<'a> PollItem<'a> {
     pub(crate) fn from_socket(socket: &'a Socket, events: PollEvents) -> PollItem<'a> {
+        PollItem::from_raw_socket(socket.as_ptr(), events)
+    }
+
+    /// An item for a libzmq socket pointer; the caller ties `'a` to the socket's owner.
+    pub(crate) fn from_raw_socket(socket: *mut c_void, events: PollEvents) -> PollItem<'a> {
         PollItem {
-            socket: socket.as_ptr(),
+            socket,
             fd: 0,
             events: events.bits(),
             revents: 0,

@@ -29,7 +29,7 @@ use crate::raw::RawSocket;
 use crate::{Error, Mechanism, PollEvents, Result, Socket, SocketType};
 
 /// Encoders and decoders for each kind of option value.
-mod codec {
+pub(crate) mod codec {
     use super::*;
 
     pub fn get_i32(raw: &RawSocket, option: c_int) -> Result<i32> {
@@ -270,6 +270,18 @@ macro_rules! sockopts {
         $opt:ident : $kind:ident $(get $getter:ident)? $(set $setter:ident)? => $doc:literal;
     )*) => {
         impl Socket {
+            $(
+                $(#[cfg($cfg)])?
+                sockopts!(@get $opt $kind $doc $($getter)?);
+                $(#[cfg($cfg)])?
+                sockopts!(@set $opt $kind $doc $($setter)?);
+            )*
+        }
+
+        // The same accessors on the thread-safe draft sockets (libzmq applies one option
+        // set to every socket type and rejects what does not apply with EINVAL).
+        #[cfg(feature = "draft")]
+        impl crate::draft::DraftSocket {
             $(
                 $(#[cfg($cfg)])?
                 sockopts!(@get $opt $kind $doc $($getter)?);
