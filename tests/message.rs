@@ -53,7 +53,11 @@ fn check_zero_copy(msg: zmq::Message, payload: *const u8, fill: u8, name: &str) 
     let _dog = watchdog(POSITIVE_WAIT);
     let ctx = zmq::Context::new();
     let (push, pull) = inproc_pair(&ctx, name);
-    assert_eq!(msg.as_ptr(), payload, "{name}: the message wraps the buffer");
+    assert_eq!(
+        msg.as_ptr(),
+        payload,
+        "{name}: the message wraps the buffer"
+    );
     WATCHED_FREED.store(false, Ordering::SeqCst);
     WATCHED.store(payload as usize, Ordering::SeqCst);
 
@@ -65,7 +69,10 @@ fn check_zero_copy(msg: zmq::Message, payload: *const u8, fill: u8, name: &str) 
         "{name}: the receiver reads the sender's buffer, no copy"
     );
     assert!(received.iter().all(|&b| b == fill));
-    assert!(!WATCHED_FREED.load(Ordering::SeqCst), "{name}: still in use");
+    assert!(
+        !WATCHED_FREED.load(Ordering::SeqCst),
+        "{name}: still in use"
+    );
     drop(received);
     assert!(
         WATCHED_FREED.load(Ordering::SeqCst),
@@ -200,7 +207,10 @@ fn writing_to_shared_content_copies_it_first() {
                 received.push(sub.recv_msg(0).unwrap());
             }
         }
-        while subscribers.iter().any(|s| s.poll(zmq::POLLIN, 0).unwrap() == 1) {
+        while subscribers
+            .iter()
+            .any(|s| s.poll(zmq::POLLIN, 0).unwrap() == 1)
+        {
             for sub in &subscribers {
                 let _ = sub.recv_msg(zmq::DONTWAIT);
             }
@@ -208,11 +218,17 @@ fn writing_to_shared_content_copies_it_first() {
         assert!(std::time::Instant::now() < deadline);
     }
     let (mut first, second) = (received.remove(0), received.remove(0));
-    assert!(first.is_shared() && second.is_shared(), "fan-out shares the content");
+    assert!(
+        first.is_shared() && second.is_shared(),
+        "fan-out shares the content"
+    );
     assert_eq!(first.as_ptr(), second.as_ptr());
     first[0] = b'z';
     assert_eq!(first[0], b'z');
-    assert_eq!(second[0], b'a', "the other subscriber's message is unchanged");
+    assert_eq!(
+        second[0], b'a',
+        "the other subscriber's message is unchanged"
+    );
     assert!(!first.is_shared());
 }
 

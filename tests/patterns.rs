@@ -74,7 +74,10 @@ fn pub_sub_with_topic_filters() {
 
         // Nothing arrives before subscribing.
         publisher.send("weather.sunny", 0).unwrap();
-        assert!(!arrives(&subscriber), "{transport:?}: SUB starts with no subscription");
+        assert!(
+            !arrives(&subscriber),
+            "{transport:?}: SUB starts with no subscription"
+        );
 
         subscriber.set_subscribe(b"weather.").unwrap();
         wait_for_subscription(&publisher, &subscriber, "weather.probe");
@@ -84,7 +87,10 @@ fn pub_sub_with_topic_filters() {
         }
         assert_eq!(subscriber.recv_bytes(0).unwrap(), b"weather.rain");
         assert_eq!(subscriber.recv_bytes(0).unwrap(), b"weather.snow");
-        assert!(!arrives(&subscriber), "{transport:?}: prefixes filter the rest");
+        assert!(
+            !arrives(&subscriber),
+            "{transport:?}: prefixes filter the rest"
+        );
 
         // Multipart: the filter looks at the first frame only.
         publisher
@@ -108,7 +114,10 @@ fn pub_sub_with_topic_filters() {
                 break;
             }
             while subscriber.recv_bytes(zmq::DONTWAIT).is_ok() {}
-            assert!(Instant::now() < deadline, "the unsubscription never arrived");
+            assert!(
+                Instant::now() < deadline,
+                "the unsubscription never arrived"
+            );
         }
     });
 }
@@ -157,7 +166,11 @@ fn push_pull() {
         }
         // PUSH only sends, PULL only receives.
         assert_eq!(pull.send("x", 0), Err(zmq::Error::ENOTSUP));
-        assert_eq!(push.recv_bytes(0), Err(zmq::Error::ENOTSUP), "{transport:?}");
+        assert_eq!(
+            push.recv_bytes(0),
+            Err(zmq::Error::ENOTSUP),
+            "{transport:?}"
+        );
     });
 }
 
@@ -240,11 +253,18 @@ fn dealer_router() {
         for _ in 0..2 {
             let frames = router.recv_multipart(0).unwrap();
             assert_eq!(frames.len(), 2, "routing id + body");
-            let reply = [frames[0].clone(), [b"done: ".as_slice(), &frames[1]].concat()];
+            let reply = [
+                frames[0].clone(),
+                [b"done: ".as_slice(), &frames[1]].concat(),
+            ];
             router.send_multipart(reply, 0).unwrap();
         }
         assert_eq!(dealers[0].recv_bytes(0).unwrap(), b"done: job 0");
-        assert_eq!(dealers[1].recv_bytes(0).unwrap(), b"done: job 1", "{transport:?}");
+        assert_eq!(
+            dealers[1].recv_bytes(0).unwrap(),
+            b"done: job 1",
+            "{transport:?}"
+        );
         assert_eq!(dealers[0].get_identity().unwrap(), b"alpha");
     });
 }
@@ -345,7 +365,9 @@ fn stream_talks_to_raw_sockets() {
             other.send_multipart([&b"server"[..], b"hello"], 0).unwrap();
             let frames = stream.recv_multipart(0).unwrap();
             assert_eq!(frames[1], b"hello");
-            stream.send_multipart([&frames[0][..], b"world"], 0).unwrap();
+            stream
+                .send_multipart([&frames[0][..], b"world"], 0)
+                .unwrap();
             assert_eq!(
                 other.recv_multipart(0).unwrap(),
                 vec![b"server".to_vec(), b"world".to_vec()]
@@ -370,7 +392,9 @@ fn stream_talks_to_raw_sockets() {
         }
         assert_eq!(received, b"GET / HTTP/1.0\r\n\r\n");
 
-        stream.send_multipart([&id[..], b"HTTP/1.0 200 OK\r\n"], 0).unwrap();
+        stream
+            .send_multipart([&id[..], b"HTTP/1.0 200 OK\r\n"], 0)
+            .unwrap();
         let mut reply = [0u8; 17];
         read_exact_patiently(&mut *peer, &mut reply);
         assert_eq!(&reply, b"HTTP/1.0 200 OK\r\n");

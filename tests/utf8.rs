@@ -45,7 +45,10 @@ fn recv_utf8_is_an_error_that_keeps_the_bytes() {
 
     // A receive error is not a UTF-8 error.
     let err = b.recv_utf8(zmq::DONTWAIT).unwrap_err();
-    assert!(matches!(err, zmq::error::RecvStrError::Zmq(zmq::Error::EAGAIN)));
+    assert!(matches!(
+        err,
+        zmq::error::RecvStrError::Zmq(zmq::Error::EAGAIN)
+    ));
     assert_eq!(err.into_bytes(), None);
 }
 
@@ -60,5 +63,8 @@ fn text_views_of_messages() {
     assert_eq!(msgs[1].as_str(), Some("ok"));
     // Multipart as bytes never cares about encoding.
     a.send_multipart([NOT_UTF8, b""], 0).unwrap();
-    assert_eq!(b.recv_multipart(0).unwrap(), vec![NOT_UTF8.to_vec(), vec![]]);
+    assert_eq!(
+        b.recv_multipart(0).unwrap(),
+        vec![NOT_UTF8.to_vec(), vec![]]
+    );
 }
