@@ -1,8 +1,11 @@
 //! What was built and linked: libzmq 4.3.5, with CURVE, statically (example binaries have
 //! no `libzmq.so` among their ELF `NEEDED` entries).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
+
+use std::path::Path;
+
+use common::examples::example_binary;
 
 #[test]
 fn libzmq_version_and_capabilities() {
@@ -16,36 +19,6 @@ fn libzmq_version_and_capabilities() {
         "the vendored libzmq has the draft API"
     );
     assert!(zmq::has_capability("curve"));
-}
-
-/// Builds (if needed) and returns the path of an example binary of this package, with the
-/// features and profile this test was built with.
-fn example_binary(name: &str) -> PathBuf {
-    let mut features = Vec::new();
-    if cfg!(feature = "draft") {
-        features.push("draft");
-    }
-    if cfg!(feature = "tokio") {
-        features.push("tokio");
-    }
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut cmd = Command::new(cargo);
-    cmd.args(["build", "--quiet", "--example", name])
-        .current_dir(env!("CARGO_MANIFEST_DIR"));
-    if !features.is_empty() {
-        cmd.args(["--features", &features.join(",")]);
-    }
-    if !cfg!(debug_assertions) {
-        cmd.arg("--release");
-    }
-    let status = cmd.status().expect("run cargo build --example");
-    assert!(status.success(), "cargo build --example {name} failed");
-    // target/<profile>/deps/linking-<hash> → target/<profile>/examples/<name>
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().unwrap().parent().unwrap();
-    let path = profile_dir.join("examples").join(name);
-    assert!(path.exists(), "{} was not built", path.display());
-    path
 }
 
 /// The `DT_NEEDED` entries of a 64-bit little-endian ELF file (enough for Linux x86_64

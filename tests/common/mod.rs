@@ -8,6 +8,8 @@
 
 #![allow(dead_code)]
 
+pub mod examples;
+
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
