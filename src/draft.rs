@@ -265,7 +265,7 @@ impl DraftSocket {
     /// # Errors
     /// As [`send`](Self::send).
     pub fn send_msg(&self, msg: &mut Message, flags: impl IntoSendFlags) -> Result<()> {
-        self.raw.msg_send(&mut msg.msg, flags.into_raw())
+        self.raw.msg_send(msg.for_io(), flags.into_raw())
     }
 
     /// Sends `data` to the peer with this routing id (SERVER, PEER).
@@ -302,7 +302,7 @@ impl DraftSocket {
     /// `EAGAIN` with `DONTWAIT` or after `RCVTIMEO`; `ENOTSUP` for a type that only sends
     /// (RADIO, SCATTER); `ETERM`.
     pub fn recv(&self, msg: &mut Message, flags: impl IntoRecvFlags) -> Result<()> {
-        self.raw.msg_recv(&mut msg.msg, flags.into_raw())
+        self.raw.msg_recv(msg.for_io(), flags.into_raw())
     }
 
     /// Receives one message as a new [`Message`].

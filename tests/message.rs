@@ -218,6 +218,7 @@ fn writing_to_shared_content_copies_it_first() {
         assert!(std::time::Instant::now() < deadline);
     }
     let (mut first, second) = (received.remove(0), received.remove(0));
+    assert!(!first.get_more());
     assert!(
         first.is_shared() && second.is_shared(),
         "fan-out shares the content"
@@ -266,4 +267,47 @@ fn message_properties_through_shared_references() {
 
     // A message made locally has no properties.
     assert_eq!(zmq::Message::from("local").property("Socket-Type"), None);
+}
+
+#[test]
+fn copy_on_write_keeps_the_more_flag() {
+    let _dog = watchdog(POSITIVE_WAIT);
+    let ctx = zmq::Context::new();
+    let publisher = socket(&ctx, zmq::PUB);
+    publisher.bind("inproc://cow-more").unwrap();
+    let subscribers: Vec<_> = (0..2)
+        .map(|_| {
+            let sub = socket(&ctx, zmq::SUB);
+            sub.set_subscribe(b"").unwrap();
+            sub.connect("inproc://cow-more").unwrap();
+            sub
+        })
+        .collect();
+    // Subscriptions reach the PUB asynchronously: probe until both subscribers hear it.
+    let deadline = std::time::Instant::now() + POSITIVE_WAIT;
+    while subscribers
+        .iter()
+        .any(|sub| sub.poll(zmq::POLLIN, 0).unwrap() == 0)
+    {
+        publisher.send("probe", 0).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        assert!(
+            std::time::Instant::now() < deadline,
+            "subscriptions never arrived"
+        );
+    }
+    for sub in &subscribers {
+        while sub.recv_bytes(zmq::DONTWAIT).is_ok() {}
+    }
+    let big = vec![b'a'; 1000];
+    publisher.send_multipart([big.clone(), big], 0).unwrap();
+    let mut first = subscribers[0].recv_msg(0).unwrap();
+    assert!(first.is_shared() && first.get_more());
+    first[0] = b'z'; // copies the shared content
+    assert!(!first.is_shared());
+    assert!(first.get_more(), "still followed by another frame");
+    // Receiving into it again reports the new frame's flag.
+    subscribers[0].recv(&mut first, 0).unwrap();
+    assert!(!first.get_more());
+    assert_eq!(subscribers[1].recv_multipart(0).unwrap().len(), 2);
 }
