@@ -4,7 +4,7 @@
 //! DGRAM, are **thread safe**: one socket may be used from several threads at once.
 //! They get their own enum, [`DraftSocketType`], and their own socket type,
 //! [`DraftSocket`], which is `Send + Sync` (so it can sit in an `Arc` or a `static`),
-//! unlike [`Socket`](crate::Socket). The stable [`SocketType`](crate::SocketType) enum is
+//! unlike [`Socket`]. The stable [`SocketType`](crate::SocketType) enum is
 //! left alone, so exhaustive `match`es written for zmq 0.10 keep compiling.
 //!
 //! | types | pattern | addressing |
