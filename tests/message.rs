@@ -7,6 +7,7 @@ mod common;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
+use common::inproc::connected;
 use common::{bind_tcp, socket, watchdog, POSITIVE_WAIT};
 
 /// The system allocator, reporting when the block at `WATCHED` is freed.
@@ -38,21 +39,13 @@ static ALLOCATOR: WatchingAllocator = WatchingAllocator;
 /// Tests that watch the allocator run one at a time.
 static WATCH_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-fn inproc_pair(ctx: &zmq::Context, name: &str) -> (zmq::Socket, zmq::Socket) {
-    let push = socket(ctx, zmq::PUSH);
-    push.bind(&format!("inproc://{name}")).unwrap();
-    let pull = socket(ctx, zmq::PULL);
-    pull.connect(&format!("inproc://{name}")).unwrap();
-    (push, pull)
-}
-
 /// Sends `msg` (made from a buffer whose payload starts at `payload`) over inproc and
 /// checks the receiver sees the same bytes at the same address, and that dropping the
 /// received message frees exactly that buffer.
 fn check_zero_copy(msg: zmq::Message, payload: *const u8, fill: u8, name: &str) {
     let _dog = watchdog(POSITIVE_WAIT);
     let ctx = zmq::Context::new();
-    let (push, pull) = inproc_pair(&ctx, name);
+    let (push, pull) = connected(&ctx, zmq::PUSH, zmq::PULL);
     assert_eq!(
         msg.as_ptr(),
         payload,
@@ -108,7 +101,7 @@ fn send_takes_owned_buffers_without_copying() {
     let _lock = WATCH_LOCK.lock().unwrap();
     let _dog = watchdog(POSITIVE_WAIT);
     let ctx = zmq::Context::new();
-    let (push, pull) = inproc_pair(&ctx, "zero-copy-send");
+    let (push, pull) = connected(&ctx, zmq::PUSH, zmq::PULL);
     let payload = "x".repeat(1000);
     let ptr = payload.as_ptr();
     push.send(payload, 0).unwrap();

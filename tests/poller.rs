@@ -7,7 +7,7 @@ use std::io::Write;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::time::Duration;
 
-use common::{socket, watchdog, POSITIVE_WAIT};
+use common::{inproc::connected, watchdog, POSITIVE_WAIT};
 use zmq::poller::Poller;
 
 /// A pipe: (read end, write end).
@@ -24,11 +24,9 @@ fn pipe() -> (OwnedFd, std::fs::File) {
     }
 }
 
-fn push_pull(ctx: &zmq::Context, name: &str) -> (zmq::Socket, zmq::Socket) {
-    let pull = socket(ctx, zmq::PULL);
-    pull.bind(&format!("inproc://{name}")).unwrap();
-    let push = socket(ctx, zmq::PUSH);
-    push.connect(&format!("inproc://{name}")).unwrap();
+/// (PUSH, PULL) over inproc.
+fn pull_push(ctx: &zmq::Context) -> (zmq::Socket, zmq::Socket) {
+    let (pull, push) = connected(ctx, zmq::PULL, zmq::PUSH);
     (push, pull)
 }
 
@@ -36,8 +34,8 @@ fn push_pull(ctx: &zmq::Context, name: &str) -> (zmq::Socket, zmq::Socket) {
 fn poller_over_two_sockets_and_a_pipe() {
     let _dog = watchdog(POSITIVE_WAIT);
     let ctx = zmq::Context::new();
-    let (push_a, pull_a) = push_pull(&ctx, "poller-a");
-    let (push_b, pull_b) = push_pull(&ctx, "poller-b");
+    let (push_a, pull_a) = pull_push(&ctx);
+    let (push_b, pull_b) = pull_push(&ctx);
     let (read_end, mut write_end) = pipe();
 
     let mut poller = Poller::new();
@@ -81,7 +79,7 @@ fn poller_over_two_sockets_and_a_pipe() {
 fn poller_reports_writable_sockets() {
     let _dog = watchdog(POSITIVE_WAIT);
     let ctx = zmq::Context::new();
-    let (push, _pull) = push_pull(&ctx, "poller-out");
+    let (push, _pull) = pull_push(&ctx);
     let mut poller = Poller::default();
     assert!(poller.is_empty());
     let token = poller.add(&push, zmq::POLLIN | zmq::POLLOUT);
@@ -94,7 +92,7 @@ fn poller_reports_writable_sockets() {
 fn zmq_010_poll_items() {
     let _dog = watchdog(POSITIVE_WAIT);
     let ctx = zmq::Context::new();
-    let (push, pull) = push_pull(&ctx, "poll-items");
+    let (push, pull) = pull_push(&ctx);
     let (read_end, mut write_end) = pipe();
     let fd = read_end.as_raw_fd();
 

@@ -3,23 +3,15 @@
 
 mod common;
 
-use common::{socket, watchdog, POSITIVE_WAIT};
+use common::{inproc::connected, watchdog, POSITIVE_WAIT};
 
 const NOT_UTF8: &[u8] = b"caf\xe9 \xff\xfe";
-
-fn pair(ctx: &zmq::Context, name: &str) -> (zmq::Socket, zmq::Socket) {
-    let a = socket(ctx, zmq::PAIR);
-    a.bind(&format!("inproc://{name}")).unwrap();
-    let b = socket(ctx, zmq::PAIR);
-    b.connect(&format!("inproc://{name}")).unwrap();
-    (a, b)
-}
 
 #[test]
 fn recv_string_returns_the_bytes() {
     let _dog = watchdog(POSITIVE_WAIT);
     let ctx = zmq::Context::new();
-    let (a, b) = pair(&ctx, "utf8-recv-string");
+    let (a, b) = connected(&ctx, zmq::PAIR, zmq::PAIR);
     a.send(NOT_UTF8, 0).unwrap();
     assert_eq!(b.recv_string(0).unwrap(), Err(NOT_UTF8.to_vec()));
     a.send("café", 0).unwrap();
@@ -30,7 +22,7 @@ fn recv_string_returns_the_bytes() {
 fn recv_utf8_is_an_error_that_keeps_the_bytes() {
     let _dog = watchdog(POSITIVE_WAIT);
     let ctx = zmq::Context::new();
-    let (a, b) = pair(&ctx, "utf8-recv-utf8");
+    let (a, b) = connected(&ctx, zmq::PAIR, zmq::PAIR);
     a.send(NOT_UTF8, 0).unwrap();
     let err = b.recv_utf8(0).unwrap_err();
     let text = err.to_string();
@@ -56,7 +48,7 @@ fn recv_utf8_is_an_error_that_keeps_the_bytes() {
 fn text_views_of_messages() {
     let _dog = watchdog(POSITIVE_WAIT);
     let ctx = zmq::Context::new();
-    let (a, b) = pair(&ctx, "utf8-views");
+    let (a, b) = connected(&ctx, zmq::PAIR, zmq::PAIR);
     a.send_multipart([NOT_UTF8, b"ok"], 0).unwrap();
     let msgs = b.recv_multipart_msgs(0).unwrap();
     assert_eq!(msgs[0].as_str(), None);
