@@ -276,7 +276,7 @@ impl Core {
             return Ok(self.recv_stash.remove(0));
         }
         let mut msg = Message::new();
-        self.socket().raw.msg_recv(&mut msg.msg, DONTWAIT)?;
+        self.socket().raw.msg_recv(msg.for_io(), DONTWAIT)?;
         Ok(msg)
     }
 
@@ -287,7 +287,7 @@ impl Core {
                 return Ok(parts);
             }
             let mut msg = Message::new();
-            match self.socket().raw.msg_recv(&mut msg.msg, DONTWAIT) {
+            match self.socket().raw.msg_recv(msg.for_io(), DONTWAIT) {
                 Ok(()) => parts.push(msg),
                 Err(err) => {
                     // Only reachable on an error mid-message: libzmq delivers whole
@@ -320,7 +320,7 @@ impl Core {
     #[inline]
     fn send_frame_now(&self, frame: &mut Message, more: bool) -> Result<()> {
         let flags = if more { DONTWAIT | SNDMORE } else { DONTWAIT };
-        self.socket().raw.msg_send(&mut frame.msg, flags)
+        self.socket().raw.msg_send(frame.for_io(), flags)
     }
 
     /// Pushes the tail of a started message. `Ok` when the tail is empty; `EAGAIN` when a
