@@ -53,6 +53,7 @@ where
 
 /// Defines `$name::current_thread` and `$name::multi_thread` tests running `$body` (a
 /// closure `|flavor| async move { ... }`).
+#[allow(unused_macros)] // not every test file that includes `common` uses it
 macro_rules! rt_test {
     ($(#[$meta:meta])* $name:ident, $body:expr) => {
         mod $name {
@@ -71,6 +72,7 @@ macro_rules! rt_test {
         }
     };
 }
+#[allow(unused_imports)]
 pub(crate) use rt_test;
 
 /// Awaits `fut`, panicking with `what` if it takes longer than [`STEP_LIMIT`].
