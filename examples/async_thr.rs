@@ -12,7 +12,8 @@
 //! cargo run --release --example async_thr --features tokio -- [--count N] [--reps R]
 //!     [--only sync|async] [--dir recv|send] [--transport inproc|ipc|tcp] [--size BYTES]
 //! ```
-//! `--only`/`--dir`/`--transport`/`--size` narrow the run, e.g. for `strace -c -f`.
+//! `--only`/`--dir`/`--transport`/`--size` narrow the run, e.g. for `strace -c -f`;
+//! `THR_TRACE=1` prints each run to stderr as it starts.
 
 use std::time::Instant;
 
