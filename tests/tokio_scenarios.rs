@@ -226,10 +226,16 @@ rt_test!(s03_idle_wake_after_events_tcp, |_| idle_wake_after_events(
 /// DEALER binds, REP connects later; the send half starts first and parks on POLLOUT.
 /// Then ping-pongs; the writer sends in bursts while the reader is parked.
 /// CI: 10,000 round trips; full: 100k.
+///
+/// Nothing paces the writer to the reader, so on a busy machine the replies can pile up:
+/// the reply path has no high-water mark, because a REP whose pipe to a client is full
+/// drops replies (zmq_socket(3), "mute state"). And the REP outlives the reader: closed
+/// with linger 0 it would discard replies still queued for tcp or ipc.
 async fn split_dealer(transport: Transport, rounds: u64, burst: u64) {
     let ctx = zmq::Context::new();
     let endpoints = Endpoints::new();
     let dealer = socket(&ctx, zmq::DEALER);
+    dealer.get_ref().set_rcvhwm(0).unwrap();
     let endpoint = common::async_rt::bind(&endpoints, &dealer, transport);
     let (mut rx, mut tx) = dealer.into_split();
     let writer = tokio::spawn(async move {
@@ -258,12 +264,14 @@ async fn split_dealer(transport: Transport, rounds: u64, burst: u64) {
     // The REP comes after the writer parked (there was no peer to send to).
     tokio::time::sleep(Duration::from_millis(50)).await;
     let mut rep = socket(&ctx, zmq::REP);
+    rep.get_ref().set_sndhwm(0).unwrap();
     rep.get_ref().connect(&endpoint).unwrap();
     let server = tokio::spawn(async move {
         for _ in 0..rounds {
             let msg = rep.recv_msg().await.unwrap();
             rep.send(msg).await.unwrap();
         }
+        rep
     });
     let rx = within("reader", reader).await.unwrap();
     let tx = within("writer", writer).await.unwrap();
@@ -313,6 +321,7 @@ async fn hwm_stall(transport: Transport, messages: u64) {
                     }
                 }
             }
+            push // closed with linger 0, it would discard what is still queued
         }
     });
     let mut rng = Rng::new(5);
@@ -634,11 +643,12 @@ async fn req_timeout_then_reuse(transport: Transport) {
         let mut rng = Rng::new(10);
         loop {
             let Ok(msg) = rep.recv_msg().await else {
-                return;
+                return None;
             };
             if &msg[..] == b"STOP" {
                 rep.send("STOPPED").await.unwrap();
-                return;
+                // Closed now, with linger 0, it could discard the reply (tcp).
+                return Some(rep);
             }
             tokio::time::sleep(Duration::from_millis(rng.below(20))).await;
             rep.send(msg).await.unwrap();
