@@ -65,6 +65,11 @@ pub(crate) struct Core {
     /// Operations this socket may still complete before it takes the next unit of tokio's
     /// budget (see [`OPS_PER_BUDGET_UNIT`]).
     budget_credit: u8,
+    /// A waiter may be parked in a slot. Set before any waiter registers (only
+    /// [`Core::poll_wait`] registers, and it runs with exclusive access to the core), and
+    /// cleared when an operation finds both slots empty (the reactor only ever empties
+    /// them), so that an operation skips the slots' atomics while nobody has parked.
+    maybe_parked: bool,
 }
 
 impl Core {
@@ -87,6 +92,7 @@ impl Core {
             hint_failed: [false; 2],
             to_wake: [false; 2],
             budget_credit: 0,
+            maybe_parked: false,
         })
     }
 
@@ -116,6 +122,12 @@ impl Core {
         mem::take(&mut self.to_wake)
     }
 
+    /// Whether an operation marked waiters to wake.
+    #[inline]
+    pub(crate) fn has_wakes(&self) -> bool {
+        self.to_wake != [false; 2]
+    }
+
     // ---- readiness -------------------------------------------------------------------
 
     /// Reads `ZMQ_EVENTS` (which processes libzmq's commands and drains `ZMQ_FD`) and
@@ -134,12 +146,21 @@ impl Core {
     }
 
     /// I2 after an operation in `dir`: that call may have drained the fd edge the other
-    /// direction is parked on. One atomic load when nobody is parked.
+    /// direction is parked on. Unparks `dir`. Nothing to do while nobody has parked.
     #[inline]
     fn after_op(&mut self, dir: Dir) {
+        if self.maybe_parked {
+            self.after_op_parked(dir);
+        }
+    }
+
+    fn after_op_parked(&mut self, dir: Dir) {
         self.readiness.slot(dir).clear();
         if self.readiness.slot(dir.other()).is_registered() {
             self.dispatch_after(dir);
+        } else if !self.readiness.slot(dir).is_registered() {
+            // Both slots are empty, and only poll_wait (which needs this core) fills them.
+            self.maybe_parked = false;
         }
     }
 
@@ -153,6 +174,7 @@ impl Core {
     #[inline(never)]
     pub(crate) fn poll_wait(&mut self, dir: Dir, cx: &mut Context<'_>) -> Poll<Result<()>> {
         // 1. Register the waiter first: from now on, anyone who drains the fd wakes us.
+        self.maybe_parked = true;
         self.readiness.slot(dir).register(cx.waker());
         // Consume an edge seen earlier: the ZMQ_EVENTS read below covers its commands.
         if let Poll::Ready(res) = self.readiness.poll_edge() {

@@ -60,8 +60,8 @@ impl Owner<'_> {
         match self {
             Owner::Owned(core) => {
                 let res = f(core);
-                let wakes = core.take_wakes();
-                if wakes != [false; 2] {
+                if core.has_wakes() {
+                    let wakes = core.take_wakes();
                     core.readiness.fanout.wake_dirs(wakes);
                 }
                 res
@@ -196,17 +196,19 @@ impl<'a> Op<'a> {
 impl Drop for Op<'_> {
     #[inline]
     fn drop(&mut self) {
-        // A cancelled future leaves no waker behind (A28 d).
-        self.unpark();
-        if self.timer.is_some() {
-            drop_timer(&mut self.timer);
+        if self.is(Op::PARKED) || self.timer.is_some() {
+            self.drop_slow();
         }
     }
 }
 
-#[cold]
-fn drop_timer(timer: &mut ManuallyDrop<Option<Pin<Box<tokio::time::Sleep>>>>) {
-    drop(ManuallyDrop::into_inner(std::mem::take(timer)));
+impl Op<'_> {
+    #[cold]
+    fn drop_slow(&mut self) {
+        // A cancelled future leaves no waker behind (A28 d).
+        self.unpark();
+        drop(ManuallyDrop::into_inner(std::mem::take(&mut self.timer)));
+    }
 }
 
 /// The future of [`AsyncSocket::recv_msg`](crate::tokio::AsyncSocket::recv_msg): one
@@ -327,19 +329,22 @@ impl Future for SendMessage<'_> {
 impl Drop for SendMessage<'_> {
     #[inline]
     fn drop(&mut self) {
-        if !self.op.is(Op::SUCCEEDED) {
-            // SAFETY: `first` is dropped here only, once, and never used again.
-            unsafe { ManuallyDrop::drop(&mut self.first) };
-        }
-        if self.rest.capacity() != 0 {
-            drop_frames(&mut self.rest);
+        if !self.op.is(Op::SUCCEEDED) || self.rest.capacity() != 0 {
+            self.drop_frames();
         }
     }
 }
 
-#[cold]
-fn drop_frames(frames: &mut ManuallyDrop<Vec<Message>>) {
-    drop(ManuallyDrop::into_inner(std::mem::take(frames)));
+impl SendMessage<'_> {
+    #[cold]
+    fn drop_frames(&mut self) {
+        if !self.op.is(Op::SUCCEEDED) {
+            // SAFETY: `first` is dropped here only (the caller is `Drop`, which runs once),
+            // and never used again.
+            unsafe { ManuallyDrop::drop(&mut self.first) };
+        }
+        drop(ManuallyDrop::into_inner(std::mem::take(&mut self.rest)));
+    }
 }
 
 /// A frame as bytes (the `recv_bytes` methods).
