@@ -163,6 +163,19 @@ mod loom_model {
         }
     }
 
+    /// `Core::after_op` for the send half, under the socket's lock: `maybe_parked` is the
+    /// core's flag (set by poll_wait before it registers), `dispatch` is I2's re-check.
+    fn after_send_op(maybe_parked: &mut bool, fanout: &FanOut, dispatch: impl FnOnce()) {
+        if *maybe_parked {
+            fanout.slot(Dir::Send).clear();
+            if fanout.slot(Dir::Recv).is_registered() {
+                dispatch();
+            } else if !fanout.slot(Dir::Send).is_registered() {
+                *maybe_parked = false;
+            }
+        }
+    }
+
     /// The parking side (poll_wait): register first, then check the state.
     fn park(fanout: &FanOut, dir: Dir, waker: &Waker, ready: &AtomicBool) -> bool {
         fanout.slot(dir).register(waker);
@@ -175,27 +188,31 @@ mod loom_model {
 
     /// I2 as the real code does it: the receiver registers and checks the state under the
     /// socket's lock; the send half changes the state (its op processed libzmq's commands)
-    /// and then, under the same lock, wakes the receiver if it is parked.
+    /// and then, under the same lock, wakes the receiver if it is parked. The lock guards
+    /// the core's `maybe_parked` flag.
     #[test]
     fn other_direction_dispatches() {
         loom::model(|| {
             let fanout = Arc::new(FanOut::default());
             let ready = Arc::new(AtomicBool::new(false));
-            let core = Arc::new(loom::sync::Mutex::new(()));
+            let core = Arc::new(loom::sync::Mutex::new(false));
             let counter = Arc::new(Counter::default());
             let waker = Waker::from(counter.clone());
             let sender = thread::spawn({
                 let (fanout, ready, core) = (fanout.clone(), ready.clone(), core.clone());
                 move || {
-                    let _socket = core.lock().unwrap();
+                    let mut maybe_parked = core.lock().unwrap();
                     ready.store(true, Ordering::SeqCst);
-                    if fanout.slot(Dir::Recv).is_registered() && ready.load(Ordering::SeqCst) {
-                        fanout.slot(Dir::Recv).wake();
-                    }
+                    after_send_op(&mut maybe_parked, &fanout, || {
+                        if ready.load(Ordering::SeqCst) {
+                            fanout.slot(Dir::Recv).wake();
+                        }
+                    });
                 }
             });
             let got = {
-                let _socket = core.lock().unwrap();
+                let mut maybe_parked = core.lock().unwrap();
+                *maybe_parked = true;
                 park(&fanout, Dir::Recv, &waker, &ready)
             };
             sender.join().unwrap();
@@ -229,7 +246,7 @@ mod loom_model {
             let ready = Arc::new(AtomicBool::new(false));
             let edge = Arc::new(AtomicBool::new(false));
             let readiness = Arc::new(AtomicBool::new(false));
-            let core = Arc::new(loom::sync::Mutex::new(()));
+            let core = Arc::new(loom::sync::Mutex::new(false));
             let counter = Arc::new(Counter::default());
             let waker = Waker::from(counter.clone());
             let io = thread::spawn({
@@ -252,18 +269,19 @@ mod loom_model {
                 let (fanout, ready, edge, core) =
                     (fanout.clone(), ready.clone(), edge.clone(), core.clone());
                 move || {
-                    let _socket = core.lock().unwrap();
+                    let mut maybe_parked = core.lock().unwrap();
                     edge.swap(false, Ordering::SeqCst); // the op processes the commands
-                    if fanout.slot(Dir::Recv).is_registered() {
+                    after_send_op(&mut maybe_parked, &fanout, || {
                         edge.swap(false, Ordering::SeqCst); // ZMQ_EVENTS
                         if ready.load(Ordering::SeqCst) {
                             fanout.slot(Dir::Recv).wake();
                         }
-                    }
+                    });
                 }
             });
             let got = {
-                let _socket = core.lock().unwrap();
+                let mut maybe_parked = core.lock().unwrap();
+                *maybe_parked = true;
                 fanout.slot(Dir::Recv).register(&waker);
                 let mut got = false;
                 for _ in 0..2 {
