@@ -269,20 +269,31 @@ impl Core {
         &mut self,
         dir: Dir,
         cx: &mut Context<'_>,
-        mut op: impl FnMut(&mut Core) -> Result<T>,
+        op: impl FnMut(&mut Core) -> Result<T>,
     ) -> Poll<Result<T>> {
         if self.budget_credit == 0 {
             return self.poll_io_budgeted(dir, cx, op);
         }
         // The hot path: the op succeeds, nothing else is touched.
-        let res = match self.attempt(dir, &mut op) {
-            Err(Error::EAGAIN) => self.poll_io_parked(dir, cx, op),
-            res => Poll::Ready(res),
-        };
+        let res = self.attempt_or_park(dir, cx, op);
         if res.is_ready() {
             self.budget_credit -= 1;
         }
         res
+    }
+
+    /// The op once; on `EAGAIN`, park and retry.
+    #[inline]
+    fn attempt_or_park<T>(
+        &mut self,
+        dir: Dir,
+        cx: &mut Context<'_>,
+        mut op: impl FnMut(&mut Core) -> Result<T>,
+    ) -> Poll<Result<T>> {
+        match self.attempt(dir, &mut op) {
+            Err(Error::EAGAIN) => self.poll_io_parked(dir, cx, op),
+            res => Poll::Ready(res),
+        }
     }
 
     /// [`Core::poll_io`] when the credit is spent: takes a unit of the task's budget first
@@ -292,13 +303,10 @@ impl Core {
         &mut self,
         dir: Dir,
         cx: &mut Context<'_>,
-        mut op: impl FnMut(&mut Core) -> Result<T>,
+        op: impl FnMut(&mut Core) -> Result<T>,
     ) -> Poll<Result<T>> {
         let coop = ready!(tokio::task::coop::poll_proceed(cx));
-        let res = match self.attempt(dir, &mut op) {
-            Err(Error::EAGAIN) => self.poll_io_parked(dir, cx, op),
-            res => Poll::Ready(res),
-        };
+        let res = self.attempt_or_park(dir, cx, op);
         if res.is_ready() {
             coop.made_progress();
             self.budget_credit = OPS_PER_BUDGET_UNIT - 1;
