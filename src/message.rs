@@ -36,6 +36,7 @@ pub struct Message {
 
 impl Message {
     /// An empty message (`zmq_msg_init`).
+    #[inline]
     pub fn new() -> Message {
         let mut msg = zmq_sys::zmq_msg_t::default();
         // SAFETY: msg is writable storage for a zmq_msg_t; zmq_msg_init cannot fail.
@@ -62,6 +63,7 @@ impl Message {
         since = "0.9.1",
         note = "This method has an unintuitive name, and should not be needed."
     )]
+    #[inline]
     pub unsafe fn with_capacity_unallocated(len: usize) -> Message {
         // SAFETY: forwarded to the caller.
         unsafe { Message::alloc(len) }
@@ -86,6 +88,7 @@ impl Message {
     ///
     /// # Safety
     /// The content must be written before it is read.
+    #[inline]
     unsafe fn alloc(len: usize) -> Message {
         let mut msg = zmq_sys::zmq_msg_t::default();
         // SAFETY: msg is writable storage for a zmq_msg_t.
@@ -115,11 +118,13 @@ impl Message {
         &mut self.msg
     }
 
+    #[inline]
     fn len_raw(&self) -> usize {
         // SAFETY: self.msg is initialised; zmq_msg_size only reads it.
         unsafe { zmq_sys::zmq_msg_size(&self.msg) }
     }
 
+    #[inline]
     fn data_ptr(&self) -> *mut u8 {
         // zmq_msg_data takes a mutable pointer but only reads the message to compute where
         // the payload lives.
@@ -137,6 +142,20 @@ impl Message {
         // SAFETY: the payload of an initialised message is valid for len bytes, and we
         // hold the message exclusively.
         unsafe { slice::from_raw_parts_mut(self.data_ptr(), len) }
+    }
+
+    /// The payload's size in bytes (`zmq_msg_size`). The same as the slice's `len()`
+    /// through `Deref`, without computing where the payload lives.
+    #[inline]
+    #[doc(alias = "zmq_msg_size")]
+    pub fn len(&self) -> usize {
+        self.len_raw()
+    }
+
+    /// Whether the payload is empty.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len_raw() == 0
     }
 
     /// Whether libzmq shares this message's content with other messages (`ZMQ_SHARED`).
@@ -309,6 +328,7 @@ unsafe extern "C" fn free_boxed_slice(data: *mut c_void, hint: *mut c_void) {
 }
 
 impl Drop for Message {
+    #[inline]
     fn drop(&mut self) {
         // SAFETY: self.msg is initialised and closed only here. zmq_msg_close fails only
         // for an invalid message, which the type rules out.
@@ -333,6 +353,7 @@ impl Clone for Message {
 impl Deref for Message {
     type Target = [u8];
 
+    #[inline]
     fn deref(&self) -> &[u8] {
         let len = self.len_raw();
         if len == 0 {

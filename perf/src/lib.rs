@@ -12,7 +12,8 @@
 //! With the `ours` feature (the default) they also take:
 //! - `--async`: the same loops on this crate's tokio adapter (`zmq::tokio`), on a
 //!   current-thread runtime;
-//! - `--tuned`: the context and sockets get [`zmq::tuning`]'s throughput preset;
+//! - `--tuned`: [`zmq::tuning`]'s presets: 256 KiB batches on every socket, and for
+//!   throughput the receiver pinned to the first CPU, the sender to the second;
 //! - the environment variable `ZMQ_PERF_KNOBS`, e.g. `in_batch=65536,rcvhwm=10000`, to
 //!   try libzmq settings one by one (see [`Knobs`]).
 //!
@@ -144,18 +145,19 @@ pub fn print_latency(size: usize, roundtrips: usize, elapsed: Duration) {
     println!("average latency: {latency:.3} [us]");
 }
 
-/// A context for a tool: libzmq's defaults (one I/O thread), or the tuned preset.
-pub fn context(args: &Args) -> zmq::Context {
+/// A context for a tool: libzmq's defaults (one I/O thread); with `--tuned`, pinned with
+/// its I/O thread to `cpu` ([`zmq::tuning::colocate`]) when there is one.
+pub fn context(args: &Args, cpu: Option<usize>) -> zmq::Context {
     let ctx = zmq::Context::new();
     #[cfg(feature = "ours")]
     {
-        if args.tuned {
-            zmq::tuning::tune_context(&ctx).or_fail("tuning the context");
+        if let (true, Some(cpu)) = (args.tuned, cpu) {
+            zmq::tuning::colocate(&ctx, cpu).or_fail("zmq::tuning::colocate");
         }
         Knobs::from_env().apply_to_context(&ctx);
     }
     #[cfg(not(feature = "ours"))]
-    let _ = args;
+    let _ = (args, cpu);
     ctx
 }
 
@@ -165,7 +167,7 @@ pub fn socket(ctx: &zmq::Context, kind: zmq::SocketType, args: &Args) -> zmq::So
     #[cfg(feature = "ours")]
     {
         if args.tuned {
-            zmq::tuning::tune_socket(&socket).or_fail("tuning the socket");
+            zmq::tuning::throughput(&socket).or_fail("zmq::tuning::throughput");
         }
         Knobs::from_env().apply_to_socket(&socket);
     }
@@ -283,6 +285,20 @@ impl Tool {
         }
     }
 
+    /// With `--tuned`, the CPU the process runs on: for throughput, the receiver on the
+    /// first CPU and the sender on the second (when there is one). Latency is left to the
+    /// scheduler: pinning both threads of a process to one CPU makes each hop wait for a
+    /// context switch (3× the latency in docs/perf.md's measurements). The inproc tools
+    /// pass messages between two application threads, so they are left alone too.
+    pub fn cpu(self) -> Option<usize> {
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        match self {
+            Tool::LocalThr => Some(0),
+            Tool::RemoteThr => Some(1 % cpus),
+            _ => None,
+        }
+    }
+
     fn count_name(self) -> &'static str {
         match self {
             Tool::LocalThr | Tool::RemoteThr | Tool::InprocThr => "message-count",
@@ -304,7 +320,7 @@ pub fn main(tool: Tool) {
 }
 
 fn run_sync(tool: Tool, args: &Args) {
-    let ctx = context(args);
+    let ctx = context(args, tool.cpu());
     let (size, count) = (args.size, args.count);
     match tool {
         Tool::LocalThr => {
