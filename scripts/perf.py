@@ -46,24 +46,30 @@ SIZES = [64, 1024, 65536]
 TRANSPORTS = ["tcp", "ipc", "inproc"]
 KINDS = ["thr", "lat"]
 
-# Messages (throughput) and round trips (latency) per run: each run takes about half a
-# second on the 2-core machine this was written on.
+# Messages (throughput) and round trips (latency) per run, by transport class ("net" is
+# tcp and ipc): each run takes about half a second with C on the 2-core machine this was
+# written on, long enough to dwarf start-up, short enough for several rounds in 5 minutes.
 COUNTS = {
-    ("thr", 64): 1_000_000,
-    ("thr", 1024): 300_000,
-    ("thr", 65536): 15_000,
-    ("lat", 64): 5_000,
-    ("lat", 1024): 5_000,
-    ("lat", 65536): 1_500,
+    ("thr", "net", 64): 2_000_000,
+    ("thr", "net", 1024): 500_000,
+    ("thr", "net", 65536): 20_000,
+    ("thr", "inproc", 64): 3_000_000,
+    ("thr", "inproc", 1024): 1_500_000,
+    ("thr", "inproc", 65536): 400_000,
+    ("lat", "net", 64): 20_000,
+    ("lat", "net", 1024): 20_000,
+    ("lat", "net", 65536): 10_000,
+    ("lat", "inproc", 64): 50_000,
+    ("lat", "inproc", 1024): 50_000,
+    ("lat", "inproc", 65536): 50_000,
 }
-QUICK_COUNTS = {
-    ("thr", 64): 20_000,
-    ("thr", 1024): 10_000,
-    ("thr", 65536): 500,
-    ("lat", 64): 300,
-    ("lat", 1024): 300,
-    ("lat", 65536): 100,
-}
+# --quick: a smoke test of every path, in seconds; its figures mean little.
+QUICK_COUNTS = {key: max(count // 100, 100) for key, count in COUNTS.items()}
+
+
+def transport_class(transport):
+    return "inproc" if transport == "inproc" else "net"
+
 
 RUN_TIMEOUT = 60.0
 
@@ -452,7 +458,8 @@ def measure(impls, args):
             for transport in ("tcp", "inproc"):
                 if transport in impl.transports and transport in args.transports:
                     serial += 1
-                    run_case(impl, "thr", transport, 1024, counts[("thr", 1024)] // 4, ipc_dir, serial)
+                    count = counts[("thr", transport_class(transport), 1024)] // 4
+                    run_case(impl, "thr", transport, 1024, count, ipc_dir, serial)
         for round_no in range(args.rounds):
             loads.append(os.getloadavg())
             started = time.monotonic()
@@ -464,9 +471,10 @@ def measure(impls, args):
                     if transport not in impl.transports:
                         continue
                     serial += 1
-                    result = run_case(impl, kind, transport, size, counts[(kind, size)], ipc_dir, serial)
+                    count = counts[(kind, transport_class(transport), size)]
+                    result = run_case(impl, kind, transport, size, count, ipc_dir, serial)
                     result.update(impl=impl.name, kind=kind, transport=transport, size=size,
-                                  count=counts[(kind, size)], round=round_no)
+                                  count=count, round=round_no)
                     samples.append(result)
                     if "error" in result:
                         log(f"  {impl.name} {kind} {transport} {size}: ERROR {result['error']}")
@@ -495,6 +503,7 @@ def medians(samples):
             values = [g[metric] for g in group if metric in g]
             if values:
                 figures[metric] = statistics.median(values)
+                figures[metric + "_best"] = min(values) if metric == "lat_us" else max(values)
                 figures[metric + "_spread"] = (max(values) - min(values)) / max(statistics.median(values), 1e-9)
         out[key] = figures
     return out
@@ -548,8 +557,8 @@ def render(meta, impls, samples, loads, out_dir):
       f"max {la['max']:.2f} (sampled before each round and at the end)")
     if meta.get("load_note"):
         w(f"- conditions: {meta['load_note']}")
-    w(f"- wall time: {meta['wall_s']:.0f} s; messages per run: " + ", ".join(
-        f"{k} {size_label(s)}: {c}" for (k, s), c in sorted(meta["counts"].items(), key=lambda x: (x[0][0], x[0][1]))))
+    w(f"- wall time: {meta['wall_s']:.0f} s; messages (thr) or round trips (lat) per run: " + ", ".join(
+        f"{k} {t} {size_label(s)}: {c}" for (k, t, s), c in sorted(meta["counts"].items())))
     w("")
     w("| implementation | what |")
     w("|---|---|")
@@ -561,13 +570,28 @@ def render(meta, impls, samples, loads, out_dir):
       "latency is half the mean round trip of `remote_lat`/`local_lat` (REQ↔REP; inproc: `inproc_lat`). "
       "RSS is the peak resident set of the receiving (binding) process; for inproc, of the one process.")
     w("")
+    w("What each tool does per message, as libzmq's: the sender allocates a message of the "
+      "given size and sends it without writing its payload (`zmq_msg_init_size` in C, "
+      "`Message::with_capacity_unallocated` in Rust; zmq.rs sends clones of one `Bytes` "
+      "payload, its cheapest way); the receiver reuses one message and checks each size. "
+      "`zmq sync tuned` adds `zmq::tuning::throughput` (256 KiB batches) on every socket and, "
+      "for throughput only, `zmq::tuning::colocate` (the receiver process on the first CPU, "
+      "the sender on the second).")
+    w("")
     w("![ratios to C](perf.svg)")
     w("")
 
     for kind, title, metric, better in (("thr", "Throughput (msg/s)", "msgs", "higher"),
-                                         ("lat", "Latency (µs, one way)", "lat_us", "lower")):
+                                         ("lat", "Latency (µs, one way)", "lat_us", "lower"),
+                                         ("thr", "Throughput, best round", "msgs_best", "higher"),
+                                         ("lat", "Latency, best round", "lat_us_best", "lower")):
         w(f"## {title}: ratio to C ({better} is better)")
         w("")
+        if metric.endswith("_best"):
+            w("The best round of each implementation (highest throughput, lowest latency): on a "
+              "shared machine, the run least disturbed by other work. Medians above are the "
+              "headline figures; where the two disagree, the machine was too noisy to tell.")
+            w("")
         w("| transport | size | C | " + " | ".join(labels[n] for n in names if n != "c") + " |")
         w("|---|---|---:|" + "---:|" * (len(names) - 1))
         for transport in transports:
@@ -622,6 +646,10 @@ def render(meta, impls, samples, loads, out_dir):
     w("")
     w(targets_section(med, names, transports, sizes, labels))
     w("")
+    notes = os.path.join(ROOT, "docs", "perf-notes.md")
+    if os.path.exists(notes):
+        w(open(notes).read().rstrip())
+        w("")
     w("## Reproduce")
     w("")
     w("```sh\nscripts/perf.sh            # this table: ~5 minutes on 2 cores\n"
@@ -822,8 +850,8 @@ def main():
         date=datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
         mode="quick" if args.quick else "full",
         rounds=args.rounds, transports=args.transports, sizes=args.sizes,
-        counts={(k, s): c for (k, s), c in (QUICK_COUNTS if args.quick else COUNTS).items()
-                if s in args.sizes},
+        counts={key: c for key, c in (QUICK_COUNTS if args.quick else COUNTS).items()
+                if key[2] in args.sizes},
         loadavg={"min": min(one_minute), "median": statistics.median(one_minute), "max": max(one_minute),
                  "samples": loads},
         wall_s=time.monotonic() - started,

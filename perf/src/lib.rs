@@ -12,8 +12,7 @@
 //! With the `ours` feature (the default) they also take:
 //! - `--async`: the same loops on this crate's tokio adapter (`zmq::tokio`), on a
 //!   current-thread runtime;
-//! - `--tuned`: [`zmq::tuning`]'s presets: 256 KiB batches on every socket, and for
-//!   throughput the receiver pinned to the first CPU, the sender to the second;
+//! - `--tuned`: [`zmq::tuning::throughput`] (256 KiB batches) on every socket;
 //! - the environment variable `ZMQ_PERF_KNOBS`, e.g. `in_batch=65536,rcvhwm=10000`, to
 //!   try libzmq settings one by one (see [`Knobs`]).
 //!
@@ -145,19 +144,12 @@ pub fn print_latency(size: usize, roundtrips: usize, elapsed: Duration) {
     println!("average latency: {latency:.3} [us]");
 }
 
-/// A context for a tool: libzmq's defaults (one I/O thread); with `--tuned`, pinned with
-/// its I/O thread to `cpu` ([`zmq::tuning::colocate`]) when there is one.
-pub fn context(args: &Args, cpu: Option<usize>) -> zmq::Context {
+/// A context for a tool: libzmq's defaults (one I/O thread), plus any `ZMQ_PERF_KNOBS`.
+pub fn context(args: &Args) -> zmq::Context {
     let ctx = zmq::Context::new();
     #[cfg(feature = "ours")]
-    {
-        if let (true, Some(cpu)) = (args.tuned, cpu) {
-            zmq::tuning::colocate(&ctx, cpu).or_fail("zmq::tuning::colocate");
-        }
-        Knobs::from_env().apply_to_context(&ctx);
-    }
-    #[cfg(not(feature = "ours"))]
-    let _ = (args, cpu);
+    Knobs::from_env().apply_to_context(&ctx);
+    let _ = args;
     ctx
 }
 
@@ -285,20 +277,6 @@ impl Tool {
         }
     }
 
-    /// With `--tuned`, the CPU the process runs on: for throughput, the receiver on the
-    /// first CPU and the sender on the second (when there is one). Latency is left to the
-    /// scheduler: pinning both threads of a process to one CPU makes each hop wait for a
-    /// context switch (3× the latency in docs/perf.md's measurements). The inproc tools
-    /// pass messages between two application threads, so they are left alone too.
-    pub fn cpu(self) -> Option<usize> {
-        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-        match self {
-            Tool::LocalThr => Some(0),
-            Tool::RemoteThr => Some(1 % cpus),
-            _ => None,
-        }
-    }
-
     fn count_name(self) -> &'static str {
         match self {
             Tool::LocalThr | Tool::RemoteThr | Tool::InprocThr => "message-count",
@@ -320,7 +298,7 @@ pub fn main(tool: Tool) {
 }
 
 fn run_sync(tool: Tool, args: &Args) {
-    let ctx = context(args, tool.cpu());
+    let ctx = context(args);
     let (size, count) = (args.size, args.count);
     match tool {
         Tool::LocalThr => {
