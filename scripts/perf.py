@@ -724,11 +724,11 @@ def svg_chart(med, names, labels, transports, sizes):
     """A hand-written SVG: two grouped bar charts of ratios to C (throughput, latency)."""
     series = [n for n in names if n != "c"]
     cases = [(t, s) for t in transports for s in sizes]
-    width, panel_h, top, left = 980, 260, 40, 50
+    width, panel_h, top, left = 980, 260, 58, 50
     group_w = (width - left - 20) / max(len(cases), 1)
     bar_w = max((group_w - 10) / max(len(series), 1), 2)
     parts = []
-    height = top + 2 * (panel_h + 70) + 30
+    height = top + 2 * (panel_h + 70) - 20
     parts.append(f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
                  f'font-family="sans-serif" font-size="11">')
     parts.append(f'<rect width="{width}" height="{height}" fill="white"/>')
@@ -738,8 +738,8 @@ def svg_chart(med, names, labels, transports, sizes):
         parts.append(f'<rect x="{x}" y="10" width="12" height="12" fill="{COLORS.get(n, "#777")}"/>')
         parts.append(f'<text x="{x + 16}" y="20">{labels[n]}</text>')
         x += 30 + 7 * len(labels[n])
-    for p, (kind, metric, title) in enumerate((("thr", "msgs", "throughput ÷ C (higher is better)"),
-                                               ("lat", "lat_us", "latency ÷ C (lower is better)"))):
+    for p, (kind, metric, title) in enumerate((("thr", "msgs", "throughput ÷ C, medians (higher is better)"),
+                                               ("lat", "lat_us", "latency ÷ C, medians (lower is better)"))):
         y0 = top + p * (panel_h + 70)
         values = []
         for t, s in cases:
