@@ -263,7 +263,7 @@ def build_all(args):
                       c_tool_argv(c_dir), all_transports))
     impls.append(Impl("sync", "zmq sync", "this crate, blocking API, libzmq defaults",
                       rust_tool_argv(RELEASE), all_transports))
-    impls.append(Impl("tuned", "zmq sync tuned", "this crate, blocking API, zmq::tuning presets",
+    impls.append(Impl("tuned", "zmq sync tuned", "this crate, blocking API, zmq::tuning::throughput (256 KiB batches)",
                       rust_tool_argv(RELEASE, ["--tuned"]), all_transports))
     probe = subprocess.run([os.path.join(RELEASE, "inproc_thr"), "64", "10", "--async"],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -574,9 +574,7 @@ def render(meta, impls, samples, loads, out_dir):
       "given size and sends it without writing its payload (`zmq_msg_init_size` in C, "
       "`Message::with_capacity_unallocated` in Rust; zmq.rs sends clones of one `Bytes` "
       "payload, its cheapest way); the receiver reuses one message and checks each size. "
-      "`zmq sync tuned` adds `zmq::tuning::throughput` (256 KiB batches) on every socket and, "
-      "for throughput only, `zmq::tuning::colocate` (the receiver process on the first CPU, "
-      "the sender on the second).")
+      "`zmq sync tuned` adds `zmq::tuning::throughput` (256 KiB batches) on every socket.")
     w("")
     w("![ratios to C](perf.svg)")
     w("")
@@ -824,7 +822,12 @@ def main():
     args.sizes = [int(s) for s in args.sizes.split(",") if s]
     args.rounds = args.rounds or (1 if args.quick else 3)
     out_dir = args.out or (os.path.join(WORK, "quick") if args.quick else os.path.join(ROOT, "docs"))
-    results_path = os.path.join(WORK, "quick-results.json" if args.quick else "results.json")
+    if args.quick:
+        results_path = os.path.join(WORK, "quick-results.json")
+    elif args.out:
+        results_path = os.path.join(out_dir, "results.json")
+    else:
+        results_path = os.path.join(WORK, "results.json")
     os.makedirs(WORK, exist_ok=True)
 
     if args.report_only:
