@@ -829,6 +829,7 @@ def main():
     else:
         results_path = os.path.join(WORK, "results.json")
     os.makedirs(WORK, exist_ok=True)
+    os.makedirs(out_dir, exist_ok=True)
 
     if args.report_only:
         saved = json.load(open(results_path))
