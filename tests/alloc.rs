@@ -222,3 +222,72 @@ fn recv_into_a_reused_message_allocates_nothing_per_message() {
     }
     assert_eq!(thread_allocs() - before, 0);
 }
+
+/// The async receive path: once the socket is registered with the reactor,
+/// `AsyncSocket::recv_msg` allocates nothing per message, whether the message is already
+/// queued or the future has to park until it arrives.
+#[cfg(all(feature = "tokio", unix))]
+#[test]
+fn async_recv_msg_allocates_nothing_per_message() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let _watchdog = common::watchdog(std::time::Duration::from_secs(60));
+    let ctx = common::ctx();
+    let (push, pull) = inproc_pair(&ctx, (zmq::PUSH, zmq::PULL));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    const MESSAGES: usize = 2_000;
+    // No RCVTIMEO: with one, each parked receive arms a timer (the watchdog guards the
+    // test instead).
+    pull.set_rcvtimeo(-1).unwrap();
+    let (push, parked_allocs) = runtime.block_on(async move {
+        let mut pull = zmq::tokio::AsyncSocket::new(pull).unwrap();
+        // Registration with the reactor allocates, once.
+        push.send("warm-up", 0).unwrap();
+        pull.recv_msg().await.unwrap();
+
+        // Queued messages: every recv completes at once.
+        for size in [8usize, 64, 1024, 65536] {
+            let payload = vec![5u8; size];
+            let mut during_recv = 0;
+            for _ in 0..MESSAGES {
+                push.send(&payload[..], 0).unwrap();
+                let before = thread_allocs();
+                let msg = pull.recv_msg().await.unwrap();
+                during_recv += thread_allocs() - before;
+                assert_eq!(msg.len(), size);
+            }
+            // At most a one-time allocation (e.g. the first wake-up), never one per message.
+            assert!(
+                during_recv <= 2,
+                "{during_recv} allocations while receiving {MESSAGES} queued messages of {size} bytes"
+            );
+        }
+
+        // Parked: a thread sends each message only after the receiver asked for it.
+        let (ask, asked) = std::sync::mpsc::channel::<()>();
+        let sender = std::thread::spawn(move || {
+            for _ in 0..200 {
+                asked.recv().unwrap();
+                std::thread::sleep(std::time::Duration::from_micros(200));
+                push.send(&[1u8; 64][..], 0).unwrap();
+            }
+            push
+        });
+        let mut parked_allocs = 0;
+        for _ in 0..200 {
+            ask.send(()).unwrap();
+            let before = thread_allocs();
+            let msg = pull.recv_msg().await.unwrap();
+            parked_allocs += thread_allocs() - before;
+            assert_eq!(msg.len(), 64);
+        }
+        (sender.join().unwrap(), parked_allocs)
+    });
+    drop(push);
+    assert!(
+        parked_allocs <= 2,
+        "{parked_allocs} allocations over 200 parked receives"
+    );
+}
