@@ -5,7 +5,8 @@
 //!   more happens in Rust while it is sent and received over inproc, the receiver sees
 //!   the sender's very buffer (pointer identity), libzmq's heap does not grow by a copy
 //!   of it (glibc's `mallinfo2`), and the buffer is freed exactly once, by Rust.
-//! - `recv(&mut Message)` does no allocation per message on the calling thread.
+//! - `recv(&mut Message)` does no allocation per message on the calling thread, and
+//!   neither does the tokio adapter's `recv_msg` (queued or parked).
 //!
 //! The counting allocator sees Rust's allocations only; libzmq allocates with C's
 //! `malloc`, which the pointer identity and `mallinfo2` checks cover instead.
