@@ -642,6 +642,12 @@ def render(meta, impls, samples, loads, out_dir):
         w("")
     w("## Targets")
     w("")
+    if la["median"] > (meta.get("cpus") or 1):
+        w(f"**This run was taken under a load average of {la['median']:.1f} on {meta['cpus']} CPUs: "
+          "other processes had the CPUs most of the time, single ratios swing by tens of percent "
+          "between rounds (see the spread column), and these verdicts reflect that noise as much "
+          "as the code. The instruction counts in the findings below do not depend on load.**")
+        w("")
     w(targets_section(med, names, transports, sizes, labels))
     w("")
     notes = os.path.join(ROOT, "docs", "perf-notes.md")

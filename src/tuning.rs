@@ -12,7 +12,10 @@
 //!   the messages per second at 1 KiB over tcp and ipc there, and no loss elsewhere.
 //!   Costs up to one batch of memory per connection and direction; latency is unchanged
 //!   (a batch is whatever is queued, never waited for). 1 MiB batches did worse than
-//!   256 KiB.
+//!   256 KiB. Over ipc it makes a libzmq 4.3.5 bug likelier (libzmq issue #4660): a
+//!   receiver held back by its high-water mark can lose the tail of a stream when the
+//!   sender closes. End streams with an explicit last message (ZeroMQ never promised
+//!   delivery across a close), or raise the receiver's `RCVHWM`.
 //! - [`colocate`] (per context): run the context's I/O threads and the calling thread on
 //!   one CPU, so that a message passes between them in that CPU's cache. With each
 //!   process on its own CPU it added about a third on top of [`throughput`] for 1 KiB over
