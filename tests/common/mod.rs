@@ -183,3 +183,4 @@ pub fn python() -> PathBuf {
          `pip install pyzmq==27.3.0`."
     )
 }
+pub mod scenario;
