@@ -1,0 +1,10 @@
+//! Must not compile: a Poller borrows the sockets added to it.
+fn main() {
+    let ctx = zmq::Context::new();
+    let mut poller = zmq::poller::Poller::new();
+    {
+        let socket = ctx.socket(zmq::PAIR).unwrap();
+        poller.add(&socket, zmq::POLLIN);
+    }
+    let _ = poller.poll(None);
+}
