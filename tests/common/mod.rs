@@ -183,4 +183,5 @@ pub fn python() -> PathBuf {
          `pip install pyzmq==27.3.0`."
     )
 }
+pub mod netns;
 pub mod scenario;
