@@ -323,3 +323,240 @@ fn s5_raw_tcp_injection() {
     }
     figure("S5", results.join(" "));
 }
+
+/// libsodium, linked into every binary through zmq-sys (libzmq's CURVE uses it): the
+/// test's raw CURVE client builds real handshake boxes with it.
+mod sodium {
+    use std::ffi::c_int;
+
+    extern "C" {
+        fn sodium_init() -> c_int;
+        fn crypto_box_keypair(pk: *mut u8, sk: *mut u8) -> c_int;
+        fn crypto_box_easy(
+            c: *mut u8,
+            m: *const u8,
+            mlen: u64,
+            n: *const u8,
+            pk: *const u8,
+            sk: *const u8,
+        ) -> c_int;
+        fn crypto_box_open_easy(
+            m: *mut u8,
+            c: *const u8,
+            clen: u64,
+            n: *const u8,
+            pk: *const u8,
+            sk: *const u8,
+        ) -> c_int;
+    }
+
+    /// A fresh Curve25519 key pair: (public, secret).
+    pub fn keypair() -> ([u8; 32], [u8; 32]) {
+        let (mut pk, mut sk) = ([0u8; 32], [0u8; 32]);
+        // SAFETY: sodium_init is idempotent and thread safe; both buffers have the 32
+        // bytes crypto_box_keypair writes.
+        unsafe {
+            assert!(sodium_init() >= 0);
+            assert_eq!(crypto_box_keypair(pk.as_mut_ptr(), sk.as_mut_ptr()), 0);
+        }
+        (pk, sk)
+    }
+
+    /// `crypto_box_easy`: MAC and ciphertext (`msg.len() + 16` bytes).
+    pub fn seal(msg: &[u8], nonce: &[u8; 24], pk: &[u8; 32], sk: &[u8; 32]) -> Vec<u8> {
+        let mut out = vec![0u8; msg.len() + 16];
+        // SAFETY: out has room for msg.len() + MACBYTES; every pointer is valid for the
+        // length libsodium reads.
+        let rc = unsafe {
+            crypto_box_easy(
+                out.as_mut_ptr(),
+                msg.as_ptr(),
+                msg.len() as u64,
+                nonce.as_ptr(),
+                pk.as_ptr(),
+                sk.as_ptr(),
+            )
+        };
+        assert_eq!(rc, 0);
+        out
+    }
+
+    /// `crypto_box_open_easy`, or `None` when the box does not open.
+    pub fn open(boxed: &[u8], nonce: &[u8; 24], pk: &[u8; 32], sk: &[u8; 32]) -> Option<Vec<u8>> {
+        let mut out = vec![0u8; boxed.len().checked_sub(16)?];
+        // SAFETY: out has room for the plaintext (boxed.len() - MACBYTES); every pointer
+        // is valid for the length libsodium reads.
+        let rc = unsafe {
+            crypto_box_open_easy(
+                out.as_mut_ptr(),
+                boxed.as_ptr(),
+                boxed.len() as u64,
+                nonce.as_ptr(),
+                pk.as_ptr(),
+                sk.as_ptr(),
+            )
+        };
+        (rc == 0).then_some(out)
+    }
+}
+
+fn nonce(prefix: &[u8], suffix: &[u8]) -> [u8; 24] {
+    let mut n = [0u8; 24];
+    n[..prefix.len()].copy_from_slice(prefix);
+    n[prefix.len()..].copy_from_slice(suffix);
+    n
+}
+
+/// How a raw CURVE client breaks its handshake (S6).
+#[derive(Clone, Copy, Debug)]
+enum BadCurve {
+    HelloLength,
+    HelloName,
+    HelloVersion,
+    InitiateLength,
+    InitiateName,
+    InitiateCookie,
+    InitiateContent,
+}
+
+/// Plays one broken CURVE handshake against `endpoint` (server key `server_public`).
+fn broken_curve_handshake(endpoint: &str, server_public: &[u8; 32], how: BadCurve) {
+    let mut raw = raw_connect(endpoint);
+    write_all_lossy(&mut raw, &zmtp3_greeting("CURVE", false));
+    let greeting = read_up_to(&mut raw, 64);
+    assert_eq!(greeting.len(), 64);
+    let (tpub, tsec) = sodium::keypair();
+    let hello_nonce = 1u64.to_be_bytes();
+    let hello_box = sodium::seal(
+        &[0u8; 64],
+        &nonce(b"CurveZMQHELLO---", &hello_nonce),
+        server_public,
+        &tsec,
+    );
+    let mut hello = vec![1, 0];
+    if matches!(how, BadCurve::HelloVersion) {
+        hello[0] = 2;
+    }
+    hello.extend_from_slice(&[0u8; 72]);
+    hello.extend_from_slice(&tpub);
+    hello.extend_from_slice(&hello_nonce);
+    hello.extend_from_slice(&hello_box);
+    match how {
+        BadCurve::HelloLength => {
+            hello.pop();
+            write_all_lossy(&mut raw, &zmtp_command("HELLO", &hello));
+            return;
+        }
+        BadCurve::HelloName => {
+            write_all_lossy(&mut raw, &zmtp_command("HELLP", &hello));
+            return;
+        }
+        BadCurve::HelloVersion => {
+            write_all_lossy(&mut raw, &zmtp_command("HELLO", &hello));
+            return;
+        }
+        _ => write_all_lossy(&mut raw, &zmtp_command("HELLO", &hello)),
+    }
+    // WELCOME: flags, size, "\x07WELCOME", 16-byte nonce, 144-byte box.
+    let header = read_up_to(&mut raw, 2);
+    assert_eq!(header, [0x04, 168], "WELCOME header");
+    let welcome = read_up_to(&mut raw, 168);
+    assert_eq!(&welcome[..8], b"\x07WELCOME");
+    let opened = sodium::open(
+        &welcome[24..],
+        &nonce(b"WELCOME-", &welcome[8..24]),
+        server_public,
+        &tsec,
+    )
+    .expect("WELCOME box opens");
+    let server_transient: [u8; 32] = opened[..32].try_into().unwrap();
+    let mut cookie = opened[32..128].to_vec();
+
+    let client = zmq::CurveKeyPair::new().unwrap();
+    let vouch_nonce = [7u8; 16];
+    let mut vouch_plain = tpub.to_vec();
+    vouch_plain.extend_from_slice(server_public);
+    let vouch = sodium::seal(
+        &vouch_plain,
+        &nonce(b"VOUCH---", &vouch_nonce),
+        &server_transient,
+        &client.secret_key,
+    );
+    let mut initiate_plain = client.public_key.to_vec();
+    initiate_plain.extend_from_slice(&vouch_nonce);
+    initiate_plain.extend_from_slice(&vouch);
+    initiate_plain.extend(ready_body("DEALER"));
+    let initiate_nonce = 2u64.to_be_bytes();
+    let mut initiate_box = sodium::seal(
+        &initiate_plain,
+        &nonce(b"CurveZMQINITIATE", &initiate_nonce),
+        &server_transient,
+        &tsec,
+    );
+    match how {
+        BadCurve::InitiateCookie => cookie[10] ^= 0xFF,
+        BadCurve::InitiateContent => initiate_box[40] ^= 0xFF,
+        _ => {}
+    }
+    let mut initiate = cookie;
+    initiate.extend_from_slice(&initiate_nonce);
+    initiate.extend_from_slice(&initiate_box);
+    let name = match how {
+        BadCurve::InitiateName => "INITIATF",
+        _ => "INITIATE",
+    };
+    if matches!(how, BadCurve::InitiateLength) {
+        initiate.truncate(200);
+    }
+    write_all_lossy(&mut raw, &zmtp_command(name, &initiate));
+    // Wait for the server to hang up (or the read timeout).
+    let _ = read_up_to(&mut raw, 1);
+}
+
+/// S6: malformed CURVE handshakes from a raw peer (HELLO with a wrong length, name or
+/// version; INITIATE with a wrong length, name, cookie or content) get the exact
+/// protocol error; the server stays up and a good client connects afterwards.
+#[test]
+fn s6_malformed_curve_handshake() {
+    let _dog = watchdog(LIMIT);
+    let ctx = zmq::Context::new();
+    let server_keys = keys();
+    let (server, endpoint) = curve_server(&ctx, zmq::DEALER, &server_keys);
+    let mon = handshake_monitor(&server);
+    use ProtocolError::*;
+    let cases = [
+        (BadCurve::HelloLength, ZmtpMalformedCommandHello),
+        (BadCurve::HelloName, ZmtpUnexpectedCommand),
+        (BadCurve::HelloVersion, ZmtpMalformedCommandHello),
+        (BadCurve::InitiateLength, ZmtpMalformedCommandInitiate),
+        (BadCurve::InitiateName, ZmtpUnexpectedCommand),
+        (BadCurve::InitiateCookie, ZmtpCryptographic),
+        (BadCurve::InitiateContent, ZmtpCryptographic),
+    ];
+    let mut matched = 0;
+    let mut seen = Vec::new();
+    for (how, expected) in cases {
+        broken_curve_handshake(&endpoint, &server_keys.public_key, how);
+        let (event, before) = first_event(&mon, Duration::from_secs(5), |e| {
+            matches!(e, Event::HandshakeFailedProtocol { .. })
+        });
+        assert!(before.is_empty(), "{how:?}: {before:?}");
+        match event {
+            Some(Event::HandshakeFailedProtocol { error }) if error == expected => matched += 1,
+            other => eprintln!("{how:?}: expected {expected:?}, got {other:?}"),
+        }
+        seen.push(format!("{how:?}"));
+    }
+    let client = curve_client(&ctx, zmq::DEALER, &keys(), &server_keys.public_key);
+    client.connect(&endpoint).unwrap();
+    let good = bounce(&client, &server);
+    assert_eq!(matched, cases.len());
+    assert!(good);
+    figure(
+        "S6",
+        format!(
+            "cases={} matched_error_codes={matched} good_client_after=ok",
+            cases.len()
+        ),
+    );
+}
