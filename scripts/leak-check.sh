@@ -46,7 +46,7 @@ for bin in "${bins[@]}"; do
   # One test thread: valgrind serialises threads anyway, and the logs stay readable.
   if ! valgrind --leak-check=full --show-leak-kinds=definite,indirect \
       --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
-      --num-callers=30 --log-file="$log" \
+      --num-callers=30 --suppressions=scripts/valgrind.supp --log-file="$log" \
       "$bin" --test-threads=1 -q >"$logdir/$name.out" 2>&1; then
     echo "    FAILED (tests or leaks): see $log and $logdir/$name.out"
     status=1

@@ -352,7 +352,7 @@ fn r14_invalid_endpoints() {
         (
             "bind",
             bind,
-            "tcp://127.0.0.1:5\0555".into(),
+            "tcp://127.0.0.1:5\x00555".into(),
             libc::EINVAL,
             Some("NUL"),
         ),

@@ -122,7 +122,9 @@ fn refused_by_crypto(
 fn s2_curve_wrong_server_key() {
     let _dog = watchdog(LIMIT);
     let client = keys();
-    let cases: [(&str, [u8; 32], [u8; 32], Option<[u8; 32]>); 4] = [
+    /// name, client public key, client secret key, server key (None: the right one)
+    type Case = (&'static str, [u8; 32], [u8; 32], Option<[u8; 32]>);
+    let cases: [Case; 4] = [
         (
             "wrong_server_key",
             client.public_key,
