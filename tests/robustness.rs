@@ -496,6 +496,23 @@ fn r15_option_values() {
     }
     drop(sockets);
 
+    // Found by fuzz/socket_option: libzmq reads an int for this option without checking
+    // the length; the crate refuses a wrong-sized value before libzmq sees it.
+    let xsub = socket(&ctx, zmq::XSUB);
+    let verbose_unsub = zmq_sys::ZMQ_XSUB_VERBOSE_UNSUBSCRIBE as i32;
+    assert_eq!(
+        xsub.set_option_raw(verbose_unsub, &[]),
+        Err(zmq::Error::EINVAL)
+    );
+    assert_eq!(
+        xsub.set_option_raw(verbose_unsub, &[1]),
+        Err(zmq::Error::EINVAL)
+    );
+    assert_eq!(
+        xsub.set_option_raw(verbose_unsub, &1i32.to_ne_bytes()),
+        Ok(())
+    );
+
     let sock = socket(&ctx, zmq::DEALER);
     let boundary_ok = sock
         .set_heartbeat_ttl_duration(Duration::from_millis(6_553_599))
@@ -559,7 +576,7 @@ fn r15_option_values() {
     figure(
         "R15",
         format!(
-            "options={options} roundtrip_ok={roundtrip_ok} boundary_ok=yes crashes=0 raw_cases={n} raw_set_ok={set_ok} raw_get_ok={get_ok} seed={:?} not_settable_here={}",
+            "options={options} roundtrip_ok={roundtrip_ok} boundary_ok=yes crashes=0 short_int_guard=yes raw_cases={n} raw_set_ok={set_ok} raw_get_ok={get_ok} seed={:?} not_settable_here={}",
             std::str::from_utf8(&SEED).unwrap(),
             skipped.join(",")
         ),
