@@ -212,15 +212,7 @@ fn l22_heartbeats_detect_dead_peer() {
     for curve in [false, true] {
         let ivl = Duration::from_millis(50);
         let (server, client, endpoint) = if curve {
-            let server_keys = zmq::CurveKeyPair::new().unwrap();
-            let (server, endpoint) = curve_server(&ctx, zmq::DEALER, &server_keys);
-            let client = curve_client(
-                &ctx,
-                zmq::DEALER,
-                &zmq::CurveKeyPair::new().unwrap(),
-                &server_keys.public_key,
-            );
-            (server, client, endpoint)
+            curve_dealer_pair(&ctx)
         } else {
             let server = socket(&ctx, zmq::DEALER);
             let endpoint = bind_tcp(&server);

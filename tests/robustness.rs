@@ -15,7 +15,7 @@ use common::scenario::*;
 use common::{bind_tcp, socket, watchdog, Endpoints, POSITIVE_WAIT};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
-use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use proptest::test_runner::TestRunner;
 use zmq::monitor::{Event, Events, Monitor};
 
 fn stress() -> u32 {
@@ -24,17 +24,6 @@ fn stress() -> u32 {
     } else {
         1
     }
-}
-
-fn seeded(seed: &[u8; 32], cases: u32) -> TestRunner {
-    TestRunner::new_with_rng(
-        Config {
-            cases,
-            failure_persistence: None,
-            ..Config::default()
-        },
-        TestRng::from_seed(RngAlgorithm::ChaCha, seed),
-    )
 }
 
 /// Draws `n` values from `strategy` with `runner`'s seeded generator.
@@ -169,14 +158,7 @@ fn r13_malformed_zmtp_from_raw_peers() {
     total_ok += ok;
 
     // CURVE DEALER: a good CURVE client must keep bouncing.
-    let server_keys = zmq::CurveKeyPair::new().unwrap();
-    let (server, endpoint) = curve_server(&ctx, zmq::DEALER, &server_keys);
-    let client = curve_client(
-        &ctx,
-        zmq::DEALER,
-        &zmq::CurveKeyPair::new().unwrap(),
-        &server_keys.public_key,
-    );
+    let (server, client, endpoint) = curve_dealer_pair(&ctx);
     client.connect(&endpoint).unwrap();
     let mut ok = 0;
     for case in samples(&mut runner, zmtp_garbage("CURVE", "DEALER"), n) {

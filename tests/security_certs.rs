@@ -11,7 +11,6 @@ use std::time::Duration;
 use common::scenario::*;
 use common::{python, socket, watchdog, POSITIVE_WAIT};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use zmq::auth::cert::{create_certificates, load_public_keys, secret_path, Certificate};
 use zmq::auth::{Authenticator, SecretKey};
 
@@ -39,14 +38,7 @@ fn s12_key_hygiene() {
     // Z85 against random input: never a panic; valid text round-trips; libzmq agrees.
     const SEED: [u8; 32] = *b"zmq-rs S12 z85 decode property..";
     const CASES: u32 = 3000;
-    let mut runner = TestRunner::new_with_rng(
-        Config {
-            cases: CASES,
-            failure_persistence: None,
-            ..Config::default()
-        },
-        TestRng::from_seed(RngAlgorithm::ChaCha, &SEED),
-    );
+    let mut runner = seeded(&SEED, CASES);
     let alphabet =
         "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
     let text = prop_oneof![

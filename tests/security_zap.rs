@@ -11,7 +11,6 @@ use std::time::Duration;
 use common::scenario::*;
 use common::{bind_tcp, socket, watchdog, NEGATIVE_WAIT, POSITIVE_WAIT};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use zmq::auth::zap::{StatusCode, ZapReply, ZAP_ENDPOINT};
 use zmq::auth::{AuthError, Authenticator, CurveKeys, Decision};
 
@@ -274,14 +273,7 @@ fn s9_zap_handler_correctness() {
         }
         Decision::allow_as("someone").with_metadata("Role", "tester")
     });
-    let mut runner = TestRunner::new_with_rng(
-        Config {
-            cases: CASES,
-            failure_persistence: None,
-            ..Config::default()
-        },
-        TestRng::from_seed(RngAlgorithm::ChaCha, &SEED),
-    );
+    let mut runner = seeded(&SEED, CASES);
     runner
         .run(&zap_request_frames(), |frames| {
             let reply = auth.reply_to(&frames);

@@ -259,21 +259,7 @@ impl Authenticator {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        let mut policy = self
-            .policy
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        match &mut policy.addresses {
-            AddressRule::Deny(_) => Err(AuthError::MixedAddressRules),
-            AddressRule::Allow(set) => {
-                set.extend(addresses.into_iter().map(Into::into));
-                Ok(())
-            }
-            rule @ AddressRule::Any => {
-                *rule = AddressRule::Allow(addresses.into_iter().map(Into::into).collect());
-                Ok(())
-            }
-        }
+        self.add_addresses(true, addresses.into_iter().map(Into::into))
     }
 
     /// Refuses these addresses; others go on to authentication.
@@ -285,20 +271,34 @@ impl Authenticator {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
+        self.add_addresses(false, addresses.into_iter().map(Into::into))
+    }
+
+    /// Adds to the allow (or deny) set; the other kind of rule must not exist.
+    fn add_addresses(
+        &self,
+        allow: bool,
+        addresses: impl Iterator<Item = String>,
+    ) -> Result<(), AuthError> {
         let mut policy = self
             .policy
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        match &mut policy.addresses {
-            AddressRule::Allow(_) => Err(AuthError::MixedAddressRules),
-            AddressRule::Deny(set) => {
-                set.extend(addresses.into_iter().map(Into::into));
+        match (&mut policy.addresses, allow) {
+            (AddressRule::Allow(set), true) | (AddressRule::Deny(set), false) => {
+                set.extend(addresses);
                 Ok(())
             }
-            rule @ AddressRule::Any => {
-                *rule = AddressRule::Deny(addresses.into_iter().map(Into::into).collect());
+            (rule @ AddressRule::Any, _) => {
+                let set = addresses.collect();
+                *rule = if allow {
+                    AddressRule::Allow(set)
+                } else {
+                    AddressRule::Deny(set)
+                };
                 Ok(())
             }
+            _ => Err(AuthError::MixedAddressRules),
         }
     }
 

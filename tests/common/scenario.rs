@@ -226,3 +226,26 @@ pub fn curve_client(
     client.set_curve_secretkey(&keys.secret_key).unwrap();
     client
 }
+
+/// A CURVE DEALER server bound on tcp loopback and a CURVE DEALER client with fresh keys
+/// (not yet connected); returns (server, client, endpoint).
+pub fn curve_dealer_pair(ctx: &zmq::Context) -> (zmq::Socket, zmq::Socket, String) {
+    let server_keys = zmq::CurveKeyPair::new().unwrap();
+    let (server, endpoint) = curve_server(ctx, zmq::DEALER, &server_keys);
+    let client_keys = zmq::CurveKeyPair::new().unwrap();
+    let client = curve_client(ctx, zmq::DEALER, &client_keys, &server_keys.public_key);
+    (server, client, endpoint)
+}
+
+/// A proptest runner with a fixed seed (printed in the figure lines) and `cases` cases.
+pub fn seeded(seed: &[u8; 32], cases: u32) -> proptest::test_runner::TestRunner {
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+    TestRunner::new_with_rng(
+        Config {
+            cases,
+            failure_persistence: None,
+            ..Config::default()
+        },
+        TestRng::from_seed(RngAlgorithm::ChaCha, seed),
+    )
+}
