@@ -13,6 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=docs/reliability.md
+mkdir -p docs
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
