@@ -14,12 +14,12 @@
 //! | CURVE | **accepted: any client that knows the server's public key gets in** |
 //!
 //! The last row is the one that bites. With an [`Authenticator`] running, CURVE clients
-//! are refused unless their key is configured ([`Authenticator::configure_curve`]) or
-//! the domain explicitly lets anyone in ([`Authenticator::configure_curve_allow_any`]).
+//! are refused unless their key is configured ([`AuthConfig::configure_curve`]) or
+//! the domain explicitly lets anyone in ([`AuthConfig::configure_curve_allow_any`]).
 //!
 //! # Certificates
 //! [`cert::Certificate`] reads and writes the certificate files of czmq and pyzmq, and
-//! [`Authenticator::configure_curve`] accepts a directory of public certificates:
+//! [`AuthConfig::configure_curve`] accepts a directory of public certificates:
 //!
 //! ```
 //! use zmq::auth::cert::{create_certificates, Certificate};
@@ -52,10 +52,12 @@
 
 mod authenticator;
 pub mod cert;
+mod config;
 mod policy;
 pub mod zap;
 
-pub use authenticator::{AuthError, Authenticator, CurveKeys};
+pub use authenticator::Authenticator;
 pub use cert::{Certificate, SecretKey};
+pub use config::{AuthConfig, AuthError, CurveKeys};
 pub use policy::Decision;
 pub use zap::ZAP_ENDPOINT;
