@@ -255,13 +255,16 @@ fn f20_multipart_atomicity() {
     std::thread::sleep(SETTLE);
     let pull = socket(&ctx, zmq::PULL);
     pull.set_rcvhwm(1).unwrap();
-    pull.set_rcvtimeo(2000).unwrap();
+    pull.set_rcvtimeo(1000).unwrap();
     pull.bind(&endpoint).unwrap();
-    while let Ok(parts) = pull.recv_multipart(0) {
-        if check(&parts) {
-            whole += 1;
-        } else {
-            partial += 1;
+    // Until the sender is done and nothing more comes.
+    loop {
+        match pull.recv_multipart(0) {
+            Ok(parts) if check(&parts) => whole += 1,
+            Ok(_) => partial += 1,
+            Err(zmq::Error::EAGAIN) if sender.is_finished() => break,
+            Err(zmq::Error::EAGAIN) => continue,
+            Err(err) => panic!("recv: {err}"),
         }
     }
     let sent = sender.join().unwrap();
