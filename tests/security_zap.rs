@@ -346,6 +346,10 @@ fn s9_zap_handler_correctness() {
     let (server, client, _) = secured_pair(&ctx, Mech::Plain);
     let survived = delivered_within(&client, &server, "after garbage", POSITIVE_WAIT);
     assert!(survived && auth.is_running());
+    // Stopping frees the ZAP endpoint at once.
+    auth.stop();
+    assert!(!auth.is_running());
+    Authenticator::start(&ctx).expect("a new handler after stop");
     figure(
         "S9",
         format!(

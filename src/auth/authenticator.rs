@@ -99,7 +99,12 @@ impl Authenticator {
             let config = config.clone();
             std::thread::Builder::new()
                 .name("zmq-auth".into())
-                .spawn(move || serve(&zap, &thread_end, &config))
+                .spawn(move || {
+                    serve(&zap, &thread_end, &config);
+                    // Closing alone frees the endpoint only once libzmq's reaper gets
+                    // to it; unbinding frees it now, so a new handler can start at once.
+                    let _ = zap.unbind(ZAP_ENDPOINT);
+                })
                 .map_err(|_| AuthError::Zmq(Error::EMTHREAD))?
         };
         Ok(Authenticator {
@@ -116,7 +121,8 @@ impl Authenticator {
             .is_some_and(|(_, thread)| !thread.is_finished())
     }
 
-    /// Stops the handler thread and unbinds the ZAP endpoint; waits for the thread.
+    /// Stops the handler thread and unbinds the ZAP endpoint (another handler may bind
+    /// it as soon as this returns); waits for the thread.
     /// Handshakes that need ZAP afterwards fail (PLAIN) or, for CURVE, fall back to
     /// libzmq's let-anyone-in default. Calling it again does nothing.
     pub fn stop(&self) {
