@@ -31,7 +31,7 @@ fn kind(event: &Event) -> &'static str {
 
 /// Collects event kinds until one named `last` (inclusive) or the hang detector.
 fn kinds_until(monitor: &Monitor, last: &str) -> Vec<&'static str> {
-    let deadline = Instant::now() + POSITIVE_WAIT;
+    let deadline = Instant::now() + patience();
     let mut kinds = Vec::new();
     while Instant::now() < deadline {
         let left = deadline.saturating_duration_since(Instant::now());
@@ -43,7 +43,7 @@ fn kinds_until(monitor: &Monitor, last: &str) -> Vec<&'static str> {
             }
         }
     }
-    panic!("no {last} within {POSITIVE_WAIT:?}; saw {kinds:?}");
+    panic!("no {last} within {:?}; saw {kinds:?}", patience());
 }
 
 /// Binds `socket` to exactly `endpoint`, retrying while the old listener is released.

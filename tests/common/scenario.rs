@@ -14,6 +14,17 @@ pub const SETTLE: Duration = Duration::from_millis(300);
 /// `expect_bounce_fail` waits 250 ms).
 pub const REFUSAL_WINDOW: Duration = Duration::from_millis(250);
 
+/// How long to wait for something that should happen: [`super::POSITIVE_WAIT`], stretched
+/// by `ZMQ_TEST_SLOWDOWN` (runs under valgrind). A hang detector, never a verdict.
+pub fn patience() -> Duration {
+    let slowdown = std::env::var("ZMQ_TEST_SLOWDOWN")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok())
+        .unwrap_or(1)
+        .max(1);
+    super::POSITIVE_WAIT * slowdown
+}
+
 /// Prints the scenario's figure line: `FIGURE <id> key=value ...`.
 pub fn figure(id: &str, fields: impl std::fmt::Display) {
     println!("FIGURE {id} {fields}");
