@@ -26,7 +26,8 @@ case "${1:-}" in
     export ZMQ_TEST_PYTHON="$PWD/target/pyenv/bin/python"
     cargo test --features full \
       --test security_curve --test security_plain --test security_zap --test security_certs \
-      --test robustness --test flow_control --test lifecycle --test shutdown --test netns \
+      --test security_async --test robustness --test flow_control --test lifecycle \
+      --test shutdown --test netns \
       -- --nocapture 2>&1 | tee "$log" | grep -E '^(FIGURE|test result)' || true
     ;;
   *)
@@ -78,6 +79,7 @@ rows=(
   "NETNS-HB|Two hosts (netns + veth): heartbeats detect a cut link, reconnect when it returns|netns::heartbeats_detect_cut_link_and_reconnect"
   "NETNS-LP|Two hosts: Lazy Pirate REQ client across a cut link, exactly-once execution|netns::lazy_pirate_survives_a_cut_link"
   "SEC-PYZMQ|Our authenticator and certificates against pyzmq 27.3.0 clients and files|security_certs::authenticator_against_pyzmq_clients"
+  "SEC-ASYNC|The async authenticator (a tokio task): allowed/refused CURVE keys, garbage, stop (both runtime flavours)|security_async::async_authenticator_current_thread"
 )
 
 {

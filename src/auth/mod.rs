@@ -3,7 +3,9 @@
 //! libzmq asks a ZAP handler (ZeroMQ RFC 27) bound at `inproc://zeromq.zap.01` in the
 //! same context whether to accept each peer of a PLAIN or CURVE server socket (and of a
 //! NULL one that sets a ZAP domain). [`Authenticator`] is such a handler, running on its
-//! own thread, configured with the method names of pyzmq's `zmq.auth`.
+//! own thread, configured with the method names of pyzmq's `zmq.auth` (see
+//! [`AuthConfig`]). With the `tokio` feature, `AsyncAuthenticator` is the same handler as
+//! a task on the current tokio runtime (pyzmq's `AsyncioAuthenticator`).
 //!
 //! # What happens without an authenticator
 //! | server mechanism | no ZAP handler in the context |
@@ -50,12 +52,16 @@
 //! assert_eq!(server.recv_bytes(0).unwrap(), b"hi");
 //! ```
 
+#[cfg(all(feature = "tokio", unix))]
+mod async_authenticator;
 mod authenticator;
 pub mod cert;
 mod config;
 mod policy;
 pub mod zap;
 
+#[cfg(all(feature = "tokio", unix))]
+pub use async_authenticator::AsyncAuthenticator;
 pub use authenticator::Authenticator;
 pub use cert::{Certificate, SecretKey};
 pub use config::{AuthConfig, AuthError, CurveKeys};
