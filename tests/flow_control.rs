@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use common::scenario::*;
 use common::{bind_tcp, socket, watchdog, Endpoints};
-use zmq::monitor::{Event, Events, Monitor};
+use zmq::monitor::{Event, Events};
 
 /// Sends empty frames with DONTWAIT until EAGAIN; returns how many were accepted.
 fn fill(sender: &zmq::Socket, payload: &[u8]) -> usize {
@@ -86,7 +86,7 @@ fn f17_hwm_dontwait() {
     let push = socket(&ctx, zmq::PUSH);
     let endpoint = bind_tcp(&push);
     let pull = socket(&ctx, zmq::PULL);
-    let mon = Monitor::new(&push, Events::HANDSHAKE_SUCCEEDED).unwrap();
+    let mon = watch(&push, Events::HANDSHAKE_SUCCEEDED);
     pull.connect(&endpoint).unwrap();
     common::wait_for_event(&mon, |e| matches!(e, Event::HandshakeSucceeded));
     let sent = fill(&push, &[7u8; 1024]);

@@ -88,7 +88,7 @@ fn l21_reconnect_after_peer_restart() {
     let endpoint = bind_tcp(&publisher);
     let subscriber = socket(&ctx, zmq::SUB);
     subscriber.set_subscribe(b"").unwrap();
-    let mon = Monitor::new(&subscriber, mask).unwrap();
+    let mon = watch(&subscriber, mask);
     subscriber.connect(&endpoint).unwrap();
     let first = kinds_until(&mon, "HANDSHAKE_SUCCEEDED");
     publish_until_received(&publisher, &subscriber);
@@ -120,7 +120,7 @@ fn l21_reconnect_after_peer_restart() {
     let sub2 = socket(&ctx, zmq::SUB);
     sub2.set_subscribe(b"").unwrap();
     sub2.set_reconnect_ivl(-1).unwrap();
-    let mon2 = Monitor::new(&sub2, mask).unwrap();
+    let mon2 = watch(&sub2, mask);
     sub2.connect(&endpoint).unwrap();
     kinds_until(&mon2, "HANDSHAKE_SUCCEEDED");
     drop(publisher);
@@ -174,11 +174,10 @@ fn l22_heartbeats_detect_dead_peer() {
     router
         .set_heartbeat_ivl_duration(Duration::from_millis(50))
         .unwrap();
-    let mon = Monitor::new(
+    let mon = watch(
         &router,
         Events::ACCEPTED | Events::HANDSHAKE_SUCCEEDED | Events::DISCONNECTED,
-    )
-    .unwrap();
+    );
     let endpoint = bind_tcp(&router);
     let _silent = raw_null_peer(&endpoint, "DEALER");
     let seq = kinds_until(&mon, "HANDSHAKE_SUCCEEDED");
@@ -191,11 +190,10 @@ fn l22_heartbeats_detect_dead_peer() {
     // One PING with TTL 100 ms, then silence: a server without heartbeats of its own
     // drops the connection once the TTL passes.
     let plain_router = socket(&ctx, zmq::ROUTER);
-    let mon2 = Monitor::new(
+    let mon2 = watch(
         &plain_router,
         Events::HANDSHAKE_SUCCEEDED | Events::DISCONNECTED,
-    )
-    .unwrap();
+    );
     let endpoint2 = bind_tcp(&plain_router);
     let mut pinger = raw_null_peer(&endpoint2, "DEALER");
     kinds_until(&mon2, "HANDSHAKE_SUCCEEDED");
@@ -223,8 +221,7 @@ fn l22_heartbeats_detect_dead_peer() {
             // Headroom for a loaded 2-core machine: a healthy pair must never time out.
             s.set_heartbeat_timeout_duration(ivl * 20).unwrap();
         }
-        let smon =
-            Monitor::new(&server, Events::DISCONNECTED | Events::HANDSHAKE_SUCCEEDED).unwrap();
+        let smon = watch(&server, Events::DISCONNECTED | Events::HANDSHAKE_SUCCEEDED);
         client.connect(&endpoint).unwrap();
         kinds_until(&smon, "HANDSHAKE_SUCCEEDED");
         false_disconnects += events_within(&smon, SETTLE * 2)
@@ -253,6 +250,7 @@ fn l23_socket_monitor_sequence() {
     let ctx = zmq::Context::new();
     let server = socket(&ctx, zmq::DEALER);
     let client = socket(&ctx, zmq::DEALER);
+    // Plain monitors: this test drops the sockets first, then reads to MONITOR_STOPPED.
     let server_mon = Monitor::new(&server, Events::ALL).unwrap();
     let client_mon = Monitor::new(&client, Events::ALL).unwrap();
     let endpoint = bind_tcp(&server);

@@ -111,6 +111,10 @@ fn heartbeats_detect_cut_link_and_reconnect() {
     );
     round_trip("after the link returned");
     let reconnect_ms = restored_at.elapsed().as_millis();
+    // Stop the monitors before they are dropped (libzmq's monitor send blocks once our
+    // end is gone; see common::scenario::Watched).
+    router.stop_monitor().unwrap();
+    dealer.stop_monitor().unwrap();
     figure(
         "NETNS-HB",
         format!(

@@ -16,7 +16,7 @@ use common::{bind_tcp, socket, watchdog, Endpoints, POSITIVE_WAIT};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
-use zmq::monitor::{Event, Events, Monitor};
+use zmq::monitor::{Event, Events};
 
 fn stress() -> u32 {
     if std::env::var_os("ZMQ_STRESS").is_some() {
@@ -575,12 +575,12 @@ fn r16_maxmsgsize() {
     let router = socket(&ctx, zmq::ROUTER);
     router.set_maxmsgsize(64).unwrap();
     router.set_router_notify(2).unwrap(); // ZMQ_NOTIFY_DISCONNECT
-    let router_mon = Monitor::new(&router, Events::DISCONNECTED).unwrap();
+    let router_mon = watch(&router, Events::DISCONNECTED);
     let endpoint = bind_tcp(&router);
     let dealer = socket(&ctx, zmq::DEALER);
     dealer.set_routing_id(b"sender").unwrap();
     dealer.set_reconnect_ivl(50).unwrap();
-    let dealer_mon = Monitor::new(&dealer, Events::HANDSHAKE_SUCCEEDED).unwrap();
+    let dealer_mon = watch(&dealer, Events::HANDSHAKE_SUCCEEDED);
     dealer.connect(&endpoint).unwrap();
     common::wait_for_event(&dealer_mon, |e| matches!(e, Event::HandshakeSucceeded));
 

@@ -35,16 +35,49 @@ pub fn tcp_addr(endpoint: &str) -> String {
     endpoint.trim_start_matches("tcp://").to_owned()
 }
 
+/// A [`Monitor`] that stops monitoring its socket before it is dropped.
+///
+/// libzmq sends monitor events with a *blocking* send on its internal PAIR socket: once
+/// our end is closed, the next event blocks the thread that emits it (often the I/O
+/// thread, which then serves no connection of the context). So a monitor must outlive
+/// the events of its socket; this guard borrows the socket, is dropped before it, and
+/// calls `stop_monitor` first.
+pub struct Watched<'a> {
+    socket: &'a zmq::Socket,
+    monitor: Monitor,
+}
+
+impl std::ops::Deref for Watched<'_> {
+    type Target = Monitor;
+
+    fn deref(&self) -> &Monitor {
+        &self.monitor
+    }
+}
+
+impl Drop for Watched<'_> {
+    fn drop(&mut self) {
+        let _ = self.socket.stop_monitor();
+    }
+}
+
+/// Monitors `socket` for `events` (see [`Watched`]).
+pub fn watch(socket: &zmq::Socket, events: Events) -> Watched<'_> {
+    Watched {
+        socket,
+        monitor: Monitor::new(socket, events).expect("monitor"),
+    }
+}
+
 /// A monitor of handshake events only (what libzmq's security tests watch).
-pub fn handshake_monitor(socket: &zmq::Socket) -> Monitor {
-    Monitor::new(
+pub fn handshake_monitor(socket: &zmq::Socket) -> Watched<'_> {
+    watch(
         socket,
         Events::HANDSHAKE_SUCCEEDED
             | Events::HANDSHAKE_FAILED_NO_DETAIL
             | Events::HANDSHAKE_FAILED_PROTOCOL
             | Events::HANDSHAKE_FAILED_AUTH,
     )
-    .expect("monitor")
 }
 
 /// Every event that arrives within `window` (from now).
