@@ -14,12 +14,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=docs/reliability.md
 mkdir -p docs
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+mkdir -p target
+log=target/reliability-report.log   # kept: rebuild the table with --from "$log"
 
 case "${1:-}" in
   --from)
-    cp "$2" "$log"
+    [ "$2" -ef "$log" ] || cp "$2" "$log"
     ;;
   --quick)
     scripts/pyenv.sh
@@ -82,6 +82,9 @@ rows=(
   "SEC-ASYNC|The async authenticator (a tokio task): allowed/refused CURVE keys, garbage, stop (both runtime flavours)|security_async::async_authenticator_current_thread"
 )
 
+# Whether the tree differs from the commit (the table itself aside), before rewriting it.
+dirty=""
+git diff --quiet HEAD -- . ":(exclude)$out" 2>/dev/null || dirty=" (with uncommitted changes)"
 {
   echo "# Reliability and security scenarios: figures"
   echo
@@ -91,7 +94,7 @@ rows=(
   echo "\`reliability-scenarios.md\` (S1-S12, R13-R16, F17-F20, L21-L23, T24-T27, A28), plus"
   echo "several-host and pyzmq rows."
   echo
-  echo "- commit: \`$(git rev-parse --short HEAD 2>/dev/null || echo unknown)\`$(git diff --quiet 2>/dev/null || echo ' (with uncommitted changes)')"
+  echo "- commit: \`$(git rev-parse --short HEAD 2>/dev/null || echo unknown)\`$dirty"
   echo "- date (UTC): $(date -u '+%Y-%m-%d %H:%M')"
   echo "- machine: $(nproc) cores, $(uname -sr), $(rustc --version)"
   echo "- build: debug (\`cargo test --features full\`), libzmq 4.3.5 vendored"
