@@ -16,7 +16,7 @@ command -v valgrind >/dev/null || { echo "leak-check: valgrind is not installed"
 
 tests=("$@")
 if [ ${#tests[@]} -eq 0 ]; then
-  tests=(security_curve security_plain security_zap security_certs robustness flow_control
+  tests=(security_curve security_plain security_zap security_certs security_async robustness flow_control
          lifecycle shutdown)
 fi
 scripts/pyenv.sh
