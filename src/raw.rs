@@ -279,6 +279,31 @@ impl RawSocket {
             .map(drop)
     }
 
+    /// `zmq_socket_monitor_versioned` (draft API): like [`monitor`](Self::monitor), with
+    /// the event format version and the type of libzmq's end of the monitor channel
+    /// (`ZMQ_PAIR`, `ZMQ_PUB` or `ZMQ_PUSH`).
+    #[cfg(zmq_draft)]
+    pub(crate) fn monitor_versioned(
+        &self,
+        endpoint: &CStr,
+        events: u64,
+        version: c_int,
+        kind: c_int,
+    ) -> std::result::Result<(), c_int> {
+        // SAFETY: the socket is live; endpoint is NUL-terminated; libzmq validates the
+        // events, version and type.
+        check_errno(unsafe {
+            zmq_sys::zmq_socket_monitor_versioned(
+                self.as_ptr(),
+                endpoint.as_ptr(),
+                events,
+                version,
+                kind,
+            )
+        })
+        .map(drop)
+    }
+
     /// `zmq_msg_send`. On success libzmq takes the content and leaves `msg` empty; on
     /// failure `msg` is untouched.
     #[inline]
