@@ -183,3 +183,5 @@ pub fn python() -> PathBuf {
          `pip install pyzmq==27.3.0`."
     )
 }
+pub mod interop;
+pub mod pypeer;

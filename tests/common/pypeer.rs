@@ -1,0 +1,275 @@
+//! Python peer processes for the interop tests.
+//!
+//! [`PyPeer::spawn`] runs a script of `tests/python/` with the pinned pyzmq (see
+//! [`super::python`]). The test and the peer synchronise through handshake lines on the
+//! peer's stdout (`ENDPOINT ...`, `READY`, `DONE ...`) and commands on its stdin, never
+//! through sleeps. Every peer is bounded twice: the script kills itself after its
+//! `--deadline` (and when the test process goes away), and dropping the [`PyPeer`] — at
+//! the end of the test, pass or fail — kills it by PID and reaps it.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::{mpsc, Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// Seconds after which a peer script kills itself (its `--deadline`).
+pub const PEER_DEADLINE_S: u32 = 90;
+
+/// How long to wait for a line or an exit the test expects: a hang detector, generous
+/// because the CI machine is small and busy.
+pub const LINE_WAIT: Duration = Duration::from_secs(30);
+
+/// A running Python peer; killed and reaped when dropped.
+pub struct PyPeer {
+    name: String,
+    child: Mutex<Child>,
+    stdin: Option<ChildStdin>,
+    lines: Mutex<mpsc::Receiver<String>>,
+    stderr: Arc<Mutex<String>>,
+    readers: Vec<JoinHandle<()>>,
+}
+
+/// The directory of the peer scripts.
+pub fn scripts_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python")
+}
+
+impl PyPeer {
+    /// Starts `tests/python/<script>` with `args` (plus `--deadline`).
+    pub fn spawn<S: AsRef<str>>(script: &str, args: &[S]) -> PyPeer {
+        let args: Vec<String> = args.iter().map(|a| a.as_ref().to_owned()).collect();
+        let name = format!("{script} {}", args.join(" "));
+        let mut child = Command::new(super::python())
+            .arg("-u")
+            .arg(scripts_dir().join(script))
+            .args(&args)
+            .arg("--deadline")
+            .arg(PEER_DEADLINE_S.to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|err| panic!("cannot start the Python peer `{name}`: {err}"));
+        let stdin = child.stdin.take();
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut stderr_pipe = child.stderr.take().expect("piped stderr");
+        let (tx, lines) = mpsc::channel();
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let stderr_sink = Arc::clone(&stderr);
+        let readers = vec![
+            std::thread::spawn(move || {
+                for line in BufReader::new(stdout).lines() {
+                    let Ok(line) = line else { break };
+                    if tx.send(line).is_err() {
+                        break;
+                    }
+                }
+            }),
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                while let Ok(n @ 1..) = stderr_pipe.read(&mut buf) {
+                    stderr_sink
+                        .lock()
+                        .unwrap()
+                        .push_str(&String::from_utf8_lossy(&buf[..n]));
+                }
+            }),
+        ];
+        PyPeer {
+            name,
+            child: Mutex::new(child),
+            stdin,
+            lines: Mutex::new(lines),
+            stderr,
+            readers,
+        }
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.lock().unwrap().id()
+    }
+
+    /// The exit status if the process has ended.
+    pub fn exit_status(&self) -> Option<ExitStatus> {
+        self.child.lock().unwrap().try_wait().ok().flatten()
+    }
+
+    /// What to show when something goes wrong: the command, its status and its stderr.
+    pub fn diagnostics(&self) -> String {
+        // Give a dying process a moment to finish writing its traceback.
+        let limit = Instant::now() + Duration::from_millis(500);
+        let status = loop {
+            match self.exit_status() {
+                Some(status) => break format!("{status}"),
+                None if Instant::now() >= limit => break "still running".to_owned(),
+                None => std::thread::sleep(Duration::from_millis(20)),
+            }
+        };
+        format!(
+            "Python peer `{}` ({status}); its stderr:\n{}",
+            self.name,
+            self.stderr.lock().unwrap()
+        )
+    }
+
+    /// Panics if the process ended with a failure (used while waiting on a socket).
+    pub fn check_alive(&self) {
+        if let Some(status) = self.exit_status() {
+            if !status.success() {
+                panic!("{}", self.diagnostics());
+            }
+        }
+    }
+
+    /// The next stdout line if one comes within `wait`.
+    pub fn try_line(&self, wait: Duration) -> Option<String> {
+        match self.lines.lock().unwrap().recv_timeout(wait) {
+            Ok(line) => Some(line),
+            Err(mpsc::RecvTimeoutError::Timeout) => None,
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                panic!("the peer closed its stdout\n{}", self.diagnostics())
+            }
+        }
+    }
+
+    /// The next stdout line; panics (with the peer's stderr) after [`LINE_WAIT`].
+    pub fn line(&self) -> String {
+        self.try_line(LINE_WAIT).unwrap_or_else(|| {
+            panic!(
+                "no line from the peer within {LINE_WAIT:?}\n{}",
+                self.diagnostics()
+            )
+        })
+    }
+
+    /// The next line, which must be `key` or start with `key `; returns the rest.
+    pub fn expect(&self, key: &str) -> String {
+        let line = self.line();
+        match line.strip_prefix(key) {
+            Some("") => String::new(),
+            Some(rest) if rest.starts_with(' ') => rest[1..].to_owned(),
+            _ => panic!(
+                "expected a `{key}` line from the peer, got `{line}`\n{}",
+                self.diagnostics()
+            ),
+        }
+    }
+
+    /// The next line starting with `key `, skipping others (e.g. `EVENT` lines).
+    pub fn expect_skipping(&self, key: &str) -> String {
+        let limit = Instant::now() + LINE_WAIT;
+        loop {
+            let left = limit.saturating_duration_since(Instant::now());
+            let line = self.try_line(left).unwrap_or_else(|| {
+                panic!(
+                    "no `{key}` line within {LINE_WAIT:?}\n{}",
+                    self.diagnostics()
+                )
+            });
+            if line == key {
+                return String::new();
+            }
+            if let Some(rest) = line.strip_prefix(key) {
+                if let Some(rest) = rest.strip_prefix(' ') {
+                    return rest.to_owned();
+                }
+            }
+        }
+    }
+
+    /// Reads the `ENDPOINT` line a binding peer prints.
+    pub fn endpoint(&self) -> String {
+        self.expect("ENDPOINT")
+    }
+
+    /// Writes a command line on the peer's stdin.
+    pub fn send_line(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        if let Err(err) = writeln!(stdin, "{line}").and_then(|()| stdin.flush()) {
+            panic!("cannot write to the peer: {err}\n{}", self.diagnostics());
+        }
+    }
+
+    /// Waits for the peer to exit (at most [`LINE_WAIT`]), checks that it succeeded, and
+    /// returns the lines it printed that were not read yet.
+    pub fn finish(self) -> Vec<String> {
+        let limit = Instant::now() + LINE_WAIT;
+        loop {
+            match self.exit_status() {
+                Some(status) if status.success() => break,
+                Some(_) => panic!("{}", self.diagnostics()),
+                None if Instant::now() >= limit => {
+                    panic!(
+                        "the peer did not exit within {LINE_WAIT:?}\n{}",
+                        self.diagnostics()
+                    )
+                }
+                None => std::thread::sleep(Duration::from_millis(10)),
+            }
+        }
+        let mut rest = Vec::new();
+        while let Ok(line) = self
+            .lines
+            .lock()
+            .unwrap()
+            .recv_timeout(Duration::from_secs(5))
+        {
+            rest.push(line);
+        }
+        rest
+    }
+
+    /// Sends a signal to the process (e.g. `libc::SIGSTOP` to freeze it).
+    pub fn signal(&self, signal: i32) {
+        let pid = self.pid() as libc::pid_t;
+        // SAFETY: kill(2) has no memory-safety preconditions; the pid is our own child,
+        // which is not reaped before this `PyPeer` is dropped, so it names no other process.
+        let rc = unsafe { libc::kill(pid, signal) };
+        assert_eq!(rc, 0, "kill({pid}, {signal}) failed");
+    }
+
+    /// Kills the process now (SIGKILL) and reaps it.
+    pub fn kill(&mut self) {
+        let mut child = self.child.lock().unwrap();
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
+
+impl Drop for PyPeer {
+    fn drop(&mut self) {
+        self.kill();
+        drop(self.stdin.take());
+        for reader in self.readers.drain(..) {
+            let _ = reader.join();
+        }
+    }
+}
+
+/// Waits up to `limit` for `pred` to hold, checking `peers` are alive in between.
+pub fn wait_until(peers: &[&PyPeer], limit: Duration, mut pred: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    loop {
+        if pred() {
+            return true;
+        }
+        for peer in peers {
+            peer.check_alive();
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Parses `key=value` words of a `DONE`/`RESULT` line into pairs.
+pub fn fields(line: &str) -> std::collections::BTreeMap<String, String> {
+    line.split_whitespace()
+        .filter_map(|word| word.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+}

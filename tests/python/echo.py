@@ -1,0 +1,30 @@
+"""The server half of the conversation (REP, ROUTER or PAIR): echoes data, counts and
+sources streams, until --clients clients said STOP. Prints ENDPOINT lines (when it binds),
+READY, then DONE with its counts and the routing ids it saw (ROUTER)."""
+
+import zmq
+
+import peerlib
+
+p = peerlib.parser(__doc__)
+p.add_argument("--type", choices=["REP", "ROUTER", "PAIR"], default="REP")
+p.add_argument("--clients", type=int, default=1)
+args = p.parse_args()
+peerlib.start(args)
+
+ctx = zmq.Context()
+auth = peerlib.start_authenticator(ctx, args)
+sock = peerlib.make_socket(ctx, getattr(zmq, args.type), args)
+if args.type == "ROUTER":
+    sock.router_mandatory = True
+peerlib.say("READY")
+stats, ids = peerlib.serve(sock, args.clients, router=args.type == "ROUTER")
+peerlib.say(
+    "DONE",
+    " ".join("%s=%d" % kv for kv in sorted(stats.items())),
+    "ids=" + ",".join(sorted(i.hex() for i in ids)),
+)
+sock.close()
+if auth is not None:
+    auth.stop()
+ctx.term()
