@@ -6,7 +6,7 @@
 //! windows, a counted stream each way (`SINK`, then `SOURCE`), then `STOP`. Order and
 //! exact counts are checked on both sides.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 use super::pypeer::{PyPeer, LINE_WAIT};
@@ -321,4 +321,187 @@ pub fn serve(socket: &zmq::Socket, clients: usize, router: bool, peers: &[&PyPee
 /// Prints the figure line of an interop cell (read by the report, never asserted).
 pub fn figure(cell: &str, messages: usize) {
     println!("FIGURE interop cell={cell} messages={messages}");
+}
+
+// ---- Publish/subscribe ------------------------------------------------------------
+
+/// The topics a publisher cycles over (`publisher.py --topics`). Message `k` is
+/// `[TOPICS[k % 4] + (k / 4), b""]`: every topic's sequence numbers count up from 0.
+pub const TOPICS: [&str; 4] = ["alpha.", "beta.", "gamma.", "alphabet."];
+
+/// Subscriber A takes two prefixes; `alphabet.` shares letters with `alpha.` but does not
+/// match it.
+pub const SUBSCRIBER_A: &[&str] = &["alpha.", "beta."];
+/// Subscriber B takes one prefix, and must see nothing else.
+pub const SUBSCRIBER_B: &[&str] = &["gamma."];
+
+/// How many messages of each subscribed topic a publication of `count` messages carries.
+pub fn expected_counts(subscribed: &[&str], count: usize) -> BTreeMap<String, usize> {
+    TOPICS
+        .iter()
+        .enumerate()
+        .filter(|(_, topic)| subscribed.iter().any(|s| topic.starts_with(s)))
+        .map(|(i, topic)| {
+            let n = (0..count).filter(|k| k % TOPICS.len() == i).count();
+            (topic.to_string(), n)
+        })
+        .collect()
+}
+
+/// Sends the publication: `count` data messages, then END.
+pub fn publish(socket: &zmq::Socket, count: usize, peers: &[&PyPeer]) {
+    for k in 0..count {
+        let topic = format!("{}{}", TOPICS[k % TOPICS.len()], k / TOPICS.len());
+        send(socket, &[topic.as_bytes(), b""], peers);
+    }
+    send(socket, &[END, b""], peers);
+}
+
+/// The arguments of `subscriber.py` for `subscribed` and a publication of `count`.
+pub fn subscriber_args(subscribed: &[&str], count: usize) -> Vec<String> {
+    let mut args = vec!["--count".to_owned(), count.to_string()];
+    for s in subscribed {
+        args.push("--subscribe".to_owned());
+        args.push(s.to_string());
+    }
+    args
+}
+
+/// A SUB socket (no high-water mark, so nothing is dropped) subscribed to `subscribed`
+/// and to the SYNC and END control topics.
+pub fn sub_socket(ctx: &zmq::Context, subscribed: &[&str]) -> zmq::Socket {
+    let socket = super::socket(ctx, zmq::SUB);
+    socket.set_rcvhwm(0).unwrap();
+    socket.set_subscribe(SYNC).unwrap();
+    socket.set_subscribe(END).unwrap();
+    for s in subscribed {
+        socket.set_subscribe(s.as_bytes()).unwrap();
+    }
+    socket
+}
+
+/// Checks what a subscriber receives: only subscribed topics, each in order, exact counts.
+#[derive(Debug)]
+pub struct SubscriptionCheck {
+    expected: BTreeMap<String, usize>,
+    seen: BTreeMap<String, usize>,
+    /// A SYNC probe arrived.
+    pub synced: bool,
+    /// END arrived.
+    pub ended: bool,
+}
+
+impl SubscriptionCheck {
+    /// For a subscriber of `subscribed` and a publication of `count`.
+    pub fn new(subscribed: &[&str], count: usize) -> SubscriptionCheck {
+        let expected = expected_counts(subscribed, count);
+        let seen = expected.keys().map(|k| (k.clone(), 0)).collect();
+        SubscriptionCheck {
+            expected,
+            seen,
+            synced: false,
+            ended: false,
+        }
+    }
+
+    /// Takes one received message.
+    pub fn take(&mut self, frames: &[Vec<u8>]) {
+        if frames[0] == SYNC {
+            self.synced = true;
+            return;
+        }
+        assert!(self.synced, "data before the first probe: {}", describe(frames));
+        assert!(!self.ended, "a message after END: {}", describe(frames));
+        if frames[0] == END {
+            self.ended = true;
+            return;
+        }
+        assert!(
+            frames.len() == 2 && frames[1].is_empty(),
+            "bad message {}",
+            describe(frames)
+        );
+        let text = std::str::from_utf8(&frames[0]).expect("topic is text");
+        let topic = text.trim_end_matches(|c: char| c.is_ascii_digit());
+        let seen = self
+            .seen
+            .get_mut(topic)
+            .unwrap_or_else(|| panic!("got a topic it did not subscribe to: {text}"));
+        let seq: usize = text[topic.len()..].parse().unwrap();
+        assert_eq!(seq, *seen, "{topic}: sequence out of order");
+        *seen += 1;
+    }
+
+    /// Asserts the counts are exact; returns how many data messages came.
+    pub fn finish(&self) -> usize {
+        assert!(self.ended, "no END");
+        assert_eq!(self.seen, self.expected, "per-topic counts");
+        self.seen.values().sum()
+    }
+
+    /// The counts as `subscriber.py` prints them in its RESULT line.
+    pub fn expected_result_line(&self) -> String {
+        self.expected
+            .iter()
+            .map(|(t, n)| format!("{t}={n}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// Sends SYNC probes on `publisher` until each Python subscriber in `subscribers` printed
+/// SYNCED (its subscription has reached the publisher).
+pub fn probe_until_python_synced(publisher: &zmq::Socket, subscribers: &[&PyPeer]) {
+    let mut synced = vec![false; subscribers.len()];
+    let deadline = Instant::now() + LINE_WAIT;
+    while synced.contains(&false) {
+        send(publisher, &[SYNC, b""], subscribers);
+        for (peer, synced) in subscribers.iter().zip(synced.iter_mut()) {
+            if !*synced {
+                if let Some(line) = peer.try_line(std::time::Duration::from_millis(10)) {
+                    assert_eq!(line, "SYNCED", "{}", peer.diagnostics());
+                    *synced = true;
+                }
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "subscribers not synced within {LINE_WAIT:?}\n{}",
+            peers_diagnostics(subscribers)
+        );
+    }
+}
+
+/// Sends SYNC probes on `publisher` until every Rust subscriber got one.
+pub fn probe_until_rust_synced(
+    publisher: &zmq::Socket,
+    subscribers: &mut [(zmq::Socket, SubscriptionCheck)],
+    peers: &[&PyPeer],
+) {
+    let deadline = Instant::now() + LINE_WAIT;
+    while subscribers.iter().any(|(_, check)| !check.synced) {
+        send(publisher, &[SYNC, b""], peers);
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        for (socket, check) in subscribers.iter_mut() {
+            while let Ok(frames) = socket.recv_multipart(zmq::DONTWAIT) {
+                check.take(&frames);
+            }
+        }
+        for peer in peers {
+            peer.check_alive();
+        }
+        assert!(Instant::now() < deadline, "subscribers not synced");
+    }
+}
+
+/// Receives on a Rust subscriber until END; returns the count of data messages.
+pub fn drain_subscription(
+    socket: &zmq::Socket,
+    check: &mut SubscriptionCheck,
+    peers: &[&PyPeer],
+) -> usize {
+    while !check.ended {
+        check.take(&recv(socket, peers));
+    }
+    check.finish()
 }

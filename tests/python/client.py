@@ -20,9 +20,9 @@ args = p.parse_args()
 peerlib.start(args)
 
 ctx = zmq.Context()
-sock = peerlib.make_socket(ctx, getattr(zmq, args.type), args)
+options = {"linger": 0} if args.expect_nothing else {}
+sock = peerlib.make_socket(ctx, getattr(zmq, args.type), args, **options)
 if args.expect_nothing:
-    sock.linger = 0
     sock.send(b"let me in")
     peerlib.StdinLines().wait("CHECK")
     peerlib.check(sock.poll(100, zmq.POLLIN) == 0, "a reply came through: %r" % sock.recv_multipart())

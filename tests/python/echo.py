@@ -14,9 +14,8 @@ peerlib.start(args)
 
 ctx = zmq.Context()
 auth = peerlib.start_authenticator(ctx, args)
-sock = peerlib.make_socket(ctx, getattr(zmq, args.type), args)
-if args.type == "ROUTER":
-    sock.router_mandatory = True
+options = {"router_mandatory": True} if args.type == "ROUTER" else {}
+sock = peerlib.make_socket(ctx, getattr(zmq, args.type), args, **options)
 peerlib.say("READY")
 stats, ids = peerlib.serve(sock, args.clients, router=args.type == "ROUTER")
 peerlib.say(

@@ -165,11 +165,16 @@ def start_authenticator(ctx, args):
     return auth
 
 
-def make_socket(ctx, kind, args):
-    """A socket of `kind` set up from the command line: options, security, monitor, then
-    bound (printing ENDPOINT lines) and connected."""
+def make_socket(ctx, kind, args, **options):
+    """A socket of `kind` set up from the command line and `options` (attribute names of
+    pyzmq sockets: sndhwm=0, linger=0, ...): options, security, monitor, then bound
+    (printing ENDPOINT lines) and connected. Options go first because libzmq copies them
+    into each binding or connection when it is made.
+
+    Linger is infinite unless set: the peer delivers everything before it exits, and its
+    deadline bounds the wait."""
     sock = ctx.socket(kind)
-    sock.linger = 1000
+    sock.linger = -1
     sock.rcvtimeo = args.timeout
     sock.sndtimeo = args.timeout
     for opt in args.opt:
@@ -195,6 +200,8 @@ def make_socket(ctx, kind, args):
         user, password = args.plain_user.split(":", 1)
         sock.plain_username = user.encode()
         sock.plain_password = password.encode()
+    for name, value in options.items():
+        setattr(sock, name, value)
     if args.monitor:
         monitor = sock.get_monitor_socket()
         threading.Thread(target=_print_events, args=(monitor,), daemon=True).start()

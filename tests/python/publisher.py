@@ -13,9 +13,7 @@ args = p.parse_args()
 peerlib.start(args)
 
 ctx = zmq.Context()
-sock = peerlib.make_socket(ctx, getattr(zmq, args.type), args)
-sock.sndhwm = 0
-sock.linger = -1  # deliver everything before exiting (the deadline bounds it)
+sock = peerlib.make_socket(ctx, getattr(zmq, args.type), args, sndhwm=0)
 topics = [t.encode() for t in args.topics.split(",")]
 peerlib.say("READY")
 stdin = peerlib.StdinLines()
