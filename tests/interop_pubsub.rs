@@ -12,9 +12,9 @@ mod common;
 use std::time::Duration;
 
 use common::interop::{
-    self, drain_subscription, figure, probe_until_python_synced, probe_until_rust_synced,
-    publish, python_bind_endpoint, sub_socket, subscriber_args, SubscriptionCheck,
-    SUBSCRIBER_A, SUBSCRIBER_B,
+    self, drain_subscription, figure, probe_until_python_synced, probe_until_rust_synced, publish,
+    python_bind_endpoint, sub_socket, subscriber_args, SubscriptionCheck, SUBSCRIBER_A,
+    SUBSCRIBER_B,
 };
 use common::pypeer::{fields, PyPeer};
 use common::Transport::{self, Ipc, Tcp};
@@ -153,20 +153,14 @@ fn proxy(cell: &str, transport: Transport, binder: Binder) {
             control.bind(&control_endpoint).unwrap();
             let proxy_control = ctx.socket(zmq::PAIR).unwrap();
             proxy_control.connect(&control_endpoint).unwrap();
-            let proxy = std::thread::spawn(move || {
-                zmq::proxy_steerable(&xsub, &xpub, &proxy_control)
-            });
+            let proxy =
+                std::thread::spawn(move || zmq::proxy_steerable(&xsub, &xpub, &proxy_control));
 
             let a = python_subscriber(SUBSCRIBER_A, &backend, PROXY_COUNT);
             let b = python_subscriber(SUBSCRIBER_B, &backend, PROXY_COUNT);
             let mut publisher = PyPeer::spawn(
                 "publisher.py",
-                &[
-                    "--connect",
-                    &frontend,
-                    "--count",
-                    &PROXY_COUNT.to_string(),
-                ],
+                &["--connect", &frontend, "--count", &PROXY_COUNT.to_string()],
             );
             for peer in [&a, &b, &publisher] {
                 peer.expect("READY");

@@ -410,7 +410,11 @@ impl SubscriptionCheck {
             self.synced = true;
             return;
         }
-        assert!(self.synced, "data before the first probe: {}", describe(frames));
+        assert!(
+            self.synced,
+            "data before the first probe: {}",
+            describe(frames)
+        );
         assert!(!self.ended, "a message after END: {}", describe(frames));
         if frames[0] == END {
             self.ended = true;

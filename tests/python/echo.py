@@ -1,6 +1,7 @@
 """The server half of the conversation (REP, ROUTER or PAIR): echoes data, counts and
 sources streams, until --clients clients said STOP. Prints ENDPOINT lines (when it binds),
-READY, then DONE with its counts and the routing ids it saw (ROUTER)."""
+READY, then DONE with its counts and the routing ids it saw (ROUTER). STOP on stdin ends
+it early (when no client is supposed to get in)."""
 
 import zmq
 
@@ -17,13 +18,13 @@ auth = peerlib.start_authenticator(ctx, args)
 options = {"router_mandatory": True} if args.type == "ROUTER" else {}
 sock = peerlib.make_socket(ctx, getattr(zmq, args.type), args, **options)
 peerlib.say("READY")
-stats, ids = peerlib.serve(sock, args.clients, router=args.type == "ROUTER")
+stats, ids = peerlib.serve(sock, args.clients, args.type == "ROUTER", args.timeout)
 peerlib.say(
     "DONE",
     " ".join("%s=%d" % kv for kv in sorted(stats.items())),
     "ids=" + ",".join(sorted(i.hex() for i in ids)),
 )
-sock.close()
+peerlib.close(sock)
 if auth is not None:
     auth.stop()
 ctx.term()

@@ -94,9 +94,16 @@ def start(args):
     threading.Thread(target=watch_parent, daemon=True).start()
 
 
+_say_lock = threading.Lock()
+
+
 def say(*words):
-    """Prints one handshake line for the Rust test."""
-    print(" ".join(str(w) for w in words), flush=True)
+    """Prints one handshake line for the Rust test, whole even when threads (the monitor
+    printer) print at the same time."""
+    line = " ".join(str(w) for w in words) + "\n"
+    with _say_lock:
+        sys.stdout.write(line)
+        sys.stdout.flush()
 
 
 def fail(message):
@@ -135,6 +142,7 @@ def _print_events(monitor):
         name = _EVENT_NAMES.get(event["event"], "UNKNOWN")
         say("EVENT", name, event["value"], event["endpoint"].decode(errors="replace"))
         if event["event"] == zmq.EVENT_MONITOR_STOPPED:
+            monitor.close()
             return
 
 
@@ -165,7 +173,7 @@ def start_authenticator(ctx, args):
     return auth
 
 
-def make_socket(ctx, kind, args, **options):
+def make_socket(ctx, kind, args, attach_now=True, **options):
     """A socket of `kind` set up from the command line and `options` (attribute names of
     pyzmq sockets: sndhwm=0, linger=0, ...): options, security, monitor, then bound
     (printing ENDPOINT lines) and connected. Options go first because libzmq copies them
@@ -204,9 +212,24 @@ def make_socket(ctx, kind, args, **options):
         setattr(sock, name, value)
     if args.monitor:
         monitor = sock.get_monitor_socket()
-        threading.Thread(target=_print_events, args=(monitor,), daemon=True).start()
-    attach(sock, args.bind, args.connect)
+        _monitors[sock] = threading.Thread(target=_print_events, args=(monitor,), daemon=True)
+        _monitors[sock].start()
+    if attach_now:
+        attach(sock, args.bind, args.connect)
     return sock
+
+
+_monitors = {}
+
+
+def close(sock):
+    """Closes a socket made by make_socket, after stopping its monitor (a live monitor
+    socket would keep the context from terminating)."""
+    thread = _monitors.pop(sock, None)
+    if thread is not None:
+        sock.disable_monitor()
+        thread.join()
+    sock.close()
 
 
 def attach(sock, binds, connects):
@@ -302,14 +325,35 @@ def run_client(sock, args):
 # ---- The conversation (server side) -------------------------------------------------
 
 
-def serve(sock, clients, router):
+def recv_or_stop(sock, stdin, timeout_ms):
+    """The next message, or None when STOP arrives on stdin first. Fails after
+    `timeout_ms` without either."""
+    limit = time.monotonic() + timeout_ms / 1000
+    while True:
+        try:
+            return sock.recv_multipart(zmq.NOBLOCK)
+        except zmq.Again:
+            pass
+        line = stdin.poll(0)
+        if line is not None:
+            check(line == "STOP", "expected STOP on stdin, got %r" % line)
+            return None
+        check(time.monotonic() < limit, "nothing received for %d ms" % timeout_ms)
+        sock.poll(50, zmq.POLLIN)
+
+
+def serve(sock, clients, router, timeout_ms=15000):
     """The server half: echo data, count SINK streams per client, answer SOURCE and
-    SUNK?, until `clients` clients said STOP. Returns the stats and the routing ids seen."""
+    SUNK?, until `clients` clients said STOP (or STOP comes on stdin, for tests where no
+    client gets in). Returns the stats and the routing ids seen."""
     stats = {"echoed": 0, "sunk": 0, "sourced": 0, "stopped": 0}
     sunk = {}
     ids = set()
+    stdin = StdinLines()
     while stats["stopped"] < clients:
-        frames = sock.recv_multipart()
+        frames = recv_or_stop(sock, stdin, timeout_ms)
+        if frames is None:
+            break
         if router:
             check(len(frames) >= 2, "ROUTER got %s" % describe(frames))
             envelope, body = frames[:1], frames[1:]

@@ -1,0 +1,377 @@
+//! Interop of the security mechanisms with pyzmq peers.
+//!
+//! - CURVE, keys generated on each side and exchanged as Z85 text: a Rust server with a
+//!   Python client, and a Python server with a Rust client (tcp and ipc).
+//! - A CURVE client with the wrong server key gets nothing through, in both roles; the
+//!   server's monitor reports the cryptographic failure.
+//! - A pyzmq `ThreadAuthenticator` guards a Python server, with a Rust client allowed
+//!   (its CURVE key is on the list; the right PLAIN password; an allowed address) and
+//!   denied (an unknown key; a wrong password; a denied address: ZAP status 400).
+//!
+//! A Rust server that authenticates needs the crate's ZAP handler (`zmq::auth`); those
+//! cells are not here yet.
+
+mod common;
+
+use std::time::Duration;
+
+use common::interop::{figure, python_bind_endpoint, run_client, serve, Suite};
+use common::pypeer::{fields, PyPeer};
+use common::Transport::{self, Ipc, Tcp};
+use zmq::monitor::{Event, Events, Monitor, ProtocolError};
+use zmq::CurveKeyPair;
+
+const WATCHDOG: Duration = Duration::from_secs(120);
+
+fn suite() -> Suite {
+    Suite {
+        payloads: true,
+        echo: 200,
+        window: 1,
+        stream: 0,
+        identity: None,
+    }
+}
+
+/// Every handshake event, to see which way a handshake went.
+fn handshake_events() -> Events {
+    Events::HANDSHAKE_SUCCEEDED
+        | Events::HANDSHAKE_FAILED_AUTH
+        | Events::HANDSHAKE_FAILED_PROTOCOL
+        | Events::HANDSHAKE_FAILED_NO_DETAIL
+}
+
+/// The first handshake outcome the monitor reports.
+fn handshake_outcome(monitor: &Monitor) -> Event {
+    common::wait_for_event(monitor, |_| true).event
+}
+
+/// A Z85 key from a peer's line, decoded (and so checked) to 32 bytes.
+fn decode_key(z85: &str) -> Vec<u8> {
+    let key = zmq::z85_decode(z85).expect("a Z85 key");
+    assert_eq!(key.len(), 32, "CURVE keys are 32 bytes");
+    key
+}
+
+/// A Python REP server started with `args`; returns it with the endpoint (and its CURVE
+/// public key when it is a CURVE server).
+fn python_server(
+    transport: Transport,
+    endpoints: &common::Endpoints,
+    args: &[&str],
+) -> (PyPeer, String, Option<Vec<u8>>) {
+    let bind = python_bind_endpoint(transport, endpoints);
+    let mut all = vec!["--type", "REP", "--bind", &bind];
+    all.extend_from_slice(args);
+    let server = PyPeer::spawn("echo.py", &all);
+    let key = args
+        .contains(&"--curve-server")
+        .then(|| decode_key(&server.expect_skipping("SERVERKEY")));
+    // With --monitor, EVENT lines come in between: skip them.
+    let endpoint = server.expect_skipping("ENDPOINT");
+    server.expect_skipping("READY");
+    (server, endpoint, key)
+}
+
+/// A Rust CURVE client with a new key pair.
+fn curve_client(ctx: &zmq::Context, server_key: &[u8]) -> (zmq::Socket, CurveKeyPair) {
+    let keys = CurveKeyPair::new().unwrap();
+    let client = common::socket(ctx, zmq::REQ);
+    client.set_curve_serverkey(server_key).unwrap();
+    client.set_curve_publickey(&keys.public_key).unwrap();
+    client.set_curve_secretkey(&keys.secret_key).unwrap();
+    (client, keys)
+}
+
+/// The Rust client runs the suite through the Python server, which then reports.
+fn expect_conversation(client: &zmq::Socket, server: PyPeer) {
+    run_client(client, &suite(), &[&server]);
+    let done = fields(&server.expect_skipping("DONE"));
+    server.finish();
+    assert_eq!(done["echoed"], suite().messages().to_string());
+}
+
+/// The Rust client is refused: its monitor saw `outcome`, nothing comes back, and the
+/// Python server (stopped through stdin) received nothing.
+fn expect_refusal(client: &zmq::Socket, monitor: &Monitor, mut server: PyPeer) -> Event {
+    client.send("let me in", 0).unwrap();
+    let outcome = handshake_outcome(monitor);
+    assert!(
+        client
+            .poll(zmq::POLLIN, common::NEGATIVE_WAIT.as_millis() as i64)
+            .unwrap()
+            == 0,
+        "a reply came through"
+    );
+    server.send_line("STOP");
+    let done = fields(&server.expect_skipping("DONE"));
+    server.finish();
+    assert_eq!(done["echoed"], "0", "the server received something");
+    outcome
+}
+
+// ---- CURVE, Rust server ----------------------------------------------------------
+
+fn curve_rust_server(cell: &str, transport: Transport) {
+    let _watchdog = common::watchdog(WATCHDOG);
+    let ctx = common::ctx();
+    let endpoints = common::Endpoints::new();
+    let server_keys = CurveKeyPair::new().unwrap();
+    let server = common::socket(&ctx, zmq::REP);
+    server.set_curve_server(true).unwrap();
+    server.set_curve_secretkey(&server_keys.secret_key).unwrap();
+    let monitor = Monitor::new(&server, handshake_events()).unwrap();
+    let endpoint = endpoints.bind(&server, transport);
+    let mut args = vec![
+        "--type".to_owned(),
+        "REQ".to_owned(),
+        "--connect".to_owned(),
+        endpoint,
+        // `=` keeps argparse from taking a key that starts with `-` for an option.
+        format!("--curve-serverkey={}", server_keys.public_key_z85()),
+    ];
+    args.extend(suite().python_args());
+    let client = PyPeer::spawn("client.py", &args);
+    decode_key(&client.expect("CLIENTKEY"));
+    client.expect("READY");
+    let stats = serve(&server, 1, false, &[&client]);
+    assert_eq!(handshake_outcome(&monitor), Event::HandshakeSucceeded);
+    assert_eq!(server.get_mechanism().unwrap(), zmq::Mechanism::ZMQ_CURVE);
+    let done = fields(&client.expect("DONE"));
+    client.finish();
+    assert_eq!(stats.echoed, suite().messages());
+    assert_eq!(done["received"], suite().messages().to_string());
+    figure(cell, 2 * suite().messages());
+}
+
+#[test]
+fn curve_rust_server_python_client_tcp() {
+    curve_rust_server("curve/tcp/rust-server-binds", Tcp);
+}
+
+#[test]
+fn curve_rust_server_python_client_ipc() {
+    curve_rust_server("curve/ipc/rust-server-binds", Ipc);
+}
+
+/// A Python client with the wrong server key: the Rust server's monitor reports a
+/// cryptographic failure and nothing gets through either way.
+#[test]
+fn curve_python_client_with_wrong_server_key_gets_nothing() {
+    let _watchdog = common::watchdog(WATCHDOG);
+    let ctx = common::ctx();
+    let server_keys = CurveKeyPair::new().unwrap();
+    let other_keys = CurveKeyPair::new().unwrap();
+    let server = common::socket(&ctx, zmq::REP);
+    server.set_curve_server(true).unwrap();
+    server.set_curve_secretkey(&server_keys.secret_key).unwrap();
+    let monitor = Monitor::new(&server, handshake_events()).unwrap();
+    let endpoint = common::bind_tcp(&server);
+    let mut client = PyPeer::spawn(
+        "client.py",
+        &[
+            "--connect",
+            &endpoint,
+            &format!("--curve-serverkey={}", other_keys.public_key_z85()),
+            "--expect-nothing",
+        ],
+    );
+    assert_eq!(
+        handshake_outcome(&monitor),
+        Event::HandshakeFailedProtocol {
+            error: ProtocolError::ZmtpCryptographic
+        }
+    );
+    assert!(
+        server
+            .poll(zmq::POLLIN, common::NEGATIVE_WAIT.as_millis() as i64)
+            .unwrap()
+            == 0,
+        "the request came through"
+    );
+    client.expect("CLIENTKEY");
+    client.send_line("CHECK");
+    client.expect("NOTHING");
+    client.finish();
+    figure("curve/tcp/wrong-server-key/python-client", 0);
+}
+
+// ---- CURVE, Python server guarded by a ThreadAuthenticator ---------------------------
+
+fn curve_python_server(cell: &str, transport: Transport) {
+    let _watchdog = common::watchdog(WATCHDOG);
+    let ctx = common::ctx();
+    let endpoints = common::Endpoints::new();
+    let client_keys = CurveKeyPair::new().unwrap();
+    let (server, endpoint, server_key) = python_server(
+        transport,
+        &endpoints,
+        &[
+            "--curve-server",
+            "--auth",
+            &format!("--auth-allow-key={}", client_keys.public_key_z85()),
+        ],
+    );
+    let client = common::socket(&ctx, zmq::REQ);
+    client.set_curve_serverkey(&server_key.unwrap()).unwrap();
+    client.set_curve_publickey(&client_keys.public_key).unwrap();
+    client.set_curve_secretkey(&client_keys.secret_key).unwrap();
+    let monitor = Monitor::new(&client, handshake_events()).unwrap();
+    client.connect(&endpoint).unwrap();
+    expect_conversation(&client, server);
+    assert_eq!(handshake_outcome(&monitor), Event::HandshakeSucceeded);
+    figure(cell, 2 * suite().messages());
+}
+
+#[test]
+fn curve_python_server_rust_client_allowed_tcp() {
+    curve_python_server("curve/tcp/python-server-binds+auth", Tcp);
+}
+
+#[test]
+fn curve_python_server_rust_client_allowed_ipc() {
+    curve_python_server("curve/ipc/python-server-binds+auth", Ipc);
+}
+
+/// A Rust client whose key the authenticator does not know is denied (ZAP 400).
+#[test]
+fn curve_python_authenticator_denies_unknown_rust_key() {
+    let _watchdog = common::watchdog(WATCHDOG);
+    let ctx = common::ctx();
+    let endpoints = common::Endpoints::new();
+    let listed = CurveKeyPair::new().unwrap();
+    let (server, endpoint, server_key) = python_server(
+        Tcp,
+        &endpoints,
+        &[
+            "--curve-server",
+            "--auth",
+            &format!("--auth-allow-key={}", listed.public_key_z85()),
+        ],
+    );
+    let (client, _unlisted) = curve_client(&ctx, &server_key.unwrap());
+    let monitor = Monitor::new(&client, handshake_events()).unwrap();
+    client.connect(&endpoint).unwrap();
+    let outcome = expect_refusal(&client, &monitor, server);
+    assert_eq!(outcome, Event::HandshakeFailedAuth { status: 400 });
+}
+
+/// A Rust client with the wrong server key gets nothing through; the Python server's
+/// monitor reports the cryptographic failure (its authenticator would let any key in).
+#[test]
+fn curve_rust_client_with_wrong_server_key_gets_nothing() {
+    let _watchdog = common::watchdog(WATCHDOG);
+    let ctx = common::ctx();
+    let endpoints = common::Endpoints::new();
+    let (server, endpoint, _server_key) = python_server(
+        Tcp,
+        &endpoints,
+        &["--curve-server", "--auth", "--auth-any-key", "--monitor"],
+    );
+    let wrong = CurveKeyPair::new().unwrap();
+    let (client, _keys) = curve_client(&ctx, &wrong.public_key);
+    let monitor = Monitor::new(&client, Events::HANDSHAKE_SUCCEEDED).unwrap();
+    client.connect(&endpoint).unwrap();
+    client.send("let me in", 0).unwrap();
+    let failure = server.expect_skipping("EVENT HANDSHAKE_FAILED_PROTOCOL");
+    let code: u32 = failure.split_whitespace().next().unwrap().parse().unwrap();
+    assert_eq!(code, zmq_sys::ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC);
+    assert!(
+        client
+            .poll(zmq::POLLIN, common::NEGATIVE_WAIT.as_millis() as i64)
+            .unwrap()
+            == 0,
+        "a reply came through"
+    );
+    assert!(
+        monitor.try_recv().unwrap().is_none(),
+        "the client saw a successful handshake"
+    );
+    let mut server = server;
+    server.send_line("STOP");
+    let done = fields(&server.expect_skipping("DONE"));
+    server.finish();
+    assert_eq!(done["echoed"], "0");
+}
+
+// ---- PLAIN and addresses, Python server guarded by a ThreadAuthenticator -------------
+
+fn plain_client(ctx: &zmq::Context, user: &str, password: &str) -> zmq::Socket {
+    let client = common::socket(ctx, zmq::REQ);
+    client.set_plain_username(Some(user)).unwrap();
+    client.set_plain_password(Some(password)).unwrap();
+    client
+}
+
+/// The right PLAIN password from an allowed address gets in.
+#[test]
+fn plain_python_authenticator_allows_right_password() {
+    let _watchdog = common::watchdog(WATCHDOG);
+    let ctx = common::ctx();
+    let endpoints = common::Endpoints::new();
+    let (server, endpoint, _) = python_server(
+        Tcp,
+        &endpoints,
+        &[
+            "--plain-server",
+            "--auth",
+            "--auth-password",
+            "admin:s3cret",
+            "--auth-allow-ip",
+            "127.0.0.1",
+        ],
+    );
+    let client = plain_client(&ctx, "admin", "s3cret");
+    let monitor = Monitor::new(&client, handshake_events()).unwrap();
+    client.connect(&endpoint).unwrap();
+    expect_conversation(&client, server);
+    assert_eq!(handshake_outcome(&monitor), Event::HandshakeSucceeded);
+    figure("plain/tcp/python-server-binds+auth", 2 * suite().messages());
+}
+
+/// A wrong PLAIN password is denied (ZAP 400).
+#[test]
+fn plain_python_authenticator_denies_wrong_password() {
+    let _watchdog = common::watchdog(WATCHDOG);
+    let ctx = common::ctx();
+    let endpoints = common::Endpoints::new();
+    let (server, endpoint, _) = python_server(
+        Tcp,
+        &endpoints,
+        &[
+            "--plain-server",
+            "--auth",
+            "--auth-password",
+            "admin:s3cret",
+        ],
+    );
+    let client = plain_client(&ctx, "admin", "guess");
+    let monitor = Monitor::new(&client, handshake_events()).unwrap();
+    client.connect(&endpoint).unwrap();
+    let outcome = expect_refusal(&client, &monitor, server);
+    assert_eq!(outcome, Event::HandshakeFailedAuth { status: 400 });
+}
+
+/// A denied address is refused even with a key the authenticator would accept.
+#[test]
+fn curve_python_authenticator_denies_address() {
+    let _watchdog = common::watchdog(WATCHDOG);
+    let ctx = common::ctx();
+    let endpoints = common::Endpoints::new();
+    let (server, endpoint, server_key) = python_server(
+        Tcp,
+        &endpoints,
+        &[
+            "--curve-server",
+            "--auth",
+            "--auth-any-key",
+            "--auth-deny-ip",
+            "127.0.0.1",
+        ],
+    );
+    let (client, _keys) = curve_client(&ctx, &server_key.unwrap());
+    let monitor = Monitor::new(&client, handshake_events()).unwrap();
+    client.connect(&endpoint).unwrap();
+    let outcome = expect_refusal(&client, &monitor, server);
+    assert_eq!(outcome, Event::HandshakeFailedAuth { status: 400 });
+}
