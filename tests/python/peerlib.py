@@ -260,6 +260,15 @@ class StdinLines:
             return line.decode().strip()
         return None
 
+    def next(self, timeout=30.0):
+        """The next line; fails if none comes within `timeout` seconds."""
+        limit = time.monotonic() + timeout
+        while time.monotonic() < limit:
+            line = self.poll(0.1)
+            if line is not None:
+                return line
+        fail("no command on stdin within %ss" % timeout)
+
     def wait(self, expected, timeout=30.0):
         limit = time.monotonic() + timeout
         while time.monotonic() < limit:
