@@ -15,7 +15,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::interop::{self, figure, python_bind_endpoint};
-use common::pypeer::{fields, PyPeer};
+use common::pypeer::{fields, Peer};
 use common::Transport::{self, Ipc, Tcp};
 use zmq::monitor::{Event, Events, Monitor, MonitorEvent};
 
@@ -62,7 +62,7 @@ fn is_handshake(event: &Event) -> bool {
 }
 
 /// A Python REP echo server (options `extra`) bound on `bind`; returns it and its endpoint.
-fn python_echo_server(bind: &str, extra: &[String]) -> (PyPeer, String) {
+fn python_echo_server(bind: &str, extra: &[String]) -> (Peer, String) {
     let mut args = vec![
         "--type".to_owned(),
         "REP".to_owned(),
@@ -70,14 +70,14 @@ fn python_echo_server(bind: &str, extra: &[String]) -> (PyPeer, String) {
         bind.to_owned(),
     ];
     args.extend_from_slice(extra);
-    let server = PyPeer::spawn("echo.py", &args);
+    let server = Peer::python("echo.py", &args);
     let endpoint = server.endpoint();
     server.expect("READY");
     (server, endpoint)
 }
 
 /// A Python REQ client taking ECHO commands, connected to `endpoint`.
-fn python_interactive_client(endpoint: &str, extra: &[String]) -> PyPeer {
+fn python_interactive_client(endpoint: &str, extra: &[String]) -> Peer {
     let mut args = vec![
         "--type".to_owned(),
         "REQ".to_owned(),
@@ -86,19 +86,19 @@ fn python_interactive_client(endpoint: &str, extra: &[String]) -> PyPeer {
         "--interactive".to_owned(),
     ];
     args.extend_from_slice(extra);
-    let client = PyPeer::spawn("client.py", &args);
+    let client = Peer::python("client.py", &args);
     client.expect("READY");
     client
 }
 
 /// One request/reply from the Rust REQ through the Python echo server.
-fn rust_echo(req: &zmq::Socket, text: &str, server: &PyPeer) {
+fn rust_echo(req: &zmq::Socket, text: &str, server: &Peer) {
     interop::send(req, &[text], &[server]);
     assert_eq!(interop::recv(req, &[server]), [text.as_bytes().to_vec()]);
 }
 
 /// One request/reply from the Python client through the Rust REP.
-fn python_echo(rep: &zmq::Socket, text: &str, client: &mut PyPeer) {
+fn python_echo(rep: &zmq::Socket, text: &str, client: &mut Peer) {
     client.send_line(&format!("ECHO {text}"));
     let request = interop::recv(rep, &[client]);
     interop::send(rep, &request, &[client]);
@@ -106,7 +106,7 @@ fn python_echo(rep: &zmq::Socket, text: &str, client: &mut PyPeer) {
 }
 
 /// Stops a Python echo server through stdin and returns how many messages it echoed.
-fn stop_server(mut server: PyPeer) -> usize {
+fn stop_server(mut server: Peer) -> usize {
     server.send_line("STOP");
     let done = fields(&server.expect("DONE"));
     server.finish();

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use common::interop::{self, figure, python_bind_endpoint, END};
-use common::pypeer::{fields, PyPeer};
+use common::pypeer::{fields, Peer};
 use common::Transport::{self, Ipc, Tcp};
 use zmq::monitor::{Event, Events, Monitor};
 
@@ -37,12 +37,12 @@ fn pipeline(cell: &str, transport: Transport, binder: Binder) {
     let sink = common::socket(&ctx, zmq::PULL);
     let worker_id = |i: usize| format!("w{i}");
 
-    let workers: Vec<PyPeer> = match binder {
+    let workers: Vec<Peer> = match binder {
         Binder::Rust => {
             let monitor = Monitor::new(&ventilator, Events::HANDSHAKE_SUCCEEDED).unwrap();
             let tasks = endpoints.bind(&ventilator, transport);
             let results = endpoints.bind(&sink, transport);
-            let workers: Vec<PyPeer> = (0..WORKERS)
+            let workers: Vec<Peer> = (0..WORKERS)
                 .map(|i| {
                     let args = [
                         "--id",
@@ -52,7 +52,7 @@ fn pipeline(cell: &str, transport: Transport, binder: Binder) {
                         "--results-connect",
                         &results,
                     ];
-                    PyPeer::spawn("worker.py", &args)
+                    Peer::python("worker.py", &args)
                 })
                 .collect();
             for worker in &workers {
@@ -66,7 +66,7 @@ fn pipeline(cell: &str, transport: Transport, binder: Binder) {
             workers
         }
         Binder::Python => {
-            let workers: Vec<PyPeer> = (0..WORKERS)
+            let workers: Vec<Peer> = (0..WORKERS)
                 .map(|i| {
                     let args = [
                         "--id",
@@ -76,7 +76,7 @@ fn pipeline(cell: &str, transport: Transport, binder: Binder) {
                         "--results-bind",
                         &python_bind_endpoint(transport, &endpoints),
                     ];
-                    PyPeer::spawn("worker.py", &args)
+                    Peer::python("worker.py", &args)
                 })
                 .collect();
             for worker in &workers {
@@ -89,7 +89,7 @@ fn pipeline(cell: &str, transport: Transport, binder: Binder) {
             workers
         }
     };
-    let peers: Vec<&PyPeer> = workers.iter().collect();
+    let peers: Vec<&Peer> = workers.iter().collect();
 
     for seq in 0..TASKS {
         interop::send(&ventilator, &[seq.to_string()], &peers);

@@ -16,7 +16,7 @@ use common::interop::{
     python_bind_endpoint, sub_socket, subscriber_args, SubscriptionCheck, SUBSCRIBER_A,
     SUBSCRIBER_B,
 };
-use common::pypeer::{fields, PyPeer};
+use common::pypeer::{fields, Peer};
 use common::Transport::{self, Ipc, Tcp};
 
 const WATCHDOG: Duration = Duration::from_secs(180);
@@ -32,14 +32,14 @@ enum Binder {
     Python,
 }
 
-fn python_subscriber(subscribed: &[&str], connect: &str, count: usize) -> PyPeer {
+fn python_subscriber(subscribed: &[&str], connect: &str, count: usize) -> Peer {
     let mut args = vec!["--connect".to_owned(), connect.to_owned()];
     args.extend(subscriber_args(subscribed, count));
-    PyPeer::spawn("subscriber.py", &args)
+    Peer::python("subscriber.py", &args)
 }
 
 /// Reads a Python subscriber's report and checks it.
-fn finish_python_subscriber(peer: PyPeer, subscribed: &[&str], count: usize) -> usize {
+fn finish_python_subscriber(peer: Peer, subscribed: &[&str], count: usize) -> usize {
     let result = peer.expect("RESULT");
     let done = fields(&peer.expect("DONE"));
     peer.finish();
@@ -69,7 +69,7 @@ fn pub_sub(cell: &str, transport: Transport, binder: Binder) {
                 + finish_python_subscriber(b, SUBSCRIBER_B, COUNT)
         }
         Binder::Python => {
-            let mut publisher = PyPeer::spawn(
+            let mut publisher = Peer::python(
                 "publisher.py",
                 &[
                     "--bind",
@@ -158,7 +158,7 @@ fn proxy(cell: &str, transport: Transport, binder: Binder) {
 
             let a = python_subscriber(SUBSCRIBER_A, &backend, PROXY_COUNT);
             let b = python_subscriber(SUBSCRIBER_B, &backend, PROXY_COUNT);
-            let mut publisher = PyPeer::spawn(
+            let mut publisher = Peer::python(
                 "publisher.py",
                 &["--connect", &frontend, "--count", &PROXY_COUNT.to_string()],
             );
@@ -178,7 +178,7 @@ fn proxy(cell: &str, transport: Transport, binder: Binder) {
             received
         }
         Binder::Python => {
-            let mut proxy = PyPeer::spawn(
+            let mut proxy = Peer::python(
                 "proxy.py",
                 &[
                     "--frontend",

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use common::interop::{self, figure, python_bind_endpoint, run_client, serve, Suite};
-use common::pypeer::{fields, PyPeer};
+use common::pypeer::{fields, Peer};
 use common::Transport::{self, Ipc, Tcp};
 
 const WATCHDOG: Duration = Duration::from_secs(180);
@@ -66,7 +66,7 @@ fn conversation(
                 endpoint,
             ];
             args.extend(suite.python_args());
-            let client = PyPeer::spawn("client.py", &args);
+            let client = Peer::python("client.py", &args);
             client.expect("READY");
             let stats = serve(&server, 1, false, &[&client]);
             let done = fields(&client.expect("DONE"));
@@ -77,7 +77,7 @@ fn conversation(
             assert_eq!(done["received"], suite.messages().to_string());
         }
         Binder::Python => {
-            let server = PyPeer::spawn(
+            let server = Peer::python(
                 "echo.py",
                 &[
                     "--type",
@@ -228,7 +228,7 @@ fn dealer_router(cell: &str, transport: Transport, binder: Binder) {
             let router = common::socket(&ctx, zmq::ROUTER);
             router.set_router_mandatory(true).unwrap();
             let endpoint = endpoints.bind(&router, transport);
-            let dealers: Vec<PyPeer> = ids
+            let dealers: Vec<Peer> = ids
                 .iter()
                 .map(|id| {
                     let mut args = vec!["--type", "DEALER", "--connect", &endpoint]
@@ -236,13 +236,13 @@ fn dealer_router(cell: &str, transport: Transport, binder: Binder) {
                         .map(str::to_owned)
                         .collect::<Vec<_>>();
                     args.extend(dealer_suite(id).python_args());
-                    PyPeer::spawn("client.py", &args)
+                    Peer::python("client.py", &args)
                 })
                 .collect();
             for dealer in &dealers {
                 dealer.expect("READY");
             }
-            let peers: Vec<&PyPeer> = dealers.iter().collect();
+            let peers: Vec<&Peer> = dealers.iter().collect();
             let stats = serve(&router, ids.len(), true, &peers);
             assert_eq!(
                 stats.ids, expected_ids,
@@ -260,7 +260,7 @@ fn dealer_router(cell: &str, transport: Transport, binder: Binder) {
             }
         }
         Binder::Python => {
-            let router = PyPeer::spawn(
+            let router = Peer::python(
                 "echo.py",
                 &[
                     "--type",

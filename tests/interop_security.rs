@@ -16,7 +16,7 @@ mod common;
 use std::time::Duration;
 
 use common::interop::{figure, python_bind_endpoint, run_client, serve, Suite};
-use common::pypeer::{fields, PyPeer};
+use common::pypeer::{fields, Peer};
 use common::Transport::{self, Ipc, Tcp};
 use zmq::monitor::{Event, Events, Monitor, ProtocolError};
 use zmq::CurveKeyPair;
@@ -59,11 +59,11 @@ fn python_server(
     transport: Transport,
     endpoints: &common::Endpoints,
     args: &[&str],
-) -> (PyPeer, String, Option<Vec<u8>>) {
+) -> (Peer, String, Option<Vec<u8>>) {
     let bind = python_bind_endpoint(transport, endpoints);
     let mut all = vec!["--type", "REP", "--bind", &bind];
     all.extend_from_slice(args);
-    let server = PyPeer::spawn("echo.py", &all);
+    let server = Peer::python("echo.py", &all);
     let key = args
         .contains(&"--curve-server")
         .then(|| decode_key(&server.expect_skipping("SERVERKEY")));
@@ -84,7 +84,7 @@ fn curve_client(ctx: &zmq::Context, server_key: &[u8]) -> (zmq::Socket, CurveKey
 }
 
 /// The Rust client runs the suite through the Python server, which then reports.
-fn expect_conversation(client: &zmq::Socket, server: PyPeer) {
+fn expect_conversation(client: &zmq::Socket, server: Peer) {
     run_client(client, &suite(), &[&server]);
     let done = fields(&server.expect_skipping("DONE"));
     server.finish();
@@ -93,7 +93,7 @@ fn expect_conversation(client: &zmq::Socket, server: PyPeer) {
 
 /// The Rust client is refused: its monitor saw `outcome`, nothing comes back, and the
 /// Python server (stopped through stdin) received nothing.
-fn expect_refusal(client: &zmq::Socket, monitor: &Monitor, mut server: PyPeer) -> Event {
+fn expect_refusal(client: &zmq::Socket, monitor: &Monitor, mut server: Peer) -> Event {
     client.send("let me in", 0).unwrap();
     let outcome = handshake_outcome(monitor);
     assert!(
@@ -131,7 +131,7 @@ fn curve_rust_server(cell: &str, transport: Transport) {
         format!("--curve-serverkey={}", server_keys.public_key_z85()),
     ];
     args.extend(suite().python_args());
-    let client = PyPeer::spawn("client.py", &args);
+    let client = Peer::python("client.py", &args);
     decode_key(&client.expect("CLIENTKEY"));
     client.expect("READY");
     let stats = serve(&server, 1, false, &[&client]);
@@ -167,7 +167,7 @@ fn curve_python_client_with_wrong_server_key_gets_nothing() {
     server.set_curve_secretkey(&server_keys.secret_key).unwrap();
     let monitor = Monitor::new(&server, handshake_events()).unwrap();
     let endpoint = common::bind_tcp(&server);
-    let mut client = PyPeer::spawn(
+    let mut client = Peer::python(
         "client.py",
         &[
             "--connect",

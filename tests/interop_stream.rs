@@ -10,7 +10,7 @@ mod common;
 use std::time::Duration;
 
 use common::interop::{self, big_frame, figure, python_bind_endpoint};
-use common::pypeer::{fields, PyPeer};
+use common::pypeer::{fields, Peer};
 use common::Transport::{self, Ipc, Tcp};
 
 const WATCHDOG: Duration = Duration::from_secs(120);
@@ -18,7 +18,7 @@ const WATCHDOG: Duration = Duration::from_secs(120);
 const SIZE: usize = 4 * 1024 * 1024;
 
 /// Reads `[id, bytes]` messages from `id` until `size` bytes have come.
-fn read_exactly(stream: &zmq::Socket, id: &[u8], size: usize, peer: &PyPeer) -> Vec<u8> {
+fn read_exactly(stream: &zmq::Socket, id: &[u8], size: usize, peer: &Peer) -> Vec<u8> {
     let mut data = Vec::with_capacity(size);
     while data.len() < size {
         let frames = interop::recv(stream, &[peer]);
@@ -37,7 +37,7 @@ fn read_exactly(stream: &zmq::Socket, id: &[u8], size: usize, peer: &PyPeer) -> 
 /// termination handshake, which happens inside later calls on the socket: a program that
 /// sends the empty frame and then leaves the socket alone never closes the connection. So
 /// we keep asking for the socket's events (any call would do) while we wait.
-fn close_and_wait(stream: &zmq::Socket, id: &[u8], peer: &PyPeer) -> String {
+fn close_and_wait(stream: &zmq::Socket, id: &[u8], peer: &Peer) -> String {
     interop::send(stream, &[id, b""], &[peer]);
     loop {
         stream.get_events().unwrap();
@@ -49,7 +49,7 @@ fn close_and_wait(stream: &zmq::Socket, id: &[u8], peer: &PyPeer) -> String {
 }
 
 /// Sends `data` to connection `id` in 64 KiB messages.
-fn write_all(stream: &zmq::Socket, id: &[u8], data: &[u8], peer: &PyPeer) {
+fn write_all(stream: &zmq::Socket, id: &[u8], data: &[u8], peer: &Peer) {
     for chunk in data.chunks(64 * 1024) {
         interop::send(stream, &[id, chunk], &[peer]);
     }
@@ -61,7 +61,7 @@ fn stream_rust_binds(cell: &str, transport: Transport) {
     let endpoints = common::Endpoints::new();
     let stream = common::socket(&ctx, zmq::STREAM);
     let endpoint = endpoints.bind(&stream, transport);
-    let peer = PyPeer::spawn(
+    let peer = Peer::python(
         "rawpeer.py",
         &["--connect", &endpoint, "--send", &SIZE.to_string()],
     );
@@ -87,7 +87,7 @@ fn stream_python_binds(cell: &str, transport: Transport) {
     let endpoints = common::Endpoints::new();
     let listen = python_bind_endpoint(transport, &endpoints);
     let listen = listen.replace("*", "0");
-    let peer = PyPeer::spawn(
+    let peer = Peer::python(
         "rawpeer.py",
         &["--listen", &listen, "--echo", &SIZE.to_string()],
     );

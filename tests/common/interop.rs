@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
-use super::pypeer::{PyPeer, LINE_WAIT};
+use super::pypeer::{Peer, LINE_WAIT};
 use super::Transport;
 
 /// Control frames start with a zero byte, which no data frame starts with.
@@ -84,7 +84,7 @@ fn describe(frames: &[Vec<u8>]) -> String {
     format!("[{}]", parts.join(", "))
 }
 
-fn peers_diagnostics(peers: &[&PyPeer]) -> String {
+fn peers_diagnostics(peers: &[&Peer]) -> String {
     peers
         .iter()
         .map(|p| p.diagnostics())
@@ -94,7 +94,7 @@ fn peers_diagnostics(peers: &[&PyPeer]) -> String {
 
 /// Receives one message, checking between polls that no peer has failed; panics after
 /// [`LINE_WAIT`] of silence.
-pub fn recv(socket: &zmq::Socket, peers: &[&PyPeer]) -> Vec<Vec<u8>> {
+pub fn recv(socket: &zmq::Socket, peers: &[&Peer]) -> Vec<Vec<u8>> {
     let deadline = Instant::now() + LINE_WAIT;
     loop {
         match socket.recv_multipart(zmq::DONTWAIT) {
@@ -117,7 +117,7 @@ pub fn recv(socket: &zmq::Socket, peers: &[&PyPeer]) -> Vec<Vec<u8>> {
 
 /// Sends one message (blocking up to the socket's SNDTIMEO); panics with the peers'
 /// diagnostics on failure.
-pub fn send<T: AsRef<[u8]>>(socket: &zmq::Socket, frames: &[T], peers: &[&PyPeer]) {
+pub fn send<T: AsRef<[u8]>>(socket: &zmq::Socket, frames: &[T], peers: &[&Peer]) {
     let parts = frames.iter().map(|f| f.as_ref());
     if let Err(err) = socket.send_multipart(parts, 0) {
         panic!("send: {err}\n{}", peers_diagnostics(peers));
@@ -171,7 +171,7 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn echo_check(socket: &zmq::Socket, frames: Vec<Vec<u8>>, peers: &[&PyPeer]) {
+fn echo_check(socket: &zmq::Socket, frames: Vec<Vec<u8>>, peers: &[&Peer]) {
     send(socket, &frames, peers);
     let got = recv(socket, peers);
     assert!(
@@ -183,7 +183,7 @@ fn echo_check(socket: &zmq::Socket, frames: Vec<Vec<u8>>, peers: &[&PyPeer]) {
 }
 
 /// Runs `suite` as the client on `socket` (REQ, DEALER or PAIR).
-pub fn run_client(socket: &zmq::Socket, suite: &Suite, peers: &[&PyPeer]) {
+pub fn run_client(socket: &zmq::Socket, suite: &Suite, peers: &[&Peer]) {
     if suite.payloads {
         echo_check(socket, multipart_with_empty(), peers);
         echo_check(socket, vec![non_utf8()], peers);
@@ -261,7 +261,7 @@ impl ServeStats {
 
 /// Serves the conversation on `socket` (REP, ROUTER or PAIR) until `clients` clients said
 /// STOP. A ROUTER server reads the routing id frame and routes replies by it.
-pub fn serve(socket: &zmq::Socket, clients: usize, router: bool, peers: &[&PyPeer]) -> ServeStats {
+pub fn serve(socket: &zmq::Socket, clients: usize, router: bool, peers: &[&Peer]) -> ServeStats {
     let mut stats = ServeStats::default();
     let mut sunk = std::collections::BTreeMap::<Vec<u8>, usize>::new();
     let mut stopped = 0;
@@ -349,7 +349,7 @@ pub fn expected_counts(subscribed: &[&str], count: usize) -> BTreeMap<String, us
 }
 
 /// Sends the publication: `count` data messages, then END.
-pub fn publish(socket: &zmq::Socket, count: usize, peers: &[&PyPeer]) {
+pub fn publish(socket: &zmq::Socket, count: usize, peers: &[&Peer]) {
     for k in 0..count {
         let topic = format!("{}{}", TOPICS[k % TOPICS.len()], k / TOPICS.len());
         send(socket, &[topic.as_bytes(), b""], peers);
@@ -455,7 +455,7 @@ impl SubscriptionCheck {
 
 /// Sends SYNC probes on `publisher` until each Python subscriber in `subscribers` printed
 /// SYNCED (its subscription has reached the publisher).
-pub fn probe_until_python_synced(publisher: &zmq::Socket, subscribers: &[&PyPeer]) {
+pub fn probe_until_python_synced(publisher: &zmq::Socket, subscribers: &[&Peer]) {
     let mut synced = vec![false; subscribers.len()];
     let deadline = Instant::now() + LINE_WAIT;
     while synced.contains(&false) {
@@ -480,7 +480,7 @@ pub fn probe_until_python_synced(publisher: &zmq::Socket, subscribers: &[&PyPeer
 pub fn probe_until_rust_synced(
     publisher: &zmq::Socket,
     subscribers: &mut [(zmq::Socket, SubscriptionCheck)],
-    peers: &[&PyPeer],
+    peers: &[&Peer],
 ) {
     let deadline = Instant::now() + LINE_WAIT;
     while subscribers.iter().any(|(_, check)| !check.synced) {
@@ -502,7 +502,7 @@ pub fn probe_until_rust_synced(
 pub fn drain_subscription(
     socket: &zmq::Socket,
     check: &mut SubscriptionCheck,
-    peers: &[&PyPeer],
+    peers: &[&Peer],
 ) -> usize {
     while !check.ended {
         check.take(&recv(socket, peers));

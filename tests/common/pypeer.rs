@@ -1,10 +1,10 @@
 //! Python peer processes for the interop tests.
 //!
-//! [`PyPeer::spawn`] runs a script of `tests/python/` with the pinned pyzmq (see
+//! [`Peer::spawn`] runs a script of `tests/python/` with the pinned pyzmq (see
 //! [`super::python`]). The test and the peer synchronise through handshake lines on the
 //! peer's stdout (`ENDPOINT ...`, `READY`, `DONE ...`) and commands on its stdin, never
 //! through sleeps. Every peer is bounded twice: the script kills itself after its
-//! `--deadline` (and when the test process goes away), and dropping the [`PyPeer`] — at
+//! `--deadline` (and when the test process goes away), and dropping the [`Peer`] — at
 //! the end of the test, pass or fail — kills it by PID and reaps it.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -21,8 +21,8 @@ pub const PEER_DEADLINE_S: u32 = 90;
 /// because the CI machine is small and busy.
 pub const LINE_WAIT: Duration = Duration::from_secs(30);
 
-/// A running Python peer; killed and reaped when dropped.
-pub struct PyPeer {
+/// A running peer process; killed and reaped when dropped.
+pub struct Peer {
     name: String,
     child: Mutex<Child>,
     stdin: Option<ChildStdin>,
@@ -36,22 +36,34 @@ pub fn scripts_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python")
 }
 
-impl PyPeer {
+impl Peer {
     /// Starts `tests/python/<script>` with `args` (plus `--deadline`).
-    pub fn spawn<S: AsRef<str>>(script: &str, args: &[S]) -> PyPeer {
+    pub fn python<S: AsRef<str>>(script: &str, args: &[S]) -> Peer {
+        let mut command = Command::new(super::python());
+        command.arg("-u").arg(scripts_dir().join(script));
+        let mut all: Vec<String> = args.iter().map(|a| a.as_ref().to_owned()).collect();
+        all.push("--deadline".to_owned());
+        all.push(PEER_DEADLINE_S.to_string());
+        Peer::start(command, script, &all)
+    }
+
+    /// Starts `program` with `args`. Unlike the Python scripts, it has no deadline of its
+    /// own: give it one through its arguments (zmqcat's `--timeout`).
+    pub fn program<S: AsRef<str>>(program: &std::path::Path, args: &[S]) -> Peer {
         let args: Vec<String> = args.iter().map(|a| a.as_ref().to_owned()).collect();
-        let name = format!("{script} {}", args.join(" "));
-        let mut child = Command::new(super::python())
-            .arg("-u")
-            .arg(scripts_dir().join(script))
-            .args(&args)
-            .arg("--deadline")
-            .arg(PEER_DEADLINE_S.to_string())
+        let label = program.file_name().unwrap_or_default().to_string_lossy();
+        Peer::start(Command::new(program), &label, &args)
+    }
+
+    fn start(mut command: Command, label: &str, args: &[String]) -> Peer {
+        let name = format!("{label} {}", args.join(" "));
+        let mut child = command
+            .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .unwrap_or_else(|err| panic!("cannot start the Python peer `{name}`: {err}"));
+            .unwrap_or_else(|err| panic!("cannot start the peer `{name}`: {err}"));
         let stdin = child.stdin.take();
         let stdout = child.stdout.take().expect("piped stdout");
         let mut stderr_pipe = child.stderr.take().expect("piped stderr");
@@ -77,7 +89,7 @@ impl PyPeer {
                 }
             }),
         ];
-        PyPeer {
+        Peer {
             name,
             child: Mutex::new(child),
             stdin,
@@ -109,7 +121,7 @@ impl PyPeer {
             }
         };
         format!(
-            "Python peer `{}` ({status}); its stderr:\n{}",
+            "peer `{}` ({status}); its stderr:\n{}",
             self.name,
             self.stderr.lock().unwrap()
         )
@@ -180,6 +192,53 @@ impl PyPeer {
         }
     }
 
+    /// Waits for a stderr line starting with `prefix` and returns the rest of it.
+    pub fn stderr_line(&self, prefix: &str) -> String {
+        let limit = Instant::now() + LINE_WAIT;
+        loop {
+            let found = self
+                .stderr
+                .lock()
+                .unwrap()
+                .lines()
+                .find_map(|line| line.strip_prefix(prefix).map(str::to_owned));
+            if let Some(rest) = found {
+                return rest;
+            }
+            if Instant::now() >= limit || self.exit_status().is_some() {
+                panic!("no stderr line `{prefix}...`\n{}", self.diagnostics());
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Closes the peer's stdin (end of input).
+    pub fn close_stdin(&mut self) {
+        drop(self.stdin.take());
+    }
+
+    /// Waits for the peer to exit (at most [`LINE_WAIT`]) and returns its status, its
+    /// unread stdout lines and its stderr, whatever the status.
+    pub fn wait_output(self) -> (ExitStatus, Vec<String>, String) {
+        let limit = Instant::now() + LINE_WAIT;
+        let status = loop {
+            if let Some(status) = self.exit_status() {
+                break status;
+            }
+            if Instant::now() >= limit {
+                panic!(
+                    "the peer did not exit within {LINE_WAIT:?}\n{}",
+                    self.diagnostics()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        let stderr = Arc::clone(&self.stderr);
+        let rest = self.drain_output();
+        let stderr = stderr.lock().unwrap().clone();
+        (status, rest, stderr)
+    }
+
     /// Reads the `ENDPOINT` line a binding peer prints.
     pub fn endpoint(&self) -> String {
         self.expect("ENDPOINT")
@@ -210,15 +269,16 @@ impl PyPeer {
                 None => std::thread::sleep(Duration::from_millis(10)),
             }
         }
-        let mut rest = Vec::new();
-        while let Ok(line) = self
-            .lines
-            .lock()
-            .unwrap()
-            .recv_timeout(Duration::from_secs(5))
-        {
-            rest.push(line);
+        self.drain_output()
+    }
+
+    /// After the exit: lets the readers reach the end of the pipes, and returns the
+    /// stdout lines not read yet.
+    fn drain_output(mut self) -> Vec<String> {
+        for reader in self.readers.drain(..) {
+            let _ = reader.join();
         }
+        let rest = self.lines.lock().unwrap().try_iter().collect();
         rest
     }
 
@@ -226,7 +286,7 @@ impl PyPeer {
     pub fn signal(&self, signal: i32) {
         let pid = self.pid() as libc::pid_t;
         // SAFETY: kill(2) has no memory-safety preconditions; the pid is our own child,
-        // which is not reaped before this `PyPeer` is dropped, so it names no other process.
+        // which is not reaped before this `Peer` is dropped, so it names no other process.
         let rc = unsafe { libc::kill(pid, signal) };
         assert_eq!(rc, 0, "kill({pid}, {signal}) failed");
     }
@@ -239,7 +299,7 @@ impl PyPeer {
     }
 }
 
-impl Drop for PyPeer {
+impl Drop for Peer {
     fn drop(&mut self) {
         self.kill();
         drop(self.stdin.take());
@@ -250,7 +310,7 @@ impl Drop for PyPeer {
 }
 
 /// Waits up to `limit` for `pred` to hold, checking `peers` are alive in between.
-pub fn wait_until(peers: &[&PyPeer], limit: Duration, mut pred: impl FnMut() -> bool) -> bool {
+pub fn wait_until(peers: &[&Peer], limit: Duration, mut pred: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + limit;
     loop {
         if pred() {

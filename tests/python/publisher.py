@@ -1,5 +1,8 @@
 """A publisher (PUB, or XPUB): sends sync probes until GO on stdin, then --count messages
-[topic + seq, b""] cycling over --topics, then END. Prints ENDPOINT lines, READY, DONE."""
+[topic + seq, b""] cycling over --topics, then END. Prints ENDPOINT lines, READY, DONE.
+
+With --wait-subscriptions N (XPUB) it sends no probes: it waits until N distinct
+subscriptions have arrived (printing SUBSCRIBED with them), then publishes."""
 
 import zmq
 
@@ -9,6 +12,7 @@ p = peerlib.parser(__doc__)
 p.add_argument("--type", choices=["PUB", "XPUB"], default="PUB")
 p.add_argument("--topics", default="alpha.,beta.,gamma.,alphabet.")
 p.add_argument("--count", type=int, default=1000)
+p.add_argument("--wait-subscriptions", type=int, default=0)
 args = p.parse_args()
 peerlib.start(args)
 
@@ -18,7 +22,15 @@ topics = [t.encode() for t in args.topics.split(",")]
 peerlib.say("READY")
 stdin = peerlib.StdinLines()
 probes = 0
-while True:
+subscriptions = set()
+while len(subscriptions) < args.wait_subscriptions:
+    peerlib.check(args.type == "XPUB", "--wait-subscriptions needs an XPUB")
+    message = sock.recv()
+    if message[:1] == b"\x01":
+        subscriptions.add(message[1:])
+if subscriptions:
+    peerlib.say("SUBSCRIBED", ",".join(sorted(s.decode(errors="replace") for s in subscriptions)))
+while not subscriptions:
     sock.send_multipart([peerlib.CTL + b"sync", b""])
     probes += 1
     line = stdin.poll(0.02)
