@@ -174,6 +174,8 @@ fn proxy(cell: &str, transport: Transport, binder: Binder) {
             publisher.expect("DONE");
             publisher.finish();
             control.send("TERMINATE", 0).unwrap();
+            // libzmq answers every control command (with an empty frame).
+            assert_eq!(control.recv_bytes(0).unwrap(), b"");
             proxy.join().unwrap().expect("the proxy ends on TERMINATE");
             received
         }

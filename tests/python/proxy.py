@@ -32,6 +32,9 @@ def stop_on_command():
     stopper = ctx.socket(zmq.PAIR)
     stopper.connect("inproc://proxy-control")
     stopper.send(b"TERMINATE")
+    # libzmq 4.3.5 answers every command; closing before the answer came would leave the
+    # proxy blocked sending it to a PAIR with no peer.
+    stopper.recv()
     stopper.close()
 
 
