@@ -73,16 +73,6 @@ fn python_server(
     (server, endpoint, key)
 }
 
-/// A Rust CURVE client with a new key pair.
-fn curve_client(ctx: &zmq::Context, server_key: &[u8]) -> (zmq::Socket, CurveKeyPair) {
-    let keys = CurveKeyPair::new().unwrap();
-    let client = common::socket(ctx, zmq::REQ);
-    client.set_curve_serverkey(server_key).unwrap();
-    client.set_curve_publickey(&keys.public_key).unwrap();
-    client.set_curve_secretkey(&keys.secret_key).unwrap();
-    (client, keys)
-}
-
 /// The Rust client runs the suite through the Python server, which then reports.
 fn expect_conversation(client: &zmq::Socket, server: Peer) {
     run_client(client, &suite(), &[&server]);
@@ -196,31 +186,90 @@ fn curve_python_client_with_wrong_server_key_gets_nothing() {
     figure("curve/tcp/wrong-server-key/python-client", 0);
 }
 
-// ---- CURVE, Python server guarded by a ThreadAuthenticator ---------------------------
+// ---- Python servers guarded by a pyzmq ThreadAuthenticator, Rust clients -------------
 
-fn curve_python_server(cell: &str, transport: Transport) {
+/// What the authenticator should decide.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Expect {
+    /// The whole suite goes through.
+    Allowed,
+    /// ZAP status 400, and nothing gets through either way.
+    Denied,
+}
+
+/// Starts a Python REP server with `server_args` over `transport`, connects a Rust client
+/// made by `make_client` (given the server's CURVE public key, if it has one) and checks
+/// the authenticator's decision.
+fn guarded_python_server(
+    cell: &str,
+    transport: Transport,
+    server_args: &[&str],
+    make_client: impl FnOnce(&zmq::Context, Option<&[u8]>) -> zmq::Socket,
+    expect: Expect,
+) {
     let _watchdog = common::watchdog(WATCHDOG);
     let ctx = common::ctx();
     let endpoints = common::Endpoints::new();
-    let client_keys = CurveKeyPair::new().unwrap();
-    let (server, endpoint, server_key) = python_server(
-        transport,
-        &endpoints,
-        &[
-            "--curve-server",
-            "--auth",
-            &format!("--auth-allow-key={}", client_keys.public_key_z85()),
-        ],
-    );
-    let client = common::socket(&ctx, zmq::REQ);
-    client.set_curve_serverkey(&server_key.unwrap()).unwrap();
-    client.set_curve_publickey(&client_keys.public_key).unwrap();
-    client.set_curve_secretkey(&client_keys.secret_key).unwrap();
+    let mut args = vec!["--auth"];
+    args.extend_from_slice(server_args);
+    let (server, endpoint, server_key) = python_server(transport, &endpoints, &args);
+    let client = make_client(&ctx, server_key.as_deref());
     let monitor = Monitor::new(&client, handshake_events()).unwrap();
     client.connect(&endpoint).unwrap();
-    expect_conversation(&client, server);
-    assert_eq!(handshake_outcome(&monitor), Event::HandshakeSucceeded);
-    figure(cell, 2 * suite().messages());
+    match expect {
+        Expect::Allowed => {
+            expect_conversation(&client, server);
+            assert_eq!(handshake_outcome(&monitor), Event::HandshakeSucceeded);
+            figure(cell, 2 * suite().messages());
+        }
+        Expect::Denied => {
+            let outcome = expect_refusal(&client, &monitor, server);
+            assert_eq!(outcome, Event::HandshakeFailedAuth { status: 400 });
+            figure(cell, 0);
+        }
+    }
+}
+
+/// A Rust CURVE client with the key pair `keys`.
+fn curve_client_with(
+    keys: &CurveKeyPair,
+) -> impl FnOnce(&zmq::Context, Option<&[u8]>) -> zmq::Socket + '_ {
+    move |ctx, server_key| {
+        let client = common::socket(ctx, zmq::REQ);
+        client
+            .set_curve_serverkey(server_key.expect("a CURVE server"))
+            .unwrap();
+        client.set_curve_publickey(&keys.public_key).unwrap();
+        client.set_curve_secretkey(&keys.secret_key).unwrap();
+        client
+    }
+}
+
+/// A Rust PLAIN client.
+fn plain_client<'a>(
+    user: &'a str,
+    password: &'a str,
+) -> impl FnOnce(&zmq::Context, Option<&[u8]>) -> zmq::Socket + 'a {
+    move |ctx, _| {
+        let client = common::socket(ctx, zmq::REQ);
+        client.set_plain_username(Some(user)).unwrap();
+        client.set_plain_password(Some(password)).unwrap();
+        client
+    }
+}
+
+/// CURVE with the Rust client's key (sent as Z85) on the authenticator's list.
+fn curve_python_server(cell: &str, transport: Transport) {
+    let keys = CurveKeyPair::new().unwrap();
+    let allow = format!("--auth-allow-key={}", keys.public_key_z85());
+    let args = ["--curve-server", allow.as_str()];
+    guarded_python_server(
+        cell,
+        transport,
+        &args,
+        curve_client_with(&keys),
+        Expect::Allowed,
+    );
 }
 
 #[test]
@@ -233,27 +282,67 @@ fn curve_python_server_rust_client_allowed_ipc() {
     curve_python_server("curve/ipc/python-server-binds+auth", Ipc);
 }
 
-/// A Rust client whose key the authenticator does not know is denied (ZAP 400).
+/// A Rust client whose key the authenticator does not know is denied.
 #[test]
 fn curve_python_authenticator_denies_unknown_rust_key() {
-    let _watchdog = common::watchdog(WATCHDOG);
-    let ctx = common::ctx();
-    let endpoints = common::Endpoints::new();
     let listed = CurveKeyPair::new().unwrap();
-    let (server, endpoint, server_key) = python_server(
+    let unlisted = CurveKeyPair::new().unwrap();
+    let allow = format!("--auth-allow-key={}", listed.public_key_z85());
+    guarded_python_server(
+        "curve/tcp/unknown-key",
         Tcp,
-        &endpoints,
+        &["--curve-server", &allow],
+        curve_client_with(&unlisted),
+        Expect::Denied,
+    );
+}
+
+/// A denied address is refused even with a key the authenticator would accept.
+#[test]
+fn curve_python_authenticator_denies_address() {
+    let keys = CurveKeyPair::new().unwrap();
+    guarded_python_server(
+        "curve/tcp/denied-address",
+        Tcp,
         &[
             "--curve-server",
-            "--auth",
-            &format!("--auth-allow-key={}", listed.public_key_z85()),
+            "--auth-any-key",
+            "--auth-deny-ip",
+            "127.0.0.1",
         ],
+        curve_client_with(&keys),
+        Expect::Denied,
     );
-    let (client, _unlisted) = curve_client(&ctx, &server_key.unwrap());
-    let monitor = Monitor::new(&client, handshake_events()).unwrap();
-    client.connect(&endpoint).unwrap();
-    let outcome = expect_refusal(&client, &monitor, server);
-    assert_eq!(outcome, Event::HandshakeFailedAuth { status: 400 });
+}
+
+/// The right PLAIN password from an allowed address gets in.
+#[test]
+fn plain_python_authenticator_allows_right_password() {
+    guarded_python_server(
+        "plain/tcp/python-server-binds+auth",
+        Tcp,
+        &[
+            "--plain-server",
+            "--auth-password",
+            "admin:s3cret",
+            "--auth-allow-ip",
+            "127.0.0.1",
+        ],
+        plain_client("admin", "s3cret"),
+        Expect::Allowed,
+    );
+}
+
+/// A wrong PLAIN password is denied.
+#[test]
+fn plain_python_authenticator_denies_wrong_password() {
+    guarded_python_server(
+        "plain/tcp/wrong-password",
+        Tcp,
+        &["--plain-server", "--auth-password", "admin:s3cret"],
+        plain_client("admin", "guess"),
+        Expect::Denied,
+    );
 }
 
 /// A Rust client with the wrong server key gets nothing through; the Python server's
@@ -269,7 +358,8 @@ fn curve_rust_client_with_wrong_server_key_gets_nothing() {
         &["--curve-server", "--auth", "--auth-any-key", "--monitor"],
     );
     let wrong = CurveKeyPair::new().unwrap();
-    let (client, _keys) = curve_client(&ctx, &wrong.public_key);
+    let keys = CurveKeyPair::new().unwrap();
+    let client = curve_client_with(&keys)(&ctx, Some(&wrong.public_key));
     let monitor = Monitor::new(&client, Events::HANDSHAKE_SUCCEEDED).unwrap();
     client.connect(&endpoint).unwrap();
     client.send("let me in", 0).unwrap();
@@ -292,86 +382,4 @@ fn curve_rust_client_with_wrong_server_key_gets_nothing() {
     let done = fields(&server.expect_skipping("DONE"));
     server.finish();
     assert_eq!(done["echoed"], "0");
-}
-
-// ---- PLAIN and addresses, Python server guarded by a ThreadAuthenticator -------------
-
-fn plain_client(ctx: &zmq::Context, user: &str, password: &str) -> zmq::Socket {
-    let client = common::socket(ctx, zmq::REQ);
-    client.set_plain_username(Some(user)).unwrap();
-    client.set_plain_password(Some(password)).unwrap();
-    client
-}
-
-/// The right PLAIN password from an allowed address gets in.
-#[test]
-fn plain_python_authenticator_allows_right_password() {
-    let _watchdog = common::watchdog(WATCHDOG);
-    let ctx = common::ctx();
-    let endpoints = common::Endpoints::new();
-    let (server, endpoint, _) = python_server(
-        Tcp,
-        &endpoints,
-        &[
-            "--plain-server",
-            "--auth",
-            "--auth-password",
-            "admin:s3cret",
-            "--auth-allow-ip",
-            "127.0.0.1",
-        ],
-    );
-    let client = plain_client(&ctx, "admin", "s3cret");
-    let monitor = Monitor::new(&client, handshake_events()).unwrap();
-    client.connect(&endpoint).unwrap();
-    expect_conversation(&client, server);
-    assert_eq!(handshake_outcome(&monitor), Event::HandshakeSucceeded);
-    figure("plain/tcp/python-server-binds+auth", 2 * suite().messages());
-}
-
-/// A wrong PLAIN password is denied (ZAP 400).
-#[test]
-fn plain_python_authenticator_denies_wrong_password() {
-    let _watchdog = common::watchdog(WATCHDOG);
-    let ctx = common::ctx();
-    let endpoints = common::Endpoints::new();
-    let (server, endpoint, _) = python_server(
-        Tcp,
-        &endpoints,
-        &[
-            "--plain-server",
-            "--auth",
-            "--auth-password",
-            "admin:s3cret",
-        ],
-    );
-    let client = plain_client(&ctx, "admin", "guess");
-    let monitor = Monitor::new(&client, handshake_events()).unwrap();
-    client.connect(&endpoint).unwrap();
-    let outcome = expect_refusal(&client, &monitor, server);
-    assert_eq!(outcome, Event::HandshakeFailedAuth { status: 400 });
-}
-
-/// A denied address is refused even with a key the authenticator would accept.
-#[test]
-fn curve_python_authenticator_denies_address() {
-    let _watchdog = common::watchdog(WATCHDOG);
-    let ctx = common::ctx();
-    let endpoints = common::Endpoints::new();
-    let (server, endpoint, server_key) = python_server(
-        Tcp,
-        &endpoints,
-        &[
-            "--curve-server",
-            "--auth",
-            "--auth-any-key",
-            "--auth-deny-ip",
-            "127.0.0.1",
-        ],
-    );
-    let (client, _keys) = curve_client(&ctx, &server_key.unwrap());
-    let monitor = Monitor::new(&client, handshake_events()).unwrap();
-    client.connect(&endpoint).unwrap();
-    let outcome = expect_refusal(&client, &monitor, server);
-    assert_eq!(outcome, Event::HandshakeFailedAuth { status: 400 });
 }
