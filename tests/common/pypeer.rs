@@ -44,7 +44,8 @@ impl Peer {
         let mut all: Vec<String> = args.iter().map(|a| a.as_ref().to_owned()).collect();
         all.push("--deadline".to_owned());
         all.push(PEER_DEADLINE_S.to_string());
-        Peer::start(command, script, &all)
+        command.args(&all);
+        Peer::command(command, &format!("{script} {}", all.join(" ")))
     }
 
     /// Starts `program` with `args`. Unlike the Python scripts, it has no deadline of its
@@ -52,13 +53,16 @@ impl Peer {
     pub fn program<S: AsRef<str>>(program: &std::path::Path, args: &[S]) -> Peer {
         let args: Vec<String> = args.iter().map(|a| a.as_ref().to_owned()).collect();
         let label = program.file_name().unwrap_or_default().to_string_lossy();
-        Peer::start(Command::new(program), &label, &args)
+        let mut command = Command::new(program);
+        command.args(&args);
+        Peer::command(command, &format!("{label} {}", args.join(" ")))
     }
 
-    fn start(mut command: Command, label: &str, args: &[String]) -> Peer {
-        let name = format!("{label} {}", args.join(" "));
+    /// Starts a prepared command (its stdin, stdout and stderr are taken over), called
+    /// `name` in failure messages.
+    pub fn command(mut command: Command, name: &str) -> Peer {
+        let name = name.to_owned();
         let mut child = command
-            .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -145,6 +149,11 @@ impl Peer {
                 panic!("the peer closed its stdout\n{}", self.diagnostics())
             }
         }
+    }
+
+    /// The next stdout line within `wait`; `None` after `wait` or when stdout has ended.
+    pub fn line_or_end(&self, wait: Duration) -> Option<String> {
+        self.lines.lock().unwrap().recv_timeout(wait).ok()
     }
 
     /// The next stdout line; panics (with the peer's stderr) after [`LINE_WAIT`].
