@@ -67,6 +67,12 @@ impl Context {
         }
     }
 
+    /// The shared libzmq context (for sockets made outside this module).
+    #[cfg_attr(not(feature = "draft"), allow(dead_code))]
+    pub(crate) fn raw_context(&self) -> &RawContext {
+        &self.raw
+    }
+
     /// The raw `void *` of the context, e.g. to hand to C code. It stays valid while this
     /// `Context` (or any clone or socket of it) is alive and the context is not terminated.
     pub fn as_raw(&self) -> *mut c_void {

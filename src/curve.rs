@@ -56,7 +56,7 @@ impl CurveKeyPair {
             public_key: z85_key(&public)?,
             secret_key: z85_key(&secret)?,
         };
-        secret.fill(0);
+        zeroize(&mut secret);
         Ok(pair)
     }
 
@@ -107,7 +107,7 @@ pub fn public_key_of(secret_key: &[u8; 32]) -> Result<[u8; 32]> {
     // SAFETY: public has room for 40 characters and a NUL; secret_c is NUL-terminated.
     let rc =
         unsafe { zmq_sys::zmq_curve_public(public.as_mut_ptr().cast(), secret_c.as_ptr().cast()) };
-    secret_c.fill(0);
+    zeroize(&mut secret_c);
     check(rc)?;
     z85_key(&public)
 }

@@ -1,4 +1,403 @@
-//! Draft socket types of libzmq 4.3.5 (SERVER/CLIENT, RADIO/DISH, SCATTER/GATHER,
-//! PEER/CHANNEL), behind the `draft` feature.
+//! Draft socket types of libzmq 4.3.5, behind the `draft` feature.
 //!
-//! Work in progress.
+//! libzmq's draft API adds socket types that send single-frame messages and, except
+//! DGRAM, are **thread safe**: one socket may be used from several threads at once.
+//! They get their own enum, [`DraftSocketType`], and their own socket type,
+//! [`DraftSocket`], which is `Send + Sync` (so it can sit in an `Arc` or a `static`),
+//! unlike [`Socket`]. The stable [`SocketType`](crate::SocketType) enum is
+//! left alone, so exhaustive `match`es written for zmq 0.10 keep compiling.
+//!
+//! | types | pattern | addressing |
+//! |---|---|---|
+//! | CLIENT / SERVER | request/reply without REQ's lock-step | a SERVER replies to [`Message::routing_id`], via [`DraftSocket::send_to`] |
+//! | RADIO / DISH | publish/subscribe by exact group name | RADIO: [`DraftSocket::send_to_group`]; DISH: [`DraftSocket::join`] |
+//! | SCATTER / GATHER | pipeline, like PUSH/PULL | none |
+//! | PEER | peer to peer, many connections | [`DraftSocket::connect_peer`] returns the routing id to [`send_to`](DraftSocket::send_to) |
+//! | CHANNEL | one peer, like PAIR | none |
+//! | DGRAM | UDP datagrams (not thread safe) | see [`dgram_socket`] |
+//!
+//! Draft sockets carry one frame per message: [`SNDMORE`](crate::SNDMORE) fails with
+//! `EINVAL`. They have no `ZMQ_FD`, but [`zmq::poll`](crate::poll) accepts them through
+//! [`DraftSocket::as_poll_item`].
+//!
+//! ```
+//! use zmq::draft::DraftSocketType::{CLIENT, SERVER};
+//!
+//! let ctx = zmq::Context::new();
+//! let server = ctx.draft_socket(SERVER)?;
+//! server.bind("inproc://draft-doc")?;
+//! let client = ctx.draft_socket(CLIENT)?;
+//! client.connect("inproc://draft-doc")?;
+//!
+//! client.send("ping", 0)?;
+//! let request = server.recv_msg(0)?;
+//! let peer = request.routing_id().expect("a SERVER message names its sender");
+//! server.send_to(peer, "pong", 0)?;
+//! assert_eq!(client.recv_msg(0)?.as_str(), Some("pong"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::ffi::{c_void, CStr, CString};
+use std::fmt;
+
+use libc::c_int;
+
+use crate::error::{EndpointError, EndpointOp, RecvStrError};
+use crate::flags::{IntoRecvFlags, IntoSendFlags};
+use crate::raw::RawSocket;
+use crate::sockopt::codec;
+use crate::{Context, Error, Message, PollEvents, PollItem, Result, Socket};
+
+/// The thread-safe draft socket types; the discriminants are libzmq's `ZMQ_*` values.
+#[allow(clippy::upper_case_acronyms)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DraftSocketType {
+    /// Replies to CLIENTs, addressing each reply by the request's routing id.
+    SERVER = 12,
+    /// Sends requests to SERVERs (round robin) and receives their replies.
+    CLIENT = 13,
+    /// Publishes messages to groups (each message carries one group name).
+    RADIO = 14,
+    /// Receives the messages of the groups it joined.
+    DISH = 15,
+    /// Collects messages from SCATTERs (fair-queued), like PULL.
+    GATHER = 16,
+    /// Distributes messages to GATHERs (round robin), like PUSH.
+    SCATTER = 17,
+    /// Talks to many PEERs, addressing each message by routing id.
+    PEER = 19,
+    /// Exclusive pair with one other CHANNEL, like PAIR.
+    CHANNEL = 20,
+}
+
+impl DraftSocketType {
+    /// libzmq's number for the type.
+    pub fn to_raw(self) -> i32 {
+        self as i32
+    }
+
+    /// The type for libzmq's number, or `None` for one this enum does not name (the
+    /// stable types, DGRAM, or garbage).
+    pub fn try_from_raw(raw: i32) -> Option<DraftSocketType> {
+        use DraftSocketType::*;
+        Some(match raw {
+            12 => SERVER,
+            13 => CLIENT,
+            14 => RADIO,
+            15 => DISH,
+            16 => GATHER,
+            17 => SCATTER,
+            19 => PEER,
+            20 => CHANNEL,
+            _ => return None,
+        })
+    }
+}
+
+/// A thread-safe draft socket: SERVER, CLIENT, RADIO, DISH, SCATTER, GATHER, PEER or
+/// CHANNEL.
+///
+/// Every method takes `&self` and may be called from several threads at once (share the
+/// socket with `Arc` or scoped threads). It keeps its [`Context`] alive and is closed
+/// when dropped. The socket options are the same methods as on [`Socket`]
+/// (`set_rcvtimeo`, `set_linger`, `set_sndhwm`, CURVE keys, ...).
+pub struct DraftSocket {
+    // Closed before the context handle is released (see `Socket`).
+    pub(crate) raw: RawSocket,
+    context: Context,
+    kind: DraftSocketType,
+}
+
+// SAFETY: a thread-safe libzmq socket (created for one of the DraftSocketType kinds, all of
+// which libzmq builds with `thread_safe = true`) guards every entry point we call — bind,
+// connect, unbind, disconnect, setsockopt, getsockopt, send, recv, join, leave,
+// connect_peer and close — with the socket's own mutex, and blocking calls wait on a
+// condition variable tied to it, so calls from different threads are serialised by libzmq.
+// The pointer itself is only closed in Drop, when no other reference exists.
+unsafe impl Send for DraftSocket {}
+// SAFETY: see `Send`; shared references only make the mutex-guarded calls listed there.
+unsafe impl Sync for DraftSocket {}
+
+fn endpoint_cstring(op: EndpointOp, endpoint: &str) -> std::result::Result<CString, EndpointError> {
+    CString::new(endpoint).map_err(|_| EndpointError::new(op, endpoint, libc::EINVAL))
+}
+
+fn group_cstring(group: &str) -> Result<CString> {
+    CString::new(group).map_err(|_| Error::EINVAL)
+}
+
+impl Context {
+    /// Creates a thread-safe draft socket (`zmq_socket`); see [`crate::draft`].
+    ///
+    /// # Errors
+    /// `ETERM` after [`shutdown`](Context::shutdown) or [`destroy`](Context::destroy);
+    /// `EMFILE` past the socket limit.
+    pub fn draft_socket(&self, kind: DraftSocketType) -> Result<DraftSocket> {
+        DraftSocket::new(self, kind)
+    }
+}
+
+impl DraftSocket {
+    /// Creates a socket of the given kind in `context`.
+    ///
+    /// # Errors
+    /// As [`Context::draft_socket`].
+    pub fn new(context: &Context, kind: DraftSocketType) -> Result<DraftSocket> {
+        let raw = context.raw_context().socket(kind.to_raw())?;
+        Ok(DraftSocket {
+            raw,
+            context: context.clone(),
+            kind,
+        })
+    }
+
+    /// The socket's type.
+    pub fn kind(&self) -> DraftSocketType {
+        self.kind
+    }
+
+    /// The context the socket was made from.
+    pub fn context(&self) -> &Context {
+        &self.context
+    }
+
+    /// The raw `void *` socket, for calling libzmq directly (thread-safe calls only).
+    pub fn as_ptr(&self) -> *mut c_void {
+        self.raw.as_ptr()
+    }
+
+    fn endpoint_call(
+        &self,
+        op: EndpointOp,
+        endpoint: &str,
+        call: impl FnOnce(&RawSocket, &CStr) -> std::result::Result<(), c_int>,
+    ) -> std::result::Result<(), EndpointError> {
+        let c_endpoint = endpoint_cstring(op, endpoint)?;
+        call(&self.raw, &c_endpoint).map_err(|errno| EndpointError::new(op, endpoint, errno))
+    }
+
+    /// Binds to an endpoint (`zmq_bind`); see [`Socket::bind`]. RADIO and DISH also take
+    /// `udp://` endpoints.
+    ///
+    /// # Errors
+    /// An [`EndpointError`] naming the endpoint; it converts into [`Error`] with `?`.
+    pub fn bind(&self, endpoint: &str) -> std::result::Result<(), EndpointError> {
+        self.endpoint_call(EndpointOp::Bind, endpoint, RawSocket::bind)
+    }
+
+    /// Connects to an endpoint (`zmq_connect`); see [`Socket::connect`].
+    ///
+    /// # Errors
+    /// An [`EndpointError`] naming the endpoint.
+    pub fn connect(&self, endpoint: &str) -> std::result::Result<(), EndpointError> {
+        self.endpoint_call(EndpointOp::Connect, endpoint, RawSocket::connect)
+    }
+
+    /// Stops listening on an endpoint (`zmq_unbind`).
+    ///
+    /// # Errors
+    /// An [`EndpointError`] naming the endpoint.
+    pub fn unbind(&self, endpoint: &str) -> std::result::Result<(), EndpointError> {
+        self.endpoint_call(EndpointOp::Unbind, endpoint, RawSocket::unbind)
+    }
+
+    /// Disconnects from an endpoint (`zmq_disconnect`).
+    ///
+    /// # Errors
+    /// An [`EndpointError`] naming the endpoint.
+    pub fn disconnect(&self, endpoint: &str) -> std::result::Result<(), EndpointError> {
+        self.endpoint_call(EndpointOp::Disconnect, endpoint, RawSocket::disconnect)
+    }
+
+    /// Connects a PEER socket to another PEER and returns the routing id to address it
+    /// with [`send_to`](Self::send_to) (`zmq_connect_peer`).
+    ///
+    /// # Errors
+    /// An [`EndpointError`]: `ENOTSUP` on other socket types, `EFAULT` with
+    /// `ZMQ_IMMEDIATE` set, and the errors of [`connect`](Self::connect).
+    #[doc(alias = "zmq_connect_peer")]
+    pub fn connect_peer(&self, endpoint: &str) -> std::result::Result<u32, EndpointError> {
+        let c_endpoint = endpoint_cstring(EndpointOp::Connect, endpoint)?;
+        self.raw
+            .connect_peer(&c_endpoint)
+            .map_err(|errno| EndpointError::new(EndpointOp::Connect, endpoint, errno))
+    }
+
+    /// Makes a DISH socket receive the messages of `group` (`zmq_join`; at most 255
+    /// bytes, matched exactly, not by prefix).
+    ///
+    /// # Errors
+    /// `ENOTSUP` on other socket types; `EINVAL` for a group that is too long, already
+    /// joined, or contains a NUL byte.
+    #[doc(alias = "zmq_join")]
+    pub fn join(&self, group: &str) -> Result<()> {
+        self.raw.join(&group_cstring(group)?)
+    }
+
+    /// Makes a DISH socket stop receiving `group` (`zmq_leave`).
+    ///
+    /// # Errors
+    /// `ENOTSUP` on other socket types; `EINVAL` for a group that was not joined.
+    #[doc(alias = "zmq_leave")]
+    pub fn leave(&self, group: &str) -> Result<()> {
+        self.raw.leave(&group_cstring(group)?)
+    }
+
+    /// Sends one message (`zmq_msg_send`): owned buffers are not copied. A SERVER or PEER
+    /// needs a routing id on the message and a RADIO a group: see
+    /// [`send_to`](Self::send_to), [`send_to_group`](Self::send_to_group).
+    ///
+    /// # Errors
+    /// `EAGAIN` with `DONTWAIT` or after `SNDTIMEO`; `EHOSTUNREACH` for an unknown or
+    /// missing routing id; `EINVAL` with `SNDMORE`; `ENOTSUP` for a type that only
+    /// receives (DISH, GATHER); `ETERM`. The message is dropped on error; use
+    /// [`send_msg`](Self::send_msg) to keep it.
+    pub fn send<T>(&self, data: T, flags: impl IntoSendFlags) -> Result<()>
+    where
+        T: Into<Message>,
+    {
+        let mut msg = data.into();
+        self.send_msg(&mut msg, flags)
+    }
+
+    /// Sends `msg`, leaving it empty on success and untouched on failure.
+    ///
+    /// # Errors
+    /// As [`send`](Self::send).
+    pub fn send_msg(&self, msg: &mut Message, flags: impl IntoSendFlags) -> Result<()> {
+        self.raw.msg_send(msg.for_io(), flags.into_raw())
+    }
+
+    /// Sends `data` to the peer with this routing id (SERVER, PEER).
+    ///
+    /// # Errors
+    /// `EHOSTUNREACH` when no peer has that routing id; as [`send`](Self::send).
+    pub fn send_to<T>(&self, routing_id: u32, data: T, flags: impl IntoSendFlags) -> Result<()>
+    where
+        T: Into<Message>,
+    {
+        let mut msg = data.into();
+        msg.set_routing_id(routing_id)?;
+        self.send_msg(&mut msg, flags)
+    }
+
+    /// Publishes `data` to `group` (RADIO; at most 255 bytes).
+    ///
+    /// # Errors
+    /// `EINVAL` for a group that is too long or contains a NUL byte; as
+    /// [`send`](Self::send).
+    pub fn send_to_group<T>(&self, group: &str, data: T, flags: impl IntoSendFlags) -> Result<()>
+    where
+        T: Into<Message>,
+    {
+        let mut msg = data.into();
+        msg.set_group(group)?;
+        self.send_msg(&mut msg, flags)
+    }
+
+    /// Receives one message into `msg` (`zmq_msg_recv`). On a SERVER or PEER,
+    /// [`Message::routing_id`] names the sender; on a DISH, [`Message::group`] the group.
+    ///
+    /// # Errors
+    /// `EAGAIN` with `DONTWAIT` or after `RCVTIMEO`; `ENOTSUP` for a type that only sends
+    /// (RADIO, SCATTER); `ETERM`.
+    pub fn recv(&self, msg: &mut Message, flags: impl IntoRecvFlags) -> Result<()> {
+        self.raw.msg_recv(msg.for_io(), flags.into_raw())
+    }
+
+    /// Receives one message as a new [`Message`].
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    pub fn recv_msg(&self, flags: impl IntoRecvFlags) -> Result<Message> {
+        let mut msg = Message::new();
+        self.recv(&mut msg, flags)?;
+        Ok(msg)
+    }
+
+    /// Receives one message as bytes.
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    pub fn recv_bytes(&self, flags: impl IntoRecvFlags) -> Result<Vec<u8>> {
+        self.recv_msg(flags).map(|msg| msg.to_vec())
+    }
+
+    /// Receives one message as text; one that is not UTF-8 is an error keeping its bytes.
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv), and [`RecvStrError::NotUtf8`].
+    pub fn recv_utf8(
+        &self,
+        flags: impl IntoRecvFlags,
+    ) -> std::result::Result<String, RecvStrError> {
+        let bytes = self.recv_bytes(flags)?;
+        String::from_utf8(bytes).map_err(RecvStrError::NotUtf8)
+    }
+
+    /// The endpoint the socket last bound or connected to (`ZMQ_LAST_ENDPOINT`).
+    ///
+    /// # Errors
+    /// `ETERM` once the context is terminated.
+    pub fn get_last_endpoint(&self) -> Result<std::result::Result<String, Vec<u8>>> {
+        codec::get_string(&self.raw, zmq_sys::ZMQ_LAST_ENDPOINT as c_int)
+    }
+
+    /// Publishes this socket's events on a PAIR socket bound at `monitor_endpoint`
+    /// (`zmq_socket_monitor`); see [`Socket::monitor`].
+    ///
+    /// # Errors
+    /// `EPROTONOSUPPORT` for an endpoint that is not `inproc://`.
+    pub fn monitor(&self, monitor_endpoint: &str, events: i32) -> Result<()> {
+        self.endpoint_call(EndpointOp::Monitor, monitor_endpoint, |raw, ep| {
+            raw.monitor(Some(ep), events)
+        })
+        .map_err(Error::from)
+    }
+
+    /// A poll item for [`zmq::poll`](crate::poll) (libzmq polls thread-safe sockets
+    /// through its internal poller). It borrows the socket.
+    pub fn as_poll_item(&self, events: PollEvents) -> PollItem<'_> {
+        PollItem::from_raw_socket(self.raw.as_ptr(), events)
+    }
+
+    /// Waits up to `timeout_ms` milliseconds (-1: forever) for `events` on this socket;
+    /// returns 1 when they occurred, 0 on timeout.
+    ///
+    /// # Errors
+    /// `ETERM`, `EINTR`.
+    pub fn poll(&self, events: PollEvents, timeout_ms: i64) -> Result<i32> {
+        crate::poll(&mut [self.as_poll_item(events)], timeout_ms)
+    }
+}
+
+impl fmt::Debug for DraftSocket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DraftSocket")
+            .field("type", &self.kind)
+            .field("ptr", &self.raw.as_ptr())
+            .finish()
+    }
+}
+
+/// Creates a DGRAM socket: UDP datagrams, each sent and received as two frames, the
+/// peer's `address:port` and the payload (the address frame libzmq delivers ends with a
+/// NUL byte; it can be sent back as is to reply). Bind it to `udp://address:port` to
+/// receive. DGRAM is a draft type but **not** thread safe,
+/// so it is an ordinary [`Socket`] (`Send`, not `Sync`); its
+/// [`get_socket_type`](Socket::get_socket_type) fails with `ENOTSUP` (use
+/// [`get_socket_type_raw`](Socket::get_socket_type_raw)).
+///
+/// ```
+/// let ctx = zmq::Context::new();
+/// let udp = zmq::draft::dgram_socket(&ctx)?;
+/// assert_eq!(udp.get_socket_type_raw()?, 18); // ZMQ_DGRAM
+/// assert!(udp.get_socket_type().is_err());
+/// # Ok::<(), zmq::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`Context::socket`].
+pub fn dgram_socket(context: &Context) -> Result<Socket> {
+    context.socket_raw(zmq_sys::ZMQ_DGRAM as i32)
+}

@@ -330,7 +330,8 @@ impl EndpointError {
                 Some("an endpoint looks like transport://address, e.g. tcp://127.0.0.1:5555".into())
             }
             (e, _) if e == errno::EPROTONOSUPPORT => Some(format!(
-                "unknown or unsupported transport {:?}; this build has tcp, ipc, inproc and ws",
+                "unknown or unsupported transport {:?}; this build has tcp, ipc, inproc, ws \
+                 and udp (RADIO/DISH, DGRAM)",
                 transport.unwrap_or("")
             )),
             (e, Some("ipc")) if e == errno::ENAMETOOLONG => Some(format!(

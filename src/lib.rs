@@ -28,6 +28,8 @@
 //! - [`monitor`]: typed connection events. [`proxy`] and friends: built-in devices.
 //! - [`curve`], [`z85`]: CURVE keys and their text encoding. [`flags`]: typed flags.
 //! - [`error`]: [`Error`] (zmq 0.10's enum) and errors that name their endpoint.
+//! - `zmq::draft` (feature `draft`): the draft socket types (SERVER/CLIENT, RADIO/DISH,
+//!   SCATTER/GATHER, PEER/CHANNEL, DGRAM); the thread-safe ones are `Sync`.
 //!
 //! # Compatibility
 //! This crate builds programs written for the `zmq` 0.10 crate (rust-zmq) unchanged:

@@ -31,16 +31,34 @@ const INLINE_MAX: usize = 33;
 /// assert_eq!(format!("{:?}", zmq::Message::from("foo")), "[102, 111, 111]");
 /// ```
 pub struct Message {
+    /// Send and receive through [`Message::for_io`], which keeps `more_after_copy` right.
     pub(crate) msg: zmq_sys::zmq_msg_t,
+    /// The "more frames follow" flag of a received frame whose content [`DerefMut`] had
+    /// to copy (libzmq's flags do not survive the copy and cannot be set); `None` while
+    /// libzmq's own flag holds.
+    more_after_copy: Option<bool>,
 }
 
 impl Message {
+    fn wrap(msg: zmq_sys::zmq_msg_t) -> Message {
+        Message {
+            msg,
+            more_after_copy: None,
+        }
+    }
+
+    /// The `zmq_msg_t` for a send or receive, which replaces the flags libzmq reports.
+    pub(crate) fn for_io(&mut self) -> &mut zmq_sys::zmq_msg_t {
+        self.more_after_copy = None;
+        &mut self.msg
+    }
+
     /// An empty message (`zmq_msg_init`).
     pub fn new() -> Message {
         let mut msg = zmq_sys::zmq_msg_t::default();
         // SAFETY: msg is writable storage for a zmq_msg_t; zmq_msg_init cannot fail.
         unsafe { zmq_sys::zmq_msg_init(&mut msg) };
-        Message { msg }
+        Message::wrap(msg)
     }
 
     /// A message of `len` bytes, all zero.
@@ -92,7 +110,7 @@ impl Message {
         if let Err(err) = check(unsafe { zmq_sys::zmq_msg_init_size(&mut msg, len) }) {
             panic!("zmq_msg_init_size({len}) failed: {err}");
         }
-        Message { msg }
+        Message::wrap(msg)
     }
 
     /// Takes ownership of an initialised `zmq_msg_t`, e.g. one received through
@@ -101,7 +119,7 @@ impl Message {
     /// # Safety
     /// `msg` must be initialised and not closed, and nothing else may close it.
     pub unsafe fn from_msg(msg: zmq_sys::zmq_msg_t) -> Message {
-        Message { msg }
+        Message::wrap(msg)
     }
 
     /// The raw `zmq_msg_t`, for calling libzmq directly.
@@ -112,7 +130,7 @@ impl Message {
     /// The raw `zmq_msg_t`, mutable, for calling libzmq directly. Closing it or leaving it
     /// uninitialised is undefined behaviour.
     pub fn as_raw_mut(&mut self) -> &mut zmq_sys::zmq_msg_t {
-        &mut self.msg
+        self.for_io()
     }
 
     fn len_raw(&self) -> usize {
@@ -152,6 +170,9 @@ impl Message {
 
     /// Whether more frames of the same message follow this one (`zmq_msg_more`).
     pub fn get_more(&self) -> bool {
+        if let Some(more) = self.more_after_copy {
+            return more;
+        }
         // SAFETY: self.msg is initialised; zmq_msg_more only reads it.
         unsafe { zmq_sys::zmq_msg_more(&self.msg) != 0 }
     }
@@ -246,9 +267,16 @@ impl Message {
         group.to_str().ok().filter(|g| !g.is_empty())
     }
 
-    /// Sets the group a RADIO socket sends this message to (at most 255 bytes).
+    /// Sets the group a RADIO socket sends this message to.
+    ///
+    /// # Errors
+    /// `EINVAL` for a group longer than 255 bytes (which libzmq would silently truncate)
+    /// or containing a NUL byte.
     #[cfg(feature = "draft")]
     pub fn set_group(&mut self, group: &str) -> crate::Result<()> {
+        if group.len() > zmq_sys::ZMQ_GROUP_MAX_LENGTH as usize {
+            return Err(crate::Error::EINVAL);
+        }
         let group = CString::new(group).map_err(|_| crate::Error::EINVAL)?;
         // SAFETY: self.msg is initialised and held exclusively; group is NUL-terminated.
         check(unsafe { zmq_sys::zmq_msg_set_group(&mut self.msg, group.as_ptr()) }).map(drop)
@@ -287,7 +315,7 @@ impl Message {
             unsafe { free(ptr.cast(), hint) };
             panic!("zmq_msg_init_data failed: {err}");
         }
-        Message { msg }
+        Message::wrap(msg)
     }
 }
 
@@ -346,10 +374,25 @@ impl Deref for Message {
 
 impl DerefMut for Message {
     /// The payload, writable. If libzmq shares the content with another message, it is
-    /// first copied so that writes stay private.
+    /// first copied so that writes stay private. The copy keeps [`get_more`](Message::get_more)
+    /// and, with the `draft` feature, the routing id and group; metadata properties
+    /// (`Peer-Address`, ...) are not kept, so read them before writing.
     fn deref_mut(&mut self) -> &mut [u8] {
         if self.is_shared() {
-            *self = Message::copy_of(self);
+            let mut private = Message::copy_of(self);
+            private.more_after_copy = Some(self.get_more());
+            #[cfg(feature = "draft")]
+            {
+                if let Some(id) = self.routing_id() {
+                    // Cannot fail: the id is non-zero.
+                    let _ = private.set_routing_id(id);
+                }
+                if let Some(group) = self.group() {
+                    // Cannot fail: it was a valid group.
+                    let _ = private.set_group(group);
+                }
+            }
+            *self = private;
         }
         self.as_mut_bytes_unshared()
     }

@@ -13,7 +13,8 @@ use crate::raw::check;
 use crate::{Result, Socket};
 
 bitflags::bitflags! {
-    /// Events to wait for or that occurred: readable, writable, error.
+    /// Events to wait for or that occurred: readable, writable, error (bitflags 1.x, as in
+    /// zmq 0.10).
     pub struct PollEvents: i16 {
         /// A message can be received without blocking (for an fd: it is readable).
         const POLLIN = zmq_sys::ZMQ_POLLIN as i16;
@@ -21,8 +22,8 @@ bitflags::bitflags! {
         const POLLOUT = zmq_sys::ZMQ_POLLOUT as i16;
         /// An error condition on an fd (never set for ZeroMQ sockets).
         const POLLERR = zmq_sys::ZMQ_POLLERR as i16;
-        /// Urgent data on an fd.
-        const POLLPRI = zmq_sys::ZMQ_POLLPRI as i16;
+        // No POLLPRI: zmq 0.10's type has exactly these three flags, and `all()`,
+        // `complement()` and `Debug` depend on the set.
     }
 }
 
@@ -41,8 +42,13 @@ pub struct PollItem<'a> {
 
 impl<'a> PollItem<'a> {
     pub(crate) fn from_socket(socket: &'a Socket, events: PollEvents) -> PollItem<'a> {
+        PollItem::from_raw_socket(socket.as_ptr(), events)
+    }
+
+    /// An item for a libzmq socket pointer; the caller ties `'a` to the socket's owner.
+    pub(crate) fn from_raw_socket(socket: *mut c_void, events: PollEvents) -> PollItem<'a> {
         PollItem {
-            socket: socket.as_ptr(),
+            socket,
             fd: 0,
             events: events.bits(),
             revents: 0,

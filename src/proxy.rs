@@ -4,7 +4,12 @@
 //! A proxy runs until its context is shut down or terminated (it then returns
 //! `Err(ETERM)`), or, for a steerable one, until its control socket receives `TERMINATE`
 //! (then it returns `Ok`). The control socket also understands `PAUSE`, `RESUME` and
-//! `STATISTICS`.
+//! `STATISTICS` (eight `u64` frames: messages and bytes received and sent by the frontend,
+//! then by the backend). With a REP control socket, every command gets a reply.
+//!
+//! **libzmq 4.3.5 has `PAUSE` and `RESUME` backwards**: `RESUME` pauses the proxy and
+//! `PAUSE` resumes it (fixed upstream after 4.3.5, libzmq pull request #4600). The tests
+//! pin this behaviour, so an upgrade that fixes it will be noticed.
 //!
 //! ```no_run
 //! // A forwarder between publishers and subscribers.

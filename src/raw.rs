@@ -225,6 +225,33 @@ impl RawSocket {
         check_errno(unsafe { zmq_sys::zmq_disconnect(self.as_ptr(), endpoint.as_ptr()) }).map(drop)
     }
 
+    /// `zmq_join`: a DISH socket starts receiving a group.
+    #[cfg(feature = "draft")]
+    pub(crate) fn join(&self, group: &CStr) -> Result<()> {
+        // SAFETY: the socket is live; group is NUL-terminated. libzmq rejects socket types
+        // without groups with ENOTSUP and groups over 255 bytes with EINVAL.
+        check(unsafe { zmq_sys::zmq_join(self.as_ptr(), group.as_ptr()) }).map(drop)
+    }
+
+    /// `zmq_leave`: a DISH socket stops receiving a group.
+    #[cfg(feature = "draft")]
+    pub(crate) fn leave(&self, group: &CStr) -> Result<()> {
+        // SAFETY: as for join.
+        check(unsafe { zmq_sys::zmq_leave(self.as_ptr(), group.as_ptr()) }).map(drop)
+    }
+
+    /// `zmq_connect_peer`: connects a PEER socket and returns the new peer's routing id.
+    /// libzmq reports failure as routing id 0 with errno set.
+    #[cfg(feature = "draft")]
+    pub(crate) fn connect_peer(&self, endpoint: &CStr) -> std::result::Result<u32, c_int> {
+        // SAFETY: the socket is live; endpoint is NUL-terminated. libzmq checks the socket
+        // type itself (ENOTSUP for anything but PEER).
+        match unsafe { zmq_sys::zmq_connect_peer(self.as_ptr(), endpoint.as_ptr()) } {
+            0 => Err(last_errno()),
+            routing_id => Ok(routing_id),
+        }
+    }
+
     /// `zmq_socket_monitor`; `endpoint == None` stops monitoring.
     pub(crate) fn monitor(
         &self,

@@ -112,13 +112,13 @@ where
 {
     fn send(self, socket: &Socket, flags: i32) -> Result<()> {
         let mut msg: Message = self.into();
-        socket.raw.msg_send(&mut msg.msg, flags)
+        socket.raw.msg_send(msg.for_io(), flags)
     }
 }
 
 impl Sendable for &mut Message {
     fn send(self, socket: &Socket, flags: i32) -> Result<()> {
-        socket.raw.msg_send(&mut self.msg, flags)
+        socket.raw.msg_send(self.for_io(), flags)
     }
 }
 
@@ -353,7 +353,7 @@ impl Socket {
     /// the socket type does not allow a receive now; `ETERM`.
     #[doc(alias = "zmq_msg_recv")]
     pub fn recv(&self, msg: &mut Message, flags: impl IntoRecvFlags) -> Result<()> {
-        self.raw.msg_recv(&mut msg.msg, flags.into_raw())
+        self.raw.msg_recv(msg.for_io(), flags.into_raw())
     }
 
     /// Receives one frame into `bytes` (`zmq_recv`) and returns the frame's full size; when

@@ -29,7 +29,7 @@ use crate::raw::RawSocket;
 use crate::{Error, Mechanism, PollEvents, Result, Socket, SocketType};
 
 /// Encoders and decoders for each kind of option value.
-mod codec {
+pub(crate) mod codec {
     use super::*;
 
     pub fn get_i32(raw: &RawSocket, option: c_int) -> Result<i32> {
@@ -104,7 +104,12 @@ mod codec {
         Ok(String::from_utf8(bytes).map_err(|err| err.into_bytes()))
     }
 
+    /// An empty string is passed as NULL with length 0: that is how libzmq takes an
+    /// empty string option (a non-NULL pointer with length 0 is EINVAL).
     pub fn set_string(raw: &RawSocket, option: c_int, value: &str) -> Result<()> {
+        if value.is_empty() {
+            return raw.setsockopt_null(option);
+        }
         raw.setsockopt(option, value.as_bytes())
     }
 
@@ -278,6 +283,18 @@ macro_rules! sockopts {
             )*
         }
 
+        // The same accessors on the thread-safe draft sockets (libzmq applies one option
+        // set to every socket type and rejects what does not apply with EINVAL).
+        #[cfg(feature = "draft")]
+        impl crate::draft::DraftSocket {
+            $(
+                $(#[cfg($cfg)])?
+                sockopts!(@get $opt $kind $doc $($getter)?);
+                $(#[cfg($cfg)])?
+                sockopts!(@set $opt $kind $doc $($setter)?);
+            )*
+        }
+
         /// Every socket option that has typed accessors: its libzmq name and number,
         /// value kind, getter and setter names. Useful for tooling and tests.
         pub const SOCKET_OPTIONS: &[OptionInfo] = &[
@@ -426,13 +443,16 @@ sockopts! {
     ZMQ_SOCKS_PROXY: opt_str get get_socks_proxy set set_socks_proxy =>
         "SOCKS5 proxy `host:port` for outgoing TCP connections (None: no proxy).";
     ZMQ_PLAIN_USERNAME: opt_str get get_plain_username set set_plain_username =>
-        "PLAIN user name, on a client (None clears it).";
+        "PLAIN user name, on a client; setting it selects the PLAIN mechanism. None goes \
+         back to the NULL mechanism (libzmq keeps the stored name).";
     ZMQ_PLAIN_PASSWORD: opt_str get get_plain_password set set_plain_password =>
-        "PLAIN password, on a client (None clears it).";
+        "PLAIN password, on a client; setting it selects the PLAIN mechanism. None goes \
+         back to the NULL mechanism (libzmq keeps the stored password).";
     ZMQ_XPUB_WELCOME_MSG: opt_str set set_xpub_welcome_msg =>
         "message an XPUB sends to each new subscriber (None: none).";
     ZMQ_ZAP_DOMAIN: str get get_zap_domain set set_zap_domain =>
-        "ZAP (RFC 27) authentication domain.";
+        "ZAP (RFC 27) authentication domain, 1 to 255 bytes (libzmq 4.3.5 rejects an \
+         empty one with EINVAL).";
     ZMQ_GSSAPI_PRINCIPAL: str get get_gssapi_principal set set_gssapi_principal =>
         "GSSAPI principal name.";
     ZMQ_GSSAPI_SERVICE_PRINCIPAL: str get get_gssapi_service_principal
@@ -590,6 +610,22 @@ sockopts! {
         "NORM proactive parity segments (draft).";
     #[cfg(feature = "draft")]
     ZMQ_NORM_PUSH: bool get is_norm_push set set_norm_push => "NORM push mode (draft).";
+    #[cfg(feature = "draft")]
+    ZMQ_WSS_KEY_PEM: str set set_wss_key_pem =>
+        "PEM private key of a `wss://` server (needs a libzmq built with WSS, which the \
+         vendored one is not: EINVAL there; draft).";
+    #[cfg(feature = "draft")]
+    ZMQ_WSS_CERT_PEM: str set set_wss_cert_pem =>
+        "PEM certificate of a `wss://` server (needs WSS; draft).";
+    #[cfg(feature = "draft")]
+    ZMQ_WSS_TRUST_PEM: str set set_wss_trust_pem =>
+        "PEM certificate a `wss://` client trusts (needs WSS; draft).";
+    #[cfg(feature = "draft")]
+    ZMQ_WSS_HOSTNAME: str set set_wss_hostname =>
+        "host name a `wss://` client checks in the server certificate (needs WSS; draft).";
+    #[cfg(feature = "draft")]
+    ZMQ_WSS_TRUST_SYSTEM: bool set set_wss_trust_system =>
+        "make a `wss://` client trust the system's certificate store (needs WSS; draft).";
 }
 
 /// Options whose values need decoding beyond the table.

@@ -8,6 +8,9 @@
 
 #![allow(dead_code)]
 
+pub mod examples;
+pub mod inproc;
+
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -90,6 +93,11 @@ impl Endpoints {
 
     /// A new unique inproc endpoint.
     pub fn inproc(&self) -> String {
+        Endpoints::inproc_name()
+    }
+
+    /// A new unique inproc endpoint (no temporary directory needed).
+    pub fn inproc_name() -> String {
         let n = INPROC_COUNTER.fetch_add(1, Ordering::Relaxed);
         format!("inproc://test-{}-{n}", std::process::id())
     }
