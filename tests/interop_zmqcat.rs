@@ -7,7 +7,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -19,51 +18,7 @@ const WATCHDOG: Duration = Duration::from_secs(240);
 /// The zmqcat binary, built once per test run.
 fn zmqcat() -> &'static Path {
     static PATH: OnceLock<PathBuf> = OnceLock::new();
-    PATH.get_or_init(|| {
-        let exe = std::env::current_exe().expect("test executable");
-        // target/<profile>/deps/<test> -> target/<profile>
-        let profile_dir = exe.parent().and_then(Path::parent).expect("target dir");
-        let features: Vec<&str> = [
-            ("zmq_has", cfg!(feature = "zmq_has")),
-            ("vendored", cfg!(feature = "vendored")),
-            ("draft", cfg!(feature = "draft")),
-            ("tokio", cfg!(feature = "tokio")),
-        ]
-        .iter()
-        .filter(|(_, on)| *on)
-        .map(|(name, _)| *name)
-        .collect();
-        let mut cargo = Command::new(env!("CARGO"));
-        cargo.args([
-            "build",
-            "--quiet",
-            "--example",
-            "zmqcat",
-            "--no-default-features",
-        ]);
-        cargo.arg("--manifest-path");
-        cargo.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"));
-        if !features.is_empty() {
-            cargo.args(["--features", &features.join(",")]);
-        }
-        match profile_dir.file_name().and_then(|n| n.to_str()) {
-            Some("debug") => {}
-            Some("release") => {
-                cargo.arg("--release");
-            }
-            Some(other) => {
-                cargo.args(["--profile", other]);
-            }
-            None => panic!("unexpected target layout {}", exe.display()),
-        }
-        let status = cargo.status().expect("run cargo");
-        assert!(status.success(), "`cargo build --example zmqcat` failed");
-        let path = profile_dir
-            .join("examples")
-            .join(format!("zmqcat{}", std::env::consts::EXE_SUFFIX));
-        assert!(path.exists(), "no zmqcat at {}", path.display());
-        path
-    })
+    PATH.get_or_init(|| common::examples::example_binary("zmqcat"))
 }
 
 /// Runs zmqcat to completion with `args` (it must bound itself with `--timeout`).

@@ -10,6 +10,8 @@
 
 pub mod examples;
 pub mod inproc;
+pub mod interop;
+pub mod pypeer;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -191,5 +193,3 @@ pub fn python() -> PathBuf {
          `pip install pyzmq==27.3.0`."
     )
 }
-pub mod interop;
-pub mod pypeer;
