@@ -9,7 +9,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::interop::{self, big_frame, figure, python_bind_endpoint};
+use common::interop::{self, big_frame, python_bind_endpoint};
 use common::pypeer::{fields, Peer};
 use common::Transport::{self, Ipc, Tcp};
 
@@ -78,7 +78,7 @@ fn stream_rust_binds(cell: &str, transport: Transport) {
     let done = fields(done.strip_prefix("DONE ").expect("a DONE line"));
     peer.finish();
     assert_eq!(done["bytes"], SIZE.to_string());
-    figure(cell, 2 * SIZE);
+    println!("FIGURE interop cell={cell} bytes={}", 2 * SIZE);
 }
 
 fn stream_python_binds(cell: &str, transport: Transport) {
@@ -107,7 +107,7 @@ fn stream_python_binds(cell: &str, transport: Transport) {
     let done = fields(done.strip_prefix("DONE ").expect("a DONE line"));
     peer.finish();
     assert_eq!(done["bytes"], SIZE.to_string());
-    figure(cell, 2 * SIZE);
+    println!("FIGURE interop cell={cell} bytes={}", 2 * SIZE);
 }
 
 #[test]
