@@ -12,6 +12,8 @@ fn main() {
     for cfg in ["zmq_draft", "zmq_curve", "zmq_vendored"] {
         println!("cargo:rustc-check-cfg=cfg({cfg})");
     }
+    // Set by hand (RUSTFLAGS="--cfg loom") to run the loom model of the tokio adapter.
+    println!("cargo:rustc-check-cfg=cfg(loom)");
     let meta = |key: &str| env::var(format!("DEP_ZMQ_{key}")).unwrap_or_default();
 
     let draft = meta("DRAFT") == "1";

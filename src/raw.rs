@@ -141,6 +141,15 @@ impl RawContext {
         }
     }
 
+    /// Whether `zmq_ctx_term` has returned for this context.
+    #[cfg(all(feature = "tokio", unix))]
+    fn is_terminated(&self) -> bool {
+        *self
+            .terminated
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// `zmq_ctx_term`, at most once. Blocks until every socket of the context is closed
     /// (and its linger period has passed). Retries on EINTR.
     ///
@@ -172,6 +181,12 @@ impl RawContext {
 impl Drop for RawContext {
     fn drop(&mut self) {
         if self.owned {
+            // Inside a tokio runtime, terminating here could block a worker for as long
+            // as the linger lasts (forever by default); run it on a blocking thread.
+            #[cfg(all(feature = "tokio", unix))]
+            if !self.is_terminated() && crate::tokio::context::terminate_off_runtime(self.ptr) {
+                return;
+            }
             // Nothing useful can be done with an error here; libzmq only fails
             // zmq_ctx_term for an invalid pointer, which ownership rules out.
             let _ = self.terminate();

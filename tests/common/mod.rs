@@ -8,6 +8,8 @@
 
 #![allow(dead_code)]
 
+#[cfg(feature = "tokio")]
+pub mod async_rt;
 pub mod examples;
 pub mod inproc;
 pub mod interop;

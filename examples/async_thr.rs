@@ -1,0 +1,238 @@
+//! Throughput of the tokio adapter against this crate's sync API, side by side in one run
+//! (a bench until the perf harness lands). For each transport (inproc, ipc, tcp) and
+//! message size (64 B, 1 KiB), PUSH -> PULL, `count` messages:
+//! - `recv`: a sync PUSH thread feeds a PULL that is sync, then async (tokio
+//!   `current_thread`), like libzmq's `local_thr`;
+//! - `send`: a PUSH that is sync, then async, feeds a sync PULL thread.
+//!
+//! The receiver times first to last message. Runs are interleaved (sync, async, sync, ...)
+//! `reps` times and the medians reported, with the async/sync ratio.
+//!
+//! ```text
+//! cargo run --release --example async_thr --features tokio -- [--count N] [--reps R]
+//!     [--only sync|async] [--dir recv|send] [--transport inproc|ipc|tcp] [--size BYTES]
+//! ```
+//! `--only`/`--dir`/`--transport`/`--size` narrow the run, e.g. for `strace -c -f`;
+//! `THR_TRACE=1` prints each run to stderr as it starts.
+
+use std::time::Instant;
+
+use zmq::tokio::AsyncSocket;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    Sync,
+    Async,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Dir {
+    Recv,
+    Send,
+}
+
+struct Args {
+    count: usize,
+    reps: usize,
+    modes: Vec<Mode>,
+    dirs: Vec<Dir>,
+    transports: Vec<&'static str>,
+    sizes: Vec<usize>,
+}
+
+fn parse_args() -> Args {
+    let mut args = Args {
+        count: 1_000_000,
+        reps: 5,
+        modes: vec![Mode::Sync, Mode::Async],
+        dirs: vec![Dir::Recv, Dir::Send],
+        transports: vec!["inproc", "ipc", "tcp"],
+        sizes: vec![64, 1024],
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let value = it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
+        match flag.as_str() {
+            "--count" => args.count = value.parse().expect("--count N"),
+            "--reps" => args.reps = value.parse().expect("--reps R"),
+            "--only" => {
+                args.modes = vec![if value == "sync" {
+                    Mode::Sync
+                } else {
+                    Mode::Async
+                }]
+            }
+            "--dir" => {
+                args.dirs = vec![if value == "send" {
+                    Dir::Send
+                } else {
+                    Dir::Recv
+                }]
+            }
+            "--transport" => {
+                args.transports = vec![match value.as_str() {
+                    "inproc" => "inproc",
+                    "ipc" => "ipc",
+                    _ => "tcp",
+                }]
+            }
+            "--size" => args.sizes = vec![value.parse().expect("--size BYTES")],
+            other => panic!("unknown flag {other}"),
+        }
+    }
+    args
+}
+
+fn endpoint(transport: &str, run: usize) -> String {
+    match transport {
+        "inproc" => format!("inproc://thr-{run}"),
+        "ipc" => format!("ipc:///tmp/zmq-async-thr-{}-{run}.ipc", std::process::id()),
+        _ => "tcp://127.0.0.1:*".to_owned(),
+    }
+}
+
+/// Runs one measurement; returns messages per second seen by the receiver.
+fn measure(
+    ctx: &zmq::Context,
+    transport: &str,
+    size: usize,
+    count: usize,
+    dir: Dir,
+    mode: Mode,
+    run: usize,
+) -> f64 {
+    let pull = ctx.socket(zmq::PULL).unwrap();
+    pull.set_rcvhwm(1000).unwrap();
+    pull.bind(&endpoint(transport, run)).unwrap();
+    let endpoint = pull.get_last_endpoint().unwrap().unwrap();
+    let push = ctx.socket(zmq::PUSH).unwrap();
+    push.set_sndhwm(1000).unwrap();
+    push.connect(&endpoint).unwrap();
+    let payload = vec![7u8; size];
+
+    let sender = move |push: zmq::Socket, mode: Mode| {
+        let payload = payload.clone();
+        std::thread::spawn(move || match mode {
+            Mode::Sync => {
+                for _ in 0..count {
+                    push.send(&payload[..], 0).unwrap();
+                }
+            }
+            Mode::Async => {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async {
+                    let mut push = AsyncSocket::new(push).unwrap();
+                    for _ in 0..count {
+                        push.send(&payload[..]).await.unwrap();
+                    }
+                });
+            }
+        })
+    };
+    let recv_sync = |pull: zmq::Socket| {
+        let first = pull.recv_msg(0).unwrap();
+        assert_eq!(first.len(), size);
+        let start = Instant::now();
+        for _ in 1..count {
+            pull.recv_msg(0).unwrap();
+        }
+        start.elapsed()
+    };
+
+    let elapsed = match (dir, mode) {
+        (Dir::Recv, Mode::Sync) | (Dir::Send, Mode::Sync) => {
+            let t = sender(push, Mode::Sync);
+            let e = recv_sync(pull);
+            t.join().unwrap();
+            e
+        }
+        (Dir::Send, Mode::Async) => {
+            let t = sender(push, Mode::Async);
+            let e = recv_sync(pull);
+            t.join().unwrap();
+            e
+        }
+        (Dir::Recv, Mode::Async) => {
+            let t = sender(push, Mode::Sync);
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            let e = rt.block_on(async {
+                let mut pull = AsyncSocket::new(pull).unwrap();
+                let first = pull.recv_msg().await.unwrap();
+                assert_eq!(first.len(), size);
+                let start = Instant::now();
+                for _ in 1..count {
+                    pull.recv_msg().await.unwrap();
+                }
+                start.elapsed()
+            });
+            t.join().unwrap();
+            e
+        }
+    };
+    (count - 1) as f64 / elapsed.as_secs_f64()
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(|a, b| a.total_cmp(b));
+    values[values.len() / 2]
+}
+
+fn main() {
+    let args = parse_args();
+    let ctx = zmq::Context::new();
+    println!(
+        "{:<7} {:>5} {:<5} {:>12} {:>12} {:>7}   (msg/s, median of {} interleaved runs of {} messages)",
+        "transp", "size", "dir", "sync", "async", "ratio", args.reps, args.count
+    );
+    let mut run = 0;
+    for &transport in &args.transports {
+        for &size in &args.sizes {
+            for &dir in &args.dirs {
+                let mut sync = Vec::new();
+                let mut asyn = Vec::new();
+                for _ in 0..args.reps {
+                    for &mode in &args.modes {
+                        run += 1;
+                        if std::env::var_os("THR_TRACE").is_some() {
+                            eprintln!(
+                                "run {run}: {transport} {size} {} {}",
+                                if dir == Dir::Recv { "recv" } else { "send" },
+                                if mode == Mode::Sync { "sync" } else { "async" }
+                            );
+                        }
+                        let rate = measure(&ctx, transport, size, args.count, dir, mode, run);
+                        match mode {
+                            Mode::Sync => sync.push(rate),
+                            Mode::Async => asyn.push(rate),
+                        }
+                    }
+                }
+                let s = if sync.is_empty() {
+                    f64::NAN
+                } else {
+                    median(&mut sync)
+                };
+                let a = if asyn.is_empty() {
+                    f64::NAN
+                } else {
+                    median(&mut asyn)
+                };
+                println!(
+                    "{:<7} {:>5} {:<5} {:>12.0} {:>12.0} {:>7.3}",
+                    transport,
+                    size,
+                    if dir == Dir::Recv { "recv" } else { "send" },
+                    s,
+                    a,
+                    a / s
+                );
+            }
+        }
+    }
+}
