@@ -14,8 +14,15 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// Seconds after which a peer script kills itself (its `--deadline`).
-pub const PEER_DEADLINE_S: u32 = 90;
+/// Seconds after which a peer script kills itself (its `--deadline`): 90, or 1800 for
+/// the long runs of `ZMQ_STRESS=1`.
+pub fn peer_deadline_s() -> u32 {
+    if std::env::var_os("ZMQ_STRESS").is_some_and(|v| v == "1") {
+        1800
+    } else {
+        90
+    }
+}
 
 /// How long to wait for a line or an exit the test expects: a hang detector, generous
 /// because the CI machine is small and busy.
@@ -43,7 +50,7 @@ impl Peer {
         command.arg("-u").arg(scripts_dir().join(script));
         let mut all: Vec<String> = args.iter().map(|a| a.as_ref().to_owned()).collect();
         all.push("--deadline".to_owned());
-        all.push(PEER_DEADLINE_S.to_string());
+        all.push(peer_deadline_s().to_string());
         command.args(&all);
         Peer::command(command, &format!("{script} {}", all.join(" ")))
     }
