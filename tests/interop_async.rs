@@ -417,7 +417,8 @@ fn flood_rust_xpub(cell: &str, transport: Transport) {
             .await;
         }
         send(&mut xpub, vec![END.to_vec()]).await;
-        let done = fields(&subscribers.expect("DONE"));
+        // The subscribers may still be working through their queues.
+        let done = fields(&subscribers.expect_within("DONE", watchdog_limit()));
         subscribers.finish();
         for i in 0..PYTHON_SUBSCRIBERS {
             assert_eq!(done[&format!("s{i}")], n.to_string());

@@ -175,7 +175,17 @@ impl Peer {
 
     /// The next line, which must be `key` or start with `key `; returns the rest.
     pub fn expect(&self, key: &str) -> String {
-        let line = self.line();
+        self.expect_within(key, LINE_WAIT)
+    }
+
+    /// [`expect`](Self::expect), waiting up to `wait` (for a peer with a long job).
+    pub fn expect_within(&self, key: &str, wait: Duration) -> String {
+        let line = self.try_line(wait).unwrap_or_else(|| {
+            panic!(
+                "no `{key}` line from the peer within {wait:?}\n{}",
+                self.diagnostics()
+            )
+        });
         match line.strip_prefix(key) {
             Some("") => String::new(),
             Some(rest) if rest.starts_with(' ') => rest[1..].to_owned(),
