@@ -281,12 +281,14 @@ impl RawSocket {
 
     /// `zmq_msg_send`. On success libzmq takes the content and leaves `msg` empty; on
     /// failure `msg` is untouched.
+    #[inline]
     pub(crate) fn msg_send(&self, msg: &mut zmq_sys::zmq_msg_t, flags: c_int) -> Result<()> {
         // SAFETY: the socket is live; msg is an initialised zmq_msg_t we hold exclusively.
         check(unsafe { zmq_sys::zmq_msg_send(msg, self.as_ptr(), flags) }).map(drop)
     }
 
     /// `zmq_msg_recv` into an initialised message (its old content is released).
+    #[inline]
     pub(crate) fn msg_recv(&self, msg: &mut zmq_sys::zmq_msg_t, flags: c_int) -> Result<()> {
         // SAFETY: the socket is live; msg is an initialised zmq_msg_t we hold exclusively.
         check(unsafe { zmq_sys::zmq_msg_recv(msg, self.as_ptr(), flags) }).map(drop)
