@@ -407,7 +407,13 @@ impl MonitorEvent {
 
 /// Monitors a socket: owns the inproc PAIR socket libzmq publishes the events on.
 ///
-/// Dropping the `Monitor` closes its PAIR socket; libzmq then stops publishing.
+/// **Stop monitoring before dropping the `Monitor`**: call
+/// [`Socket::stop_monitor`](crate::Socket::stop_monitor) on the monitored socket first
+/// (or close that socket first). Dropping the `Monitor` closes its PAIR socket, but
+/// libzmq keeps monitoring and sends each event with a *blocking* send on its end of the
+/// pair: with nobody left to receive, the next event can block the thread that emits it
+/// for good, an I/O thread of the context (its connections then stall) or, for
+/// `MONITOR_STOPPED`, the thread closing the socket.
 #[derive(Debug)]
 pub struct Monitor {
     socket: Socket,

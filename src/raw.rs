@@ -304,8 +304,16 @@ impl RawSocket {
     }
 
     pub(crate) fn setsockopt(&self, option: c_int, value: &[u8]) -> Result<()> {
+        // libzmq 4.3.5 reads an int for ZMQ_XSUB_VERBOSE_UNSUBSCRIBE on XSUB sockets
+        // without checking the length (found by fuzz/socket_option): a shorter value
+        // would be read past its end. Check it here.
+        if option == zmq_sys::ZMQ_XSUB_VERBOSE_UNSUBSCRIBE as c_int
+            && value.len() != std::mem::size_of::<c_int>()
+        {
+            return Err(Error::EINVAL);
+        }
         // SAFETY: the socket is live; value is valid for value.len() bytes, and libzmq
-        // checks the length against the option's type.
+        // checks the length against the option's type (except in the case above).
         check(unsafe {
             zmq_sys::zmq_setsockopt(self.as_ptr(), option, value.as_ptr().cast(), value.len())
         })

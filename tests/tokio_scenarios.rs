@@ -230,6 +230,10 @@ async fn split_dealer(transport: Transport, rounds: u64, burst: u64) {
     let ctx = zmq::Context::new();
     let endpoints = Endpoints::new();
     let dealer = socket(&ctx, zmq::DEALER);
+    // The writer runs ahead of the reader. A REP whose reply finds the DEALER's queue
+    // full drops it (libzmq's router semantics), which would leave the reader waiting for
+    // a reply that never comes: unlimited queues on that path keep the test about wakeups.
+    dealer.get_ref().set_rcvhwm(0).unwrap();
     let endpoint = common::async_rt::bind(&endpoints, &dealer, transport);
     let (mut rx, mut tx) = dealer.into_split();
     let writer = tokio::spawn(async move {
@@ -258,6 +262,7 @@ async fn split_dealer(transport: Transport, rounds: u64, burst: u64) {
     // The REP comes after the writer parked (there was no peer to send to).
     tokio::time::sleep(Duration::from_millis(50)).await;
     let mut rep = socket(&ctx, zmq::REP);
+    rep.get_ref().set_sndhwm(0).unwrap(); // see the DEALER's RCVHWM above
     rep.get_ref().connect(&endpoint).unwrap();
     let server = tokio::spawn(async move {
         for _ in 0..rounds {
