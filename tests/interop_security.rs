@@ -7,17 +7,19 @@
 //! - A pyzmq `ThreadAuthenticator` guards a Python server, with a Rust client allowed
 //!   (its CURVE key is on the list; the right PLAIN password; an allowed address) and
 //!   denied (an unknown key; a wrong password; a denied address: ZAP status 400).
-//!
-//! A Rust server that authenticates needs the crate's ZAP handler (`zmq::auth`); those
-//! cells are not here yet.
+//! - The crate's authenticator (`zmq::auth::Authenticator`) guards a Rust server, with
+//!   Python clients allowed (the client's CURVE key, sent as Z85, is on the list; the
+//!   right PLAIN password — `User-Id` carries the key or the user name) and denied (an
+//!   unknown key; a wrong password: ZAP status 400).
 
 mod common;
 
 use std::time::Duration;
 
 use common::interop::{figure, python_bind_endpoint, run_client, serve, Suite};
-use common::pypeer::{fields, Peer};
+use common::pypeer::{fields, wait_until, Peer, LINE_WAIT};
 use common::Transport::{self, Ipc, Tcp};
+use zmq::auth::{Authenticator, CurveKeys};
 use zmq::monitor::{Event, Events, Monitor, ProtocolError};
 use zmq::CurveKeyPair;
 
@@ -382,4 +384,173 @@ fn curve_rust_client_with_wrong_server_key_gets_nothing() {
     let done = fields(&server.expect_skipping("DONE"));
     server.finish();
     assert_eq!(done["echoed"], "0");
+}
+
+// ---- Rust servers guarded by the crate's authenticator (zmq::auth), Python clients ---
+
+/// A Rust REP server of `mechanism` guarded by a started [`Authenticator`], with a monitor;
+/// returns the server, its monitor, its endpoint and (CURVE) its key pair.
+fn guarded_rust_server(
+    ctx: &zmq::Context,
+    transport: Transport,
+    endpoints: &common::Endpoints,
+    curve: bool,
+) -> (zmq::Socket, Monitor, String, Option<CurveKeyPair>) {
+    let server = common::socket(ctx, zmq::REP);
+    let keys = curve.then(|| CurveKeyPair::new().unwrap());
+    match &keys {
+        Some(keys) => {
+            server.set_curve_server(true).unwrap();
+            server.set_curve_secretkey(&keys.secret_key).unwrap();
+        }
+        None => server.set_plain_server(true).unwrap(),
+    }
+    let monitor = Monitor::new(&server, handshake_events()).unwrap();
+    let endpoint = endpoints.bind(&server, transport);
+    (server, monitor, endpoint, keys)
+}
+
+/// Echoes `texts` for an interactive Python client, checking the `User-Id` the
+/// authenticator gave each request.
+fn echo_checking_user(server: &zmq::Socket, client: &mut Peer, texts: &[&str], user_id: &[u8]) {
+    for text in texts {
+        client.send_line(&format!("ECHO {text}"));
+        assert!(
+            wait_until(&[client], LINE_WAIT, || {
+                server.poll(zmq::POLLIN, 10).unwrap() > 0
+            }),
+            "no request came"
+        );
+        let msg = server.recv_msg(0).unwrap();
+        assert_eq!(&msg[..], text.as_bytes());
+        assert_eq!(msg.user_id(), Some(user_id), "User-Id of the request");
+        server.send(&msg[..], 0).unwrap();
+        assert_eq!(client.expect("ECHOED"), *text);
+    }
+}
+
+/// CURVE: the Python client's key, sent to the Rust side as Z85, is the only one our
+/// authenticator allows; its requests carry it as `User-Id`.
+fn curve_rust_authenticator(cell: &str, transport: Transport) {
+    let _watchdog = common::watchdog(WATCHDOG);
+    let ctx = common::ctx();
+    let endpoints = common::Endpoints::new();
+    let auth = Authenticator::start(&ctx).unwrap();
+    let (server, monitor, endpoint, keys) = guarded_rust_server(&ctx, transport, &endpoints, true);
+    let server_key = format!("--curve-serverkey={}", keys.unwrap().public_key_z85());
+    let mut client = Peer::python(
+        "client.py",
+        &[
+            "--connect",
+            &endpoint,
+            &server_key,
+            "--wait-go",
+            "--interactive",
+        ],
+    );
+    let client_key = client.expect("CLIENTKEY");
+    auth.configure_curve("*", CurveKeys::from_z85([&client_key]).unwrap())
+        .unwrap();
+    client.send_line("GO");
+    client.expect("READY");
+    let texts = ["over CURVE", "checked by zmq::auth"];
+    echo_checking_user(&server, &mut client, &texts, client_key.as_bytes());
+    assert_eq!(handshake_outcome(&monitor), Event::HandshakeSucceeded);
+    client.send_line("STOP");
+    client.expect("DONE");
+    client.finish();
+    figure(cell, 2 * texts.len());
+}
+
+#[test]
+fn curve_rust_authenticator_allows_python_key_tcp() {
+    curve_rust_authenticator("curve/tcp/rust-server-binds+zmq::auth", Tcp);
+}
+
+#[test]
+fn curve_rust_authenticator_allows_python_key_ipc() {
+    curve_rust_authenticator("curve/ipc/rust-server-binds+zmq::auth", Ipc);
+}
+
+/// A Python client refused by our authenticator: the server's monitor reports ZAP 400,
+/// the server receives nothing, the client gets nothing back.
+fn expect_python_client_refused(server: &zmq::Socket, monitor: &Monitor, mut client: Peer) {
+    assert_eq!(
+        handshake_outcome(monitor),
+        Event::HandshakeFailedAuth { status: 400 }
+    );
+    assert!(
+        server
+            .poll(zmq::POLLIN, common::NEGATIVE_WAIT.as_millis() as i64)
+            .unwrap()
+            == 0,
+        "the request came through"
+    );
+    client.send_line("CHECK");
+    client.expect("NOTHING");
+    client.finish();
+}
+
+/// A Python CURVE client whose key is not on our authenticator's list is refused.
+#[test]
+fn curve_rust_authenticator_denies_unknown_python_key() {
+    let _watchdog = common::watchdog(WATCHDOG);
+    let ctx = common::ctx();
+    let endpoints = common::Endpoints::new();
+    let auth = Authenticator::start(&ctx).unwrap();
+    let listed = CurveKeyPair::new().unwrap();
+    auth.configure_curve("*", CurveKeys::Keys(vec![listed.public_key]))
+        .unwrap();
+    let (server, monitor, endpoint, keys) = guarded_rust_server(&ctx, Tcp, &endpoints, true);
+    let server_key = format!("--curve-serverkey={}", keys.unwrap().public_key_z85());
+    let client = Peer::python(
+        "client.py",
+        &["--connect", &endpoint, &server_key, "--expect-nothing"],
+    );
+    client.expect("CLIENTKEY");
+    expect_python_client_refused(&server, &monitor, client);
+    assert!(auth.request_count() >= 1, "the authenticator was asked");
+}
+
+/// PLAIN through our authenticator: the right password gets in (the user name is the
+/// `User-Id`), a wrong one is refused.
+#[test]
+fn plain_rust_authenticator_with_python_clients() {
+    let _watchdog = common::watchdog(WATCHDOG);
+    let ctx = common::ctx();
+    let endpoints = common::Endpoints::new();
+    let auth = Authenticator::start(&ctx).unwrap();
+    auth.configure_plain("*", [("admin", "s3cret")]);
+
+    let (server, monitor, endpoint, _) = guarded_rust_server(&ctx, Tcp, &endpoints, false);
+    let mut client = Peer::python(
+        "client.py",
+        &[
+            "--connect",
+            &endpoint,
+            "--plain-user",
+            "admin:s3cret",
+            "--interactive",
+        ],
+    );
+    client.expect("READY");
+    echo_checking_user(&server, &mut client, &["over PLAIN"], b"admin");
+    assert_eq!(handshake_outcome(&monitor), Event::HandshakeSucceeded);
+    client.send_line("STOP");
+    client.expect("DONE");
+    client.finish();
+
+    let (server, monitor, endpoint, _) = guarded_rust_server(&ctx, Tcp, &endpoints, false);
+    let client = Peer::python(
+        "client.py",
+        &[
+            "--connect",
+            &endpoint,
+            "--plain-user",
+            "admin:guess",
+            "--expect-nothing",
+        ],
+    );
+    expect_python_client_refused(&server, &monitor, client);
+    figure("plain/tcp/rust-server-binds+zmq::auth", 2);
 }
