@@ -83,23 +83,39 @@ fn expect_conversation(client: &zmq::Socket, server: Peer) {
     assert_eq!(done["echoed"], suite().messages().to_string());
 }
 
+/// Asserts that nothing arrives on `socket` within the negative window.
+fn assert_silent(socket: &zmq::Socket, what: &str) {
+    let window = common::NEGATIVE_WAIT.as_millis() as i64;
+    assert_eq!(socket.poll(zmq::POLLIN, window).unwrap(), 0, "{what}");
+}
+
 /// The Rust client is refused: its monitor saw `outcome`, nothing comes back, and the
 /// Python server (stopped through stdin) received nothing.
 fn expect_refusal(client: &zmq::Socket, monitor: &Monitor, mut server: Peer) -> Event {
     client.send("let me in", 0).unwrap();
     let outcome = handshake_outcome(monitor);
-    assert!(
-        client
-            .poll(zmq::POLLIN, common::NEGATIVE_WAIT.as_millis() as i64)
-            .unwrap()
-            == 0,
-        "a reply came through"
-    );
+    assert_silent(client, "a reply came through");
     server.send_line("STOP");
     let done = fields(&server.expect_skipping("DONE"));
     server.finish();
     assert_eq!(done["echoed"], "0", "the server received something");
     outcome
+}
+
+/// A Python client (`client.py --expect-nothing`) is refused by a Rust server: the
+/// server's monitor reports `outcome`, the server receives nothing, the client gets
+/// nothing back.
+fn expect_python_client_refused(
+    server: &zmq::Socket,
+    monitor: &Monitor,
+    mut client: Peer,
+    outcome: Event,
+) {
+    assert_eq!(handshake_outcome(monitor), outcome);
+    assert_silent(server, "the request came through");
+    client.send_line("CHECK");
+    client.expect("NOTHING");
+    client.finish();
 }
 
 // ---- CURVE, Rust server ----------------------------------------------------------
@@ -159,7 +175,7 @@ fn curve_python_client_with_wrong_server_key_gets_nothing() {
     server.set_curve_secretkey(&server_keys.secret_key).unwrap();
     let monitor = Monitor::new(&server, handshake_events()).unwrap();
     let endpoint = common::bind_tcp(&server);
-    let mut client = Peer::python(
+    let client = Peer::python(
         "client.py",
         &[
             "--connect",
@@ -168,23 +184,11 @@ fn curve_python_client_with_wrong_server_key_gets_nothing() {
             "--expect-nothing",
         ],
     );
-    assert_eq!(
-        handshake_outcome(&monitor),
-        Event::HandshakeFailedProtocol {
-            error: ProtocolError::ZmtpCryptographic
-        }
-    );
-    assert!(
-        server
-            .poll(zmq::POLLIN, common::NEGATIVE_WAIT.as_millis() as i64)
-            .unwrap()
-            == 0,
-        "the request came through"
-    );
     client.expect("CLIENTKEY");
-    client.send_line("CHECK");
-    client.expect("NOTHING");
-    client.finish();
+    let outcome = Event::HandshakeFailedProtocol {
+        error: ProtocolError::ZmtpCryptographic,
+    };
+    expect_python_client_refused(&server, &monitor, client, outcome);
     figure("curve/tcp/wrong-server-key/python-client", 0);
 }
 
@@ -368,13 +372,7 @@ fn curve_rust_client_with_wrong_server_key_gets_nothing() {
     let failure = server.expect_skipping("EVENT HANDSHAKE_FAILED_PROTOCOL");
     let code: u32 = failure.split_whitespace().next().unwrap().parse().unwrap();
     assert_eq!(code, zmq_sys::ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC);
-    assert!(
-        client
-            .poll(zmq::POLLIN, common::NEGATIVE_WAIT.as_millis() as i64)
-            .unwrap()
-            == 0,
-        "a reply came through"
-    );
+    assert_silent(&client, "a reply came through");
     assert!(
         monitor.try_recv().unwrap().is_none(),
         "the client saw a successful handshake"
@@ -472,25 +470,6 @@ fn curve_rust_authenticator_allows_python_key_ipc() {
     curve_rust_authenticator("curve/ipc/rust-server-binds+zmq::auth", Ipc);
 }
 
-/// A Python client refused by our authenticator: the server's monitor reports ZAP 400,
-/// the server receives nothing, the client gets nothing back.
-fn expect_python_client_refused(server: &zmq::Socket, monitor: &Monitor, mut client: Peer) {
-    assert_eq!(
-        handshake_outcome(monitor),
-        Event::HandshakeFailedAuth { status: 400 }
-    );
-    assert!(
-        server
-            .poll(zmq::POLLIN, common::NEGATIVE_WAIT.as_millis() as i64)
-            .unwrap()
-            == 0,
-        "the request came through"
-    );
-    client.send_line("CHECK");
-    client.expect("NOTHING");
-    client.finish();
-}
-
 /// A Python CURVE client whose key is not on our authenticator's list is refused.
 #[test]
 fn curve_rust_authenticator_denies_unknown_python_key() {
@@ -508,7 +487,12 @@ fn curve_rust_authenticator_denies_unknown_python_key() {
         &["--connect", &endpoint, &server_key, "--expect-nothing"],
     );
     client.expect("CLIENTKEY");
-    expect_python_client_refused(&server, &monitor, client);
+    expect_python_client_refused(
+        &server,
+        &monitor,
+        client,
+        Event::HandshakeFailedAuth { status: 400 },
+    );
     assert!(auth.request_count() >= 1, "the authenticator was asked");
 }
 
@@ -551,6 +535,11 @@ fn plain_rust_authenticator_with_python_clients() {
             "--expect-nothing",
         ],
     );
-    expect_python_client_refused(&server, &monitor, client);
+    expect_python_client_refused(
+        &server,
+        &monitor,
+        client,
+        Event::HandshakeFailedAuth { status: 400 },
+    );
     figure("plain/tcp/rust-server-binds+zmq::auth", 2);
 }
