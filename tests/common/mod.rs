@@ -12,6 +12,8 @@
 pub mod async_rt;
 pub mod examples;
 pub mod inproc;
+pub mod interop;
+pub mod pypeer;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
