@@ -70,6 +70,7 @@ mod socket;
 pub mod sockopt;
 #[cfg(all(feature = "tokio", unix))]
 pub mod tokio;
+pub mod tuning;
 pub mod z85;
 
 use std::ffi::CString;

@@ -40,6 +40,7 @@ pub struct Message {
 }
 
 impl Message {
+    #[inline]
     fn wrap(msg: zmq_sys::zmq_msg_t) -> Message {
         Message {
             msg,
@@ -48,12 +49,14 @@ impl Message {
     }
 
     /// The `zmq_msg_t` for a send or receive, which replaces the flags libzmq reports.
+    #[inline]
     pub(crate) fn for_io(&mut self) -> &mut zmq_sys::zmq_msg_t {
         self.more_after_copy = None;
         &mut self.msg
     }
 
     /// An empty message (`zmq_msg_init`).
+    #[inline]
     pub fn new() -> Message {
         let mut msg = zmq_sys::zmq_msg_t::default();
         // SAFETY: msg is writable storage for a zmq_msg_t; zmq_msg_init cannot fail.
@@ -80,6 +83,7 @@ impl Message {
         since = "0.9.1",
         note = "This method has an unintuitive name, and should not be needed."
     )]
+    #[inline]
     pub unsafe fn with_capacity_unallocated(len: usize) -> Message {
         // SAFETY: forwarded to the caller.
         unsafe { Message::alloc(len) }
@@ -104,6 +108,7 @@ impl Message {
     ///
     /// # Safety
     /// The content must be written before it is read.
+    #[inline]
     unsafe fn alloc(len: usize) -> Message {
         let mut msg = zmq_sys::zmq_msg_t::default();
         // SAFETY: msg is writable storage for a zmq_msg_t.
@@ -133,11 +138,13 @@ impl Message {
         self.for_io()
     }
 
+    #[inline]
     fn len_raw(&self) -> usize {
         // SAFETY: self.msg is initialised; zmq_msg_size only reads it.
         unsafe { zmq_sys::zmq_msg_size(&self.msg) }
     }
 
+    #[inline]
     fn data_ptr(&self) -> *mut u8 {
         // zmq_msg_data takes a mutable pointer but only reads the message to compute where
         // the payload lives.
@@ -155,6 +162,20 @@ impl Message {
         // SAFETY: the payload of an initialised message is valid for len bytes, and we
         // hold the message exclusively.
         unsafe { slice::from_raw_parts_mut(self.data_ptr(), len) }
+    }
+
+    /// The payload's size in bytes (`zmq_msg_size`). The same as the slice's `len()`
+    /// through `Deref`, without computing where the payload lives.
+    #[inline]
+    #[doc(alias = "zmq_msg_size")]
+    pub fn len(&self) -> usize {
+        self.len_raw()
+    }
+
+    /// Whether the payload is empty.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len_raw() == 0
     }
 
     /// Whether libzmq shares this message's content with other messages (`ZMQ_SHARED`).
@@ -337,6 +358,7 @@ unsafe extern "C" fn free_boxed_slice(data: *mut c_void, hint: *mut c_void) {
 }
 
 impl Drop for Message {
+    #[inline]
     fn drop(&mut self) {
         // SAFETY: self.msg is initialised and closed only here. zmq_msg_close fails only
         // for an invalid message, which the type rules out.
@@ -361,6 +383,7 @@ impl Clone for Message {
 impl Deref for Message {
     type Target = [u8];
 
+    #[inline]
     fn deref(&self) -> &[u8] {
         let len = self.len_raw();
         if len == 0 {

@@ -2,8 +2,10 @@
 //!
 //! [`Socket::monitor`](crate::Socket::monitor) (zmq 0.10) makes libzmq publish a socket's
 //! events on an inproc PAIR socket as two frames (a 6-byte event and the endpoint).
-//! [`Monitor`] sets that up and decodes them into [`MonitorEvent`]s; [`MonitorEvent::decode`]
-//! decodes frames read some other way. Unknown event codes are kept, never a panic.
+//! A reader that stops reading (or goes away) blocks libzmq there: prefer [`Monitor`],
+//! which sets up a channel libzmq never waits on and decodes the events into
+//! [`MonitorEvent`]s. [`MonitorEvent::decode`] decodes frames read some other way.
+//! Unknown event codes are kept, never a panic.
 //!
 //! ```
 //! use std::time::Duration;
@@ -21,7 +23,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use crate::{Error, Message, Result, Socket, PAIR};
+use crate::{Error, Message, Result, Socket};
 
 /// The events of the zmq 0.10 API, with libzmq's values (`ZMQ_EVENT_*`).
 ///
@@ -379,8 +381,8 @@ impl MonitorEvent {
         })
     }
 
-    /// Receives and decodes one event from a monitor PAIR socket (one connected to the
-    /// endpoint given to [`Socket::monitor`]).
+    /// Receives and decodes one event from a monitor socket (a PAIR connected to the
+    /// endpoint given to [`Socket::monitor`], or a [`Monitor`]'s socket).
     ///
     /// # Errors
     /// Those of receiving (`EAGAIN` with `DONTWAIT` or after `RCVTIMEO`, `ETERM`), and
@@ -405,9 +407,16 @@ impl MonitorEvent {
     }
 }
 
-/// Monitors a socket: owns the inproc PAIR socket libzmq publishes the events on.
+/// Monitors a socket: owns the inproc socket libzmq publishes the events on.
 ///
-/// Dropping the `Monitor` closes its PAIR socket; libzmq then stops publishing.
+/// Dropping a `Monitor` is always safe. With the vendored libzmq (and any libzmq built
+/// with the draft API), libzmq publishes the events on a PUB socket that this `Monitor`
+/// reads through a SUB socket, so libzmq never waits for the reader: once the `Monitor`
+/// is gone, or when it falls about 2000 events behind, events are dropped instead. (A
+/// libzmq without the draft API only offers the blocking PAIR channel of
+/// [`Socket::monitor`](crate::Socket::monitor): there, stop monitoring with
+/// [`Socket::stop_monitor`](crate::Socket::stop_monitor) before dropping the `Monitor`,
+/// or the next event blocks the libzmq thread that emits it.)
 #[derive(Debug)]
 pub struct Monitor {
     socket: Socket,
@@ -418,7 +427,8 @@ pub struct Monitor {
 static NEXT_MONITOR: AtomicU64 = AtomicU64::new(0);
 
 impl Monitor {
-    /// Starts monitoring `target` for `events`.
+    /// Starts monitoring `target` for `events`. Events that happen from this call on are
+    /// delivered.
     ///
     /// # Errors
     /// `EINVAL` when `target` has no [`Context`](crate::Context) handle (made with
@@ -430,10 +440,7 @@ impl Monitor {
             std::process::id(),
             NEXT_MONITOR.fetch_add(1, Ordering::Relaxed)
         );
-        target.monitor(&endpoint, events.bits())?;
-        let socket = context.socket(PAIR)?;
-        socket.set_linger(0)?;
-        socket.connect(&endpoint)?;
+        let socket = Monitor::channel(context, target, &endpoint, events)?;
         Ok(Monitor {
             socket,
             endpoint,
@@ -441,7 +448,45 @@ impl Monitor {
         })
     }
 
-    /// Waits for the next event (honours the PAIR socket's `RCVTIMEO`, by default forever).
+    /// Connects our end of the channel first (inproc allows connecting before the bind),
+    /// so that libzmq's PUB knows its subscriber before it publishes the first event.
+    #[cfg(zmq_draft)]
+    fn channel(
+        context: &crate::Context,
+        target: &Socket,
+        endpoint: &str,
+        events: Events,
+    ) -> Result<Socket> {
+        let socket = context.socket(crate::SUB)?;
+        socket.set_linger(0)?;
+        socket.set_subscribe(b"")?;
+        socket.connect(endpoint)?;
+        let c_endpoint = std::ffi::CString::new(endpoint).map_err(|_| Error::EINVAL)?;
+        // Only the 16 bits of the version 1 events (zmq 0.10's `SocketEvent::ALL` is
+        // 0xFFFF; libzmq refuses higher bits in version 1).
+        let mask = (events.bits() as u32 & 0xFFFF) as u64;
+        target
+            .raw
+            .monitor_versioned(&c_endpoint, mask, 1, zmq_sys::ZMQ_PUB as i32)
+            .map_err(Error::from_raw)?;
+        Ok(socket)
+    }
+
+    #[cfg(not(zmq_draft))]
+    fn channel(
+        context: &crate::Context,
+        target: &Socket,
+        endpoint: &str,
+        events: Events,
+    ) -> Result<Socket> {
+        target.monitor(endpoint, events.bits())?;
+        let socket = context.socket(crate::PAIR)?;
+        socket.set_linger(0)?;
+        socket.connect(endpoint)?;
+        Ok(socket)
+    }
+
+    /// Waits for the next event (honours the socket's `RCVTIMEO`, by default forever).
     pub fn recv(&self) -> Result<MonitorEvent> {
         MonitorEvent::recv_from(&self.socket, 0)
     }
@@ -464,7 +509,7 @@ impl Monitor {
         self.try_recv()
     }
 
-    /// The PAIR socket the events arrive on (e.g. to add it to a [`Poller`](crate::poller::Poller)).
+    /// The socket the events arrive on (e.g. to add it to a [`Poller`](crate::poller::Poller)).
     pub fn socket(&self) -> &Socket {
         &self.socket
     }
@@ -474,7 +519,7 @@ impl Monitor {
         &self.endpoint
     }
 
-    /// Gives up the helper and returns the PAIR socket.
+    /// Gives up the helper and returns the socket the events arrive on.
     pub fn into_socket(self) -> Socket {
         self.socket
     }

@@ -279,14 +279,41 @@ impl RawSocket {
             .map(drop)
     }
 
+    /// `zmq_socket_monitor_versioned` (draft API): like [`monitor`](Self::monitor), with
+    /// the event format version and the type of libzmq's end of the monitor channel
+    /// (`ZMQ_PAIR`, `ZMQ_PUB` or `ZMQ_PUSH`).
+    #[cfg(zmq_draft)]
+    pub(crate) fn monitor_versioned(
+        &self,
+        endpoint: &CStr,
+        events: u64,
+        version: c_int,
+        kind: c_int,
+    ) -> std::result::Result<(), c_int> {
+        // SAFETY: the socket is live; endpoint is NUL-terminated; libzmq validates the
+        // events, version and type.
+        check_errno(unsafe {
+            zmq_sys::zmq_socket_monitor_versioned(
+                self.as_ptr(),
+                endpoint.as_ptr(),
+                events,
+                version,
+                kind,
+            )
+        })
+        .map(drop)
+    }
+
     /// `zmq_msg_send`. On success libzmq takes the content and leaves `msg` empty; on
     /// failure `msg` is untouched.
+    #[inline]
     pub(crate) fn msg_send(&self, msg: &mut zmq_sys::zmq_msg_t, flags: c_int) -> Result<()> {
         // SAFETY: the socket is live; msg is an initialised zmq_msg_t we hold exclusively.
         check(unsafe { zmq_sys::zmq_msg_send(msg, self.as_ptr(), flags) }).map(drop)
     }
 
     /// `zmq_msg_recv` into an initialised message (its old content is released).
+    #[inline]
     pub(crate) fn msg_recv(&self, msg: &mut zmq_sys::zmq_msg_t, flags: c_int) -> Result<()> {
         // SAFETY: the socket is live; msg is an initialised zmq_msg_t we hold exclusively.
         check(unsafe { zmq_sys::zmq_msg_recv(msg, self.as_ptr(), flags) }).map(drop)
@@ -302,8 +329,16 @@ impl RawSocket {
     }
 
     pub(crate) fn setsockopt(&self, option: c_int, value: &[u8]) -> Result<()> {
+        // libzmq 4.3.5 reads an int for ZMQ_XSUB_VERBOSE_UNSUBSCRIBE on XSUB sockets
+        // without checking the length (found by fuzz/socket_option): a shorter value
+        // would be read past its end. Check it here.
+        if option == zmq_sys::ZMQ_XSUB_VERBOSE_UNSUBSCRIBE as c_int
+            && value.len() != std::mem::size_of::<c_int>()
+        {
+            return Err(Error::EINVAL);
+        }
         // SAFETY: the socket is live; value is valid for value.len() bytes, and libzmq
-        // checks the length against the option's type.
+        // checks the length against the option's type (except in the case above).
         check(unsafe {
             zmq_sys::zmq_setsockopt(self.as_ptr(), option, value.as_ptr().cast(), value.len())
         })

@@ -110,6 +110,7 @@ impl<T> Sendable for T
 where
     T: Into<Message>,
 {
+    #[inline]
     fn send(self, socket: &Socket, flags: i32) -> Result<()> {
         let mut msg: Message = self.into();
         socket.raw.msg_send(msg.for_io(), flags)
@@ -117,6 +118,7 @@ where
 }
 
 impl Sendable for &mut Message {
+    #[inline]
     fn send(self, socket: &Socket, flags: i32) -> Result<()> {
         socket.raw.msg_send(self.for_io(), flags)
     }

@@ -180,7 +180,7 @@ fn monitor_helper_details() {
             .unwrap(),
         None
     );
-    // A socket adopted from a raw pointer has no context to make the PAIR socket in.
+    // A socket adopted from a raw pointer has no context to make the event socket in.
     let raw = ctx.socket(zmq::PUSH).unwrap().into_raw();
     // SAFETY: a live socket we own; its context (ctx) outlives it.
     let adopted = unsafe { zmq::Socket::from_raw(raw) };
@@ -188,6 +188,33 @@ fn monitor_helper_details() {
         Monitor::new(&adopted, Events::ALL).unwrap_err(),
         zmq::Error::EINVAL
     );
-    let pair = monitor.into_socket();
-    assert_eq!(pair.get_socket_type().unwrap(), zmq::PAIR);
+    // libzmq publishes on a PUB that never waits for us (the vendored build has the
+    // draft API this needs).
+    let events = monitor.into_socket();
+    assert_eq!(events.get_socket_type().unwrap(), zmq::SUB);
+}
+
+/// Dropping a `Monitor` while its socket keeps emitting events never blocks libzmq: the
+/// connections of the context keep working and closing the socket returns.
+#[test]
+fn dropping_a_monitor_never_blocks_libzmq() {
+    let _dog = watchdog(POSITIVE_WAIT * 2);
+    let ctx = zmq::Context::new();
+    let server = socket(&ctx, zmq::REP);
+    let endpoint = bind_tcp(&server);
+    let monitor = Monitor::new(&server, Events::ALL).unwrap();
+    drop(monitor);
+    // Each connection makes the I/O thread emit events (ACCEPTED, HANDSHAKE_SUCCEEDED,
+    // DISCONNECTED, CLOSED): with a blocking channel and nobody reading, the first of them
+    // would wedge the I/O thread and the replies below would never come.
+    for round in 0..20 {
+        let client = socket(&ctx, zmq::REQ);
+        client.connect(&endpoint).unwrap();
+        client.send("ping", 0).unwrap();
+        assert_eq!(server.recv_bytes(0).unwrap(), b"ping", "round {round}");
+        server.send("pong", 0).unwrap();
+        assert_eq!(client.recv_bytes(0).unwrap(), b"pong", "round {round}");
+    }
+    // MONITOR_STOPPED is sent from the closing thread.
+    drop(server);
 }

@@ -227,14 +227,15 @@ rt_test!(s03_idle_wake_after_events_tcp, |_| idle_wake_after_events(
 /// Then ping-pongs; the writer sends in bursts while the reader is parked.
 /// CI: 10,000 round trips; full: 100k.
 ///
-/// Nothing paces the writer to the reader, so on a busy machine the replies can pile up:
-/// the reply path has no high-water mark, because a REP whose pipe to a client is full
-/// drops replies (zmq_socket(3), "mute state"). And the REP outlives the reader: closed
-/// with linger 0 it would discard replies still queued for tcp or ipc.
+/// The REP outlives the reader: closed with linger 0 as its task ends, it would discard
+/// the replies still queued for tcp or ipc, and the reader would wait for them forever.
 async fn split_dealer(transport: Transport, rounds: u64, burst: u64) {
     let ctx = zmq::Context::new();
     let endpoints = Endpoints::new();
     let dealer = socket(&ctx, zmq::DEALER);
+    // The writer runs ahead of the reader. A REP whose reply finds the DEALER's queue
+    // full drops it (libzmq's router semantics), which would leave the reader waiting for
+    // a reply that never comes: unlimited queues on that path keep the test about wakeups.
     dealer.get_ref().set_rcvhwm(0).unwrap();
     let endpoint = common::async_rt::bind(&endpoints, &dealer, transport);
     let (mut rx, mut tx) = dealer.into_split();
@@ -264,7 +265,7 @@ async fn split_dealer(transport: Transport, rounds: u64, burst: u64) {
     // The REP comes after the writer parked (there was no peer to send to).
     tokio::time::sleep(Duration::from_millis(50)).await;
     let mut rep = socket(&ctx, zmq::REP);
-    rep.get_ref().set_sndhwm(0).unwrap();
+    rep.get_ref().set_sndhwm(0).unwrap(); // see the DEALER's RCVHWM above
     rep.get_ref().connect(&endpoint).unwrap();
     let server = tokio::spawn(async move {
         for _ in 0..rounds {

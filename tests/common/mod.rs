@@ -12,6 +12,8 @@
 pub mod async_rt;
 pub mod examples;
 pub mod inproc;
+pub mod interop;
+pub mod pypeer;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -134,8 +136,15 @@ pub struct Watchdog {
     done: Option<mpsc::Sender<()>>,
 }
 
-/// Starts a [`Watchdog`] for the current test.
+/// Starts a [`Watchdog`] for the current test. `ZMQ_TEST_SLOWDOWN=N` multiplies the
+/// limit (for runs under valgrind, see `scripts/leak-check.sh`).
 pub fn watchdog(limit: Duration) -> Watchdog {
+    let slowdown = std::env::var("ZMQ_TEST_SLOWDOWN")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok())
+        .unwrap_or(1)
+        .max(1);
+    let limit = limit * slowdown;
     let (done, wait) = mpsc::channel::<()>();
     let name = std::thread::current()
         .name()
@@ -193,3 +202,5 @@ pub fn python() -> PathBuf {
          `pip install pyzmq==27.3.0`."
     )
 }
+pub mod netns;
+pub mod scenario;

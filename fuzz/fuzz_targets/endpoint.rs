@@ -1,0 +1,4 @@
+//! cargo-fuzz target `endpoint`: see `zmq_fuzz::endpoint`.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| zmq_fuzz::endpoint(data));

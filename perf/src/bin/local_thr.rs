@@ -1,0 +1,5 @@
+//! `local_thr`: see the crate docs.
+
+fn main() {
+    zmq_perf::main(zmq_perf::Tool::LocalThr);
+}

@@ -1,0 +1,351 @@
+//! What the perf tools share: their command lines, the timed loops, and output in the
+//! format of libzmq's own perf tools, so that `scripts/perf.py` reads both alike.
+//!
+//! The tools measure what libzmq's do:
+//! - `local_thr`/`remote_thr`: PULL binds, PUSH connects and sends `count` messages of
+//!   `size` bytes; the receiver starts its clock at the first message and prints the mean
+//!   throughput.
+//! - `local_lat`/`remote_lat`: REP binds and echoes, REQ connects and makes `count` round
+//!   trips; the requester prints half the mean round-trip time.
+//! - `inproc_thr`/`inproc_lat`: the same pairs in one process over `inproc://`.
+//!
+//! With the `ours` feature (the default) they also take:
+//! - `--async`: the same loops on this crate's tokio adapter (`zmq::tokio`), on a
+//!   current-thread runtime;
+//! - `--tuned`: [`zmq::tuning::throughput`] (256 KiB batches) on every socket;
+//! - the environment variable `ZMQ_PERF_KNOBS`, e.g. `in_batch=65536,rcvhwm=10000`, to
+//!   try libzmq settings one by one (see [`Knobs`]).
+//!
+//! Without `ours` the same sources build against rust-zmq 0.10, which is how the harness
+//! measures it.
+
+use std::process;
+use std::time::{Duration, Instant};
+
+#[cfg(feature = "ours")]
+mod knobs;
+#[cfg(feature = "ours")]
+pub use knobs::Knobs;
+
+#[cfg(feature = "ours")]
+pub mod asynchronous;
+
+/// How a tool runs its loop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Blocking calls on `zmq::Socket`.
+    Sync,
+    /// The tokio adapter.
+    Async,
+}
+
+/// A tool's command line: `<endpoint> <message-size> <count>` plus flags.
+#[derive(Clone, Debug)]
+pub struct Args {
+    /// The endpoint to bind or connect to (`None` for the inproc tools).
+    pub endpoint: Option<String>,
+    /// Bytes per message.
+    pub size: usize,
+    /// Messages (throughput) or round trips (latency).
+    pub count: usize,
+    /// Sync or async.
+    pub mode: Mode,
+    /// Apply the tuning preset.
+    pub tuned: bool,
+}
+
+impl Args {
+    /// The endpoint; the inproc tools use a fixed name.
+    pub fn endpoint(&self) -> &str {
+        self.endpoint.as_deref().unwrap_or("inproc://perf")
+    }
+}
+
+/// Parses `tool [<endpoint>] <message-size> <count> [--async] [--tuned]`, or prints the
+/// usage line and exits with status 1, as libzmq's tools do.
+///
+/// `endpoint` names the first argument (`bind-to`, `connect-to`), `None` for the inproc
+/// tools; `count` names the last (`message-count`, `roundtrip-count`).
+pub fn parse_args(tool: &str, endpoint: Option<&str>, count: &str) -> Args {
+    let mut positional = Vec::new();
+    let mut mode = Mode::Sync;
+    let mut tuned = false;
+    for arg in std::env::args().skip(1) {
+        match arg.as_str() {
+            "--async" if cfg!(feature = "ours") => mode = Mode::Async,
+            "--tuned" if cfg!(feature = "ours") => tuned = true,
+            _ => positional.push(arg),
+        }
+    }
+    let wanted = 2 + usize::from(endpoint.is_some());
+    let usage = || -> ! {
+        let first = endpoint.map(|e| format!("<{e}> ")).unwrap_or_default();
+        let flags = if cfg!(feature = "ours") {
+            " [--async] [--tuned]"
+        } else {
+            ""
+        };
+        println!("usage: {tool} {first}<message-size> <{count}>{flags}");
+        process::exit(1);
+    };
+    if positional.len() != wanted {
+        usage();
+    }
+    let number = |text: &str| text.parse::<usize>().ok().filter(|&n| n > 0);
+    let (Some(size), Some(n)) = (
+        number(&positional[wanted - 2]),
+        number(&positional[wanted - 1]),
+    ) else {
+        usage()
+    };
+    Args {
+        endpoint: endpoint.map(|_| positional[0].clone()),
+        size,
+        count: n,
+        mode,
+        tuned,
+    }
+}
+
+/// Prints `error in <what>: <error>` and exits with status 1.
+pub fn fail(what: &str, err: impl std::fmt::Display) -> ! {
+    println!("error in {what}: {err}");
+    process::exit(1);
+}
+
+/// Unwraps a result, or fails naming the call.
+pub trait OrFail<T> {
+    /// The value, or [`fail`] with `what`.
+    fn or_fail(self, what: &str) -> T;
+}
+
+impl<T, E: std::fmt::Display> OrFail<T> for Result<T, E> {
+    fn or_fail(self, what: &str) -> T {
+        self.unwrap_or_else(|err| fail(what, err))
+    }
+}
+
+/// Prints a throughput result like libzmq's `local_thr`.
+pub fn print_throughput(size: usize, count: usize, elapsed: Duration) {
+    let micros = (elapsed.as_secs_f64() * 1e6).max(1.0);
+    let per_second = count as f64 / micros * 1e6;
+    let megabits = per_second * size as f64 * 8.0 / 1e6;
+    println!("message size: {size} [B]");
+    println!("message count: {count}");
+    println!("mean throughput: {} [msg/s]", per_second as u64);
+    println!("mean throughput: {megabits:.3} [Mb/s]");
+}
+
+/// Prints a latency result like libzmq's `remote_lat`: half the mean round trip.
+pub fn print_latency(size: usize, roundtrips: usize, elapsed: Duration) {
+    let latency = elapsed.as_secs_f64() * 1e6 / (roundtrips as f64 * 2.0);
+    println!("message size: {size} [B]");
+    println!("roundtrip count: {roundtrips}");
+    println!("average latency: {latency:.3} [us]");
+}
+
+/// A context for a tool: libzmq's defaults (one I/O thread), plus any `ZMQ_PERF_KNOBS`.
+pub fn context(args: &Args) -> zmq::Context {
+    let ctx = zmq::Context::new();
+    #[cfg(feature = "ours")]
+    Knobs::from_env().apply_to_context(&ctx);
+    let _ = args;
+    ctx
+}
+
+/// A socket of `kind`, with the tuned preset and any `ZMQ_PERF_KNOBS` applied.
+pub fn socket(ctx: &zmq::Context, kind: zmq::SocketType, args: &Args) -> zmq::Socket {
+    let socket = ctx.socket(kind).or_fail("zmq_socket");
+    #[cfg(feature = "ours")]
+    {
+        if args.tuned {
+            zmq::tuning::throughput(&socket).or_fail("zmq::tuning::throughput");
+        }
+        Knobs::from_env().apply_to_socket(&socket);
+    }
+    #[cfg(not(feature = "ours"))]
+    let _ = args;
+    socket
+}
+
+/// Receives `count` messages of `size` bytes; returns the time from the first to the last.
+pub fn receive_messages(socket: &zmq::Socket, size: usize, count: usize) -> Duration {
+    let mut msg = zmq::Message::new();
+    let receive = |msg: &mut zmq::Message| {
+        socket.recv(msg, 0).or_fail("zmq_msg_recv");
+        if msg.len() != size {
+            fail("zmq_msg_recv", "message of incorrect size received");
+        }
+    };
+    receive(&mut msg);
+    let start = Instant::now();
+    for _ in 1..count {
+        receive(&mut msg);
+    }
+    start.elapsed()
+}
+
+/// Sends `count` new messages of `size` bytes.
+///
+/// Like libzmq's tools (`zmq_msg_init_size`, then send), each message is allocated and
+/// its payload is not written: zero-filling it would make the Rust tools measure `memset`
+/// (a third of the time for 64 KiB over inproc) instead of the binding.
+pub fn send_messages(socket: &zmq::Socket, size: usize, count: usize) {
+    for _ in 0..count {
+        // SAFETY: the payload is never read by Rust code, here or in the receiving tool
+        // (which only checks the size); libzmq copies its bytes to the peer as they are,
+        // exactly what libzmq's own remote_thr and inproc_thr send.
+        #[allow(deprecated)]
+        let msg = unsafe { zmq::Message::with_capacity_unallocated(size) };
+        socket.send(msg, 0).or_fail("zmq_msg_send");
+    }
+}
+
+/// Sends `msg` and leaves it empty (ready to receive into).
+fn send_back(socket: &zmq::Socket, msg: &mut zmq::Message) {
+    #[cfg(feature = "ours")]
+    socket.send(msg, 0).or_fail("zmq_msg_send");
+    // rust-zmq 0.10 has no `Sendable for &mut Message`.
+    #[cfg(not(feature = "ours"))]
+    socket
+        .send(std::mem::replace(msg, zmq::Message::new()), 0)
+        .or_fail("zmq_msg_send");
+}
+
+/// Echoes `roundtrips` messages of `size` bytes (the REP side).
+pub fn echo(socket: &zmq::Socket, size: usize, roundtrips: usize) {
+    let mut msg = zmq::Message::new();
+    for _ in 0..roundtrips {
+        socket.recv(&mut msg, 0).or_fail("zmq_msg_recv");
+        if msg.len() != size {
+            fail("zmq_msg_recv", "message of incorrect size received");
+        }
+        send_back(socket, &mut msg);
+    }
+}
+
+/// Makes `roundtrips` round trips of a `size`-byte message (the REQ side); returns the
+/// total time.
+pub fn ping(socket: &zmq::Socket, size: usize, roundtrips: usize) -> Duration {
+    let mut msg = zmq::Message::with_size(size);
+    let start = Instant::now();
+    for _ in 0..roundtrips {
+        send_back(socket, &mut msg);
+        socket.recv(&mut msg, 0).or_fail("zmq_msg_recv");
+        if msg.len() != size {
+            fail("zmq_msg_recv", "message of incorrect size received");
+        }
+    }
+    start.elapsed()
+}
+
+/// The six tools.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tool {
+    /// PULL, binds, receives and prints the throughput.
+    LocalThr,
+    /// PUSH, connects and sends.
+    RemoteThr,
+    /// REP, binds and echoes.
+    LocalLat,
+    /// REQ, connects, makes the round trips and prints the latency.
+    RemoteLat,
+    /// PUSH and PULL in one process.
+    InprocThr,
+    /// REQ and REP in one process.
+    InprocLat,
+}
+
+impl Tool {
+    /// The program's name, as libzmq names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Tool::LocalThr => "local_thr",
+            Tool::RemoteThr => "remote_thr",
+            Tool::LocalLat => "local_lat",
+            Tool::RemoteLat => "remote_lat",
+            Tool::InprocThr => "inproc_thr",
+            Tool::InprocLat => "inproc_lat",
+        }
+    }
+
+    fn endpoint_name(self) -> Option<&'static str> {
+        match self {
+            Tool::LocalThr | Tool::LocalLat => Some("bind-to"),
+            Tool::RemoteThr | Tool::RemoteLat => Some("connect-to"),
+            Tool::InprocThr | Tool::InprocLat => None,
+        }
+    }
+
+    fn count_name(self) -> &'static str {
+        match self {
+            Tool::LocalThr | Tool::RemoteThr | Tool::InprocThr => "message-count",
+            Tool::LocalLat | Tool::RemoteLat | Tool::InprocLat => "roundtrip-count",
+        }
+    }
+}
+
+/// A tool's `main`: parses the command line and runs the sync or async version.
+pub fn main(tool: Tool) {
+    let args = parse_args(tool.name(), tool.endpoint_name(), tool.count_name());
+    match args.mode {
+        Mode::Sync => run_sync(tool, &args),
+        #[cfg(feature = "ours")]
+        Mode::Async => asynchronous::run(tool, &args),
+        #[cfg(not(feature = "ours"))]
+        Mode::Async => unreachable!("--async needs the `ours` feature"),
+    }
+}
+
+fn run_sync(tool: Tool, args: &Args) {
+    let ctx = context(args);
+    let (size, count) = (args.size, args.count);
+    match tool {
+        Tool::LocalThr => {
+            let pull = socket(&ctx, zmq::PULL, args);
+            pull.bind(args.endpoint()).or_fail("zmq_bind");
+            let elapsed = receive_messages(&pull, size, count);
+            print_throughput(size, count, elapsed);
+        }
+        Tool::RemoteThr => {
+            let push = socket(&ctx, zmq::PUSH, args);
+            push.connect(args.endpoint()).or_fail("zmq_connect");
+            send_messages(&push, size, count);
+        }
+        Tool::LocalLat => {
+            let rep = socket(&ctx, zmq::REP, args);
+            rep.bind(args.endpoint()).or_fail("zmq_bind");
+            echo(&rep, size, count);
+        }
+        Tool::RemoteLat => {
+            let req = socket(&ctx, zmq::REQ, args);
+            req.connect(args.endpoint()).or_fail("zmq_connect");
+            let elapsed = ping(&req, size, count);
+            print_latency(size, count, elapsed);
+        }
+        Tool::InprocThr => {
+            let pull = socket(&ctx, zmq::PULL, args);
+            pull.bind(args.endpoint()).or_fail("zmq_bind");
+            let push = socket(&ctx, zmq::PUSH, args);
+            push.connect(args.endpoint()).or_fail("zmq_connect");
+            let sender = std::thread::spawn(move || send_messages(&push, size, count));
+            let elapsed = receive_messages(&pull, size, count);
+            sender
+                .join()
+                .unwrap_or_else(|_| fail("the sender thread", "panicked"));
+            print_throughput(size, count, elapsed);
+        }
+        Tool::InprocLat => {
+            let req = socket(&ctx, zmq::REQ, args);
+            req.bind(args.endpoint()).or_fail("zmq_bind");
+            let rep = socket(&ctx, zmq::REP, args);
+            rep.connect(args.endpoint()).or_fail("zmq_connect");
+            let echoer = std::thread::spawn(move || echo(&rep, size, count));
+            let elapsed = ping(&req, size, count);
+            echoer
+                .join()
+                .unwrap_or_else(|_| fail("the echo thread", "panicked"));
+            print_latency(size, count, elapsed);
+        }
+    }
+}

@@ -1,0 +1,32 @@
+"""An asyncio PUSH (zmq.asyncio) that sends --messages 3-part messages, frame k of message
+i being b"i:k:3", then END. Prints ENDPOINT lines, READY, DONE sent=N."""
+
+import asyncio
+
+import zmq
+import zmq.asyncio
+
+import peerlib
+
+p = peerlib.parser(__doc__)
+p.add_argument("--messages", type=int, default=1000)
+args = p.parse_args()
+peerlib.start(args)
+
+
+async def main():
+    ctx = zmq.asyncio.Context()
+    sock = ctx.socket(zmq.PUSH)
+    sock.linger = -1
+    sock.sndtimeo = args.timeout
+    peerlib.attach(sock, args.bind, args.connect)
+    peerlib.say("READY")
+    for i in range(args.messages):
+        await sock.send_multipart([b"%d:%d:3" % (i, k) for k in range(3)])
+    await sock.send_multipart([peerlib.END])
+    peerlib.say("DONE sent=%d" % args.messages)
+    sock.close()
+    ctx.term()
+
+
+asyncio.run(main())
