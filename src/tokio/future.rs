@@ -232,11 +232,15 @@ impl Future for RecvMsg<'_> {
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut msg = Message::new();
-        let res = ready!(self
+        match self
             .get_mut()
             .op
-            .poll(cx, |core, cx| core.poll_recv_frame(cx, &mut msg)));
-        Poll::Ready(res.map(|()| msg))
+            .poll(cx, |core, cx| core.poll_recv_frame(cx, &mut msg))
+        {
+            Poll::Ready(Ok(())) => Poll::Ready(Ok(msg)),
+            Poll::Ready(Err(err)) => Poll::Ready(Err(err)),
+            Poll::Pending => Poll::Pending,
+        }
     }
 }
 
