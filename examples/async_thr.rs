@@ -13,7 +13,8 @@
 //!     [--only sync|async] [--dir recv|send] [--transport inproc|ipc|tcp] [--size BYTES]
 //! ```
 //! `--only`/`--dir`/`--transport`/`--size` narrow the run, e.g. for `strace -c -f`;
-//! `THR_TRACE=1` prints each run to stderr as it starts.
+//! `THR_TRACE=1` prints each run to stderr as it starts. A run that does not finish within
+//! two minutes ends the program with an error (a hang detector, off the measured path).
 
 use std::time::Instant;
 
@@ -110,6 +111,10 @@ fn measure(
     push.connect(&endpoint).unwrap();
     let payload = vec![7u8; size];
 
+    // The sender gives its socket back, and it is closed only once the receiver has every
+    // message: a PUSH closed right after its last send can lose the tail of what it sent
+    // over ipc even with the default infinite linger, when the receiver is behind
+    // (libzmq #4660), and the receiver would then wait forever.
     let sender = move |push: zmq::Socket, mode: Mode| {
         let payload = payload.clone();
         std::thread::spawn(move || match mode {
@@ -117,6 +122,7 @@ fn measure(
                 for _ in 0..count {
                     push.send(&payload[..], 0).unwrap();
                 }
+                push
             }
             Mode::Async => {
                 let rt = tokio::runtime::Builder::new_current_thread()
@@ -128,7 +134,8 @@ fn measure(
                     for _ in 0..count {
                         push.send(&payload[..]).await.unwrap();
                     }
-                });
+                    push.into_inner()
+                })
             }
         })
     };
@@ -142,18 +149,17 @@ fn measure(
         start.elapsed()
     };
 
-    let elapsed = match (dir, mode) {
+    let _watchdog = Watchdog::start(transport, dir, mode, run);
+    let (elapsed, push) = match (dir, mode) {
         (Dir::Recv, Mode::Sync) | (Dir::Send, Mode::Sync) => {
             let t = sender(push, Mode::Sync);
             let e = recv_sync(pull);
-            t.join().unwrap();
-            e
+            (e, t.join().unwrap())
         }
         (Dir::Send, Mode::Async) => {
             let t = sender(push, Mode::Async);
             let e = recv_sync(pull);
-            t.join().unwrap();
-            e
+            (e, t.join().unwrap())
         }
         (Dir::Recv, Mode::Async) => {
             let t = sender(push, Mode::Sync);
@@ -171,11 +177,46 @@ fn measure(
                 }
                 start.elapsed()
             });
-            t.join().unwrap();
-            e
+            (e, t.join().unwrap())
         }
     };
+    drop(push);
     (count - 1) as f64 / elapsed.as_secs_f64()
+}
+
+/// A hang detector off the hot path: if a run takes longer than [`Watchdog::LIMIT`], it
+/// says which one and ends the process with an error instead of waiting forever.
+struct Watchdog(std::sync::mpsc::Sender<()>);
+
+impl Watchdog {
+    const LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
+
+    fn start(transport: &str, dir: Dir, mode: Mode, run: usize) -> Watchdog {
+        let (done, finished) = std::sync::mpsc::channel::<()>();
+        let what = format!(
+            "run {run} ({transport}, {}, {})",
+            if dir == Dir::Recv { "recv" } else { "send" },
+            if mode == Mode::Sync { "sync" } else { "async" }
+        );
+        std::thread::spawn(move || {
+            if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                finished.recv_timeout(Watchdog::LIMIT)
+            {
+                eprintln!(
+                    "async_thr: {what} did not finish within {:?}",
+                    Watchdog::LIMIT
+                );
+                std::process::exit(2);
+            }
+        });
+        Watchdog(done)
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        let _ = self.0.send(());
+    }
 }
 
 fn median(values: &mut [f64]) -> f64 {

@@ -226,6 +226,9 @@ rt_test!(s03_idle_wake_after_events_tcp, |_| idle_wake_after_events(
 /// DEALER binds, REP connects later; the send half starts first and parks on POLLOUT.
 /// Then ping-pongs; the writer sends in bursts while the reader is parked.
 /// CI: 10,000 round trips; full: 100k.
+///
+/// The REP outlives the reader: closed with linger 0 as its task ends, it would discard
+/// the replies still queued for tcp or ipc, and the reader would wait for them forever.
 async fn split_dealer(transport: Transport, rounds: u64, burst: u64) {
     let ctx = zmq::Context::new();
     let endpoints = Endpoints::new();
@@ -269,6 +272,7 @@ async fn split_dealer(transport: Transport, rounds: u64, burst: u64) {
             let msg = rep.recv_msg().await.unwrap();
             rep.send(msg).await.unwrap();
         }
+        rep
     });
     let rx = within("reader", reader).await.unwrap();
     let tx = within("writer", writer).await.unwrap();
@@ -318,6 +322,7 @@ async fn hwm_stall(transport: Transport, messages: u64) {
                     }
                 }
             }
+            push // closed with linger 0, it would discard what is still queued
         }
     });
     let mut rng = Rng::new(5);
@@ -639,11 +644,12 @@ async fn req_timeout_then_reuse(transport: Transport) {
         let mut rng = Rng::new(10);
         loop {
             let Ok(msg) = rep.recv_msg().await else {
-                return;
+                return None;
             };
             if &msg[..] == b"STOP" {
                 rep.send("STOPPED").await.unwrap();
-                return;
+                // Closed now, with linger 0, it could discard the reply (tcp).
+                return Some(rep);
             }
             tokio::time::sleep(Duration::from_millis(rng.below(20))).await;
             rep.send(msg).await.unwrap();

@@ -325,11 +325,14 @@ async fn a28(flavor: Flavor) {
     let endpoint = common::async_rt::bind(&endpoints, &left, Transport::Ipc);
     let mut right = socket(&ctx, zmq::DEALER);
     right.get_ref().connect(&endpoint).unwrap();
+    // The tasks give their sockets back: closed with linger 0 as a task ends, a socket
+    // would discard the messages it still has queued for tcp or ipc.
     let echo = tokio::spawn(async move {
         for _ in 0..rounds {
             let msg = right.recv_msg().await.unwrap();
             right.send(msg).await.unwrap();
         }
+        right
     });
     let mut stalls = 0u64;
     for n in 0..rounds {
@@ -355,6 +358,7 @@ async fn a28(flavor: Flavor) {
         for n in 0..2_000u64 {
             fast.send(n.to_be_bytes().to_vec()).await.unwrap();
         }
+        fast
     });
     tokio::time::sleep(Duration::from_millis(100)).await; // the producer is at HWM now
     for n in 0..2_000u64 {

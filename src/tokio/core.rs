@@ -17,6 +17,12 @@ use crate::{Error, Message, PollEvents, Result, Socket};
 const DONTWAIT: i32 = zmq_sys::ZMQ_DONTWAIT as i32;
 const SNDMORE: i32 = zmq_sys::ZMQ_SNDMORE as i32;
 
+/// Completed operations per unit of tokio's cooperative budget. A socket that is always
+/// ready still makes its task yield (after `128 * OPS_PER_BUDGET_UNIT` operations in one
+/// poll of the task), while most operations skip the budget's bookkeeping, which would
+/// otherwise be a large part of a libzmq operation's cost.
+const OPS_PER_BUDGET_UNIT: u8 = 8;
+
 /// One message waiting to be sent: its first frame and the others.
 pub(crate) type Outgoing = (Message, Vec<Message>);
 
@@ -56,6 +62,14 @@ pub(crate) struct Core {
     hint_failed: [bool; 2],
     /// Waiters to wake once the caller has released the socket (never wake under a lock).
     to_wake: [bool; 2],
+    /// Operations this socket may still complete before it takes the next unit of tokio's
+    /// budget (see [`OPS_PER_BUDGET_UNIT`]).
+    budget_credit: u8,
+    /// A waiter may be parked in a slot. Set before any waiter registers (only
+    /// [`Core::poll_wait`] registers, and it runs with exclusive access to the core), and
+    /// cleared when an operation finds both slots empty (the reactor only ever empties
+    /// them), so that an operation skips the slots' atomics while nobody has parked.
+    maybe_parked: bool,
 }
 
 impl Core {
@@ -77,6 +91,8 @@ impl Core {
             hint_pending: [false; 2],
             hint_failed: [false; 2],
             to_wake: [false; 2],
+            budget_credit: 0,
+            maybe_parked: false,
         })
     }
 
@@ -101,8 +117,15 @@ impl Core {
     }
 
     /// The waiters to wake now that the caller is done with the socket.
+    #[inline]
     pub(crate) fn take_wakes(&mut self) -> [bool; 2] {
         mem::take(&mut self.to_wake)
+    }
+
+    /// Whether an operation marked waiters to wake.
+    #[inline]
+    pub(crate) fn has_wakes(&self) -> bool {
+        self.to_wake != [false; 2]
     }
 
     // ---- readiness -------------------------------------------------------------------
@@ -123,12 +146,21 @@ impl Core {
     }
 
     /// I2 after an operation in `dir`: that call may have drained the fd edge the other
-    /// direction is parked on. One atomic load when nobody is parked.
+    /// direction is parked on. Unparks `dir`. Nothing to do while nobody has parked.
     #[inline]
     fn after_op(&mut self, dir: Dir) {
+        if self.maybe_parked {
+            self.after_op_parked(dir);
+        }
+    }
+
+    fn after_op_parked(&mut self, dir: Dir) {
         self.readiness.slot(dir).clear();
         if self.readiness.slot(dir.other()).is_registered() {
             self.dispatch_after(dir);
+        } else if !self.readiness.slot(dir).is_registered() {
+            // Both slots are empty, and only poll_wait (which needs this core) fills them.
+            self.maybe_parked = false;
         }
     }
 
@@ -142,6 +174,7 @@ impl Core {
     #[inline(never)]
     pub(crate) fn poll_wait(&mut self, dir: Dir, cx: &mut Context<'_>) -> Poll<Result<()>> {
         // 1. Register the waiter first: from now on, anyone who drains the fd wakes us.
+        self.maybe_parked = true;
         self.readiness.slot(dir).register(cx.waker());
         // Consume an edge seen earlier: the ZMQ_EVENTS read below covers its commands.
         if let Poll::Ready(res) = self.readiness.poll_edge() {
@@ -227,23 +260,56 @@ impl Core {
         res
     }
 
-    /// The op first (I4); on `EAGAIN`, park and retry. Takes one unit of tokio's coop
-    /// budget per completed op so that an always-ready socket cannot starve the runtime.
+    /// The op first (I4); on `EAGAIN`, park and retry. Every [`OPS_PER_BUDGET_UNIT`]
+    /// completed ops take one unit of tokio's cooperative budget, so that an always-ready
+    /// socket cannot starve the runtime; the unit is taken before the op, which does not
+    /// run when the task must yield.
     #[inline]
     fn poll_io<T>(
         &mut self,
         dir: Dir,
         cx: &mut Context<'_>,
+        op: impl FnMut(&mut Core) -> Result<T>,
+    ) -> Poll<Result<T>> {
+        if self.budget_credit == 0 {
+            return self.poll_io_budgeted(dir, cx, op);
+        }
+        // The hot path: the op succeeds, nothing else is touched.
+        let res = self.attempt_or_park(dir, cx, op);
+        if res.is_ready() {
+            self.budget_credit -= 1;
+        }
+        res
+    }
+
+    /// The op once; on `EAGAIN`, park and retry.
+    #[inline]
+    fn attempt_or_park<T>(
+        &mut self,
+        dir: Dir,
+        cx: &mut Context<'_>,
         mut op: impl FnMut(&mut Core) -> Result<T>,
     ) -> Poll<Result<T>> {
-        let coop = ready!(tokio::task::coop::poll_proceed(cx));
-        // The hot path: the op succeeds, nothing else is touched.
-        let res = match self.attempt(dir, &mut op) {
+        match self.attempt(dir, &mut op) {
             Err(Error::EAGAIN) => self.poll_io_parked(dir, cx, op),
             res => Poll::Ready(res),
-        };
+        }
+    }
+
+    /// [`Core::poll_io`] when the credit is spent: takes a unit of the task's budget first
+    /// (`Pending` when the task must yield; tokio wakes it), restored if the op parks.
+    #[inline(never)]
+    fn poll_io_budgeted<T>(
+        &mut self,
+        dir: Dir,
+        cx: &mut Context<'_>,
+        op: impl FnMut(&mut Core) -> Result<T>,
+    ) -> Poll<Result<T>> {
+        let coop = ready!(tokio::task::coop::poll_proceed(cx));
+        let res = self.attempt_or_park(dir, cx, op);
         if res.is_ready() {
             coop.made_progress();
+            self.budget_credit = OPS_PER_BUDGET_UNIT - 1;
         }
         res
     }
@@ -271,13 +337,12 @@ impl Core {
     // ---- receiving -------------------------------------------------------------------
 
     #[inline]
-    fn recv_frame_now(&mut self) -> Result<Message> {
+    fn recv_frame_now(&mut self, msg: &mut Message) -> Result<()> {
         if !self.recv_stash.is_empty() {
-            return Ok(self.recv_stash.remove(0));
+            *msg = self.recv_stash.remove(0);
+            return Ok(());
         }
-        let mut msg = Message::new();
-        self.socket().raw.msg_recv(msg.for_io(), DONTWAIT)?;
-        Ok(msg)
+        self.socket().raw.msg_recv(msg.for_io(), DONTWAIT)
     }
 
     fn recv_multipart_now(&mut self) -> Result<Multipart> {
@@ -299,10 +364,15 @@ impl Core {
         }
     }
 
-    /// Receives one frame (the sync `recv_msg`).
+    /// Receives one frame into `msg` (the sync `recv_msg`). Into a message the caller
+    /// holds, so that a received frame is not moved through every layer of the poll.
     #[inline]
-    pub(crate) fn poll_recv_frame(&mut self, cx: &mut Context<'_>) -> Poll<Result<Message>> {
-        let res = ready!(self.poll_io(Dir::Recv, cx, Core::recv_frame_now));
+    pub(crate) fn poll_recv_frame(
+        &mut self,
+        cx: &mut Context<'_>,
+        msg: &mut Message,
+    ) -> Poll<Result<()>> {
+        let res = ready!(self.poll_io(Dir::Recv, cx, |core| core.recv_frame_now(msg)));
         self.after_op(Dir::Recv);
         Poll::Ready(res)
     }

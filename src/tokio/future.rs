@@ -6,9 +6,10 @@
 //! safety follows (I6).
 
 use std::future::Future;
+use std::mem::ManuallyDrop;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use crate::tokio::core::{Core, Outgoing};
@@ -59,24 +60,29 @@ impl Owner<'_> {
         match self {
             Owner::Owned(core) => {
                 let res = f(core);
-                let wakes = core.take_wakes();
-                if wakes != [false; 2] {
+                if core.has_wakes() {
+                    let wakes = core.take_wakes();
                     core.readiness.fanout.wake_dirs(wakes);
                 }
                 res
             }
-            Owner::Shared(shared) => {
-                let (res, wakes) = {
-                    let mut core = shared.lock();
-                    let res = f(&mut core);
-                    (res, core.take_wakes())
-                };
-                if wakes != [false; 2] {
-                    shared.fanout.wake_dirs(wakes);
-                }
-                res
-            }
+            Owner::Shared(shared) => Owner::with_shared(shared, f),
         }
+    }
+
+    /// [`Owner::with`] for a split socket: under the lock. Out of line, so that `f` is
+    /// inlined into the owned case.
+    #[inline(never)]
+    fn with_shared<R>(shared: &Shared, f: impl FnOnce(&mut Core) -> R) -> R {
+        let (res, wakes) = {
+            let mut core = shared.lock();
+            let res = f(&mut core);
+            (res, core.take_wakes())
+        };
+        if wakes != [false; 2] {
+            shared.fanout.wake_dirs(wakes);
+        }
+        res
     }
 
     fn fanout(&self) -> &FanOut {
@@ -87,59 +93,43 @@ impl Owner<'_> {
     }
 }
 
-/// `RCVTIMEO`/`SNDTIMEO` emulated with a tokio timer, armed at the first park.
-enum Deadline {
-    /// Not parked yet: the option has not been read.
-    Unarmed,
-    /// The option is -1 (wait forever).
-    Never,
-    Armed(Pin<Box<tokio::time::Sleep>>),
-}
-
-impl Deadline {
-    /// After the operation returned `Pending`: whether the socket's timeout has passed.
-    #[cold]
-    fn poll_expired(
-        &mut self,
-        cx: &mut Context<'_>,
-        owner: &mut Owner<'_>,
-        dir: Dir,
-    ) -> Result<bool> {
-        if let Deadline::Unarmed = self {
-            let ms = owner.with(|core| match dir {
-                Dir::Recv => core.socket().get_rcvtimeo(),
-                Dir::Send => core.socket().get_sndtimeo(),
-            })?;
-            *self = match u64::try_from(ms) {
-                Err(_) => Deadline::Never,
-                Ok(0) => return Ok(true),
-                Ok(ms) => Deadline::Armed(Box::pin(tokio::time::sleep(Duration::from_millis(ms)))),
-            };
-        }
-        match self {
-            Deadline::Armed(sleep) => Ok(sleep.as_mut().poll(cx).is_ready()),
-            _ => Ok(false),
-        }
-    }
-}
-
-/// Drives one operation in `dir`: the op, then the timeout; unparks on completion,
-/// timeout and drop.
+/// Drives one operation in `dir`: the op, then the socket's timeout (`RCVTIMEO` or
+/// `SNDTIMEO`, emulated with a tokio timer armed at the first park); unparks on
+/// completion, timeout and drop. Kept small: every future holds one, and a future larger
+/// than 128 bytes is moved with a `memcpy` call at each `.await`.
 struct Op<'a> {
     owner: Owner<'a>,
-    deadline: Deadline,
+    /// The timer, once armed. Dropped by hand in `Drop`, so that a future that never
+    /// parked has no drop glue to call for it.
+    timer: ManuallyDrop<Option<Pin<Box<tokio::time::Sleep>>>>,
     dir: Dir,
-    parked: bool,
+    /// [`Op::PARKED`], ...: one byte, so that moving a future moves it in one go.
+    flags: u8,
 }
 
 impl<'a> Op<'a> {
+    /// Our waker is (or may be) in the direction's slot.
+    const PARKED: u8 = 1;
+    /// The timeout option was read (at the first park).
+    const TIMEOUT_READ: u8 = 2;
+    /// The operation completed (set by the send future, which must never send twice).
+    const DONE: u8 = 4;
+    /// ... and succeeded (set by the send future).
+    const SUCCEEDED: u8 = 8;
+
+    #[inline]
     fn new(owner: Owner<'a>, dir: Dir) -> Op<'a> {
         Op {
             owner,
-            deadline: Deadline::Unarmed,
+            timer: ManuallyDrop::new(None),
             dir,
-            parked: false,
+            flags: 0,
         }
+    }
+
+    #[inline]
+    fn is(&self, flag: u8) -> bool {
+        self.flags & flag != 0
     }
 
     #[inline]
@@ -149,36 +139,75 @@ impl<'a> Op<'a> {
         op: impl FnOnce(&mut Core, &mut Context<'_>) -> Poll<Result<T>>,
     ) -> Poll<Result<T>> {
         if let Poll::Ready(res) = self.owner.with(|core| op(core, cx)) {
-            self.parked = false;
+            // Not parked any more: the core cleared the slot.
+            self.flags &= !Op::PARKED;
             return Poll::Ready(res);
         }
-        self.parked = true;
-        match self.deadline.poll_expired(cx, &mut self.owner, self.dir) {
-            Ok(false) => Poll::Pending,
-            Ok(true) => {
-                self.unpark();
-                Poll::Ready(Err(Error::EAGAIN))
+        self.poll_timeout(cx)
+    }
+
+    /// After the operation returned `Pending`: `Pending` until the socket's timeout has
+    /// passed, then `EAGAIN`.
+    #[cold]
+    fn poll_timeout<T>(&mut self, cx: &mut Context<'_>) -> Poll<Result<T>> {
+        self.flags |= Op::PARKED;
+        let res = match self.poll_expired(cx) {
+            Ok(false) => return Poll::Pending,
+            Ok(true) => Err(Error::EAGAIN),
+            Err(err) => Err(err),
+        };
+        self.unpark();
+        Poll::Ready(res)
+    }
+
+    /// Whether the socket's timeout has passed (-1, the default, never passes).
+    fn poll_expired(&mut self, cx: &mut Context<'_>) -> Result<bool> {
+        if !self.is(Op::TIMEOUT_READ) {
+            let dir = self.dir;
+            let ms = self.owner.with(|core| match dir {
+                Dir::Recv => core.socket().get_rcvtimeo(),
+                Dir::Send => core.socket().get_sndtimeo(),
+            })?;
+            self.flags |= Op::TIMEOUT_READ;
+            match u64::try_from(ms) {
+                Err(_) => {}
+                Ok(0) => return Ok(true),
+                Ok(ms) => {
+                    let sleep = Box::pin(tokio::time::sleep(Duration::from_millis(ms)));
+                    *self.timer = Some(sleep);
+                }
             }
-            Err(err) => {
-                self.unpark();
-                Poll::Ready(Err(err))
-            }
+        }
+        match &mut *self.timer {
+            Some(sleep) => Ok(sleep.as_mut().poll(cx).is_ready()),
+            None => Ok(false),
         }
     }
 
     #[inline]
     fn unpark(&mut self) {
-        if self.parked {
-            self.parked = false;
+        if self.is(Op::PARKED) {
+            self.flags &= !Op::PARKED;
             self.owner.fanout().slot(self.dir).clear();
         }
     }
 }
 
 impl Drop for Op<'_> {
+    #[inline]
     fn drop(&mut self) {
+        if self.is(Op::PARKED) || self.timer.is_some() {
+            self.drop_slow();
+        }
+    }
+}
+
+impl Op<'_> {
+    #[cold]
+    fn drop_slow(&mut self) {
         // A cancelled future leaves no waker behind (A28 d).
         self.unpark();
+        drop(ManuallyDrop::into_inner(std::mem::take(&mut self.timer)));
     }
 }
 
@@ -202,7 +231,16 @@ impl Future for RecvMsg<'_> {
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.get_mut().op.poll(cx, Core::poll_recv_frame)
+        let mut msg = Message::new();
+        match self
+            .get_mut()
+            .op
+            .poll(cx, |core, cx| core.poll_recv_frame(cx, &mut msg))
+        {
+            Poll::Ready(Ok(())) => Poll::Ready(Ok(msg)),
+            Poll::Ready(Err(err)) => Poll::Ready(Err(err)),
+            Poll::Pending => Poll::Pending,
+        }
     }
 }
 
@@ -236,14 +274,36 @@ impl Future for RecvMultipart<'_> {
 #[must_use = "futures do nothing unless polled"]
 pub struct SendMessage<'a> {
     op: Op<'a>,
-    message: Option<Outgoing>,
+    /// The first frame: untouched until libzmq accepts it. Once libzmq has (the send
+    /// succeeded), it is an empty message that needs no `zmq_msg_close` (zmq_msg_close(3):
+    /// "NOT necessary after a successful zmq_msg_send()"), so `Drop` closes it only if the
+    /// send did not succeed: that saves a call into libzmq per message.
+    first: ManuallyDrop<Message>,
+    /// The other frames, in order. Dropped by hand (out of line, when there are any), so
+    /// that dropping a single-frame send is a few checks.
+    rest: ManuallyDrop<Vec<Message>>,
 }
 
 impl<'a> SendMessage<'a> {
+    /// A future that sends `first` and then `rest`, or nothing for `None`.
+    #[inline]
     pub(crate) fn new(owner: Owner<'a>, message: Option<Outgoing>) -> SendMessage<'a> {
+        match message {
+            Some((first, rest)) => SendMessage::frames(owner, first, rest),
+            None => {
+                let mut future = SendMessage::frames(owner, Message::new(), Vec::new());
+                future.op.flags = Op::DONE;
+                future
+            }
+        }
+    }
+
+    #[inline]
+    pub(crate) fn frames(owner: Owner<'a>, first: Message, rest: Vec<Message>) -> SendMessage<'a> {
         SendMessage {
             op: Op::new(owner, Dir::Send),
-            message,
+            first: ManuallyDrop::new(first),
+            rest: ManuallyDrop::new(rest),
         }
     }
 }
@@ -254,15 +314,40 @@ impl Future for SendMessage<'_> {
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let Some((first, rest)) = &mut this.message else {
-            // An empty multipart sends nothing, like the sync send_multipart.
+        if this.op.is(Op::DONE) {
+            // Sent already, or an empty multipart (which sends nothing, like the sync
+            // send_multipart).
             return Poll::Ready(Ok(()));
-        };
-        let res = this.op.poll(cx, |core, cx| core.poll_send(cx, first, rest));
-        if res.is_ready() {
-            this.message = None;
         }
-        res
+        let (first, rest) = (&mut *this.first, &mut *this.rest);
+        let res = ready!(this.op.poll(cx, |core, cx| core.poll_send(cx, first, rest)));
+        this.op.flags |= if res.is_ok() {
+            Op::DONE | Op::SUCCEEDED
+        } else {
+            Op::DONE
+        };
+        Poll::Ready(res)
+    }
+}
+
+impl Drop for SendMessage<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        if !self.op.is(Op::SUCCEEDED) || self.rest.capacity() != 0 {
+            self.drop_frames();
+        }
+    }
+}
+
+impl SendMessage<'_> {
+    #[cold]
+    fn drop_frames(&mut self) {
+        if !self.op.is(Op::SUCCEEDED) {
+            // SAFETY: `first` is dropped here only (the caller is `Drop`, which runs once),
+            // and never used again.
+            unsafe { ManuallyDrop::drop(&mut self.first) };
+        }
+        drop(ManuallyDrop::into_inner(std::mem::take(&mut self.rest)));
     }
 }
 

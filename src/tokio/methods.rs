@@ -73,8 +73,7 @@ macro_rules! send_methods {
             &mut self,
             data: T,
         ) -> $crate::tokio::SendMessage<'_> {
-            let message = Some((data.into(), Vec::new()));
-            $crate::tokio::SendMessage::new(self.owner(), message)
+            $crate::tokio::SendMessage::frames(self.owner(), data.into(), Vec::new())
         }
 
         /// Sends the parts as one multipart message, like

@@ -50,6 +50,55 @@
 //! touches libzmq while the other direction is parked re-reads `ZMQ_EVENTS` and wakes it
 //! if it can go on.
 //!
+//! A socket that never has to wait (a flood of queued messages) still lets other tasks
+//! run: every 8 completed operations take one unit of tokio's cooperative budget, so its
+//! task yields after about a thousand operations in one poll.
+//!
+//! # `use zmq::*` and the `tokio` crate
+//! With this feature, `use zmq::*;` also imports this module under the name `tokio`. In
+//! that module (only), the name then means `zmq::tokio`, not the tokio crate: a glob
+//! import takes precedence over the crates in the extern prelude. So `tokio::spawn(..)`
+//! fails to compile (E0425, no `spawn` in module `tokio`), and `#[tokio::main]` and
+//! `#[tokio::test]` fail as ambiguous (E0659); even `#[::tokio::main]` does, because the
+//! code it expands to names `tokio` itself. Either import the crate explicitly next to the
+//! glob, `use ::tokio;` (an explicit import takes precedence over a glob; this module is
+//! then `zmq::tokio`), or import from `zmq` by name instead of with the glob. Writing
+//! `::tokio::spawn` works for plain paths, but not for tokio's attribute macros.
+//!
+//! ```
+//! use zmq::*;
+//! use ::tokio; // `tokio` is the tokio crate again; the adapter is `zmq::tokio`
+//!
+//! #[tokio::main(flavor = "current_thread")]
+//! async fn main() -> zmq::Result<()> {
+//!     let ctx = Context::new();
+//!     let mut pull = zmq::tokio::AsyncSocket::new(ctx.socket(PULL)?)?;
+//!     pull.get_ref().bind("inproc://glob-import")?;
+//!     let push = ctx.socket(PUSH)?;
+//!     push.connect("inproc://glob-import")?;
+//!     tokio::spawn(async move { push.send("hi", 0) }).await.unwrap()?;
+//!     assert_eq!(pull.recv_string().await?.unwrap(), "hi");
+//!     Ok(())
+//! }
+//! ```
+//!
+//! Without the `use ::tokio;` line:
+//!
+//! ```compile_fail,E0425
+//! use zmq::*;
+//!
+//! fn main() {
+//!     let _task = tokio::spawn(async {}); // `tokio` is `zmq::tokio` here
+//! }
+//! ```
+//!
+//! ```compile_fail,E0659
+//! use zmq::*;
+//!
+//! #[tokio::main] // ambiguous: the tokio crate, or `zmq::tokio`?
+//! async fn main() {}
+//! ```
+//!
 //! # Limits
 //! Unix only. The thread-safe draft sockets (CLIENT, SERVER, RADIO, DISH, ...) have no
 //! `ZMQ_FD` and are refused. Using a socket after `fork` is not supported.
