@@ -1,6 +1,7 @@
 //! S12 (key hygiene) of `reliability-scenarios.md`, and the certificates and the
 //! authenticator against pyzmq 27.3.0: its `zmq.auth` files load here, ours load there,
-//! and a pyzmq client is allowed or refused by our authenticator.
+//! and a pyzmq client is allowed or refused by our authenticator; the `curve_cert`
+//! example's command line. (czmq: `scripts/czmq-certs.sh`, in CI.)
 
 mod common;
 
@@ -188,6 +189,55 @@ fn certificates_round_trip_with_pyzmq() {
     );
     assert_eq!(load_public_keys(dir.path()).unwrap().len(), 2);
     assert_eq!(secret_path(&ours), ours_secret);
+}
+
+/// The `curve_cert` example: `new` writes a pair that `show` (and `Certificate::load`)
+/// reads back; a missing file exits 1, a bad command line 2, both with a message.
+#[test]
+fn curve_cert_example_makes_and_shows_certificates() {
+    let _dog = watchdog(LIMIT);
+    let tool = common::examples::example_binary("curve_cert");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tool.key");
+    let run = |args: &[&std::ffi::OsStr]| Command::new(&tool).args(args).output().unwrap();
+    let made = run(&[
+        "new".as_ref(),
+        path.as_os_str(),
+        "name=tool one".as_ref(),
+        "said=he said \"hi\"".as_ref(),
+    ]);
+    assert!(made.status.success(), "{made:?}");
+    let made = String::from_utf8(made.stdout).unwrap();
+    let cert = Certificate::load(secret_path(&path)).unwrap();
+    assert_eq!(
+        made,
+        format!(
+            "public-key: {}\nsecret-key: {}\nmetadata: name = tool one\nmetadata: said = he said \"hi\"\n",
+            cert.public_key_z85(),
+            cert.secret_key().unwrap().to_z85()
+        )
+    );
+    let secret_file = secret_path(&path);
+    let shown = run(&[
+        "show".as_ref(),
+        "--secret".as_ref(),
+        secret_file.as_os_str(),
+    ]);
+    assert_eq!(String::from_utf8(shown.stdout).unwrap(), made);
+    let shown = run(&["show".as_ref(), path.as_os_str()]);
+    let public: String = made
+        .lines()
+        .filter(|l| !l.starts_with("secret-key"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(String::from_utf8(shown.stdout).unwrap(), public);
+
+    let missing = run(&["show".as_ref(), dir.path().join("nope").as_os_str()]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("nope"));
+    let bad = run(&["new".as_ref()]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("usage"));
 }
 
 const PY_CLIENT: &str = r#"

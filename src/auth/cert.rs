@@ -412,7 +412,11 @@ impl Certificate {
             }
             let indent = raw_line.len() - raw_line.trim_start().len();
             let (name, value) = match trimmed.split_once('=') {
-                Some((name, value)) => (name.trim(), Some(unquote(value.trim()))),
+                Some((name, value)) => {
+                    let value = unquote(value.trim())
+                        .map_err(|message| parse_error(line_no, message.into()))?;
+                    (name.trim(), Some(value))
+                }
                 None => (trimmed, None),
             };
             if indent == 0 {
@@ -477,16 +481,24 @@ impl fmt::Debug for Certificate {
 }
 
 /// Strips one pair of matching quotes (`"..."` or `'...'`); an unquoted value is kept
-/// whole, spaces included (pyzmq writes metadata unquoted).
-fn unquote(value: &str) -> &str {
-    for quote in ['"', '\''] {
-        if let Some(inner) = value.strip_prefix(quote) {
-            if let Some(end) = inner.find(quote) {
-                return &inner[..end];
-            }
-        }
+/// whole, spaces included (pyzmq writes metadata unquoted). A quoted value must end at
+/// its closing quote (a `#` comment may follow): czmq writes a value holding `"` as
+/// `"he said "hi""`, which it cannot read back either; cutting it at the first inner
+/// quote would lose data without a word, so it is an error.
+fn unquote(value: &str) -> Result<&str, &'static str> {
+    let Some(quote) = value.chars().next().filter(|c| matches!(c, '"' | '\'')) else {
+        return Ok(value);
+    };
+    let inner = &value[1..];
+    let end = inner
+        .find(quote)
+        .ok_or("a quoted value has no closing quote")?;
+    let after = inner[end + 1..].trim_start();
+    if after.is_empty() || after.starts_with('#') {
+        Ok(&inner[..end])
+    } else {
+        Err("text after the closing quote (a value holding both kinds of quote?)")
     }
-    value
 }
 
 /// The secret file that goes with a public file: the same path plus `_secret`.
@@ -627,5 +639,21 @@ mod tests {
             other.secret_key_z85()
         );
         assert!(Certificate::parse(&mismatched).is_err());
+    }
+
+    #[test]
+    fn quoted_values_end_at_their_closing_quote() {
+        let key = CurveKeyPair::new().unwrap().public_key_z85();
+        let with_meta =
+            |line: &str| format!("metadata\n    {line}\ncurve\n    public-key = \"{key}\"\n");
+        let cert = Certificate::parse(&with_meta("said = 'he said \"hi\"'  # comment")).unwrap();
+        assert_eq!(cert.metadata("said"), Some("he said \"hi\""));
+        // What czmq 4.2 writes for a value holding `"` (and cannot read back itself).
+        for broken in ["said = \"he said \"hi\"\"", "said = \"no end"] {
+            match Certificate::parse(&with_meta(broken)) {
+                Err(CertError::Parse { line: 2, .. }) => {}
+                other => panic!("{broken}: {other:?}"),
+            }
+        }
     }
 }
