@@ -9,8 +9,8 @@ cd "$(dirname "$0")/.."
 if ! pkg-config --exists libczmq 2>/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -q libczmq-dev >/dev/null \
-      || { apt-get update -q >/dev/null && apt-get install -y -q libczmq-dev >/dev/null; }
+    apt-get install -y -q libczmq-dev pkgconf >/dev/null \
+      || { apt-get update -q >/dev/null && apt-get install -y -q libczmq-dev pkgconf >/dev/null; }
   else
     echo "czmq-certs: czmq is missing: install libczmq-dev (Debian) or czmq's pkg-config files" >&2
     exit 1
