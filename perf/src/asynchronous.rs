@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use zmq::tokio::AsyncSocket;
 
-use crate::{context, fail, print_latency, print_throughput, socket, Args, OrFail, Tool};
+use crate::{fail, Loops, OrFail};
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
@@ -74,60 +74,20 @@ fn on_runtime<T>(
     })
 }
 
-/// Runs `tool` on the tokio adapter.
-pub fn run(tool: Tool, args: &Args) {
-    let ctx = context(args);
-    let (size, count) = (args.size, args.count);
-    match tool {
-        Tool::LocalThr => {
-            let pull = socket(&ctx, zmq::PULL, args);
-            pull.bind(args.endpoint()).or_fail("zmq_bind");
-            let (_pull, elapsed) = on_runtime(pull, |s| Box::pin(receive_messages(s, size, count)));
-            print_throughput(size, count, elapsed);
-        }
-        Tool::RemoteThr => {
-            let push = socket(&ctx, zmq::PUSH, args);
-            push.connect(args.endpoint()).or_fail("zmq_connect");
-            on_runtime(push, |s| Box::pin(send_messages(s, size, count)));
-        }
-        Tool::LocalLat => {
-            let rep = socket(&ctx, zmq::REP, args);
-            rep.bind(args.endpoint()).or_fail("zmq_bind");
-            on_runtime(rep, |s| Box::pin(echo(s, size, count)));
-        }
-        Tool::RemoteLat => {
-            let req = socket(&ctx, zmq::REQ, args);
-            req.connect(args.endpoint()).or_fail("zmq_connect");
-            let (_req, elapsed) = on_runtime(req, |s| Box::pin(ping(s, size, count)));
-            print_latency(size, count, elapsed);
-        }
-        Tool::InprocThr => {
-            let pull = socket(&ctx, zmq::PULL, args);
-            pull.bind(args.endpoint()).or_fail("zmq_bind");
-            let push = socket(&ctx, zmq::PUSH, args);
-            push.connect(args.endpoint()).or_fail("zmq_connect");
-            let sender = std::thread::spawn(move || {
-                on_runtime(push, |s| Box::pin(send_messages(s, size, count)));
-            });
-            let (_pull, elapsed) = on_runtime(pull, |s| Box::pin(receive_messages(s, size, count)));
-            sender
-                .join()
-                .unwrap_or_else(|_| fail("the sender thread", "panicked"));
-            print_throughput(size, count, elapsed);
-        }
-        Tool::InprocLat => {
-            let req = socket(&ctx, zmq::REQ, args);
-            req.bind(args.endpoint()).or_fail("zmq_bind");
-            let rep = socket(&ctx, zmq::REP, args);
-            rep.connect(args.endpoint()).or_fail("zmq_connect");
-            let echoer = std::thread::spawn(move || {
-                on_runtime(rep, |s| Box::pin(echo(s, size, count)));
-            });
-            let (_req, elapsed) = on_runtime(req, |s| Box::pin(ping(s, size, count)));
-            echoer
-                .join()
-                .unwrap_or_else(|_| fail("the echo thread", "panicked"));
-            print_latency(size, count, elapsed);
-        }
+/// The loops on the tokio adapter, each on a current-thread runtime of its own.
+pub struct Async;
+
+impl Loops for Async {
+    fn receive(socket: zmq::Socket, size: usize, count: usize) -> Duration {
+        on_runtime(socket, |s| Box::pin(receive_messages(s, size, count))).1
+    }
+    fn send(socket: zmq::Socket, size: usize, count: usize) {
+        on_runtime(socket, |s| Box::pin(send_messages(s, size, count)));
+    }
+    fn echo(socket: zmq::Socket, size: usize, roundtrips: usize) {
+        on_runtime(socket, |s| Box::pin(echo(s, size, roundtrips)));
+    }
+    fn ping(socket: zmq::Socket, size: usize, roundtrips: usize) -> Duration {
+        on_runtime(socket, |s| Box::pin(ping(s, size, roundtrips))).1
     }
 }

@@ -289,62 +289,86 @@ impl Tool {
 pub fn main(tool: Tool) {
     let args = parse_args(tool.name(), tool.endpoint_name(), tool.count_name());
     match args.mode {
-        Mode::Sync => run_sync(tool, &args),
+        Mode::Sync => run::<Blocking>(tool, &args),
         #[cfg(feature = "ours")]
-        Mode::Async => asynchronous::run(tool, &args),
+        Mode::Async => run::<asynchronous::Async>(tool, &args),
         #[cfg(not(feature = "ours"))]
         Mode::Async => unreachable!("--async needs the `ours` feature"),
     }
 }
 
-fn run_sync(tool: Tool, args: &Args) {
+/// The four loops the tools are made of: blocking ([`Blocking`]) or on the tokio adapter
+/// (`asynchronous::Async`). Each takes its socket and closes it when done.
+pub trait Loops {
+    /// Receives `count` messages of `size` bytes; returns the time from the first to the last.
+    fn receive(socket: zmq::Socket, size: usize, count: usize) -> Duration;
+    /// Sends `count` new messages of `size` bytes.
+    fn send(socket: zmq::Socket, size: usize, count: usize);
+    /// Echoes `roundtrips` messages of `size` bytes (the REP side).
+    fn echo(socket: zmq::Socket, size: usize, roundtrips: usize);
+    /// Makes `roundtrips` round trips (the REQ side); returns the total time.
+    fn ping(socket: zmq::Socket, size: usize, roundtrips: usize) -> Duration;
+}
+
+/// The blocking loops: [`receive_messages`], [`send_messages`], [`echo`], [`ping`].
+pub struct Blocking;
+
+impl Loops for Blocking {
+    fn receive(socket: zmq::Socket, size: usize, count: usize) -> Duration {
+        receive_messages(&socket, size, count)
+    }
+    fn send(socket: zmq::Socket, size: usize, count: usize) {
+        send_messages(&socket, size, count)
+    }
+    fn echo(socket: zmq::Socket, size: usize, roundtrips: usize) {
+        echo(&socket, size, roundtrips)
+    }
+    fn ping(socket: zmq::Socket, size: usize, roundtrips: usize) -> Duration {
+        ping(&socket, size, roundtrips)
+    }
+}
+
+/// Runs `tool` with the loops of `L`: one socket, bound or connected; for the inproc
+/// tools, a bound one on this thread and a connected one on another thread.
+fn run<L: Loops>(tool: Tool, args: &Args) {
     let ctx = context(args);
     let (size, count) = (args.size, args.count);
+    let bound = |kind| {
+        let socket = socket(&ctx, kind, args);
+        socket.bind(args.endpoint()).or_fail("zmq_bind");
+        socket
+    };
+    let connected = |kind| {
+        let socket = socket(&ctx, kind, args);
+        socket.connect(args.endpoint()).or_fail("zmq_connect");
+        socket
+    };
+    let join = |thread: std::thread::JoinHandle<()>, name| {
+        thread.join().unwrap_or_else(|_| fail(name, "panicked"))
+    };
     match tool {
         Tool::LocalThr => {
-            let pull = socket(&ctx, zmq::PULL, args);
-            pull.bind(args.endpoint()).or_fail("zmq_bind");
-            let elapsed = receive_messages(&pull, size, count);
+            let elapsed = L::receive(bound(zmq::PULL), size, count);
             print_throughput(size, count, elapsed);
         }
-        Tool::RemoteThr => {
-            let push = socket(&ctx, zmq::PUSH, args);
-            push.connect(args.endpoint()).or_fail("zmq_connect");
-            send_messages(&push, size, count);
-        }
-        Tool::LocalLat => {
-            let rep = socket(&ctx, zmq::REP, args);
-            rep.bind(args.endpoint()).or_fail("zmq_bind");
-            echo(&rep, size, count);
-        }
+        Tool::RemoteThr => L::send(connected(zmq::PUSH), size, count),
+        Tool::LocalLat => L::echo(bound(zmq::REP), size, count),
         Tool::RemoteLat => {
-            let req = socket(&ctx, zmq::REQ, args);
-            req.connect(args.endpoint()).or_fail("zmq_connect");
-            let elapsed = ping(&req, size, count);
+            let elapsed = L::ping(connected(zmq::REQ), size, count);
             print_latency(size, count, elapsed);
         }
         Tool::InprocThr => {
-            let pull = socket(&ctx, zmq::PULL, args);
-            pull.bind(args.endpoint()).or_fail("zmq_bind");
-            let push = socket(&ctx, zmq::PUSH, args);
-            push.connect(args.endpoint()).or_fail("zmq_connect");
-            let sender = std::thread::spawn(move || send_messages(&push, size, count));
-            let elapsed = receive_messages(&pull, size, count);
-            sender
-                .join()
-                .unwrap_or_else(|_| fail("the sender thread", "panicked"));
+            let (pull, push) = (bound(zmq::PULL), connected(zmq::PUSH));
+            let sender = std::thread::spawn(move || L::send(push, size, count));
+            let elapsed = L::receive(pull, size, count);
+            join(sender, "the sender thread");
             print_throughput(size, count, elapsed);
         }
         Tool::InprocLat => {
-            let req = socket(&ctx, zmq::REQ, args);
-            req.bind(args.endpoint()).or_fail("zmq_bind");
-            let rep = socket(&ctx, zmq::REP, args);
-            rep.connect(args.endpoint()).or_fail("zmq_connect");
-            let echoer = std::thread::spawn(move || echo(&rep, size, count));
-            let elapsed = ping(&req, size, count);
-            echoer
-                .join()
-                .unwrap_or_else(|_| fail("the echo thread", "panicked"));
+            let (req, rep) = (bound(zmq::REQ), connected(zmq::REP));
+            let echoer = std::thread::spawn(move || L::echo(rep, size, count));
+            let elapsed = L::ping(req, size, count);
+            join(echoer, "the echo thread");
             print_latency(size, count, elapsed);
         }
     }
