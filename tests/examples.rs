@@ -155,12 +155,7 @@ fn tour_runs_every_pattern_over_every_transport() {
 /// between choosing and binding it); returns it once it waits for requests.
 fn start_server() -> (Running, String) {
     for _ in 0..5 {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let address = format!("tcp://localhost:{port}");
+        let address = format!("tcp://localhost:{}", common::free_tcp_port());
         let mut server = Running::spawn(
             Command::new(example_binary("zmq_server")).env("ZMQ_EXAMPLE_ADDRESS", &address),
         );

@@ -35,12 +35,7 @@ fn read_until(peer: &Peer, needle: &str) -> Vec<String> {
 /// choosing and binding it); returns it waiting for requests, with its address.
 fn start_rust_server() -> (Peer, String) {
     for _ in 0..5 {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let address = format!("tcp://localhost:{port}");
+        let address = format!("tcp://localhost:{}", common::free_tcp_port());
         let mut command = Command::new(example_binary("zmq_server"));
         command.env("ZMQ_EXAMPLE_ADDRESS", &address);
         let server = Peer::command(command, &format!("zmq_server on {address}"));

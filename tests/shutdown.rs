@@ -82,11 +82,7 @@ fn t24_eterm_during_blocking_recv() {
 fn t25_drop_order_never_hangs() {
     let _dog = watchdog(Duration::from_secs(60));
     let iterations = 1000;
-    let unreachable = {
-        // A port nothing listens on: bind a listener, note the port, close it.
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        format!("tcp://{}", listener.local_addr().unwrap())
-    };
+    let unreachable = format!("tcp://127.0.0.1:{}", common::free_tcp_port());
     let mut max_drop = Duration::ZERO;
     let start = Instant::now();
     for i in 0..iterations {

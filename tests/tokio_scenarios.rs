@@ -947,12 +947,7 @@ rt_test!(s14_monitor_stream_churn, |_| monitor_stream_churn());
 /// bound afterwards on the port the PUSH connects to lets the termination finish.
 fn drop_inside_runtime(flavor: Flavor) {
     let _watchdog = common::watchdog(Duration::from_secs(60));
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let endpoint = format!("tcp://127.0.0.1:{port}");
+    let endpoint = format!("tcp://127.0.0.1:{}", common::free_tcp_port());
     let rt = match flavor {
         Flavor::CurrentThread => tokio::runtime::Builder::new_current_thread()
             .enable_all()

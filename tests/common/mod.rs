@@ -50,6 +50,16 @@ pub fn bind_tcp(socket: &zmq::Socket) -> String {
     socket.get_last_endpoint().unwrap().unwrap()
 }
 
+/// A TCP port on 127.0.0.1 that nothing listens on now: the OS picks it for a listener
+/// that is closed at once. Another process may take it before it is used, so callers
+/// that bind it retry with a new one, and callers that need it unused accept the race.
+pub fn free_tcp_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free TCP port")
+        .port()
+}
+
 /// The transports every pattern is tested over.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Transport {
