@@ -2,5 +2,5 @@
 fn assert_sync<T: Sync>() {}
 
 fn main() {
-    assert_sync::<zmq::tokio::AsyncSocket>();
+    assert_sync::<zmq::rt::tokio::AsyncSocket>();
 }

@@ -2,7 +2,7 @@
 fn main() {
     let ctx = zmq::Context::new();
     let fut = {
-        let mut socket = zmq::tokio::AsyncSocket::new(ctx.socket(zmq::PULL).unwrap()).unwrap();
+        let mut socket = zmq::rt::tokio::AsyncSocket::new(ctx.socket(zmq::PULL).unwrap()).unwrap();
         socket.recv_msg()
     };
     drop(fut);
