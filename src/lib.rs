@@ -25,7 +25,8 @@
 //! - [`Context`] makes [`Socket`]s; sockets bind, connect, send and receive [`Message`]s.
 //!   Socket options are methods on [`Socket`] (see [`sockopt`] for the table).
 //! - [`poll`] and [`PollItem`] (zmq 0.10), or [`poller::Poller`], wait on several sockets.
-//! - [`monitor`]: typed connection events. [`proxy`] and friends: built-in devices.
+//! - [`monitor`]: typed connection events. [`proxy()`] and friends: built-in devices;
+//!   [`proxy::spawn`] runs one on its own thread, steered through a handle.
 //! - [`curve`], [`z85`]: CURVE keys and their text encoding. [`flags`]: typed flags.
 //! - [`error`]: [`Error`] (zmq 0.10's enum) and errors that name their endpoint.
 //! - `zmq::draft` (feature `draft`): the draft socket types (SERVER/CLIENT, RADIO/DISH,
@@ -62,7 +63,7 @@ mod message;
 pub mod monitor;
 mod poll;
 pub mod poller;
-mod proxy;
+pub mod proxy;
 mod raw;
 #[cfg(all(feature = "tokio", unix))]
 pub mod rt;
