@@ -61,6 +61,7 @@
 mod context;
 mod future;
 mod monitor;
+mod proxy;
 mod readiness;
 mod socket;
 mod split;
@@ -68,6 +69,7 @@ mod stream;
 
 pub use self::future::{RecvMsg, RecvMultipart, SendMessage};
 pub use self::monitor::MonitorStream;
+pub use self::proxy::{proxy, Proxy};
 pub use self::socket::AsyncSocket;
 pub use self::split::{RecvHalf, ReuniteError, SendHalf};
 pub use crate::rt::{Multipart, TrySendError};
