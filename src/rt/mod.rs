@@ -13,6 +13,8 @@
 
 pub(crate) mod core;
 pub(crate) mod reactor;
+#[cfg(feature = "draft")]
+pub(crate) mod shared;
 pub(crate) mod waiters;
 
 #[cfg(feature = "tokio")]
