@@ -313,3 +313,129 @@ impl<R: Registration> SharedReadiness<R> {
         }
     }
 }
+
+#[cfg(all(test, loom))]
+mod loom_model {
+    //! The waiter lists under every interleaving loom finds. The "socket" is a counter of
+    //! queued messages behind a mutex, as libzmq's thread-safe sockets keep their state
+    //! behind the socket's mutex (every send, receive and `ZMQ_EVENTS` read takes it).
+    //! That also keeps the model within what loom checks soundly: loom treats `SeqCst`
+    //! loads and stores as acquire/release, under which the store-then-load handshake
+    //! between a parking waiter and a waker would be reported as a false lost wakeup.
+
+    use loom::sync::atomic::{AtomicUsize, Ordering};
+    use loom::sync::Mutex;
+    use loom::thread;
+    use std::sync::Arc;
+    use std::task::{Wake, Waker};
+
+    use super::WaiterList;
+
+    #[derive(Default)]
+    struct Counter(AtomicUsize);
+
+    impl Wake for Counter {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// Takes one message if there is one (a receive with DONTWAIT).
+    fn try_recv(queued: &Mutex<usize>) -> bool {
+        let mut queued = queued.lock().unwrap();
+        match queued.checked_sub(1) {
+            Some(left) => {
+                *queued = left;
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn has_queued(queued: &Mutex<usize>) -> bool {
+        *queued.lock().unwrap() > 0
+    }
+
+    /// One receiver as `poll_op` runs it: try; on EAGAIN register, re-check, park; on
+    /// success leave the list and wake the others if messages remain (I2).
+    fn receiver(list: &WaiterList, queued: &Mutex<usize>, waker: &Waker) -> bool {
+        if try_recv(queued) {
+            if list.any_parked() && has_queued(queued) {
+                list.wake_all();
+            }
+            return true;
+        }
+        let mut id = None;
+        list.register(&mut id, waker);
+        if try_recv(queued) {
+            list.remove(&mut id);
+            if list.any_parked() && has_queued(queued) {
+                list.wake_all();
+            }
+            return true;
+        }
+        false // parked
+    }
+
+    /// Two receivers share one socket while two messages arrive, each followed by an fd
+    /// edge (the reactor's fan-out wakes every waiter): each receiver gets a message or a
+    /// wake, so none is parked for good while a message waits.
+    #[test]
+    fn two_receivers_none_forgotten() {
+        loom::model(|| {
+            let list = Arc::new(WaiterList::default());
+            let queued = Arc::new(Mutex::new(0usize));
+            let counters = [Arc::new(Counter::default()), Arc::new(Counter::default())];
+            let other = thread::spawn({
+                let (list, queued, counter) = (list.clone(), queued.clone(), counters[1].clone());
+                move || receiver(&list, &queued, &Waker::from(counter))
+            });
+            let io = thread::spawn({
+                let (list, queued) = (list.clone(), queued.clone());
+                move || {
+                    for _ in 0..2 {
+                        *queued.lock().unwrap() += 1;
+                        list.wake_all(); // the edge
+                    }
+                }
+            });
+            let got = [
+                receiver(&list, &queued, &Waker::from(counters[0].clone())),
+                other.join().unwrap(),
+            ];
+            io.join().unwrap();
+            for (got, counter) in got.iter().zip(&counters) {
+                assert!(
+                    *got || counter.0.load(Ordering::SeqCst) >= 1,
+                    "lost wakeup: got={got:?} wakes={:?} queued={} parked={}",
+                    counters
+                        .iter()
+                        .map(|c| c.0.load(Ordering::SeqCst))
+                        .collect::<Vec<_>>(),
+                    *queued.lock().unwrap(),
+                    list.parked()
+                );
+            }
+        });
+    }
+
+    /// A waiter that leaves (its future dropped) while an edge wakes the list leaves no
+    /// waker and no count behind.
+    #[test]
+    fn cancel_leaves_nothing() {
+        loom::model(|| {
+            let list = Arc::new(WaiterList::default());
+            let counter = Arc::new(Counter::default());
+            let mut id = None;
+            list.register(&mut id, &Waker::from(counter.clone()));
+            let waker_thread = thread::spawn({
+                let list = list.clone();
+                move || list.wake_all()
+            });
+            list.remove(&mut id);
+            waker_thread.join().unwrap();
+            assert_eq!(list.parked(), 0);
+            assert_eq!(Arc::strong_count(&counter), 1, "a waker clone leaked");
+        });
+    }
+}
