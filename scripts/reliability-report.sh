@@ -138,9 +138,9 @@ git diff --quiet HEAD -- . ":(exclude)$out" 2>/dev/null || dirty=" (with uncommi
 - **T25**: case (b) uses `Context::set_blocky(false)`, the documented recommendation:
   under libzmq's default infinite linger a message queued for a peer that never comes
   keeps `zmq_ctx_term` waiting by design.
-- **T27**: the compile-fail cases are the foundation's `tests/ui` files (checked with
-  their exact messages by trybuild in `tests/compile_fail.rs`), type-checked again here
-  with rustc against the built library; the threads figure is 8 threads x 2000 over
+- **T27**: the compile-fail cases are the synchronous `compile_fail` doctests of
+  `src/compile_fail.rs` (run by rustdoc), type-checked again here with rustc against the
+  built library, each checked for its expected error code; the threads figure is 8 threads x 2000 over
   inproc, plus upstream's 2 x 15000 on one shared draft CLIENT (without its 2 extra
   messages).
 NOTES

@@ -54,6 +54,9 @@
 #![warn(missing_docs)]
 
 pub mod auth;
+// The compile-fail checks (doctests only).
+#[cfg(doctest)]
+mod compile_fail;
 mod context;
 pub mod curve;
 #[cfg(feature = "draft")]

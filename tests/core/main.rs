@@ -23,6 +23,7 @@ mod linking;
 mod message;
 mod monitor;
 mod multipart;
+mod ownership;
 mod patterns;
 mod poller;
 mod proxy;
