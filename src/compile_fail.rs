@@ -13,7 +13,7 @@
 //!
 //! A socket may move to another thread, but two threads may not use it at once:
 //!
-//! ```compile_fail
+//! ```compile_fail,E0277
 //! // expect: E0277 (cannot be shared between threads safely)
 //! fn assert_sync<T: Sync>() {}
 //!
@@ -25,7 +25,7 @@
 //! So sharing `&Socket` with a scoped thread does not compile (moving the socket into
 //! the thread does):
 //!
-//! ```compile_fail
+//! ```compile_fail,E0277
 //! // expect: E0277 (cannot be shared between threads safely)
 //! fn main() {
 //!     let ctx = zmq::Context::new();
@@ -41,7 +41,7 @@
 //!
 //! A `PollItem` borrows its socket: it cannot be used after the socket is dropped.
 //!
-//! ```compile_fail
+//! ```compile_fail,E0597
 //! // expect: E0597 (`socket` does not live long enough)
 //! fn main() {
 //!     let ctx = zmq::Context::new();
@@ -55,7 +55,7 @@
 //!
 //! A `Poller` borrows the sockets added to it: they must outlive it.
 //!
-//! ```compile_fail
+//! ```compile_fail,E0597
 //! // expect: E0597 (`socket` does not live long enough)
 //! fn main() {
 //!     let ctx = zmq::Context::new();
@@ -75,23 +75,23 @@
 ///
 /// An `AsyncSocket` cannot be shared between tasks by reference:
 ///
-/// ```compile_fail
+/// ```compile_fail,E0277
 /// // expect: E0277 (cannot be shared between threads safely)
 /// fn assert_sync<T: Sync>() {}
 ///
 /// fn main() {
-///     assert_sync::<zmq::tokio::AsyncSocket>();
+///     assert_sync::<zmq::rt::tokio::AsyncSocket>();
 /// }
 /// ```
 ///
 /// A receive future borrows its socket: it cannot outlive it.
 ///
-/// ```compile_fail
+/// ```compile_fail,E0597
 /// // expect: E0597 (`socket` does not live long enough)
 /// fn main() {
 ///     let ctx = zmq::Context::new();
 ///     let fut = {
-///         let mut socket = zmq::tokio::AsyncSocket::new(ctx.socket(zmq::PULL).unwrap()).unwrap();
+///         let mut socket = zmq::rt::tokio::AsyncSocket::new(ctx.socket(zmq::PULL).unwrap()).unwrap();
 ///         socket.recv_msg()
 ///     };
 ///     drop(fut);
@@ -100,26 +100,26 @@
 ///
 /// Receiving needs `&mut`: a shared `Arc<AsyncSocket>` cannot receive from two tasks.
 ///
-/// ```compile_fail
+/// ```compile_fail,E0596
 /// // expect: E0596 (cannot borrow data in an `Arc` as mutable)
 /// use std::sync::Arc;
 ///
-/// async fn reader(socket: Arc<zmq::tokio::AsyncSocket>) {
+/// async fn reader(socket: Arc<zmq::rt::tokio::AsyncSocket>) {
 ///     let _ = socket.recv_msg().await;
 /// }
 ///
 /// fn main() {
 ///     let ctx = zmq::Context::new();
-///     let socket = zmq::tokio::AsyncSocket::new(ctx.socket(zmq::PULL).unwrap()).unwrap();
+///     let socket = zmq::rt::tokio::AsyncSocket::new(ctx.socket(zmq::PULL).unwrap()).unwrap();
 ///     drop(reader(Arc::new(socket)));
 /// }
 /// ```
 ///
 /// Two operations on one socket cannot be in flight at once: use `into_split`.
 ///
-/// ```compile_fail
+/// ```compile_fail,E0499
 /// // expect: E0499 (cannot borrow `*socket` as mutable more than once at a time)
-/// async fn both(socket: &mut zmq::tokio::AsyncSocket) {
+/// async fn both(socket: &mut zmq::rt::tokio::AsyncSocket) {
 ///     let recv = socket.recv_msg();
 ///     let send = socket.send("x");
 ///     let _ = futures::join!(recv, send);

@@ -244,7 +244,7 @@ fn async_recv_msg_allocates_nothing_per_message() {
     // test instead).
     pull.set_rcvtimeo(-1).unwrap();
     let (push, parked_allocs) = runtime.block_on(async move {
-        let mut pull = zmq::tokio::AsyncSocket::new(pull).unwrap();
+        let mut pull = zmq::rt::tokio::AsyncSocket::new(pull).unwrap();
         // Registration with the reactor allocates, once.
         push.send("warm-up", 0).unwrap();
         pull.recv_msg().await.unwrap();

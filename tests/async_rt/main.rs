@@ -6,6 +6,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod glob_import;
 mod ownership;
 mod scenarios;
 mod security;

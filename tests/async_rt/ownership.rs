@@ -2,7 +2,7 @@
 //! compile-fail case of `src/compile_fail.rs` (`TokioCases`) compiles once the one rule it
 //! breaks is respected (so those doctests fail for that rule, not for a typo).
 
-use zmq::tokio::AsyncSocket;
+use zmq::rt::tokio::AsyncSocket;
 
 /// An `AsyncSocket` (and each half of a split one) may move to another task's thread.
 fn send<T: Send>() {}
@@ -28,8 +28,8 @@ async fn both(socket: AsyncSocket) {
 #[test]
 fn ownership_twins_compile() {
     send::<AsyncSocket>();
-    send::<zmq::tokio::RecvHalf>();
-    send::<zmq::tokio::SendHalf>();
+    send::<zmq::rt::tokio::RecvHalf>();
+    send::<zmq::rt::tokio::SendHalf>();
     // Type-checked, not run: the cases are about what compiles.
     let _ = future_within_the_sockets_lifetime;
     let _ = reader;

@@ -16,7 +16,7 @@ use std::time::Duration;
 use common::async_rt::{counting_waker, rt_test, size, socket, within, Flavor, Rng};
 use common::{Endpoints, Transport};
 use futures::{SinkExt, StreamExt};
-use zmq::tokio::{AsyncSocket, Multipart};
+use zmq::rt::tokio::{AsyncSocket, Multipart};
 
 fn seq_frame(n: u64) -> zmq::Message {
     zmq::Message::from(n.to_be_bytes().to_vec())
@@ -899,7 +899,7 @@ async fn monitor_stream_churn() {
     let server = common::socket(&ctx, zmq::ROUTER);
     let endpoint = common::bind_tcp(&server);
     let client = common::socket(&ctx, zmq::DEALER);
-    let mut monitor = zmq::tokio::MonitorStream::new(&client, Events::ALL).unwrap();
+    let mut monitor = zmq::rt::tokio::MonitorStream::new(&client, Events::ALL).unwrap();
     let rounds = 10;
     let mut connected = 0;
     for _ in 0..rounds {
@@ -1023,8 +1023,8 @@ fn s15_drop_inside_runtime_multi_thread() {
 #[allow(dead_code)]
 fn s16_futures_are_send(
     socket: &mut AsyncSocket,
-    recv: &mut zmq::tokio::RecvHalf,
-    send: &mut zmq::tokio::SendHalf,
+    recv: &mut zmq::rt::tokio::RecvHalf,
+    send: &mut zmq::rt::tokio::SendHalf,
 ) {
     fn assert_send<T: Send>(_: T) {}
     assert_send(socket.recv_msg());
@@ -1040,9 +1040,9 @@ fn s16_futures_are_send(
     assert_send(send.send_multipart(vec![vec![1u8]]));
     fn assert_send_type<T: Send>() {}
     assert_send_type::<AsyncSocket>();
-    assert_send_type::<zmq::tokio::RecvHalf>();
-    assert_send_type::<zmq::tokio::SendHalf>();
-    assert_send_type::<zmq::tokio::MonitorStream>();
+    assert_send_type::<zmq::rt::tokio::RecvHalf>();
+    assert_send_type::<zmq::rt::tokio::SendHalf>();
+    assert_send_type::<zmq::rt::tokio::MonitorStream>();
 }
 
 #[test]

@@ -12,7 +12,7 @@ use common::scenario::*;
 use common::{socket, watchdog};
 use zmq::auth::zap::{StatusCode, ZapReply, ZAP_ENDPOINT};
 use zmq::auth::{AsyncAuthenticator, CurveKeys};
-use zmq::tokio::AsyncSocket;
+use zmq::rt::tokio::AsyncSocket;
 
 async fn scenario() -> String {
     let ctx = zmq::Context::new();

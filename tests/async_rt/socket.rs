@@ -15,7 +15,7 @@ use std::time::Duration;
 use common::async_rt::{counting_waker, rt_test, size, socket, within, Flavor};
 use common::{Endpoints, Transport, TRANSPORTS};
 use futures::{SinkExt, StreamExt};
-use zmq::tokio::{AsyncSocket, Multipart};
+use zmq::rt::tokio::{AsyncSocket, Multipart};
 
 /// Every async method once, over each transport.
 async fn round_trip_all_methods() {
@@ -183,7 +183,7 @@ async fn reunite() {
     let ctx = zmq::Context::new();
     let (r1, s1) = socket(&ctx, zmq::DEALER).into_split();
     let (r2, s2) = socket(&ctx, zmq::DEALER).into_split();
-    let zmq::tokio::ReuniteError(r1, s2) = r1.reunite(s2).unwrap_err();
+    let zmq::rt::tokio::ReuniteError(r1, s2) = r1.reunite(s2).unwrap_err();
     let one = r1.reunite(s1).unwrap();
     let two = s2.reunite(r2).unwrap();
     assert_eq!(one.get_ref().get_socket_type().unwrap(), zmq::DEALER);

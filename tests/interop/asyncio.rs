@@ -1,4 +1,4 @@
-//! The tokio adapter (`zmq::tokio::AsyncSocket`) against pyzmq's asyncio sockets
+//! The tokio adapter (`zmq::rt::tokio::AsyncSocket`) against pyzmq's asyncio sockets
 //! (`zmq.asyncio`) in separate processes: REQ/REP, DEALER/ROUTER and PUB/SUB in both
 //! directions, and scenarios 1, 2 and 6 of the async design notes (§4, scenario 18):
 //!
@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use common::interop::{figure, hex, python_bind_endpoint, BYE, END, STOP};
 use common::pypeer::{fields, Peer, LINE_WAIT};
 use common::Transport::{self, Ipc, Tcp};
-use zmq::tokio::AsyncSocket;
+use zmq::rt::tokio::AsyncSocket;
 
 fn stress() -> bool {
     std::env::var_os("ZMQ_STRESS").is_some_and(|v| v == "1")

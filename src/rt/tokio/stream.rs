@@ -12,9 +12,9 @@ use std::task::{Context, Poll};
 use futures_core::Stream;
 use futures_sink::Sink;
 
-use crate::tokio::core::{outgoing, Core};
-use crate::tokio::future::Owner;
-use crate::tokio::{AsyncSocket, Multipart, RecvHalf, SendHalf};
+use crate::rt::core::outgoing;
+use crate::rt::tokio::future::Owner;
+use crate::rt::tokio::{AsyncSocket, Core, Multipart, RecvHalf, SendHalf};
 use crate::{Error, Message, Result};
 
 fn poll_next(mut owner: Owner<'_>, cx: &mut Context<'_>) -> Poll<Option<Result<Multipart>>> {

@@ -8,10 +8,13 @@
 use std::error::Error as StdError;
 use std::fmt;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
-use crate::tokio::future::{Owner, Shared};
-use crate::tokio::AsyncSocket;
-use crate::{PollEvents, Result, Socket};
+use crate::rt::core::outgoing;
+use crate::rt::tokio::future::{self, Owner, Shared};
+use crate::rt::tokio::{AsyncSocket, RecvMsg, RecvMultipart, SendMessage};
+use crate::rt::{Multipart, TrySendError};
+use crate::{Message, PollEvents, Result, Socket};
 
 /// The receiving half of an [`AsyncSocket`] (see [`AsyncSocket::into_split`]). A
 /// [`Stream`](futures_core::Stream) of whole messages.
@@ -85,7 +88,37 @@ impl RecvHalf {
         with_socket(&self.shared, f)
     }
 
-    crate::tokio::methods::recv_methods!();
+    /// Receives one frame; see [`AsyncSocket::recv_msg`]. Cancel safe.
+    pub fn recv_msg(&mut self) -> RecvMsg<'_> {
+        RecvMsg::new(self.owner())
+    }
+
+    /// Receives one frame as bytes; see [`AsyncSocket::recv_bytes`]. Cancel safe.
+    pub async fn recv_bytes(&mut self) -> Result<Vec<u8>> {
+        future::bytes(self.recv_msg()).await
+    }
+
+    /// Receives one frame as text; see [`AsyncSocket::recv_string`]. Cancel safe.
+    pub async fn recv_string(&mut self) -> Result<std::result::Result<String, Vec<u8>>> {
+        future::string(self.recv_msg()).await
+    }
+
+    /// Receives every frame of one message; see [`AsyncSocket::recv_multipart`]. Cancel
+    /// safe.
+    pub async fn recv_multipart(&mut self) -> Result<Vec<Vec<u8>>> {
+        future::multipart(self.recv_multipart_msgs()).await
+    }
+
+    /// Receives every frame of one message without copying them; see
+    /// [`AsyncSocket::recv_multipart_msgs`]. Cancel safe.
+    pub fn recv_multipart_msgs(&mut self) -> RecvMultipart<'_> {
+        RecvMultipart::new(self.owner())
+    }
+
+    /// Polls for one whole message; see [`AsyncSocket::poll_recv`]. Cancel safe.
+    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Result<Multipart>> {
+        self.owner().with(|core| core.poll_recv_multipart(cx))
+    }
 
     /// `ZMQ_EVENTS`, waking the other half if it can go on; see [`AsyncSocket::events`].
     pub fn events(&mut self) -> Result<PollEvents> {
@@ -115,7 +148,35 @@ impl SendHalf {
         with_socket(&self.shared, f)
     }
 
-    crate::tokio::methods::send_methods!();
+    /// Sends one frame; see [`AsyncSocket::send`]. All or nothing.
+    pub fn send<T: Into<Message>>(&mut self, data: T) -> SendMessage<'_> {
+        SendMessage::frames(self.owner(), data.into(), Vec::new())
+    }
+
+    /// Sends the parts as one multipart message; see [`AsyncSocket::send_multipart`]. All
+    /// or nothing.
+    pub fn send_multipart<I, T>(&mut self, parts: I) -> SendMessage<'_>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<Message>,
+    {
+        SendMessage::new(self.owner(), outgoing(parts))
+    }
+
+    /// `Ready` when a send will probably not block; see [`AsyncSocket::poll_send_ready`].
+    pub fn poll_send_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        self.owner().with(|core| core.poll_send_ready(cx))
+    }
+
+    /// Sends one message if libzmq accepts it now, else hands it back; see
+    /// [`AsyncSocket::try_send`].
+    pub fn try_send<I, T>(&mut self, parts: I) -> std::result::Result<(), TrySendError>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<Message>,
+    {
+        future::try_send(self.owner(), parts)
+    }
 
     /// `ZMQ_EVENTS`, waking the other half if it can go on; see [`AsyncSocket::events`].
     pub fn events(&mut self) -> Result<PollEvents> {

@@ -6,7 +6,7 @@ use std::task::{Context, Poll};
 use futures_core::Stream;
 
 use crate::monitor::{Event, Events, Monitor, MonitorEvent};
-use crate::tokio::AsyncSocket;
+use crate::rt::tokio::AsyncSocket;
 use crate::{Error, Result, Socket};
 
 /// The monitor events of a socket, as a [`Stream`] of [`MonitorEvent`]s (decoded by
@@ -20,7 +20,7 @@ use crate::{Error, Result, Socket};
 ///
 /// let ctx = zmq::Context::new();
 /// let server = ctx.socket(zmq::REP)?;
-/// let mut events = zmq::tokio::MonitorStream::new(&server, Events::LISTENING)?;
+/// let mut events = zmq::rt::tokio::MonitorStream::new(&server, Events::LISTENING)?;
 /// server.bind("tcp://127.0.0.1:*")?;
 /// let event = events.next().await.unwrap()?;
 /// assert!(matches!(event.event, Event::Listening { .. }));

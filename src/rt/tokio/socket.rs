@@ -1,11 +1,14 @@
 //! [`AsyncSocket`]: a [`Socket`] whose sends and receives are futures.
 
 use std::fmt;
+use std::task::{Context, Poll};
 
-use crate::tokio::core::Core;
-use crate::tokio::future::{Owner, Shared};
-use crate::tokio::split::{RecvHalf, SendHalf};
-use crate::{PollEvents, Result, Socket};
+use crate::rt::core::outgoing;
+use crate::rt::tokio::future::{self, Owner, Shared};
+use crate::rt::tokio::split::{RecvHalf, SendHalf};
+use crate::rt::tokio::{context, Core, RecvMsg, RecvMultipart, SendMessage};
+use crate::rt::{Multipart, TrySendError};
+use crate::{Message, PollEvents, Result, Socket};
 
 /// A ZeroMQ socket for tokio: the sync [`Socket`]'s sends and receives, as futures.
 ///
@@ -18,7 +21,7 @@ use crate::{PollEvents, Result, Socket};
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> zmq::Result<()> {
-/// use zmq::tokio::AsyncSocket;
+/// use zmq::rt::tokio::AsyncSocket;
 ///
 /// let ctx = zmq::Context::new();
 /// let mut server = AsyncSocket::new(ctx.socket(zmq::REP)?)?;
@@ -66,6 +69,7 @@ impl AsyncSocket {
     /// [`EINVAL`](crate::Error::EINVAL) for the thread-safe draft socket types (CLIENT,
     /// SERVER, RADIO, DISH, ...), which have no `ZMQ_FD`; `ETERM`.
     pub fn new(socket: Socket) -> Result<AsyncSocket> {
+        context::install();
         Ok(AsyncSocket {
             core: Core::new(socket)?,
         })
@@ -92,8 +96,91 @@ impl AsyncSocket {
         Owner::Owned(&mut self.core)
     }
 
-    crate::tokio::methods::recv_methods!();
-    crate::tokio::methods::send_methods!();
+    /// Receives one frame, like [`Socket::recv_msg`].
+    ///
+    /// Cancel safe: a dropped future has received nothing.
+    ///
+    /// # Errors
+    /// `EAGAIN` after `RCVTIMEO`; `EFSM` when the socket type does not allow a receive
+    /// now; `ETERM` when the context (or the tokio runtime) is gone.
+    pub fn recv_msg(&mut self) -> RecvMsg<'_> {
+        RecvMsg::new(self.owner())
+    }
+
+    /// Receives one frame as bytes, like [`Socket::recv_bytes`]. Cancel safe.
+    pub async fn recv_bytes(&mut self) -> Result<Vec<u8>> {
+        future::bytes(self.recv_msg()).await
+    }
+
+    /// Receives one frame as text, like [`Socket::recv_string`]: `Ok(Err(bytes))` when it
+    /// is not UTF-8. Cancel safe.
+    pub async fn recv_string(&mut self) -> Result<std::result::Result<String, Vec<u8>>> {
+        future::string(self.recv_msg()).await
+    }
+
+    /// Receives every frame of one message, like [`Socket::recv_multipart`].
+    ///
+    /// Cancel safe: the message is read whole within one poll, or left in libzmq.
+    pub async fn recv_multipart(&mut self) -> Result<Vec<Vec<u8>>> {
+        future::multipart(self.recv_multipart_msgs()).await
+    }
+
+    /// Receives every frame of one message without copying them, like
+    /// [`Socket::recv_multipart_msgs`]. Cancel safe.
+    pub fn recv_multipart_msgs(&mut self) -> RecvMultipart<'_> {
+        RecvMultipart::new(self.owner())
+    }
+
+    /// Polls for one whole message (what the `Stream` yields). Cancel safe; ignores
+    /// `RCVTIMEO`.
+    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Result<Multipart>> {
+        self.owner().with(|core| core.poll_recv_multipart(cx))
+    }
+
+    /// Sends one frame (without `SNDMORE`), like [`Socket::send`].
+    ///
+    /// All or nothing: dropped before it completes, the future has sent nothing (the
+    /// message is dropped with it). Use [`try_send`](Self::try_send) to get a message
+    /// back.
+    ///
+    /// # Errors
+    /// `EAGAIN` after `SNDTIMEO`; `EFSM`; `EHOSTUNREACH` (ROUTER with `ROUTER_MANDATORY`);
+    /// `ETERM`.
+    pub fn send<T: Into<Message>>(&mut self, data: T) -> SendMessage<'_> {
+        SendMessage::frames(self.owner(), data.into(), Vec::new())
+    }
+
+    /// Sends the parts as one multipart message, like [`Socket::send_multipart`]; sends
+    /// nothing for no parts.
+    ///
+    /// All or nothing: no frame is sent before libzmq accepts the first, and then all
+    /// are sent in the same poll (libzmq counts its high-water mark in whole messages). A
+    /// future dropped before that has sent nothing.
+    pub fn send_multipart<I, T>(&mut self, parts: I) -> SendMessage<'_>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<Message>,
+    {
+        SendMessage::new(self.owner(), outgoing(parts))
+    }
+
+    /// `Ready` when a send will probably not block: at once while sends succeed, and after
+    /// a send hit `EAGAIN`, when libzmq reports room (`POLLOUT`, a hint: a ROUTER may have
+    /// room for some peers only). Also flushes what the `Sink` buffered.
+    pub fn poll_send_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        self.owner().with(|core| core.poll_send_ready(cx))
+    }
+
+    /// Sends one message if libzmq accepts it now, else hands it back (in
+    /// [`TrySendError`], with `EAGAIN` when there is no room). Pair it with
+    /// [`poll_send_ready`](Self::poll_send_ready).
+    pub fn try_send<I, T>(&mut self, parts: I) -> std::result::Result<(), TrySendError>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<Message>,
+    {
+        future::try_send(self.owner(), parts)
+    }
 
     /// Which operations would not block now (`ZMQ_EVENTS`). Reading it consumes the fd
     /// notification, so it also wakes any task parked through a `poll_*` method that can

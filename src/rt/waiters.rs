@@ -1,10 +1,12 @@
-//! Our own waiter slots (one per direction) and the fan-out waker tokio holds.
+//! Our own waiter slots (one per direction) and the fan-out waker the reactor holds.
 //!
-//! Kept apart from the reactor code so that a loom model can check the protocol: a waiter
+//! The bottom of the async adapters: no reactor and no socket here. Kept apart from the
+//! reactor code so that a loom model can check the protocol: a waiter
 //! registers *before* it reads `ZMQ_EVENTS`, and whoever makes progress possible for it
 //! (the reactor's edge, or an operation of the other direction) wakes it afterwards, so a
 //! wakeup is never lost (I1-I3). Run the model with
-//! `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test --release --features tokio --lib loom`.
+//! `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test --release --features tokio --lib loom`
+//! (the models cover this core once, for every reactor binding).
 
 #[cfg(loom)]
 use loom::sync::atomic::{AtomicBool, Ordering};
@@ -17,7 +19,39 @@ use std::sync::Arc;
 use std::sync::{Mutex, MutexGuard};
 use std::task::{Wake, Waker};
 
-use crate::tokio::readiness::Dir;
+use crate::PollEvents;
+
+/// A direction of traffic, and the waiter slot that belongs to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Dir {
+    /// Receiving: waits for `POLLIN`.
+    Recv = 0,
+    /// Sending: waits for `POLLOUT`.
+    Send = 1,
+}
+
+impl Dir {
+    pub(crate) const BOTH: [Dir; 2] = [Dir::Recv, Dir::Send];
+
+    pub(crate) fn other(self) -> Dir {
+        match self {
+            Dir::Recv => Dir::Send,
+            Dir::Send => Dir::Recv,
+        }
+    }
+
+    /// The `ZMQ_EVENTS` bit that says this direction can make progress.
+    pub(crate) fn event(self) -> PollEvents {
+        match self {
+            Dir::Recv => PollEvents::POLLIN,
+            Dir::Send => PollEvents::POLLOUT,
+        }
+    }
+
+    pub(crate) fn index(self) -> usize {
+        self as usize
+    }
+}
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // Nothing panics while holding these locks; if something did, the data (an optional
@@ -93,7 +127,7 @@ impl WakerSlot {
     }
 }
 
-/// The waker tokio holds: it wakes both of our slots.
+/// The waker the reactor holds: it wakes both of our slots.
 #[derive(Default)]
 pub(crate) struct FanOut {
     slots: [WakerSlot; 2],
@@ -151,8 +185,7 @@ mod loom_model {
     use std::sync::Arc;
     use std::task::{Wake, Waker};
 
-    use super::FanOut;
-    use crate::tokio::readiness::Dir;
+    use super::{Dir, FanOut};
 
     #[derive(Default)]
     struct Counter(AtomicUsize);

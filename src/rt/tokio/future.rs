@@ -12,9 +12,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
-use crate::tokio::core::{Core, Outgoing};
-use crate::tokio::readiness::{Dir, FanOut};
-use crate::tokio::Multipart;
+use crate::rt::core::{outgoing, Outgoing};
+use crate::rt::reactor::{Dir, FanOut};
+use crate::rt::tokio::Core;
+use crate::rt::{Multipart, TrySendError};
 use crate::{Error, Message, Result};
 
 /// The state of a split socket, shared by its two halves.
@@ -211,7 +212,7 @@ impl Op<'_> {
     }
 }
 
-/// The future of [`AsyncSocket::recv_msg`](crate::tokio::AsyncSocket::recv_msg): one
+/// The future of [`AsyncSocket::recv_msg`](crate::rt::tokio::AsyncSocket::recv_msg): one
 /// frame. Cancel safe.
 #[must_use = "futures do nothing unless polled"]
 pub struct RecvMsg<'a> {
@@ -244,7 +245,7 @@ impl Future for RecvMsg<'_> {
     }
 }
 
-/// The future of [`AsyncSocket::recv_multipart_msgs`](crate::tokio::AsyncSocket::recv_multipart_msgs):
+/// The future of [`AsyncSocket::recv_multipart_msgs`](crate::rt::tokio::AsyncSocket::recv_multipart_msgs):
 /// every frame of one message. Cancel safe.
 #[must_use = "futures do nothing unless polled"]
 pub struct RecvMultipart<'a> {
@@ -268,8 +269,8 @@ impl Future for RecvMultipart<'_> {
     }
 }
 
-/// The future of [`AsyncSocket::send`](crate::tokio::AsyncSocket::send) and
-/// [`send_multipart`](crate::tokio::AsyncSocket::send_multipart). All or nothing: dropped
+/// The future of [`AsyncSocket::send`](crate::rt::tokio::AsyncSocket::send) and
+/// [`send_multipart`](crate::rt::tokio::AsyncSocket::send_multipart). All or nothing: dropped
 /// before completion, it has sent nothing and drops its message.
 #[must_use = "futures do nothing unless polled"]
 pub struct SendMessage<'a> {
@@ -349,6 +350,24 @@ impl SendMessage<'_> {
         }
         drop(ManuallyDrop::into_inner(std::mem::take(&mut self.rest)));
     }
+}
+
+/// Sends one message if libzmq accepts it now, else hands it back (the `try_send`
+/// methods).
+pub(crate) fn try_send<I, T>(
+    mut owner: Owner<'_>,
+    parts: I,
+) -> std::result::Result<(), TrySendError>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<Message>,
+{
+    let Some(message) = outgoing(parts) else {
+        return Ok(());
+    };
+    owner
+        .with(|core| core.try_send(message))
+        .map_err(TrySendError::new)
 }
 
 /// A frame as bytes (the `recv_bytes` methods).

@@ -1,8 +1,10 @@
-//! The state one async socket owns, and the readiness algorithm of async-design.md §3.3.
+//! The state one async socket owns, and the readiness algorithm of async-design.md §3.3:
+//! the reactor-independent core that every binding (tokio, ...) drives through its
+//! [`Registration`].
 //!
 //! Every operation first tries libzmq with `DONTWAIT` (I4). Only on `EAGAIN` does it park
-//! ([`Core::poll_wait`]): register the waiter, *then* read `ZMQ_EVENTS`, *then* ask tokio
-//! for an fd edge (I1). Whoever touches libzmq while the other direction is parked reads
+//! ([`Core::poll_wait`]): register the waiter, *then* read `ZMQ_EVENTS`, *then* ask the
+//! reactor for an fd edge (I1). Whoever touches libzmq while the other direction is parked reads
 //! `ZMQ_EVENTS` afterwards and wakes it if its bit is set (I2). A message is read or
 //! written whole within one poll, and what is left of a started message lives here, never
 //! in a future (I6).
@@ -10,14 +12,14 @@
 use std::mem;
 use std::task::{ready, Context, Poll};
 
-use crate::tokio::readiness::{Dir, Readiness};
-use crate::tokio::Multipart;
+use crate::rt::reactor::{Budget, Dir, Readiness, Registration};
+use crate::rt::Multipart;
 use crate::{Error, Message, PollEvents, Result, Socket};
 
 const DONTWAIT: i32 = zmq_sys::ZMQ_DONTWAIT as i32;
 const SNDMORE: i32 = zmq_sys::ZMQ_SNDMORE as i32;
 
-/// Completed operations per unit of tokio's cooperative budget. A socket that is always
+/// Completed operations per unit of the runtime's cooperative budget (tokio's). A socket that is always
 /// ready still makes its task yield (after `128 * OPS_PER_BUDGET_UNIT` operations in one
 /// poll of the task), while most operations skip the budget's bookkeeping, which would
 /// otherwise be a large part of a libzmq operation's cost.
@@ -37,11 +39,11 @@ where
     Some((first, parts.collect()))
 }
 
-pub(crate) struct Core {
+pub(crate) struct Core<R: Registration> {
     /// Always `Some` until [`Core::into_socket`]; an `Option` so that the socket can be
     /// moved out of a type with an explicit `Drop`.
     socket: Option<Socket>,
-    pub(crate) readiness: Readiness,
+    pub(crate) readiness: Readiness<R>,
     /// Frames of a message whose first frame was read but whose reading stopped on an
     /// error; the next receive continues it.
     recv_stash: Vec<Message>,
@@ -62,8 +64,8 @@ pub(crate) struct Core {
     hint_failed: [bool; 2],
     /// Waiters to wake once the caller has released the socket (never wake under a lock).
     to_wake: [bool; 2],
-    /// Operations this socket may still complete before it takes the next unit of tokio's
-    /// budget (see [`OPS_PER_BUDGET_UNIT`]).
+    /// Operations this socket may still complete before it takes the next unit of the
+    /// runtime's budget (see [`OPS_PER_BUDGET_UNIT`]).
     budget_credit: u8,
     /// A waiter may be parked in a slot. Set before any waiter registers (only
     /// [`Core::poll_wait`] registers, and it runs with exclusive access to the core), and
@@ -72,8 +74,8 @@ pub(crate) struct Core {
     maybe_parked: bool,
 }
 
-impl Core {
-    pub(crate) fn new(socket: Socket) -> Result<Core> {
+impl<R: Registration> Core<R> {
+    pub(crate) fn new(socket: Socket) -> Result<Core<R>> {
         // EINVAL for the thread-safe draft sockets, which have no ZMQ_FD (F9).
         let fd = socket.get_fd()?;
         let kind = socket.get_socket_type_raw()?;
@@ -81,8 +83,11 @@ impl Core {
             .iter()
             .any(|t| t.to_raw() == kind);
         Ok(Core {
+            // SAFETY: `fd` is the ZMQ_FD of `socket`. libzmq keeps it open, as the same
+            // eventfd, for as long as the socket is open, and this core deregisters it
+            // before it closes the socket (in its `Drop` and in `into_socket`).
+            readiness: unsafe { Readiness::new(fd) },
             socket: Some(socket),
-            readiness: Readiness::new(fd),
             recv_stash: Vec::new(),
             send_tail: Vec::new(),
             sink_item: None,
@@ -196,7 +201,7 @@ impl Core {
                 self.hint_pending[dir.index()] = true;
                 return Poll::Ready(Ok(()));
             }
-            // 3. Park only if tokio has seen no edge since; an edge clears the hints.
+            // 3. Park only if the reactor has seen no edge since; an edge clears the hints.
             match self.readiness.poll_edge() {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(res) => {
@@ -251,7 +256,7 @@ impl Core {
 
     /// Runs `op` once with the bookkeeping of hints.
     #[inline]
-    fn attempt<T>(&mut self, dir: Dir, op: impl FnOnce(&mut Core) -> Result<T>) -> Result<T> {
+    fn attempt<T>(&mut self, dir: Dir, op: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
         let res = op(self);
         match &res {
             Ok(_) => self.op_succeeded(dir),
@@ -261,7 +266,7 @@ impl Core {
     }
 
     /// The op first (I4); on `EAGAIN`, park and retry. Every [`OPS_PER_BUDGET_UNIT`]
-    /// completed ops take one unit of tokio's cooperative budget, so that an always-ready
+    /// completed ops take one unit of the runtime's cooperative budget, so that an always-ready
     /// socket cannot starve the runtime; the unit is taken before the op, which does not
     /// run when the task must yield.
     #[inline]
@@ -269,7 +274,7 @@ impl Core {
         &mut self,
         dir: Dir,
         cx: &mut Context<'_>,
-        op: impl FnMut(&mut Core) -> Result<T>,
+        op: impl FnMut(&mut Self) -> Result<T>,
     ) -> Poll<Result<T>> {
         if self.budget_credit == 0 {
             return self.poll_io_budgeted(dir, cx, op);
@@ -288,7 +293,7 @@ impl Core {
         &mut self,
         dir: Dir,
         cx: &mut Context<'_>,
-        mut op: impl FnMut(&mut Core) -> Result<T>,
+        mut op: impl FnMut(&mut Self) -> Result<T>,
     ) -> Poll<Result<T>> {
         match self.attempt(dir, &mut op) {
             Err(Error::EAGAIN) => self.poll_io_parked(dir, cx, op),
@@ -297,15 +302,15 @@ impl Core {
     }
 
     /// [`Core::poll_io`] when the credit is spent: takes a unit of the task's budget first
-    /// (`Pending` when the task must yield; tokio wakes it), restored if the op parks.
+    /// (`Pending` when the task must yield; the runtime wakes it), restored if the op parks.
     #[inline(never)]
     fn poll_io_budgeted<T>(
         &mut self,
         dir: Dir,
         cx: &mut Context<'_>,
-        op: impl FnMut(&mut Core) -> Result<T>,
+        op: impl FnMut(&mut Self) -> Result<T>,
     ) -> Poll<Result<T>> {
-        let coop = ready!(tokio::task::coop::poll_proceed(cx));
+        let coop = ready!(R::poll_budget(cx));
         let res = self.attempt_or_park(dir, cx, op);
         if res.is_ready() {
             coop.made_progress();
@@ -320,7 +325,7 @@ impl Core {
         &mut self,
         dir: Dir,
         cx: &mut Context<'_>,
-        mut op: impl FnMut(&mut Core) -> Result<T>,
+        mut op: impl FnMut(&mut Self) -> Result<T>,
     ) -> Poll<Result<T>> {
         loop {
             if let Err(err) = ready!(self.poll_wait(dir, cx)) {
@@ -380,7 +385,7 @@ impl Core {
     /// Receives every frame of one message in this poll.
     #[inline]
     pub(crate) fn poll_recv_multipart(&mut self, cx: &mut Context<'_>) -> Poll<Result<Multipart>> {
-        let res = ready!(self.poll_io(Dir::Recv, cx, Core::recv_multipart_now));
+        let res = ready!(self.poll_io(Dir::Recv, cx, Self::recv_multipart_now));
         self.after_op(Dir::Recv);
         Poll::Ready(res)
     }
@@ -476,7 +481,7 @@ impl Core {
         if !self.has_backlog() {
             return Poll::Ready(Ok(()));
         }
-        let res = ready!(self.poll_io(Dir::Send, cx, Core::backlog_now));
+        let res = ready!(self.poll_io(Dir::Send, cx, Self::backlog_now));
         self.after_op(Dir::Send);
         Poll::Ready(res)
     }
@@ -547,7 +552,7 @@ impl Core {
     }
 }
 
-impl Drop for Core {
+impl<R: Registration> Drop for Core<R> {
     fn drop(&mut self) {
         // Deregister before the socket is closed (F10): after zmq_close, libzmq's reaper
         // closes the fd and the number can be reused by another registration.

@@ -3,16 +3,24 @@
 //! `zmq_ctx_term` blocks until every socket is closed and its unsent messages are
 //! delivered or its linger has passed (infinite by default). When the last handle of a
 //! [`Context`](crate::Context) is released on a thread that runs a tokio runtime (a
-//! worker, or the thread inside `block_on`), the core hands the termination to this
-//! module, which runs it on tokio's blocking pool instead. The runtime's shutdown waits
+//! worker, or the thread inside `block_on`), the raw layer offers the termination to the
+//! hook this module installs (when the first async socket is made), which runs it on
+//! tokio's blocking pool instead. The runtime's shutdown waits
 //! for its blocking threads, so a program that ends still flushes its messages, as with
 //! the sync API.
 
 use std::ffi::c_void;
 use std::panic::{self, AssertUnwindSafe};
 use std::ptr::NonNull;
+use std::sync::Once;
 
-use crate::raw::RawContext;
+use crate::raw::{self, RawContext};
+
+/// Installs the hook (once per process).
+pub(crate) fn install() {
+    static INSTALLED: Once = Once::new();
+    INSTALLED.call_once(|| raw::install_terminate_elsewhere(terminate_off_runtime));
+}
 
 /// Terminates the context when dropped, on whatever thread that happens: the blocking
 /// thread normally, or the current thread if tokio drops the job without running it
@@ -31,7 +39,11 @@ impl Drop for TerminateOnDrop {
 /// Called by `RawContext::drop` for an owned, live context. Returns `false` when not on a
 /// runtime thread (the caller terminates inline); `true` when the termination was handed
 /// over (the caller must not use `ptr` again).
-pub(crate) fn terminate_off_runtime(ptr: NonNull<c_void>) -> bool {
+///
+/// # Safety
+/// As for [`raw::TerminateElsewhere`]: `ptr` is a live context the caller owns, given up
+/// when this returns `true`.
+unsafe fn terminate_off_runtime(ptr: NonNull<c_void>) -> bool {
     let Ok(handle) = tokio::runtime::Handle::try_current() else {
         return false;
     };
