@@ -119,7 +119,7 @@ unsafe impl Send for DraftSocket {}
 unsafe impl Sync for DraftSocket {}
 
 fn endpoint_cstring(op: EndpointOp, endpoint: &str) -> std::result::Result<CString, EndpointError> {
-    CString::new(endpoint).map_err(|_| EndpointError::new(op, endpoint, libc::EINVAL))
+    EndpointError::checked_cstring(op, endpoint)
 }
 
 fn group_cstring(group: &str) -> Result<CString> {

@@ -58,6 +58,7 @@ mod context;
 pub mod curve;
 #[cfg(feature = "draft")]
 pub mod draft;
+mod endpoint;
 pub mod error;
 pub mod flags;
 mod message;

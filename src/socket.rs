@@ -159,7 +159,7 @@ pub struct Socket {
 unsafe impl Send for Socket {}
 
 fn endpoint_cstring(op: EndpointOp, endpoint: &str) -> std::result::Result<CString, EndpointError> {
-    CString::new(endpoint).map_err(|_| EndpointError::new(op, endpoint, libc::EINVAL))
+    EndpointError::checked_cstring(op, endpoint)
 }
 
 impl Socket {
