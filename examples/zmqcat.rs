@@ -295,7 +295,7 @@ fn to_frames(text: &str, options: &Options) -> Result<Vec<Vec<u8>>, Failure> {
 }
 
 fn decode_hex(digits: &str) -> Option<Vec<u8>> {
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return None;
     }
     (0..digits.len())

@@ -5,7 +5,7 @@
 //! see [`Error::from_raw`]. Operations on endpoints also exist in a form that returns
 //! [`EndpointError`], which names the endpoint and keeps the raw `errno`.
 
-use std::ffi::{CStr, CString};
+use std::ffi::CString;
 use std::fmt;
 use std::io;
 
@@ -13,6 +13,7 @@ use libc::c_int;
 use zmq_sys::errno;
 
 use crate::endpoint;
+use crate::sys::{self, Errno};
 
 /// An error reported by libzmq, as in the zmq 0.10 API.
 ///
@@ -199,10 +200,13 @@ impl Error {
 
 /// libzmq's text for any `errno` value.
 pub(crate) fn strerror(code: c_int) -> &'static str {
-    // SAFETY: zmq_strerror returns a pointer to a static, NUL-terminated string (libzmq's
-    // own table, or the C library's strerror table, which lives for the whole program).
-    let text = unsafe { CStr::from_ptr(zmq_sys::zmq_strerror(code)) };
-    text.to_str().unwrap_or("unknown error")
+    sys::strerror(code)
+}
+
+impl From<Errno> for Error {
+    fn from(errno: Errno) -> Error {
+        Error::from_raw(errno.0)
+    }
 }
 
 impl fmt::Display for Error {

@@ -362,7 +362,7 @@ fn r14_invalid_endpoints() {
             );
         }
         let named = text.contains(&format!("{endpoint:?}")) && err.endpoint() == endpoint;
-        let hinted = hint.map_or(true, |h| text.contains(h));
+        let hinted = hint.is_none_or(|h| text.contains(h));
         if named && hinted {
             in_message += 1;
         } else {

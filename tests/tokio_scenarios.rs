@@ -464,7 +464,7 @@ async fn drop_send_mid_multipart(transport: Transport, messages: u64) {
                     assert_eq!(seq_of(part), id, "frames of different messages merged");
                 }
                 assert!(
-                    last.map_or(true, |l| id > l),
+                    last.is_none_or(|l| id > l),
                     "message {id} duplicated or reordered"
                 );
                 last = Some(id);
