@@ -363,7 +363,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     heading(
         6,
-        "The reference document's in-process client and worker",
+        "The reference programs' in-process client and worker",
         "its asyncio program, with a thread per coroutine: REQ/REP over inproc",
     );
     in_process_example(&ctx)?;
