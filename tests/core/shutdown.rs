@@ -205,7 +205,7 @@ fn compile_fail_cases() -> Vec<(String, String)> {
         };
         let doc = doc.strip_prefix(' ').unwrap_or(doc);
         match current.as_mut() {
-            None if doc == "```compile_fail" => current = Some(String::new()),
+            None if doc.starts_with("```compile_fail") => current = Some(String::new()),
             None => {}
             Some(_) if doc == "```" => {
                 let source = current.take().unwrap();
