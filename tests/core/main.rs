@@ -13,6 +13,7 @@ mod context;
 mod curve;
 #[cfg(feature = "draft")]
 mod draft;
+mod endpoint_ports;
 mod errors;
 mod examples;
 mod flow_control;
@@ -31,4 +32,5 @@ mod robustness;
 mod shutdown;
 mod sockopt;
 mod threads;
+mod tools;
 mod utf8;
