@@ -70,6 +70,7 @@ mod socket;
 pub mod sockopt;
 #[cfg(all(feature = "tokio", unix))]
 pub mod tokio;
+mod tracker;
 pub mod tuning;
 pub mod z85;
 
@@ -83,6 +84,7 @@ pub use crate::monitor::SocketEvent;
 pub use crate::poll::{poll, PollEvents, PollItem};
 pub use crate::proxy::{proxy, proxy_steerable, proxy_steerable_with_capture, proxy_with_capture};
 pub use crate::socket::{Mechanism, Sendable, Socket, SocketType};
+pub use crate::tracker::Tracker;
 pub use crate::z85::{DecodeError, EncodeError};
 pub use SocketType::*;
 
