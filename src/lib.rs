@@ -60,6 +60,8 @@ pub mod curve;
 pub mod draft;
 pub mod error;
 pub mod flags;
+#[cfg(feature = "serde")]
+mod json;
 mod message;
 pub mod monitor;
 mod poll;
@@ -79,6 +81,8 @@ use std::ffi::CString;
 pub use crate::context::Context;
 pub use crate::curve::CurveKeyPair;
 pub use crate::error::Error;
+#[cfg(feature = "serde")]
+pub use crate::json::JsonError;
 pub use crate::message::Message;
 pub use crate::monitor::SocketEvent;
 pub use crate::poll::{poll, PollEvents, PollItem};
