@@ -97,8 +97,13 @@ impl Context {
                 if let Some((owner, old)) = slot.take() {
                     if owner != pid {
                         // The parent's context, inherited by fork: terminating it here
-                        // would touch the parent's I/O threads' state. Leave it be.
-                        std::mem::forget(old);
+                        // would touch the parent's I/O threads' state. Keep it, untouched
+                        // (and reachable, for leak checkers), until the process exits.
+                        static INHERITED: Mutex<Vec<Context>> = Mutex::new(Vec::new());
+                        INHERITED
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .push(old);
                     }
                 }
                 let ctx = Context::new();
