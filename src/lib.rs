@@ -28,6 +28,12 @@
 //! - [`monitor`]: typed connection events. [`proxy`] and friends: built-in devices.
 //! - [`curve`], [`z85`]: CURVE keys and their text encoding. [`flags`]: typed flags.
 //! - [`error`]: [`Error`] (zmq 0.10's enum) and errors that name their endpoint.
+//! - Zero copy: [`Message::from_owner`] sends any buffer without copying it,
+//!   [`Message::tracked`] also returns a [`Tracker`] that says when libzmq is done with
+//!   it; with the feature `bytes`, `bytes::Bytes` converts into a [`Message`] and back
+//!   without copying. [`Context::instance`] is one context for the whole process.
+//! - Feature `serde`: `Socket::send_json`/`recv_json` (pyzmq's JSON messages) and
+//!   `JsonError`. See docs/zero-copy.md in the repository.
 //! - `zmq::draft` (feature `draft`): the draft socket types (SERVER/CLIENT, RADIO/DISH,
 //!   SCATTER/GATHER, PEER/CHANNEL, DGRAM); the thread-safe ones are `Sync`.
 //! - `zmq::tokio` (feature `tokio`): async sockets on tokio. With it, `use zmq::*;`
@@ -77,6 +83,11 @@ pub mod tuning;
 pub mod z85;
 
 use std::ffi::CString;
+
+/// The programs of docs/zero-copy.md, compiled and run as doctests.
+#[cfg(all(doctest, feature = "bytes", feature = "serde"))]
+#[doc = include_str!("../docs/zero-copy.md")]
+pub struct ZeroCopyGuide;
 
 pub use crate::context::Context;
 pub use crate::curve::CurveKeyPair;
