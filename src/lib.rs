@@ -74,6 +74,7 @@ mod poll;
 pub mod poller;
 mod proxy;
 mod raw;
+mod serialized;
 mod socket;
 pub mod sockopt;
 #[cfg(all(feature = "tokio", unix))]

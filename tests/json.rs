@@ -187,3 +187,64 @@ fn async_json_round_trip_errors_and_recovery() {
         assert!(matches!(a.send_json(&bad).await, Err(JsonError::Encode(_))));
     });
 }
+
+/// `send_serialized`/`recv_serialized` with the caller's serialiser: here a topic frame
+/// and a JSON frame, with the caller's own error type.
+#[test]
+fn serialized_messages_with_a_user_serialiser() {
+    #[derive(Debug)]
+    enum AppError {
+        Zmq(zmq::Error),
+        Json(#[allow(dead_code)] serde_json::Error),
+        Shape(usize),
+    }
+    impl From<zmq::Error> for AppError {
+        fn from(err: zmq::Error) -> Self {
+            AppError::Zmq(err)
+        }
+    }
+    fn encode((topic, body): &(&str, Value)) -> Result<Vec<Vec<u8>>, AppError> {
+        let body = serde_json::to_vec(body).map_err(AppError::Json)?;
+        Ok(vec![topic.as_bytes().to_vec(), body])
+    }
+    fn decode(frames: Vec<zmq::Message>) -> Result<(String, Value), AppError> {
+        match &frames[..] {
+            [topic, body] => Ok((
+                String::from_utf8_lossy(topic).into_owned(),
+                serde_json::from_slice(body).map_err(AppError::Json)?,
+            )),
+            other => Err(AppError::Shape(other.len())),
+        }
+    }
+    let _watchdog = common::watchdog(WATCHDOG);
+    let ctx = common::ctx();
+    let (a, b) = pair(&ctx);
+    a.send_serialized(&("prices", json!({"eur": 1.08})), 0, encode)
+        .unwrap();
+    let (topic, body) = b.recv_serialized(0, decode).unwrap();
+    assert_eq!((topic.as_str(), body), ("prices", json!({"eur": 1.08})));
+
+    // The deserialiser's error; the message was taken whole, the next one is intact.
+    a.send_multipart(["one", "two", "three"], 0).unwrap();
+    a.send_serialized(&("next", json!(null)), 0, encode)
+        .unwrap();
+    assert!(matches!(
+        b.recv_serialized(0, decode),
+        Err(AppError::Shape(3))
+    ));
+    assert_eq!(b.recv_serialized(0, decode).unwrap().0, "next");
+    assert!(matches!(
+        b.recv_serialized(zmq::DONTWAIT, decode),
+        Err(AppError::Zmq(zmq::Error::EAGAIN))
+    ));
+    // The serialiser's error: nothing sent.
+    let failing = |_: &u8| -> Result<Vec<Vec<u8>>, AppError> { Err(AppError::Shape(0)) };
+    assert!(matches!(
+        a.send_serialized(&1, 0, failing),
+        Err(AppError::Shape(0))
+    ));
+    assert!(matches!(
+        b.recv_serialized(zmq::DONTWAIT, decode),
+        Err(AppError::Zmq(zmq::Error::EAGAIN))
+    ));
+}
