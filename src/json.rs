@@ -177,14 +177,14 @@ impl Socket {
 }
 
 #[cfg(all(feature = "tokio", unix))]
-impl crate::tokio::AsyncSocket {
+impl crate::rt::tokio::AsyncSocket {
     /// Sends `value` as one frame of JSON; see [`Socket::send_json`] (features `serde` and
     /// `tokio`). All or nothing, like [`send`](Self::send).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), zmq::JsonError> {
-    /// use zmq::tokio::AsyncSocket;
+    /// use zmq::rt::tokio::AsyncSocket;
     ///
     /// let ctx = zmq::Context::new();
     /// let mut server = AsyncSocket::new(ctx.socket(zmq::REP)?)?;

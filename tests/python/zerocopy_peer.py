@@ -1,4 +1,4 @@
-"""The Python half of tests/interop_zerocopy.rs, on a PAIR socket (--bind or --connect):
+"""The Python half of tests/interop/zerocopy.rs, on a PAIR socket (--bind or --connect):
 
 1. receives a JSON message (recv_json) and checks it against FROM_RUST;
 2. answers with send_json(FROM_PYTHON);
@@ -7,7 +7,7 @@
    waiting for each tracker;
 4. prints DONE with its counts.
 
-The values must match the ones in tests/interop_zerocopy.rs."""
+The values must match the ones in tests/interop/zerocopy.rs."""
 
 import zmq
 
