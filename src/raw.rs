@@ -154,6 +154,15 @@ impl RawContext {
         }
     }
 
+    /// Whether `zmq_ctx_term` has returned or is running for this context (never waits).
+    pub(crate) fn is_terminating(&self) -> bool {
+        match self.terminated.try_read() {
+            Ok(guard) => *guard,
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => *poisoned.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => true,
+        }
+    }
+
     /// Whether `zmq_ctx_term` has returned for this context.
     fn is_terminated(&self) -> bool {
         *self

@@ -11,6 +11,8 @@
 
 #[cfg(feature = "tokio")]
 pub mod async_rt;
+#[cfg(feature = "bytes")]
+pub mod counted;
 pub mod examples;
 pub mod inproc;
 pub mod interop;

@@ -10,6 +10,7 @@ mod common;
 
 mod compat;
 mod context;
+mod context_instance;
 mod curve;
 #[cfg(feature = "draft")]
 mod draft;
@@ -17,6 +18,8 @@ mod endpoint_ports;
 mod errors;
 mod examples;
 mod flow_control;
+#[cfg(feature = "serde")]
+mod json;
 mod lifecycle;
 mod linking;
 // Installs a `#[global_allocator]` (the system allocator, watching one block) for this
@@ -34,3 +37,5 @@ mod sockopt;
 mod threads;
 mod tools;
 mod utf8;
+#[cfg(feature = "bytes")]
+mod zerocopy;
