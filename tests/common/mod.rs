@@ -11,6 +11,7 @@
 #[cfg(feature = "tokio")]
 pub mod async_rt;
 pub mod examples;
+pub mod faultproxy;
 pub mod inproc;
 pub mod interop;
 pub mod pypeer;
