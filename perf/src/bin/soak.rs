@@ -169,6 +169,9 @@ fn broker(args: &[String]) {
     let (mut executed, mut duplicates, mut stale, mut malformed) = (0u64, 0u64, 0u64, 0u64);
     let mut dropped = 0u64;
     let mut rng = Rng::new(1);
+    // SOAK_MALLOC_TRIM=1: give free heap pages back to the OS every second (to tell
+    // allocator retention from growth of the heap in use).
+    let trim = std::env::var_os("SOAK_MALLOC_TRIM").is_some();
     let mut last_write = Instant::now() - Duration::from_secs(10);
     loop {
         let mut items = [
@@ -237,6 +240,10 @@ fn broker(args: &[String]) {
                 return;
             }
             memory.retain(|_, m| m.seen.elapsed() < FORGET_AFTER);
+            if trim {
+                // SAFETY: malloc_trim has no preconditions; it returns free pages.
+                unsafe { libc::malloc_trim(0) };
+            }
             write_atomic(
                 &dir.join("broker.stats"),
                 &format!(
