@@ -4,7 +4,7 @@
 //! `PATH_secret` (mode 0600), which holds the secret key too. Both carry metadata
 //! (`name = value` lines). pyzmq's `zmq.auth.load_certificate` and czmq's `zcert_load`
 //! read what this writes, and this reads theirs (`scripts/czmq-certs.sh` checks czmq,
-//! `tests/interop_security.rs` pyzmq).
+//! `tests/interop/security.rs` pyzmq).
 //!
 //! ```text
 //! cargo run --example curve_cert -- new server.key name=server email=ops@example.org

@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use tokio::sync::oneshot;
-use zmq::tokio::AsyncSocket;
+use zmq::rt::tokio::AsyncSocket;
 
 const INPROC_ADDRESS: &str = "inproc://my_async_channel";
 

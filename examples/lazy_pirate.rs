@@ -11,7 +11,7 @@
 //! cargo run --example lazy_pirate -- server tcp://*:5555
 //! cargo run --example lazy_pirate -- client tcp://localhost:5555
 //! ```
-//! The demo server "loses" every third reply to show the retries. `tests/netns.rs` runs
+//! The demo server "loses" every third reply to show the retries. `tests/netns/main.rs` runs
 //! the same protocol across two network namespaces with the link cut.
 
 use std::collections::HashMap;

@@ -2,7 +2,7 @@
 # Certificates made by this crate load in czmq, and czmq's load here: keys and metadata
 # compared both ways, public and secret files. czmq's side is tests/czmq/cert_tool.c
 # against Debian's libczmq-dev (installed here when run as root, as CI is); ours is
-# examples/curve_cert.rs. pyzmq's side is tests/security_certs.rs, in the test suite.
+# examples/curve_cert.rs. pyzmq's side is tests/security/certs.rs, in the test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -30,10 +30,8 @@
 //! - [`error`]: [`Error`] (zmq 0.10's enum) and errors that name their endpoint.
 //! - `zmq::draft` (feature `draft`): the draft socket types (SERVER/CLIENT, RADIO/DISH,
 //!   SCATTER/GATHER, PEER/CHANNEL, DGRAM); the thread-safe ones are `Sync`.
-//! - `zmq::tokio` (feature `tokio`): async sockets on tokio. With it, `use zmq::*;`
-//!   imports that module as `tokio`, which hides the tokio crate in the importing module
-//!   (`tokio::spawn` and `#[tokio::main]` stop compiling): add `use ::tokio;` next to the
-//!   glob, or import from `zmq` by name (details in the module's docs).
+//! - `zmq::rt`: async adapters; `zmq::rt::tokio` (feature `tokio`) has async sockets on
+//!   tokio.
 //!
 //! # Compatibility
 //! This crate builds programs written for the `zmq` 0.10 crate (rust-zmq) unchanged:
@@ -54,6 +52,9 @@
 #![warn(missing_docs)]
 
 pub mod auth;
+// The compile-fail checks (doctests only).
+#[cfg(doctest)]
+mod compile_fail;
 mod context;
 pub mod curve;
 #[cfg(feature = "draft")]
@@ -66,10 +67,10 @@ mod poll;
 pub mod poller;
 mod proxy;
 mod raw;
+#[cfg(all(feature = "tokio", unix))]
+pub mod rt;
 mod socket;
 pub mod sockopt;
-#[cfg(all(feature = "tokio", unix))]
-pub mod tokio;
 pub mod tuning;
 pub mod z85;
 

@@ -6,7 +6,7 @@
 
 use std::ffi::{c_void, CStr};
 use std::ptr::NonNull;
-use std::sync::RwLock;
+use std::sync::{Mutex, RwLock};
 
 use libc::c_int;
 
@@ -60,6 +60,33 @@ fn fd_available() -> std::result::Result<(), c_int> {
         Some(errno @ (libc::EMFILE | libc::ENFILE)) => Err(errno),
         // Anything else is not about running out of fds; let libzmq try.
         _ => Ok(()),
+    }
+}
+
+/// Takes over the termination of a context whose last handle is being dropped, so that it
+/// runs somewhere it cannot block what the current thread is running (an async runtime's
+/// worker: rust-zmq #382). Returns `false` when it does not take it (the caller then
+/// terminates inline).
+///
+/// # Safety
+/// Called with a live context that the caller owns and gives up if the hook returns
+/// `true`; the hook then owns it (it must terminate it).
+pub(crate) type TerminateElsewhere = unsafe fn(NonNull<c_void>) -> bool;
+
+/// The hooks installed by the async adapters (this layer never calls an optional adapter
+/// by name). A handful at most: one per adapter.
+static TERMINATE_ELSEWHERE: Mutex<Vec<TerminateElsewhere>> = Mutex::new(Vec::new());
+
+/// Installs a [`TerminateElsewhere`] hook, once (a second call with the same hook does
+/// nothing). Every later drop of an owned, live context's last handle offers it to the
+/// hooks first.
+#[cfg_attr(not(all(feature = "tokio", unix)), allow(dead_code))]
+pub(crate) fn install_terminate_elsewhere(hook: TerminateElsewhere) {
+    let mut hooks = TERMINATE_ELSEWHERE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if !hooks.iter().any(|&known| known as usize == hook as usize) {
+        hooks.push(hook);
     }
 }
 
@@ -166,7 +193,6 @@ impl RawContext {
     }
 
     /// Whether `zmq_ctx_term` has returned for this context.
-    #[cfg(all(feature = "tokio", unix))]
     fn is_terminated(&self) -> bool {
         *self
             .terminated
@@ -205,16 +231,31 @@ impl RawContext {
 impl Drop for RawContext {
     fn drop(&mut self) {
         if self.owned {
-            // Inside a tokio runtime, terminating here could block a worker for as long
-            // as the linger lasts (forever by default); run it on a blocking thread.
-            #[cfg(all(feature = "tokio", unix))]
-            if !self.is_terminated() && crate::tokio::context::terminate_off_runtime(self.ptr) {
+            // Inside an async runtime, terminating here could block a worker for as long
+            // as the linger lasts (forever by default): an adapter's hook runs it on a
+            // blocking thread instead.
+            if !self.is_terminated() && self.terminate_elsewhere() {
                 return;
             }
             // Nothing useful can be done with an error here; libzmq only fails
             // zmq_ctx_term for an invalid pointer, which ownership rules out.
             let _ = self.terminate();
         }
+    }
+}
+
+impl RawContext {
+    /// Offers this (owned, live) context to the installed hooks; `true` when one took it.
+    fn terminate_elsewhere(&self) -> bool {
+        let hooks = TERMINATE_ELSEWHERE
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone();
+        hooks.into_iter().any(|hook| {
+            // SAFETY: only called from `drop` of an owned context that is not terminated;
+            // `drop` returns without touching the pointer when a hook takes it.
+            unsafe { hook(self.ptr) }
+        })
     }
 }
 

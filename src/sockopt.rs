@@ -677,7 +677,7 @@ impl Socket {
     /// The file descriptor that signals the socket's events (`ZMQ_FD`), for integrating
     /// with an event loop. It is edge-triggered and owned by libzmq: never close it, and
     /// read [`get_events`](Self::get_events) after each wakeup *and* after every send and
-    /// receive, since those can consume the edge (see [`crate::tokio`] for an adapter
+    /// receive, since those can consume the edge (see [`crate::rt::tokio`] for an adapter
     /// that does it right).
     pub fn get_fd(&self) -> Result<zmq_sys::RawFd> {
         #[cfg(unix)]

@@ -10,7 +10,7 @@
 //! - `inproc_thr`/`inproc_lat`: the same pairs in one process over `inproc://`.
 //!
 //! With the `ours` feature (the default) they also take:
-//! - `--async`: the same loops on this crate's tokio adapter (`zmq::tokio`), on a
+//! - `--async`: the same loops on this crate's tokio adapter (`zmq::rt::tokio`), on a
 //!   current-thread runtime;
 //! - `--tuned`: [`zmq::tuning::throughput`] (256 KiB batches) on every socket;
 //! - the environment variable `ZMQ_PERF_KNOBS`, e.g. `in_batch=65536,rcvhwm=10000`, to

@@ -468,7 +468,7 @@ async fn async_client(
     stop: Arc<AtomicBool>,
     salt: u64,
 ) -> zmq::Result<()> {
-    use zmq::tokio::AsyncSocket;
+    use zmq::rt::tokio::AsyncSocket;
     let mut rng = Rng::new(salt);
     let mut seq = 0u64;
     while !stop.load(Ordering::Relaxed) {

@@ -13,7 +13,7 @@
 
 use std::time::{Duration, Instant};
 
-use zmq::tokio::AsyncSocket;
+use zmq::rt::tokio::AsyncSocket;
 
 struct Args {
     clients: usize,

@@ -1,0 +1,13 @@
+//! The async test crate (`tokio` feature): the tokio adapter's API, the async design's
+//! scenarios and the async authenticator, each on both runtime flavours.
+//!
+//! Run one module with `cargo test --features tokio --test async_rt <module>::`.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod glob_import;
+mod ownership;
+mod scenarios;
+mod security;
+mod socket;
