@@ -5,12 +5,15 @@
 //! see [`Error::from_raw`]. Operations on endpoints also exist in a form that returns
 //! [`EndpointError`], which names the endpoint and keeps the raw `errno`.
 
-use std::ffi::CStr;
+use std::ffi::CString;
 use std::fmt;
 use std::io;
 
 use libc::c_int;
 use zmq_sys::errno;
+
+use crate::endpoint;
+use crate::sys::{self, Errno};
 
 /// An error reported by libzmq, as in the zmq 0.10 API.
 ///
@@ -166,7 +169,8 @@ impl Error {
     /// Codes without a variant of their own map to the nearest one where the meaning is
     /// the same family (`EPERM` → `EACCES`; `EAFNOSUPPORT` → `EPROTONOSUPPORT`;
     /// `ECONNRESET`, `ECONNABORTED`, `EPIPE`, `ENETRESET` → `ENOTCONN`; `ENETUNREACH`,
-    /// `EHOSTDOWN` → `EHOSTUNREACH`; `ETIMEDOUT` → `EAGAIN`) and to [`Error::EPROTO`]
+    /// `EHOSTDOWN` → `EHOSTUNREACH`; `ETIMEDOUT` → `EAGAIN`; `ENFILE` → `EMFILE`) and to
+    /// [`Error::EPROTO`]
     /// otherwise. (zmq 0.10 panicked here.) Use [`Error::try_from_raw`] to tell the cases
     /// apart, or the `errno()` of an [`EndpointError`].
     pub fn from_raw(raw: i32) -> Error {
@@ -185,22 +189,45 @@ impl Error {
             | libc::EPIPE => Error::ENOTCONN,
             errno::ENETUNREACH | errno::ENETUNREACH_ALT | libc::EHOSTDOWN => Error::EHOSTUNREACH,
             errno::ETIMEDOUT | errno::ETIMEDOUT_ALT => Error::EAGAIN,
+            libc::ENFILE => Error::EMFILE,
             _ => Error::EPROTO,
         }
     }
 
     /// libzmq's description of the error (`zmq_strerror`).
+    ///
+    /// For [`Error::EMFILE`] it goes on to name the two limits that give it and how to
+    /// raise them, since from libzmq it always means one of those:
+    /// `Too many open files (... ulimit -n ... Context::set_max_sockets ...)`.
     pub fn message(self) -> &'static str {
-        strerror(self.to_raw())
+        match self {
+            Error::EMFILE => emfile_message(),
+            _ => strerror(self.to_raw()),
+        }
     }
+}
+
+/// What to do about `EMFILE`, which libzmq reports for two different limits.
+pub(crate) const EMFILE_HINT: &str = "the process reached its file descriptor limit \
+     (raise it with `ulimit -n`, RLIMIT_NOFILE; each socket uses one fd and each tcp/ipc \
+     connection one more), or, when creating a socket, the context reached its socket limit \
+     (`Context::set_max_sockets`, default 1023, before the first socket)";
+
+/// `zmq_strerror(EMFILE)` followed by [`EMFILE_HINT`], built once.
+fn emfile_message() -> &'static str {
+    static MESSAGE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    MESSAGE.get_or_init(|| format!("{} ({EMFILE_HINT})", strerror(errno::EMFILE)))
 }
 
 /// libzmq's text for any `errno` value.
 pub(crate) fn strerror(code: c_int) -> &'static str {
-    // SAFETY: zmq_strerror returns a pointer to a static, NUL-terminated string (libzmq's
-    // own table, or the C library's strerror table, which lives for the whole program).
-    let text = unsafe { CStr::from_ptr(zmq_sys::zmq_strerror(code)) };
-    text.to_str().unwrap_or("unknown error")
+    sys::strerror(code)
+}
+
+impl From<Errno> for Error {
+    fn from(errno: Errno) -> Error {
+        Error::from_raw(errno.0)
+    }
 }
 
 impl fmt::Display for Error {
@@ -298,6 +325,19 @@ impl EndpointError {
         }
     }
 
+    /// The endpoint as a C string for libzmq, or the error for an endpoint refused before
+    /// libzmq sees it: one with a NUL byte, or a tcp/ws/udp port out of `0..=65535` (which
+    /// libzmq would silently wrap to another port). Both are `EINVAL`, with a hint.
+    pub(crate) fn checked_cstring(
+        op: EndpointOp,
+        endpoint: &str,
+    ) -> std::result::Result<CString, EndpointError> {
+        if endpoint::bad_port(endpoint).is_some() {
+            return Err(EndpointError::new(op, endpoint, errno::EINVAL));
+        }
+        CString::new(endpoint).map_err(|_| EndpointError::new(op, endpoint, errno::EINVAL))
+    }
+
     /// What was being done.
     pub fn op(&self) -> EndpointOp {
         self.op
@@ -324,6 +364,12 @@ impl EndpointError {
         let transport = ep.split("://").next().filter(|_| ep.contains("://"));
         if ep.contains('\0') {
             return Some("the endpoint contains a NUL byte".into());
+        }
+        if let Some(port) = endpoint::bad_port(ep).filter(|_| self.errno == errno::EINVAL) {
+            return Some(format!(
+                "port {port} is out of range: a port is a number from 0 to 65535, or * \
+                 (* and 0 let the system choose)"
+            ));
         }
         match (self.errno, transport) {
             (_, None) if self.errno == errno::EINVAL => {
@@ -366,6 +412,16 @@ impl EndpointError {
                 Some("nothing is bound to this inproc name in this context".into())
             }
             (e, _) if e == errno::EADDRINUSE => Some("another socket is bound there".into()),
+            (e, _) if e == errno::EMFILE => Some(
+                "the process reached its file descriptor limit; raise it with `ulimit -n` \
+                 (RLIMIT_NOFILE) or close sockets"
+                    .into(),
+            ),
+            (e, _) if e == libc::ENFILE => Some(
+                "the system reached its limit of open files (fs.file-max); close files or \
+                 raise the limit"
+                    .into(),
+            ),
             (e, _) if e == errno::ENOCOMPATPROTO => {
                 Some("this transport cannot be used with this socket type".into())
             }

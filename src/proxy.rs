@@ -54,11 +54,9 @@
 //! ```
 
 use std::fmt;
-use std::ptr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::{self, JoinHandle};
 
-use crate::raw::check;
 use crate::{Error, Message, Result, Socket, PAIR};
 
 fn run(
@@ -67,23 +65,14 @@ fn run(
     capture: Option<&Socket>,
     control: Option<&Socket>,
 ) -> Result<()> {
-    let capture = capture.map_or(ptr::null_mut(), Socket::as_ptr);
-    let rc = match control {
-        // SAFETY: the sockets are live and borrowed for the whole call, on this thread
-        // (sockets are !Sync, so no other thread uses them meanwhile); capture is NULL or
-        // a live socket.
-        None => unsafe { zmq_sys::zmq_proxy(frontend.as_ptr(), backend.as_ptr(), capture) },
-        // SAFETY: as above; control is a live socket.
-        Some(control) => unsafe {
-            zmq_sys::zmq_proxy_steerable(
-                frontend.as_ptr(),
-                backend.as_ptr(),
-                capture,
-                control.as_ptr(),
-            )
-        },
-    };
-    check(rc).map(drop)
+    // Sockets are !Sync, so borrowing them here keeps every other thread off them for the
+    // whole call.
+    crate::raw::proxy(
+        &frontend.raw,
+        &backend.raw,
+        capture.map(|s| &s.raw),
+        control.map(|s| &s.raw),
+    )
 }
 
 /// Forwards messages both ways between `frontend` and `backend` until the context ends.

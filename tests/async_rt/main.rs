@@ -1,0 +1,20 @@
+//! The async test crate (`tokio` feature): the tokio adapter's API, the async design's
+//! scenarios and the async authenticator, each on both runtime flavours.
+//!
+//! Run one module with `cargo test --features tokio --test async_rt <module>::`.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+#[cfg(feature = "draft")]
+mod draft;
+mod glob_import;
+#[cfg(feature = "serde")]
+mod json;
+mod ownership;
+mod proxy;
+mod scenarios;
+mod security;
+mod socket;
+#[cfg(feature = "bytes")]
+mod zerocopy;
