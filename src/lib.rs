@@ -109,6 +109,11 @@ use std::ffi::CString;
 #[doc = include_str!("../docs/zero-copy.md")]
 pub struct ZeroCopyGuide;
 
+/// The programs of docs/async.md, compiled and run as doctests.
+#[cfg(all(doctest, feature = "tokio", feature = "draft", unix))]
+#[doc = include_str!("../docs/async.md")]
+pub struct AsyncGuide;
+
 pub use crate::context::Context;
 pub use crate::curve::CurveKeyPair;
 pub use crate::error::Error;

@@ -302,24 +302,24 @@ async fn cancel_storm(_: Flavor) {
                 let mut rng = Rng::new(seed + 1);
                 let mut got = Vec::new();
                 loop {
-                    if rng.below(4) == 0 {
+                    let msg = if rng.below(4) == 0 {
+                        // Polled once, then dropped if pending.
                         let mut fut = pin!(gather.recv_msg());
-                        if let Poll::Ready(msg) = futures::poll!(fut.as_mut()) {
-                            got.push(msg.unwrap().to_vec());
+                        match futures::poll!(fut.as_mut()) {
+                            Poll::Ready(msg) => msg.unwrap(),
+                            Poll::Pending => continue,
                         }
-                        continue;
-                    }
-                    tokio::select! {
-                        msg = gather.recv_msg() => {
-                            let msg = msg.unwrap();
-                            if msg.is_empty() {
-                                return got; // the end marker
-                            }
-                            got.push(msg.to_vec());
-                            received.fetch_add(1, Ordering::SeqCst);
+                    } else {
+                        tokio::select! {
+                            msg = gather.recv_msg() => msg.unwrap(),
+                            () = tokio::task::yield_now() => continue,
                         }
-                        () = tokio::task::yield_now() => {}
+                    };
+                    if msg.is_empty() {
+                        return got; // the end marker: one per receiver
                     }
+                    got.push(msg.to_vec());
+                    received.fetch_add(1, Ordering::SeqCst);
                 }
             })
         })
