@@ -55,7 +55,7 @@ fn server(ctx: &zmq::Context, endpoint: &str, flaky: bool) -> zmq::Result<()> {
                 [&request[..], b" done"].concat()
             })
             .clone();
-        if flaky && received % 3 == 0 {
+        if flaky && received.is_multiple_of(3) {
             println!(
                 "server: (losing the reply to {:?})",
                 String::from_utf8_lossy(&request)

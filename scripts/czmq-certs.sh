@@ -20,7 +20,7 @@ fi
 mkdir -p target/czmq
 czmq=target/czmq/cert_tool
 # shellcheck disable=SC2046 # pkg-config prints several flags
-cc -O1 -Wall -Wextra -Werror -o "$czmq" tests/czmq/cert_tool.c $(pkg-config --cflags --libs libczmq)
+cc -O1 -Wall -Wextra -Werror -o "$czmq" tests/czmq/cert_tool.c $(pkg-config --cflags --libs libczmq libzmq)
 cargo build -q --example curve_cert --features full
 ours=target/debug/examples/curve_cert
 

@@ -1,4 +1,4 @@
-//! The state one async socket owns, and the readiness algorithm of async-design.md §3.3:
+//! The state one async socket owns, and the readiness algorithm of docs/design/async.md §3:
 //! the reactor-independent core that every binding (tokio, ...) drives through its
 //! [`Registration`].
 //!

@@ -2,7 +2,7 @@
 //! state built on it: one registration of an fd, one cached fan-out waker, and our own
 //! receive/send waiter slots.
 //!
-//! Reactors keep a single reader waker per registration (tokio's `AsyncFd`, async-design.md
+//! Reactors keep a single reader waker per registration (tokio's `AsyncFd`, docs/design/async.md
 //! F8), so user task wakers are never handed to them (I3): the reactor only ever sees the
 //! fan-out waker, which wakes whatever is parked in our two slots.
 

@@ -193,7 +193,8 @@ fn zero_copy_message_from_boxed_slice_and_string_keeps_the_buffer() {
     assert_eq!(LARGE_FREES.load(Ordering::SeqCst), 2);
 }
 
-/// 2,000 messages per size here; the benches (`cargo bench --bench inproc`) run millions.
+/// 2,000 messages per size here; the benches (`cargo bench -p zmq-perf --bench inproc`) run
+/// millions.
 #[test]
 fn recv_into_a_reused_message_allocates_nothing_per_message() {
     let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());

@@ -1,4 +1,4 @@
-//! The scenarios of async-design.md §4 (1-16) for the tokio adapter, each on a
+//! The scenarios of docs/design/async.md §5 (1-16) for the tokio adapter, each on a
 //! `current_thread` and a `multi_thread(2)` runtime. Sizes are bounded for CI; the full
 //! sizes of the design (1M messages, ...) run with `ZMQ_STRESS=1`. Every timeout is a hang
 //! detector, never a verdict; no test asserts a timing.
@@ -464,7 +464,7 @@ async fn drop_send_mid_multipart(transport: Transport, messages: u64) {
                     assert_eq!(seq_of(part), id, "frames of different messages merged");
                 }
                 assert!(
-                    last.map_or(true, |l| id > l),
+                    last.is_none_or(|l| id > l),
                     "message {id} duplicated or reordered"
                 );
                 last = Some(id);

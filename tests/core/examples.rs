@@ -1,7 +1,7 @@
-//! The README's main command and the reference document's programs, end to end: `tour`
-//! runs and reports every pattern; `zmq_server` and `zmq_client` talk over tcp, print what
-//! the Python programs print, and shut down cleanly on `quit`, at end of input and on
-//! Ctrl+C (SIGINT).
+//! The README's main command and the reference programs (docs/architecture.md), end to
+//! end: `tour` runs and reports every pattern; `zmq_server` and `zmq_client` talk over tcp,
+//! print what the Python programs print, and shut down cleanly on `quit`, at end of input
+//! and on Ctrl+C (SIGINT).
 //!
 //! Port 5555 may be taken on a test machine, so the REQ/REP tests pick a free port and
 //! pass it in `ZMQ_EXAMPLE_ADDRESS`, which both examples honour (documented in them).
@@ -131,7 +131,7 @@ fn tour_runs_every_pattern_over_every_transport() {
         "3 · Push/Pull (PUSH/PULL)",
         "4 · Pair (PAIR)",
         "5 · Poller",
-        "6 · The reference document's in-process client and worker",
+        "6 · The reference programs' in-process client and worker",
     ] {
         assert!(
             stdout.contains(heading),

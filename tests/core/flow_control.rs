@@ -1,4 +1,4 @@
-//! Flow-control scenarios F17–F20 of `reliability-scenarios.md`: the high-water mark with
+//! Flow-control scenarios F17–F20 of docs/design/reliability.md: the high-water mark with
 //! DONTWAIT, no peers and timeouts, backpressure reported instead of dropped, multipart
 //! atomicity across a reconnect. Elapsed times are reported, never asserted.
 

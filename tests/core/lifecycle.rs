@@ -1,4 +1,4 @@
-//! Connection-lifecycle scenarios L21–L23 of `reliability-scenarios.md`: reconnect after
+//! Connection-lifecycle scenarios L21–L23 of docs/design/reliability.md: reconnect after
 //! a peer restart, heartbeats detecting a dead peer, the typed monitor stream.
 //! (Several-host versions with a cut network link are in `netns.rs`.)
 

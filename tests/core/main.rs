@@ -14,6 +14,7 @@ mod context_instance;
 mod curve;
 #[cfg(feature = "draft")]
 mod draft;
+mod endpoint_ports;
 mod errors;
 mod examples;
 mod flow_control;
@@ -34,6 +35,7 @@ mod robustness;
 mod shutdown;
 mod sockopt;
 mod threads;
+mod tools;
 mod utf8;
 #[cfg(feature = "bytes")]
 mod zerocopy;

@@ -1,4 +1,4 @@
-//! Shutdown, drop-order and thread scenarios T24–T27 of `reliability-scenarios.md`.
+//! Shutdown, drop-order and thread scenarios T24–T27 of docs/design/reliability.md.
 //!
 //! T25 loops 1000 times in CI (it takes well under a second per hundred); T26 runs the
 //! upstream 10 iterations x 100 threads. Elapsed times are reported, never asserted:
@@ -205,7 +205,7 @@ fn compile_fail_cases() -> Vec<(String, String)> {
         };
         let doc = doc.strip_prefix(' ').unwrap_or(doc);
         match current.as_mut() {
-            None if doc == "```compile_fail" => current = Some(String::new()),
+            None if doc.starts_with("```compile_fail") => current = Some(String::new()),
             None => {}
             Some(_) if doc == "```" => {
                 let source = current.take().unwrap();

@@ -1,6 +1,6 @@
 //! The tokio adapter (`zmq::rt::tokio::AsyncSocket`) against pyzmq's asyncio sockets
 //! (`zmq.asyncio`) in separate processes: REQ/REP, DEALER/ROUTER and PUB/SUB in both
-//! directions, and scenarios 1, 2 and 6 of the async design notes (§4, scenario 18):
+//! directions, and scenarios 1, 2 and 6 of docs/design/async.md (§5, scenario 18):
 //!
 //! - 1, a PUB flood: an XPUB waits for every subscription (no slow joiner), then sends
 //!   sequence-numbered messages with no high-water mark; every subscriber gets them all,
@@ -12,7 +12,7 @@
 //!   with no id missing.
 //!
 //! Runtimes alternate between current-thread and a 2-worker multi-thread runtime. The
-//! counts are bounded for CI; `ZMQ_STRESS=1` runs the full ones of the design notes
+//! counts are bounded for CI; `ZMQ_STRESS=1` runs the full ones of docs/design/async.md
 //! (1,000,000 ping-pong rounds, 1,000,000 flood messages, 100,000 multipart messages).
 
 #![cfg(all(feature = "tokio", unix))]

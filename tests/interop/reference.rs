@@ -1,4 +1,4 @@
-//! The reference document's programs across languages: the Rust `zmq_server` example
+//! The reference programs (docs/architecture.md) across languages: the Rust `zmq_server` example
 //! answers a Python REQ client written like the document's `zmq_client.py`, and the Rust
 //! `zmq_client` example, driven through stdin as a user would, talks to a Python REP
 //! server written like the document's `zmq_server.py`. Both servers are stopped with

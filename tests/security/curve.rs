@@ -1,4 +1,4 @@
-//! CURVE scenarios S1–S5 of `reliability-scenarios.md`: valid keys, wrong server key,
+//! CURVE scenarios S1–S5 of docs/design/reliability.md: valid keys, wrong server key,
 //! unknown client key, mechanism mismatch, raw-TCP injection.
 
 use crate::common;

@@ -1,5 +1,5 @@
 //! The security test crate: CURVE, PLAIN, ZAP and certificates (scenarios S1–S12 of
-//! `reliability-scenarios.md`), against this crate's own peers. The cases against pyzmq
+//! docs/design/reliability.md), against this crate's own peers. The cases against pyzmq
 //! peers are `#[ignore]`d unless the `test-pyzmq` feature is on.
 //!
 //! Run one module with `cargo test --test security <module>::` (e.g. `zap::`).

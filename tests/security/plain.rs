@@ -1,4 +1,4 @@
-//! PLAIN scenario S7 of `reliability-scenarios.md`: right and wrong credentials, no ZAP
+//! PLAIN scenario S7 of docs/design/reliability.md: right and wrong credentials, no ZAP
 //! handler, an authenticator with no passwords.
 
 use crate::common;

@@ -1,4 +1,4 @@
-//! ZAP scenarios S8–S11 of `reliability-scenarios.md`: address rules, handler
+//! ZAP scenarios S8–S11 of docs/design/reliability.md: address rules, handler
 //! correctness (ours under libzmq's checks, libzmq's checks against bad handlers),
 //! identity reaching messages, domain semantics and the CURVE-without-ZAP default.
 

@@ -1,4 +1,4 @@
-//! Context termination off the runtime's workers (async-design.md F10, rust-zmq #382).
+//! Context termination off the runtime's workers (docs/design/async.md F10, rust-zmq #382).
 //!
 //! `zmq_ctx_term` blocks until every socket is closed and its unsent messages are
 //! delivered or its linger has passed (infinite by default). When the last handle of a
