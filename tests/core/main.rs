@@ -17,10 +17,12 @@ mod draft;
 mod endpoint_ports;
 mod errors;
 mod examples;
+mod faults;
 mod flow_control;
 #[cfg(feature = "serde")]
 mod json;
 mod lifecycle;
+mod limits;
 mod linking;
 // Installs a `#[global_allocator]` (the system allocator, watching one block) for this
 // binary.
