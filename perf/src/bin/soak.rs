@@ -17,9 +17,9 @@
 //! sampled client's not above theirs; 0 requests lost, 0 executed twice; 0 crashes and
 //! 0 hangs.
 //!
-//! The broker calls glibc's `malloc_trim(0)` once a second (`--no-trim` turns it off):
-//! without it, connection churn leaves glibc holding freed pages and the broker's RSS
-//! creeps up while its heap in use (reported too, from `mallinfo2`) stays flat.
+//! Every process calls glibc's `malloc_trim(0)` once a second (`--no-trim` turns it off):
+//! without it, connection churn leaves glibc holding freed pages and RSS creeps up while
+//! the heap in use (reported too, from `mallinfo2`) stays flat.
 //!
 //! The roles `broker` and `clients` are this binary started by `run`.
 
@@ -370,11 +370,17 @@ fn clients(args: &[String]) {
         })
         .collect();
 
-    // The stats writer (also written before each new request).
+    // The stats writer (also written before each new request); it trims the heap as
+    // the broker does.
+    let trim = std::env::var("SOAK_MALLOC_TRIM").map_or(true, |v| v != "0");
     let writer = {
         let counters = Arc::clone(&counters);
         std::thread::spawn(move || loop {
             counters.flush();
+            if trim {
+                // SAFETY: malloc_trim has no preconditions; it returns free pages.
+                unsafe { libc::malloc_trim(0) };
+            }
             std::thread::sleep(Duration::from_secs(1));
         })
     };
@@ -544,7 +550,14 @@ struct Slot {
     generation: u32,
 }
 
-fn spawn_client(dir: &Path, slot: usize, generation: u32, k: usize, public: &str) -> Slot {
+fn spawn_client(
+    dir: &Path,
+    slot: usize,
+    generation: u32,
+    k: usize,
+    public: &str,
+    trim: bool,
+) -> Slot {
     let asynchronous = slot % 2 == 1;
     let curve = (slot / 2) % 2 == 1;
     let name = format!("p{slot}g{generation}");
@@ -553,6 +566,7 @@ fn spawn_client(dir: &Path, slot: usize, generation: u32, k: usize, public: &str
         .arg(dir)
         .args(["--name", &name, "--clients", &k.to_string()])
         .env("SOAK_SERVER_PUBLIC", public)
+        .env("SOAK_MALLOC_TRIM", if trim { "1" } else { "0" })
         .stdin(Stdio::null());
     if asynchronous {
         cmd.arg("--async");
@@ -612,7 +626,7 @@ fn run(args: &[String]) {
     );
 
     let mut slots: Vec<Slot> = (0..processes)
-        .map(|slot| spawn_client(&dir, slot, 0, k, &public))
+        .map(|slot| spawn_client(&dir, slot, 0, k, &public, trim))
         .collect();
     let mut rng = Rng::new(7);
     let start = Instant::now();
@@ -656,7 +670,7 @@ fn run(args: &[String]) {
                 crashes += 1;
                 crash_notes.push(format!("{} exited: {status}", slot.name));
                 let generation = slot.generation + 1;
-                *slot = spawn_client(&dir, slot_index, generation, k, &public);
+                *slot = spawn_client(&dir, slot_index, generation, k, &public, trim);
             }
         }
         // SIGKILL a few random client processes a minute (never slot 0, the sampled one).
@@ -669,7 +683,7 @@ fn run(args: &[String]) {
                 let _ = slot.child.wait();
                 kills += 1;
                 let generation = slot.generation + 1;
-                *slot = spawn_client(&dir, slot_index, generation, k, &public);
+                *slot = spawn_client(&dir, slot_index, generation, k, &public, trim);
             }
         }
         if elapsed >= next_sample {
@@ -858,7 +872,7 @@ fn run(args: &[String]) {
     let result = if failures.is_empty() { "PASS" } else { "FAIL" };
     println!(
         "FIGURE SOAK minutes={:.1} processes={processes} clients={} sync={} async={} \
-         curve={} kills={kills} broker_malloc_trim={} requests={} replies={} executed={} \
+         curve={} kills={kills} malloc_trim={} requests={} replies={} executed={} \
          lost={lost} \
          executed_twice={executed_twice} replies_dropped={} retries={} deduplicated={} \
          stale_copies={} \
