@@ -147,8 +147,8 @@ git diff --quiet HEAD -- . ":(exclude)$out" 2>/dev/null || dirty=" (with uncommi
   mark what the capped link cannot carry, and what is sent while the SUB reconnects after
   the reset. The test checks that the count adds up and that what arrives is in order.
 - **SOAK**: from a separate `scripts/soak.sh --minutes 30` run (its `target/soak.figure`),
-  not from the test suite. The broker calls glibc's `malloc_trim(0)` once a second:
-  without it, its RSS creeps up while its heap in use stays flat (docs/scale-limits.md).
+  not from the test suite. Its processes call glibc's `malloc_trim(0)` once a second:
+  without it, RSS creeps up while the heap in use stays flat (docs/scale-limits.md).
 - **T24**: `shutdown_to_eterm_ms` is reported, not asserted (no test asserts a time);
   the watchdog is the hang detector.
 - **T25**: case (b) uses `Context::set_blocky(false)`, the documented recommendation:
