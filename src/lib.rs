@@ -65,6 +65,10 @@ pub mod auth;
 // The compile-fail checks (doctests only).
 #[cfg(doctest)]
 mod compile_fail;
+// Every snippet of the README and of the guides in docs/ runs as a doctest (with the
+// features they use: `cargo test --features full`).
+#[cfg(all(doctest, feature = "draft", feature = "tokio"))]
+mod guides;
 mod context;
 pub mod curve;
 #[cfg(feature = "draft")]
