@@ -67,8 +67,6 @@ pub mod auth;
 mod compile_fail;
 // Every snippet of the README and of the guides in docs/ runs as a doctest (with the
 // features they use: `cargo test --features full`).
-#[cfg(all(doctest, feature = "draft", feature = "tokio"))]
-mod guides;
 mod context;
 pub mod curve;
 #[cfg(feature = "draft")]
@@ -77,6 +75,8 @@ pub mod draft;
 mod endpoint;
 pub mod error;
 pub mod flags;
+#[cfg(all(doctest, feature = "draft", feature = "tokio"))]
+mod guides;
 // message.rs owns `zmq_msg_t` and calls the `zmq_msg_*` functions itself (part of the raw
 // layer, see clippy.toml).
 #[allow(clippy::disallowed_methods)]

@@ -11,6 +11,7 @@ mod common;
 mod compat;
 mod context;
 mod curve;
+mod docs;
 #[cfg(feature = "draft")]
 mod draft;
 mod endpoint_ports;
