@@ -161,11 +161,6 @@ fn pin_current_thread(_cpu: usize) -> Result<()> {
     Err(Error::ENOTSUP)
 }
 
-/// The code of `docs/scale-limits.md`, compiled and run as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../docs/scale-limits.md")]
-pub struct ScaleLimitsDoc;
-
 #[cfg(test)]
 mod tests {
     use super::*;
