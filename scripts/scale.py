@@ -85,6 +85,7 @@ def build_c(facts):
 
 
 def build_peers(args):
+    want_python = not args.quick or (args.only and "py" in args.only)
     facts = perftools.cargo_build_ours()
     ours = os.path.join(RELEASE, "scale")
     c_bin, pinned = build_c(facts)
@@ -103,7 +104,8 @@ def build_peers(args):
              why={1: "the async broker is one socket: the runtime flavour does not matter",
                   4: "the async storm runs on the current-thread runtime"}),
     ]
-    peers += python_peers()
+    if want_python:
+        peers += python_peers()
     return peers
 
 
@@ -181,6 +183,8 @@ class Proc:
             text = open(self.err_path).read().strip()
         except OSError:
             text = ""
+        # The Rust peers report a failure on stdout (as libzmq's perf tools do).
+        text = (self.buf.decode(errors="replace").strip() + " " + text).strip()
         return f": {text[-300:]}" if text else ""
 
     def kill(self):
@@ -279,7 +283,18 @@ def load_run(args, broker_peer, client_peer, n, parts, tag):
         loaded_idle = proc_usage(broker.pid)
         for c in clients:
             c.say("go")
-        time.sleep(args.warmup + args.seconds / 2)
+        time.sleep(args.warmup)
+        # CPU of the broker and of the clients over (most of) the measured window.
+        cpu0 = [cpu_ns(p.pid) for p in procs]
+        t0 = time.monotonic()
+        if args.perf:
+            perf_out = os.path.join(WORK, "logs", f"{tag}-broker.perf.data")
+            subprocess.run(["perf", "record", "-g", "-o", perf_out, "-p", str(broker.pid), "--",
+                            "sleep", str(args.seconds * 0.8)], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+        else:
+            time.sleep(args.seconds * 0.8)
+        cpu = [(cpu_ns(p.pid) - a) / 1e9 / (time.monotonic() - t0) * 100 for p, a in zip(procs, cpu0)]
         loaded = proc_usage(broker.pid)
         results = [json.loads(c.line("RESULT ", time.monotonic() + args.warmup + args.seconds + t))
                    for c in clients]
@@ -291,6 +306,7 @@ def load_run(args, broker_peer, client_peer, n, parts, tag):
             "wake_p99_us": quantile([(r["roundtrips"], r["wake_us"]) for r in results], 0.99),
             "broker_base": base, "broker_connected": loaded_idle, "broker_loaded": loaded,
             "clients_connected": connected,
+            "broker_cpu_pct": cpu[0], "clients_cpu_pct": sum(cpu[1:]),
         }
         if len(clients) == 1:
             # Idle CPU of the client process: every socket waits, nothing is in flight.
@@ -351,6 +367,16 @@ def measure(peers, args):
         entry.update(figures)
         results.append(entry)
 
+    def one_process(n):
+        # A socket in one process costs 2 fds (libzmq's mailbox eventfd and the tcp
+        # connection); RLIMIT_NOFILE may not rise far enough for 10,000 of them.
+        fit = (args.fd_limit - 200) // 2 // 1000 * 1000
+        if n > fit:
+            log(f"N={n} sockets need {2 * n + 200} fds in one process, RLIMIT_NOFILE is "
+                f"{args.fd_limit}: running N={fit}")
+            return fit
+        return n
+
     for n in args.ns:
         if 1 in args.rows:
             for p in peers:
@@ -359,9 +385,10 @@ def measure(peers, args):
         if 3 in args.rows:
             for p in peers:
                 if p.clients and p.name in args.only:
-                    record(3, p, n, lambda tag, p=p: load_run(args, c, p, n, 1, tag))
+                    m = one_process(n)
+                    record(3, p, m, lambda tag, p=p, m=m: load_run(args, c, p, m, 1, tag))
     if 4 in args.rows:
-        for n in args.storm_ns:
+        for n in map(one_process, args.storm_ns):
             for curve in (False, True):
                 for backlog in (None, BIG_BACKLOG):
                     for p in peers:
@@ -440,8 +467,12 @@ def render(meta, peers, results, out_dir):
     w(f"Every load run: {meta['warmup']} s warm-up, then {meta['seconds']} s measured; one request "
       "of 16 bytes in flight per DEALER; all traffic over tcp on 127.0.0.1. Brokers of rows 1 and "
       f"3 listen with `set_backlog({BIG_BACKLOG})` so that connecting the clients is not a storm "
-      "(row 4 measures that). `RLIMIT_NOFILE` is raised to 65,536 and every context gets "
-      "`set_max_sockets(N + 64)`.")
+      "(row 4 measures that); load-run clients connect in batches of 500. `RLIMIT_NOFILE` is "
+      f"raised to its hard limit ({meta.get('fd_limit')} here) and every context gets "
+      "`set_max_sockets(N + 64)`. Each socket costs 2 fds in its process (libzmq's mailbox "
+      "eventfd and the tcp connection), so rows 3 and 4, which hold all N sockets in one "
+      "process, run at the largest multiple of 1,000 that fits the fd limit when 10,000 "
+      "does not.")
     w("")
 
     # Row 1
@@ -457,20 +488,21 @@ def render(meta, peers, results, out_dir):
     for n in ns:
         w(f"| {n:,} | " + " | ".join(cell(get(1, p, n), lambda r: human(r["rt_s"])) for p in row1) + " |")
     w("")
-    w("| N | implementation | rt/s | p50 round trip | p99 round trip | broker RSS MiB | broker fds | KiB per connection |")
-    w("|---:|---|---:|---:|---:|---:|---:|---:|")
+    w("| N | implementation | rt/s | p50 round trip | p99 round trip | broker RSS MiB | broker fds | KiB per connection | CPU % broker / clients |")
+    w("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
     for n in ns:
         for p in row1:
             r = get(1, p, n)
             if not r:
                 continue
             if "error" in r:
-                w(f"| {n:,} | {labels[p]} | failed: {r['error'][:100]} | | | | | |")
+                w(f"| {n:,} | {labels[p]} | failed: {r['error'][:100]} | | | | | | |")
                 continue
             base, conn = r["broker_base"], r["broker_connected"]
             loaded = r["broker_loaded"] or conn
             w(f"| {n:,} | {labels[p]} | {human(r['rt_s'])} | {us(r['rtt_p50_us'])} | {us(r['rtt_p99_us'])} | "
-              f"{loaded[0] / 1024:.1f} | {loaded[1]} | {(conn[0] - base[0]) / n:.1f} |")
+              f"{loaded[0] / 1024:.1f} | {loaded[1]} | {(conn[0] - base[0]) / n:.1f} | "
+              f"{r.get('broker_cpu_pct', 0):.0f} / {r.get('clients_cpu_pct', 0):.0f} |")
     w("")
 
     # Row 3
@@ -489,19 +521,20 @@ def render(meta, peers, results, out_dir):
     for n in ns:
         w(f"| {n:,} | " + " | ".join(cell(get(3, p, n), lambda r: human(r["rt_s"])) for p in row3) + " |")
     w("")
-    w("| N | implementation | rt/s | p99 round trip | p99 reply-to-run | KiB per socket | fds per socket | idle CPU % |")
-    w("|---:|---|---:|---:|---:|---:|---:|---:|")
+    w("| N | implementation | rt/s | p99 round trip | p99 reply-to-run | KiB per socket | fds per socket | CPU % clients / broker | idle CPU % |")
+    w("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
     for n in ns:
         for p in row3:
             r = get(3, p, n)
             if not r:
                 continue
             if "error" in r:
-                w(f"| {n:,} | {labels[p]} | failed: {r['error'][:100]} | | | | | |")
+                w(f"| {n:,} | {labels[p]} | failed: {r['error'][:100]} | | | | | | |")
                 continue
             c = r["clients_connected"][0]
             w(f"| {n:,} | {labels[p]} | {human(r['rt_s'])} | {us(r['rtt_p99_us'])} | {us(r['wake_p99_us'])} | "
               f"{(c['rss_kib'] - c['rss_before_kib']) / n:.1f} | {(c['fds'] - c['fds_before']) / n:.2f} | "
+              f"{r.get('clients_cpu_pct', 0):.0f} / {r.get('broker_cpu_pct', 0):.0f} | "
               f"{r.get('idle_cpu_pct', 0):.2f} |")
     w("")
 
@@ -585,10 +618,11 @@ def goals(results, names, labels, ns):
                 return r.get(key) if key else r
         return None
 
-    big, mid = max(ns), 100
+    mid = 100
     for row, peer, what in ((1, "sync", "sync broker"), (1, "async", "async broker"),
                             (3, "async", "async sockets, current-thread"),
                             (3, "async-mt", "async sockets, multi-thread"), (3, "sync", "sync sockets")):
+        big = max([r["n"] for r in results if r["row"] == row and r["peer"] == peer] or [0])
         a, b = fig(row, peer, big), fig(row, peer, mid)
         if a is None or b is None or big <= mid:
             rows.append(f"| {what}: rt/s at N = 10,000 ≥ 0.8 × N = 100 | not measured | |")
@@ -596,6 +630,7 @@ def goals(results, names, labels, ns):
         r = a / b
         rows.append(f"| {what}: rt/s at N = {big:,} ≥ 0.8 × N = 100 | {'met' if r >= 0.8 else '**missed**'} | "
                     f"{human(a)} / {human(b)} = {r:.2f} |")
+    big = max([r["n"] for r in results if r["row"] == 3] or [0])
     s, a = fig(3, "sync", big, key=None), fig(3, "async", big, key=None)
     if s and a:
         cs, ca = s["clients_connected"][0], a["clients_connected"][0]
@@ -703,6 +738,8 @@ def main():
     parser.add_argument("--rows", default="1,3,4")
     parser.add_argument("--ns", help="comma-separated N for rows 1 and 3")
     parser.add_argument("--storm-ns", help="comma-separated N for row 4")
+    parser.add_argument("--perf", action="store_true",
+                        help="perf record the broker of each load run (target/perf/scale/logs/)")
     parser.add_argument("--report-only", action="store_true", help="re-render from the saved results")
     parser.add_argument("--out", help="where scale.md and scale.svg go")
     parser.add_argument("--note", default="", help="a sentence on the conditions, copied into scale.md")
@@ -711,7 +748,8 @@ def main():
     args.ns = [int(n) for n in args.ns.split(",")] if args.ns else (QUICK_NS if args.quick else FULL_NS)
     args.storm_ns = ([int(n) for n in args.storm_ns.split(",")] if args.storm_ns
                      else QUICK_STORM_NS if args.quick else FULL_STORM_NS)
-    args.warmup, args.seconds, args.idle = (0.1, 0.3, 0.5) if args.quick else (0.5, 2.0, 2.0)
+    # Warm-up and window are long beside the round trip at N = 10,000 (about a second).
+    args.warmup, args.seconds, args.idle = (0.1, 0.3, 0.5) if args.quick else (1.5, 3.0, 2.0)
     args.timeout = 60.0
     args.storm_timeout = 10.0 if args.quick else 20.0
     out_dir = args.out or (os.path.join(perftools.WORK, "scale-quick") if args.quick else os.path.join(ROOT, "docs"))
@@ -721,12 +759,14 @@ def main():
         saved = json.load(open(results_path))
         print(render(saved["meta"], saved["peers"], saved["results"], out_dir))
         return
-    limit = raise_fd_limit()
+    limit = args.fd_limit = raise_fd_limit()
     if limit < 2 * max(args.ns + args.storm_ns) + 256:
         log(f"warning: RLIMIT_NOFILE is {limit}: the largest N will fail (run as root, or raise `ulimit -Hn`)")
     started = time.monotonic()
     peers = build_peers(args)
-    args.only = set(args.only.split(",")) | {"c"} if args.only else {p.name for p in peers}
+    # --quick (CI) leaves pyzmq out unless asked for: it needs target/pyenv.
+    args.only = (set(args.only.split(",")) | {"c"} if args.only else
+                 {p.name for p in peers if not (args.quick and p.name.startswith("py"))})
     peers = [p for p in peers if p.name in args.only]
     load_before = os.getloadavg()[0]
     results = measure(peers, args)
@@ -735,7 +775,7 @@ def main():
                 mode="quick" if args.quick else "full", wall_s=time.monotonic() - started,
                 load_before=load_before, load_after=os.getloadavg()[0], note=args.note,
                 warmup=args.warmup, seconds=args.seconds, idle=args.idle,
-                storm_timeout=args.storm_timeout,
+                storm_timeout=args.storm_timeout, fd_limit=limit,
                 somaxconn=open("/proc/sys/net/core/somaxconn").read().strip(),
                 missing=[] if any(p.name == "py" for p in peers) else
                 ["pyzmq: not measured in this run (no target/pyenv or perf/python/scale_peer.py)."])

@@ -328,33 +328,39 @@ fn sync_load(ctx: &zmq::Context, opts: &Opts, n: usize, before: (u64, u64)) {
     let keys = curve_keys(opts);
     let timeout = opts.secs("timeout", 60.0);
     let sockets: Vec<zmq::Socket> = (0..n).map(|_| client_socket(ctx, opts, &keys)).collect();
-    for s in &sockets {
-        s.connect(&endpoint).or_fail("connect");
-        s.send(request(), 0).or_fail("send");
+    // Connect in batches, each finishing a round trip before the next: a load run is not
+    // a connection storm (that is the storm mode's job), and a burst of 10,000 SYNs
+    // overflows any listen backlog.
+    let deadline = Instant::now() + timeout;
+    for batch in sockets.chunks(CONNECT_BATCH) {
+        for s in batch {
+            s.connect(&endpoint).or_fail("connect");
+            s.send(request(), 0).or_fail("send");
+        }
+        let mut items: Vec<zmq::PollItem> =
+            batch.iter().map(|s| s.as_poll_item(zmq::POLLIN)).collect();
+        let mut pending = batch.len();
+        while pending > 0 {
+            if Instant::now() > deadline {
+                fail(
+                    "connect",
+                    format!("{pending} sockets of a batch got no reply in time"),
+                );
+            }
+            zmq::poll(&mut items, 100).or_fail("poll");
+            for (i, item) in items.iter().enumerate() {
+                if item.is_readable() {
+                    while batch[i].recv_msg(zmq::DONTWAIT).is_ok() {
+                        pending -= 1;
+                    }
+                }
+            }
+        }
     }
     let mut items: Vec<zmq::PollItem> = sockets
         .iter()
         .map(|s| s.as_poll_item(zmq::POLLIN))
         .collect();
-    // One round trip on every socket: all connected.
-    let deadline = Instant::now() + timeout;
-    let mut pending = n;
-    while pending > 0 {
-        if Instant::now() > deadline {
-            fail(
-                "connect",
-                format!("{pending} of {n} sockets got no reply in time"),
-            );
-        }
-        zmq::poll(&mut items, 100).or_fail("poll");
-        for (i, item) in items.iter().enumerate() {
-            if item.is_readable() {
-                while sockets[i].recv_msg(zmq::DONTWAIT).is_ok() {
-                    pending -= 1;
-                }
-            }
-        }
-    }
     say(format!(
         "CONNECTED {{\"n\":{n}{}}}",
         usage_json(before, self_usage())
@@ -442,6 +448,9 @@ fn storm_result(n: usize, done: usize, took: Duration) {
     ));
 }
 
+/// Sockets that connect at once in load mode.
+const CONNECT_BATCH: usize = 500;
+
 /// Measurement phases shared by the client tasks.
 const WARMUP: u32 = 0;
 const MEASURE: u32 = 1;
@@ -492,7 +501,17 @@ fn async_clients(
     let finished = Arc::new(Mutex::new((0usize, Samples::default())));
     let (go_tx, go_rx) = tokio::sync::watch::channel(false);
     rt.block_on(async move {
-        for s in sockets {
+        let deadline = Instant::now() + timeout;
+        for (i, s) in sockets.into_iter().enumerate() {
+            if i > 0 && i % CONNECT_BATCH == 0 {
+                // The batch before has finished its first round trip (see `sync_load`).
+                while connected.load(Ordering::Relaxed) < i as u64 {
+                    if Instant::now() > deadline {
+                        fail("connect", "a batch of sockets got no reply in time");
+                    }
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                }
+            }
             let endpoint = endpoint.clone();
             let (phase, connected, finished) = (phase.clone(), connected.clone(), finished.clone());
             let mut go = go_rx.clone();
@@ -505,13 +524,13 @@ fn async_clients(
                 let _ = go.wait_for(|go| *go).await;
                 let mut samples = Samples::default();
                 loop {
-                    let p = phase.load(Ordering::Relaxed);
-                    if p == STOP {
+                    if phase.load(Ordering::Relaxed) == STOP {
                         break;
                     }
                     s.send(request()).await.or_fail("send");
                     let reply = s.recv_msg().await.or_fail("recv");
-                    if p == MEASURE && phase.load(Ordering::Relaxed) == MEASURE {
+                    // Counted by when the reply arrives, as the other peers do.
+                    if phase.load(Ordering::Relaxed) == MEASURE {
                         samples.add(elapsed(&reply));
                     }
                 }
@@ -524,7 +543,6 @@ fn async_clients(
                 let _ = s.recv_msg().await;
             });
         }
-        let deadline = Instant::now() + timeout;
         while connected.load(Ordering::Relaxed) < n as u64 {
             if Instant::now() > deadline {
                 fail(
