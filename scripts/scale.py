@@ -11,7 +11,8 @@ target/pyenv, zmq.rs in a project generated under target/perf) and measures, for
    4 processes, each doing request/reply in a loop; the clients are the C peer (libzmq's
    zmq_poller) for every broker, so the figures compare brokers. Round trips/s, p50/p99
    round trip, the broker's RSS and fds, memory per connection.
-2. pubsub: not measured yet (see the report).
+2. pubsub: one PUB (the implementation) publishing as fast as it can to N SUBs (the C
+   peer, up to 4 processes). Messages delivered/s, the slowest subscriber's rate, lag.
 3. sockets: N DEALERs in one process, each doing request/reply with a ROUTER (the C
    broker, in another process). Round trips/s, p99 reply-to-run latency (from the broker's
    send to the client code running with the reply), RSS and fds per socket, CPU while all
@@ -22,7 +23,7 @@ target/pyenv, zmq.rs in a project generated under target/perf) and measures, for
 
 Writes docs/scale.md and docs/scale.svg (`--quick`: target/perf/scale-quick/) and the raw
 results as JSON next to them. Options: --quick, --only NAME[,NAME], --rows 1,3,4, --ns,
---report-only, --out DIR, --note TEXT.
+--perf, --report-only, --out DIR, --note TEXT.
 """
 
 import argparse
@@ -58,8 +59,9 @@ BIG_BACKLOG = 4096
 class Peer:
     """One implementation: how to start its broker and its clients (None: cannot)."""
 
-    def __init__(self, name, label, note, broker=None, clients=None, why=None):
+    def __init__(self, name, label, note, broker=None, clients=None, why=None, publisher=None):
         self.name, self.label, self.note = name, label, note
+        self.publisher = publisher  # (opts list) -> argv
         self.broker = broker    # (opts list) -> argv
         self.clients = clients  # (opts list) -> argv
         self.why = why or {}    # row -> why this peer does not run it
@@ -92,16 +94,20 @@ def build_peers(args):
     peers = [
         Peer("c", "C libzmq", f"perf/c/scale.c on libzmq 4.3.5 (zeromq-src {pinned}), the same libzmq.a; "
              "clients wait with zmq_poller",
-             broker=lambda o: [c_bin, "broker", *o], clients=lambda o: [c_bin, "clients", *o]),
+             broker=lambda o: [c_bin, "broker", *o], clients=lambda o: [c_bin, "clients", *o],
+             publisher=lambda o: [c_bin, "pub", *o]),
         Peer("sync", "zmq sync", "this crate, blocking API; clients wait with zmq::poll",
              broker=lambda o: [ours, "broker", "--impl", "sync", *o],
+             publisher=lambda o: [ours, "pub", "--impl", "sync", *o],
              clients=lambda o: [ours, "clients", "--impl", "sync", *o]),
         Peer("async", "zmq async", "this crate, tokio adapter, current-thread runtime",
              broker=lambda o: [ours, "broker", "--impl", "async", *o],
+             publisher=lambda o: [ours, "pub", "--impl", "async", *o],
              clients=lambda o: [ours, "clients", "--impl", "async-ct", *o]),
         Peer("async-mt", "zmq async mt", "this crate, tokio adapter, multi-thread runtime (clients only)",
              clients=lambda o: [ours, "clients", "--impl", "async-mt", *o],
              why={1: "the async broker is one socket: the runtime flavour does not matter",
+                  2: "the publisher is one socket: the runtime flavour does not matter",
                   4: "the async storm runs on the current-thread runtime"}),
     ]
     if want_python:
@@ -126,9 +132,11 @@ def python_peers():
     return [
         Peer("py", "pyzmq sync", note + ", blocking API; clients wait with zmq.Poller",
              broker=lambda o: [py, script, "broker", "--impl", "sync", *o],
+             publisher=lambda o: [py, script, "pub", "--impl", "sync", *o],
              clients=lambda o: [py, script, "clients", "--impl", "sync", *o]),
         Peer("py-asyncio", "pyzmq asyncio", note + ", zmq.asyncio on the default asyncio loop",
              broker=lambda o: [py, script, "broker", "--impl", "asyncio", *o],
+             publisher=lambda o: [py, script, "pub", "--impl", "asyncio", *o],
              clients=lambda o: [py, script, "clients", "--impl", "asyncio", *o]),
     ]
 
@@ -323,6 +331,44 @@ def load_run(args, broker_peer, client_peer, n, parts, tag):
             p.kill()
 
 
+def pubsub_run(args, pub_peer, subs_argv, n, parts, tag):
+    """A PUB publishing as fast as it can to N SUBs (the C peer) in `parts` processes."""
+    procs = []
+    t = args.timeout
+    try:
+        pub = Proc(pub_peer.publisher(["--backlog", str(BIG_BACKLOG)]), f"{tag}-pub")
+        procs.append(pub)
+        endpoint = pub.line("READY ", time.monotonic() + 10)
+        subs = []
+        for i, k in enumerate(spread(n, parts)):
+            c = Proc(subs_argv(["--endpoint", endpoint, "--n", str(k), "--warmup", str(args.warmup),
+                                "--seconds", str(args.seconds), "--timeout", str(t)]), f"{tag}-subs{i}")
+            procs.append(c)
+            subs.append(c)
+        for c in subs:
+            c.line("CONNECTED ", time.monotonic() + t + 10)
+        for c in subs:
+            c.say("go")
+        time.sleep(args.warmup)
+        cpu0, t0 = [cpu_ns(p.pid) for p in procs], time.monotonic()
+        time.sleep(args.seconds * 0.8)
+        cpu = [(cpu_ns(p.pid) - a) / 1e9 / (time.monotonic() - t0) * 100 for p, a in zip(procs, cpu0)]
+        usage = proc_usage(pub.pid)
+        results = [json.loads(c.line("RESULT ", time.monotonic() + args.seconds + t)) for c in subs]
+        return {
+            "n": n, "processes": len(subs),
+            "delivered_s": sum(r["delivered"] for r in results) / args.seconds,
+            "slowest_s": min(r["min_per_socket"] for r in results) / args.seconds,
+            "lag_p50_us": quantile([(r["delivered"], r["lag_us"]) for r in results], 0.50),
+            "lag_p99_us": quantile([(r["delivered"], r["lag_us"]) for r in results], 0.99),
+            "lag_max_us": max(r["max_lag_us"] for r in results),
+            "pub_usage": usage, "pub_cpu_pct": cpu[0], "subs_cpu_pct": sum(cpu[1:]),
+        }
+    finally:
+        for p in reversed(procs):
+            p.kill()
+
+
 def storm_run(args, peer, n, curve, backlog, keys, tag):
     procs = []
     try:
@@ -344,6 +390,10 @@ def storm_run(args, peer, n, curve, backlog, keys, tag):
     finally:
         for p in reversed(procs):
             p.kill()
+
+
+def c_bin_of(c_peer):
+    return c_peer.clients([])[0]
 
 
 def measure(peers, args):
@@ -382,6 +432,11 @@ def measure(peers, args):
             for p in peers:
                 if p.broker and p.name in args.only:
                     record(1, p, n, lambda tag, p=p: load_run(args, p, c, n, client_processes(n), tag))
+        if 2 in args.rows:
+            for p in peers:
+                if p.publisher and p.name in args.only:
+                    record(2, p, n, lambda tag, p=p: pubsub_run(args, p, lambda o: [c_bin_of(c), "subs", *o],
+                                                                  n, client_processes(n), tag))
         if 3 in args.rows:
             for p in peers:
                 if p.clients and p.name in args.only:
@@ -417,6 +472,14 @@ def us(v):
     return f"{v / 1000:.1f} ms" if v >= 1000 else f"{v:.0f} µs"
 
 
+def cpu_us_per(r, cpu_key, rate_key):
+    """CPU µs a process spent per unit of work (round trip, message): unlike rates, this
+    hardly depends on how much of the shared CPUs the run got."""
+    if not r.get(rate_key) or r.get(cpu_key) is None:
+        return None
+    return r[cpu_key] / 100 / r[rate_key] * 1e6
+
+
 def render(meta, peers, results, out_dir):
     labels = {p["name"]: p["label"] for p in peers}
     names = [p["name"] for p in peers]
@@ -440,7 +503,7 @@ def render(meta, peers, results, out_dir):
         except (KeyError, TypeError, ZeroDivisionError):
             return "–"
 
-    ns = sorted({r["n"] for r in results if r["row"] in (1, 3)})
+    ns = sorted({r["n"] for r in results if r["row"] in (1, 2, 3)})
     storm_ns = sorted({r["n"] for r in results if r["row"] == 4})
     w("# Scale: cost as the number of sockets and connections grows")
     w("")
@@ -488,21 +551,48 @@ def render(meta, peers, results, out_dir):
     for n in ns:
         w(f"| {n:,} | " + " | ".join(cell(get(1, p, n), lambda r: human(r["rt_s"])) for p in row1) + " |")
     w("")
-    w("| N | implementation | rt/s | p50 round trip | p99 round trip | broker RSS MiB | broker fds | KiB per connection | CPU % broker / clients |")
-    w("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+    w("| N | implementation | rt/s | p50 round trip | p99 round trip | broker RSS MiB | broker fds | KiB per connection | CPU % broker / clients | broker CPU µs per rt |")
+    w("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n in ns:
         for p in row1:
             r = get(1, p, n)
             if not r:
                 continue
             if "error" in r:
-                w(f"| {n:,} | {labels[p]} | failed: {r['error'][:100]} | | | | | | |")
+                w(f"| {n:,} | {labels[p]} | failed: {r['error'][:100]} | | | | | | | |")
                 continue
             base, conn = r["broker_base"], r["broker_connected"]
             loaded = r["broker_loaded"] or conn
             w(f"| {n:,} | {labels[p]} | {human(r['rt_s'])} | {us(r['rtt_p50_us'])} | {us(r['rtt_p99_us'])} | "
               f"{loaded[0] / 1024:.1f} | {loaded[1]} | {(conn[0] - base[0]) / n:.1f} | "
-              f"{r.get('broker_cpu_pct', 0):.0f} / {r.get('clients_cpu_pct', 0):.0f} |")
+              f"{r.get('broker_cpu_pct', 0):.0f} / {r.get('clients_cpu_pct', 0):.0f} | "
+              f"{cpu_us_per(r, 'broker_cpu_pct', 'rt_s') or 0:.1f} |")
+    w("")
+
+    # Row 2
+    w("## 2. A PUB with N SUBs")
+    w("")
+    w("The publisher is the implementation named, sending 16-byte stamped messages as fast as "
+      "it can (PUB drops at the high-water mark of 1,000 per subscriber rather than block); "
+      "the subscribers are the C peer in 1, 2 or 4 processes (as the clients of row 1). "
+      "Delivered/s counts messages received by all subscribers; the slowest subscriber is the "
+      "socket that received the fewest; lag is from the publisher's stamp to the subscriber "
+      "reading the message.")
+    w("")
+    row2 = [n for n in names if any(r["row"] == 2 and r["peer"] == n for r in results)]
+    w("| N | implementation | delivered/s | slowest subscriber msg/s | p50 lag | p99 lag | max lag | publisher CPU % | publisher CPU ns per delivery |")
+    w("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+    for n in ns:
+        for p in row2:
+            r = get(2, p, n)
+            if not r:
+                continue
+            if "error" in r:
+                w(f"| {n:,} | {labels[p]} | failed: {r['error'][:100]} | | | | | | |")
+                continue
+            w(f"| {n:,} | {labels[p]} | {human(r['delivered_s'])} | {human(r['slowest_s'])} | "
+              f"{us(r['lag_p50_us'])} | {us(r['lag_p99_us'])} | {us(r['lag_max_us'])} | {r['pub_cpu_pct']:.0f} | "
+              f"{(cpu_us_per(r, 'pub_cpu_pct', 'delivered_s') or 0) * 1000:.0f} |")
     w("")
 
     # Row 3
@@ -521,20 +611,21 @@ def render(meta, peers, results, out_dir):
     for n in ns:
         w(f"| {n:,} | " + " | ".join(cell(get(3, p, n), lambda r: human(r["rt_s"])) for p in row3) + " |")
     w("")
-    w("| N | implementation | rt/s | p99 round trip | p99 reply-to-run | KiB per socket | fds per socket | CPU % clients / broker | idle CPU % |")
-    w("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+    w("| N | implementation | rt/s | p99 round trip | p99 reply-to-run | KiB per socket | fds per socket | CPU % clients / broker | client CPU µs per rt | idle CPU % |")
+    w("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n in ns:
         for p in row3:
             r = get(3, p, n)
             if not r:
                 continue
             if "error" in r:
-                w(f"| {n:,} | {labels[p]} | failed: {r['error'][:100]} | | | | | | |")
+                w(f"| {n:,} | {labels[p]} | failed: {r['error'][:100]} | | | | | | | |")
                 continue
             c = r["clients_connected"][0]
             w(f"| {n:,} | {labels[p]} | {human(r['rt_s'])} | {us(r['rtt_p99_us'])} | {us(r['wake_p99_us'])} | "
               f"{(c['rss_kib'] - c['rss_before_kib']) / n:.1f} | {(c['fds'] - c['fds_before']) / n:.2f} | "
               f"{r.get('clients_cpu_pct', 0):.0f} / {r.get('broker_cpu_pct', 0):.0f} | "
+              f"{cpu_us_per(r, 'clients_cpu_pct', 'rt_s') or 0:.1f} | "
               f"{r.get('idle_cpu_pct', 0):.2f} |")
     w("")
 
@@ -572,7 +663,6 @@ def render(meta, peers, results, out_dir):
     # What cannot run
     w("## Rows an implementation does not run")
     w("")
-    w("- Row 2 (PUB with N SUBs) is not measured yet: the harness has no PUB/SUB peers.")
     for p in peers:
         for row, why in sorted(p.get("why", {}).items()):
             w(f"- {p['label']}, row {row}: {why}.")
@@ -628,22 +718,27 @@ def goals(results, names, labels, ns):
             rows.append(f"| {what}: rt/s at N = 10,000 ≥ 0.8 × N = 100 | not measured | |")
             continue
         r = a / b
+        key = "broker_cpu_pct" if row == 1 else "clients_cpu_pct"
+        ca, cb = cpu_us_per(fig(row, peer, big, key=None), key, "rt_s"), cpu_us_per(fig(row, peer, mid, key=None), key, "rt_s")
+        per_cpu = f"; per CPU-second of the {'broker' if row == 1 else 'clients'}: {cb / ca:.2f}" if ca and cb else ""
         rows.append(f"| {what}: rt/s at N = {big:,} ≥ 0.8 × N = 100 | {'met' if r >= 0.8 else '**missed**'} | "
-                    f"{human(a)} / {human(b)} = {r:.2f} |")
+                    f"{human(a)} / {human(b)} = {r:.2f}{per_cpu} |")
     big = max([r["n"] for r in results if r["row"] == 3] or [0])
     s, a = fig(3, "sync", big, key=None), fig(3, "async", big, key=None)
     if s and a:
         cs, ca = s["clients_connected"][0], a["clients_connected"][0]
         kib = ((ca["rss_kib"] - ca["rss_before_kib"]) - (cs["rss_kib"] - cs["rss_before_kib"])) / big
         fds = ((ca["fds"] - ca["fds_before"]) - (cs["fds"] - cs["fds_before"])) / big
-        ok = kib <= 1.25 and fds <= 1.0
+        task = ca.get("task_bytes", 0) / 1024
+        ok = kib - task <= 1.25 and fds <= 1.0
         rows.append(f"| AsyncSocket ≤ ~1 KiB and 1 fd more than a sync Socket (N = {big:,}) | "
-                    f"{'met' if ok else '**missed**'} | {kib:+.2f} KiB, {fds:+.2f} fds per socket |")
+                    f"{'met' if ok else '**missed**'} | {kib:+.2f} KiB per socket, of which the harness's "
+                    f"task future is {task:.2f} KiB (the task's allocation adds more); {fds:+.2f} fds per socket |")
     behind = []
     for r in results:
         if "error" in r or r["peer"] not in ("py", "py-asyncio", "zmq.rs"):
             continue
-        key = "hs_s" if r["row"] == 4 else "rt_s"
+        key = {2: "delivered_s", 4: "hs_s"}.get(r["row"], "rt_s")
         extra = {k: r[k] for k in ("security", "backlog") if k in r}
         ours = [fig(r["row"], p, r["n"], key=key, **extra) for p in ("sync", "async", "async-mt")]
         ours = [v for v in ours if v is not None]
@@ -735,7 +830,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="N up to 100, short runs (CI smoke test)")
     parser.add_argument("--only", help="comma-separated implementations (c is always built)")
-    parser.add_argument("--rows", default="1,3,4")
+    parser.add_argument("--rows", default="1,2,3,4")
     parser.add_argument("--ns", help="comma-separated N for rows 1 and 3")
     parser.add_argument("--storm-ns", help="comma-separated N for row 4")
     parser.add_argument("--perf", action="store_true",
@@ -778,7 +873,7 @@ def main():
                 storm_timeout=args.storm_timeout, fd_limit=limit,
                 somaxconn=open("/proc/sys/net/core/somaxconn").read().strip(),
                 missing=[] if any(p.name == "py" for p in peers) else
-                ["pyzmq: not measured in this run (no target/pyenv or perf/python/scale_peer.py)."])
+                ["pyzmq: not measured in this run (left out of --quick, or no target/pyenv)."])
     peer_info = [{"name": p.name, "label": p.label, "note": p.note, "why": p.why} for p in peers]
     with open(results_path, "w") as f:
         json.dump({"meta": meta, "peers": peer_info, "results": results}, f, indent=1)

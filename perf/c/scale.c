@@ -5,6 +5,14 @@
  *   scale_c broker  [--backlog N] [--curve-secret Z85]
  *   scale_c clients --endpoint E --n K --mode load|storm [--curve-server Z85]
  *                   [--warmup S] [--seconds S] [--timeout S]
+ *   scale_c pub     [--backlog N]
+ *   scale_c subs    --endpoint E --n K [--warmup S] [--seconds S] [--timeout S]
+ *
+ * `subs` is row 2's subscriber side (the same for every publisher): K SUB sockets,
+ * connected in batches of 500, each counted as connected at its first message; then, after
+ * "go" on stdin and the warm-up, it counts the messages each socket receives in the window
+ * and their lag (now minus the publisher's stamp), and prints
+ * RESULT {"delivered":..., "seconds":..., "min_per_socket":..., "lag_us":[...], "max_lag_us":...}.
  *
  * The clients wait with zmq_poller (epoll inside libzmq), the cheapest way libzmq offers
  * to wait on thousands of sockets. */
@@ -228,6 +236,111 @@ static int clients(int argc, char **argv) {
     for (;;) zmq_poller_wait_all(poller, events, n, -1);
 }
 
+static int publisher(int argc, char **argv) {
+    void *ctx = zmq_ctx_new();
+    void *s = zmq_socket(ctx, ZMQ_PUB);
+    int zero = 0, backlog = atoi(opt(argc, argv, "backlog", "100"));
+    zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(s, ZMQ_BACKLOG, &backlog, sizeof backlog);
+    if (zmq_bind(s, "tcp://127.0.0.1:*")) die("bind");
+    char endpoint[256];
+    size_t len = sizeof endpoint;
+    zmq_getsockopt(s, ZMQ_LAST_ENDPOINT, endpoint, &len);
+    printf("READY %s\n", endpoint);
+    fflush(stdout);
+    for (;;) send_request(s);
+}
+
+static int subs(int argc, char **argv) {
+    const char *endpoint = opt(argc, argv, "endpoint", "");
+    int n = atoi(opt(argc, argv, "n", "1"));
+    double timeout = atof(opt(argc, argv, "timeout", "60"));
+    double warmup = atof(opt(argc, argv, "warmup", "0.5"));
+    double seconds = atof(opt(argc, argv, "seconds", "2"));
+    long rss0, fds0, rss1, fds1;
+    usage(&rss0, &fds0);
+    void *ctx = zmq_ctx_new();
+    zmq_ctx_set(ctx, ZMQ_MAX_SOCKETS, n + 64);
+    void **socks = (void **)calloc((size_t)n, sizeof *socks);
+    long *counts = (long *)calloc((size_t)n, sizeof *counts);
+    void *poller = zmq_poller_new();
+    zmq_poller_event_t *events = (zmq_poller_event_t *)calloc((size_t)n, sizeof *events);
+    int zero = 0;
+    char buf[64];
+    int joined = 0;
+    double start = now_s();
+    for (int first = 0; first < n; first += 500) {
+        int last = first + 500 < n ? first + 500 : n;
+        for (int i = first; i < last; i++) {
+            socks[i] = zmq_socket(ctx, ZMQ_SUB);
+            if (!socks[i]) die("socket");
+            zmq_setsockopt(socks[i], ZMQ_LINGER, &zero, sizeof zero);
+            zmq_setsockopt(socks[i], ZMQ_SUBSCRIBE, "", 0);
+            if (zmq_connect(socks[i], endpoint)) die("connect");
+            if (zmq_poller_add(poller, socks[i], (void *)(intptr_t)i, ZMQ_POLLIN)) die("poller_add");
+        }
+        while (joined < last) {
+            if (now_s() - start > timeout) {
+                fprintf(stderr, "scale_c: %d of %d subscribers got nothing in time\n", n - joined, n);
+                return 1;
+            }
+            int k = zmq_poller_wait_all(poller, events, n, 100);
+            for (int e = 0; e < k; e++) {
+                int i = (int)(intptr_t)events[e].user_data;
+                while (zmq_recv(socks[i], buf, sizeof buf, ZMQ_DONTWAIT) >= 0)
+                    if (counts[i]++ == 0) joined++;
+            }
+        }
+    }
+    usage(&rss1, &fds1);
+    printf("CONNECTED {\"n\":%d,\"rss_before_kib\":%ld,\"fds_before\":%ld,\"rss_kib\":%ld,\"fds\":%ld}\n",
+           n, rss0, fds0, rss1, fds1);
+    fflush(stdout);
+    if (!fgets(buf, sizeof buf, stdin)) return 1;
+    double t0 = now_s(), from = t0 + warmup, to = t0 + warmup + seconds;
+    size_t cap = 1 << 16, nlag = 0;
+    uint32_t *lag = (uint32_t *)malloc(cap * sizeof *lag);
+    uint32_t max_lag = 0;
+    long delivered = 0, every = 0;
+    memset(counts, 0, (size_t)n * sizeof *counts);
+    for (;;) {
+        double now = now_s();
+        if (now >= to) break;
+        int k = zmq_poller_wait_all(poller, events, n, 100);
+        now = now_s();
+        int measuring = now >= from && now < to;
+        for (int e = 0; e < k; e++) {
+            int i = (int)(intptr_t)events[e].user_data;
+            int got;
+            while ((got = zmq_recv(socks[i], buf, sizeof buf, ZMQ_DONTWAIT)) >= 0) {
+                if (!measuring || got < 16) continue;
+                uint64_t a;
+                memcpy(&a, buf, 8);
+                uint32_t l = clip(now_ns(), a);
+                if (l > max_lag) max_lag = l;
+                counts[i]++;
+                delivered++;
+                if ((every++ & 63) == 0) { /* a sample of the lags, for the quantiles */
+                    if (nlag == cap) {
+                        cap *= 2;
+                        lag = (uint32_t *)realloc(lag, cap * sizeof *lag);
+                    }
+                    lag[nlag++] = l;
+                }
+            }
+        }
+    }
+    long least = -1;
+    for (int i = 0; i < n; i++)
+        if (least < 0 || counts[i] < least) least = counts[i];
+    printf("RESULT {\"delivered\":%ld,\"seconds\":%.4f,\"min_per_socket\":%ld,\"max_lag_us\":%.2f",
+           delivered, seconds, least, max_lag / 1000.0);
+    print_sketch("lag_us", lag, nlag);
+    printf("}\n");
+    fflush(stdout);
+    for (;;) zmq_poller_wait_all(poller, events, n, -1);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: scale_c broker|clients [--option value]...\n");
@@ -235,6 +348,8 @@ int main(int argc, char **argv) {
     }
     if (strcmp(argv[1], "broker") == 0) return broker(argc, argv);
     if (strcmp(argv[1], "clients") == 0) return clients(argc, argv);
+    if (strcmp(argv[1], "pub") == 0) return publisher(argc, argv);
+    if (strcmp(argv[1], "subs") == 0) return subs(argc, argv);
     fprintf(stderr, "scale_c: unknown command %s\n", argv[1]);
     return 1;
 }

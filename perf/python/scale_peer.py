@@ -4,6 +4,7 @@
 Same commands, options, wire protocol and output lines as perf/src/bin/scale.rs:
 
     scale_peer.py broker  --impl sync|asyncio [--backlog N] [--curve-secret Z85]
+    scale_peer.py pub     --impl sync|asyncio [--backlog N]
     scale_peer.py clients --impl sync|asyncio --endpoint E --n K --mode load|storm
                           [--curve-server Z85] [--warmup S] [--seconds S] [--timeout S]
 """
@@ -106,6 +107,30 @@ def broker(o):
             while True:
                 ident, body = await s.recv_multipart()
                 await s.send_multipart([ident, stamped(body)])
+        asyncio.run(run())
+
+
+def publisher(o):
+    """Row 2: a PUB sending 16-byte stamped messages as fast as it can until killed."""
+    if o.get("impl", "sync") == "sync":
+        ctx = zmq.Context()
+        s = ctx.socket(zmq.PUB)
+        s.linger = 0
+        s.setsockopt(zmq.BACKLOG, int(o.get("backlog", 100)))
+        s.bind("tcp://127.0.0.1:*")
+        say("READY " + s.last_endpoint.decode())
+        while True:
+            s.send(request())
+    else:
+        async def run():
+            ctx = zmq.asyncio.Context()
+            s = ctx.socket(zmq.PUB)
+            s.linger = 0
+            s.setsockopt(zmq.BACKLOG, int(o.get("backlog", 100)))
+            s.bind("tcp://127.0.0.1:*")
+            say("READY " + s.last_endpoint.decode())
+            while True:
+                await s.send(request())
         asyncio.run(run())
 
 
@@ -261,6 +286,8 @@ def main():
     command, o = sys.argv[1], opts(sys.argv[2:])
     if command == "broker":
         broker(o)
+    elif command == "pub":
+        publisher(o)
     elif command == "clients":
         before = usage()
         n = int(o.get("n", 1))

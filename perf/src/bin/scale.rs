@@ -5,8 +5,7 @@
 //! scale broker  --impl sync|async [--backlog N] [--curve-secret Z85]
 //! scale clients --impl sync|async-ct|async-mt --endpoint E --n K --mode load|storm
 //!               [--curve-server Z85] [--warmup S] [--seconds S] [--timeout S]
-//! scale pub     --impl sync|async --rate R
-//! scale subs    --impl sync|async --endpoint E --n K [--warmup S] [--seconds S] [--timeout S]
+//! scale pub     --impl sync|async [--backlog N]
 //! ```
 //!
 //! The wire protocol is the harness's, shared with its C and Python peers: a request is
@@ -203,6 +202,36 @@ fn broker(opts: &Opts) {
             }
         }),
         other => fail("arguments", format!("no broker --impl {other}")),
+    }
+}
+
+/// Row 2's publisher: a PUB that sends 16-byte stamped messages as fast as it can, from
+/// the moment it is bound until it is killed (PUB drops at the high-water mark: it never
+/// blocks).
+fn publisher(opts: &Opts) {
+    let ctx = context(16);
+    let socket = ctx.socket(zmq::PUB).or_fail("socket");
+    socket.set_linger(0).or_fail("set_linger");
+    socket
+        .set_backlog(opts.num("backlog", 100))
+        .or_fail("set_backlog");
+    socket.bind("tcp://127.0.0.1:*").or_fail("bind");
+    let endpoint = socket
+        .get_last_endpoint()
+        .or_fail("get_last_endpoint")
+        .unwrap_or_else(|_| fail("get_last_endpoint", "not UTF-8"));
+    say(format!("READY {endpoint}"));
+    match opts.str("impl", "sync").as_str() {
+        "sync" => loop {
+            socket.send(request(), 0).or_fail("send");
+        },
+        "async" => current_thread().block_on(async move {
+            let mut socket = AsyncSocket::new(socket).or_fail("AsyncSocket::new");
+            loop {
+                socket.send(request()).await.or_fail("send");
+            }
+        }),
+        other => fail("arguments", format!("no pub --impl {other}")),
     }
 }
 
@@ -502,6 +531,7 @@ fn async_clients(
     let (go_tx, go_rx) = tokio::sync::watch::channel(false);
     rt.block_on(async move {
         let deadline = Instant::now() + timeout;
+        let mut task_bytes = 0;
         for (i, s) in sockets.into_iter().enumerate() {
             if i > 0 && i % CONNECT_BATCH == 0 {
                 // The batch before has finished its first round trip (see `sync_load`).
@@ -515,7 +545,7 @@ fn async_clients(
             let endpoint = endpoint.clone();
             let (phase, connected, finished) = (phase.clone(), connected.clone(), finished.clone());
             let mut go = go_rx.clone();
-            tokio::spawn(async move {
+            let task = async move {
                 s.connect(&endpoint).or_fail("connect");
                 let mut s = AsyncSocket::new(s).or_fail("AsyncSocket::new");
                 s.send(request()).await.or_fail("send");
@@ -541,7 +571,11 @@ fn async_clients(
                 }
                 // Idle: wait for a reply that never comes, parked, until killed.
                 let _ = s.recv_msg().await;
-            });
+            };
+            // The harness's own state per socket (the task's future), to tell it apart from
+            // the AsyncSocket's cost.
+            task_bytes = std::mem::size_of_val(&task);
+            tokio::spawn(task);
         }
         while connected.load(Ordering::Relaxed) < n as u64 {
             if Instant::now() > deadline {
@@ -556,7 +590,7 @@ fn async_clients(
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         say(format!(
-            "CONNECTED {{\"n\":{n}{}}}",
+            "CONNECTED {{\"n\":{n},\"task_bytes\":{task_bytes}{}}}",
             usage_json(before, self_usage())
         ));
         tokio::task::spawn_blocking(wait_for_go)
@@ -611,6 +645,7 @@ fn main() {
             ));
         }
         "broker" => broker(&opts),
+        "pub" => publisher(&opts),
         "clients" => clients(&opts),
         other => fail("arguments", format!("unknown command {other}")),
     }
