@@ -14,6 +14,8 @@ fn main() {
     }
     // Set by hand (RUSTFLAGS="--cfg loom") to run the loom model of the tokio adapter.
     println!("cargo:rustc-check-cfg=cfg(loom)");
+    // Set by docs.rs (see `[package.metadata.docs.rs]`).
+    println!("cargo:rustc-check-cfg=cfg(docsrs)");
     let meta = |key: &str| env::var(format!("DEP_ZMQ_{key}")).unwrap_or_default();
 
     let draft = meta("DRAFT") == "1";

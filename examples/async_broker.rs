@@ -6,7 +6,7 @@
 //! Run with `cargo run --example async_broker --features tokio`.
 
 use futures::StreamExt;
-use zmq::tokio::{AsyncSocket, RecvHalf, SendHalf};
+use zmq::rt::tokio::{AsyncSocket, RecvHalf, SendHalf};
 
 const CLIENTS: usize = 4;
 const WORKERS: usize = 3;

@@ -19,7 +19,7 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use zmq::tokio::AsyncSocket;
+use zmq::rt::tokio::AsyncSocket;
 
 const SIZE: usize = 64;
 

@@ -6,7 +6,7 @@
 //! Run with `cargo run --example async_pubsub --features tokio`.
 
 use futures::StreamExt;
-use zmq::tokio::AsyncSocket;
+use zmq::rt::tokio::AsyncSocket;
 
 const TOPICS: [&str; 3] = ["weather", "sports", "news"];
 

@@ -18,7 +18,7 @@
 
 use std::time::Instant;
 
-use zmq::tokio::AsyncSocket;
+use zmq::rt::tokio::AsyncSocket;
 
 #[derive(Clone, Copy, PartialEq)]
 enum Mode {

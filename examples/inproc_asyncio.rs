@@ -1,14 +1,15 @@
-//! The async in-process example of the reference document (pyzmq's `zmq.asyncio`), in
-//! Rust: a REP worker task and a REQ client task share one context over `inproc://`; the
-//! client makes three requests, then the worker is cancelled and everything shuts down.
-//! It prints the same lines as the Python version.
+//! The async in-process example of the reference programs (pyzmq's `zmq.asyncio`; see
+//! docs/architecture.md, "Reference programs"), in Rust: a REP worker task and a REQ client
+//! task share one context over `inproc://`; the client makes three requests, then the
+//! worker is cancelled and everything shuts down. It prints the same lines as the Python
+//! version.
 //!
 //! Run with `cargo run --example inproc_asyncio --features tokio`.
 
 use std::time::Duration;
 
 use tokio::sync::oneshot;
-use zmq::tokio::AsyncSocket;
+use zmq::rt::tokio::AsyncSocket;
 
 const INPROC_ADDRESS: &str = "inproc://my_async_channel";
 

@@ -11,7 +11,7 @@
 //! cargo run --example lazy_pirate -- server tcp://*:5555
 //! cargo run --example lazy_pirate -- client tcp://localhost:5555
 //! ```
-//! The demo server "loses" every third reply to show the retries. `tests/netns.rs` runs
+//! The demo server "loses" every third reply to show the retries. `tests/netns/main.rs` runs
 //! the same protocol across two network namespaces with the link cut.
 
 use std::collections::HashMap;
@@ -55,7 +55,7 @@ fn server(ctx: &zmq::Context, endpoint: &str, flaky: bool) -> zmq::Result<()> {
                 [&request[..], b" done"].concat()
             })
             .clone();
-        if flaky && received % 3 == 0 {
+        if flaky && received.is_multiple_of(3) {
             println!(
                 "server: (losing the reply to {:?})",
                 String::from_utf8_lossy(&request)

@@ -1,6 +1,6 @@
 //! A `Poller` reading from two sockets in one thread: a PULL socket with tasks and a SUB
 //! socket with control messages, whichever has something first — the pattern of pyzmq's
-//! `zmq.Poller` from the reference document.
+//! `zmq.Poller` from the reference programs (docs/architecture.md, "Reference programs").
 //!
 //! ```sh
 //! cargo run --example poller

@@ -1,4 +1,5 @@
-//! A tour of ZeroMQ: every pattern of the reference document ("ZeroMQ Practice") —
+//! A tour of ZeroMQ: every pattern of the reference programs ("ZeroMQ Practice", see
+//! docs/architecture.md) —
 //! request/reply, publish/subscribe, push/pull, pair, and the poller — over tcp, ipc and
 //! inproc, in one process, in a few seconds, printing what happens. Then the document's
 //! in-process client/worker program, with threads instead of asyncio.
@@ -270,7 +271,7 @@ fn poller(ctx: &zmq::Context, eps: &Endpoints, transport: Transport) -> zmq::Res
     Ok(())
 }
 
-/// The reference document's `inproc_asyncio_example.py`, with a thread instead of each
+/// The reference programs' `inproc_asyncio_example.py`, with a thread instead of each
 /// coroutine (and without its sleeps).
 fn in_process_example(ctx: &zmq::Context) -> zmq::Result<()> {
     const ADDRESS: &str = "inproc://my_async_channel";
@@ -362,7 +363,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     heading(
         6,
-        "The reference document's in-process client and worker",
+        "The reference programs' in-process client and worker",
         "its asyncio program, with a thread per coroutine: REQ/REP over inproc",
     );
     in_process_example(&ctx)?;

@@ -1,7 +1,8 @@
-//! The reference document's REQ/REP client (`zmq_client.py`) in Rust, behaving the same
-//! way: it connects to `tcp://localhost:5555`, sends each line you type as a request and
-//! prints the reply, until you type `quit` (any case) or input ends; Ctrl+C shuts it down
-//! cleanly too. It works with `zmq_server` and with the Python server.
+//! The reference programs' REQ/REP client (`zmq_client.py`; see docs/architecture.md,
+//! "Reference programs") in Rust, behaving the same way: it connects to
+//! `tcp://localhost:5555`, sends each line you type as a request and prints the reply,
+//! until you type `quit` (any case) or input ends; Ctrl+C shuts it down cleanly too. It
+//! works with `zmq_server` and with the Python server.
 //!
 //! ```sh
 //! cargo run --example zmq_client

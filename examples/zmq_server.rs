@@ -1,7 +1,8 @@
-//! The reference document's REQ/REP server (`zmq_server.py`) in Rust, behaving the same
-//! way: it binds `tcp://localhost:5555`, takes a second to "process" each request, replies
-//! `Server received your message: '<msg>'`, and shuts down cleanly on Ctrl+C. It works
-//! with `zmq_client` and with the Python client.
+//! The reference programs' REQ/REP server (`zmq_server.py`; see docs/architecture.md,
+//! "Reference programs") in Rust, behaving the same way: it binds `tcp://localhost:5555`,
+//! takes a second to "process" each request, replies `Server received your message:
+//! '<msg>'`, and shuts down cleanly on Ctrl+C. It works with `zmq_client` and with the
+//! Python client.
 //!
 //! ```sh
 //! cargo run --example zmq_server      # then, in another terminal:

@@ -10,9 +10,14 @@
 //! cargo run --example zmqcat -- --help
 //! ```
 //!
-//! Exit status: 0 when done, 1 when something failed while running (including a
-//! `--timeout` that passed before `--count` messages came, or a REQ that got no reply),
-//! 2 for a bad command line (including endpoints libzmq rejects).
+//! Exit status: 0 when done (also for `--help`), 1 when something failed while running
+//! (including a `--timeout` that passed before `--count` messages came, or a REQ that got
+//! no reply), 2 for a bad command line or bad input (endpoints libzmq rejects, a frame
+//! with bad hex digits under `--decode-hex`).
+//!
+//! When it has been blocked for more than a second, zmqcat says on stderr what it is
+//! waiting for (a reply, messages, a peer to send to, stdin), once per wait; `-q` hides
+//! these notices.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -58,6 +63,8 @@ SECURITY (client side):
         --plain-password <PASS>  PLAIN password
 
 OTHER:
+    -q, --quiet                  do not say on stderr what zmqcat waits for when it has
+                                 been blocked for more than a second
         --identity <TEXT>        routing id of the socket (seen by ROUTER peers)
         --linger <MS>            how long unsent messages are kept at exit (default 1000)
     -h, --help                   this help
@@ -68,7 +75,8 @@ push send; sub and pull print; dealer, router, pair, xpub, xsub and stream do bo
 Sending types stop when the messages run out (req: when the last reply came); the others
 run until --count, --timeout or Ctrl-C.
 
-EXIT STATUS: 0 done, 1 failed while running, 2 bad command line.
+EXIT STATUS: 0 done, 1 failed while running, 2 bad command line or bad input (an endpoint
+libzmq rejects, a frame that is not valid hex under --decode-hex).
 ";
 
 /// A failure, with the exit status it maps to.
@@ -117,6 +125,7 @@ struct Options {
     plain_password: Option<String>,
     identity: Option<String>,
     linger: i32,
+    quiet: bool,
     help: bool,
 }
 
@@ -173,7 +182,7 @@ impl Options {
                 continue;
             }
             let takes_value = match name.as_str() {
-                "-h" | "--help" | "-x" | "--decode-hex" | "--hex" => false,
+                "-h" | "--help" | "-x" | "--decode-hex" | "--hex" | "-q" | "--quiet" => false,
                 "-b" | "--bind" | "-c" | "--connect" | "-m" | "--msg" | "-s" | "--separator"
                 | "--delay" | "-S" | "--subscribe" | "-n" | "--count" | "-t" | "--timeout"
                 | "--curve-serverkey" | "--curve-secretkey" | "--plain-user"
@@ -193,6 +202,7 @@ impl Options {
             };
             match name.as_str() {
                 "-h" | "--help" => options.help = true,
+                "-q" | "--quiet" => options.quiet = true,
                 "-b" | "--bind" => options.binds.push(value),
                 "-c" | "--connect" => options.connects.push(value),
                 "-m" | "--msg" => options.messages.push(value),
@@ -242,6 +252,10 @@ impl Options {
         if options.plain_user.is_some() != options.plain_password.is_some() {
             return Err(usage("--plain-user and --plain-password go together"));
         }
+        // Refuse bad hex in --msg before anything is sent.
+        for message in &options.messages {
+            to_frames(message, &options)?;
+        }
         Ok(options)
     }
 
@@ -269,16 +283,19 @@ fn to_frames(text: &str, options: &Options) -> Result<Vec<Vec<u8>>, Failure> {
     parts
         .into_iter()
         .map(|part| match part.strip_prefix("0x") {
-            Some(digits) if options.decode_hex => {
-                decode_hex(digits).ok_or_else(|| runtime("bad hex frame", format!("{part:?}")))
-            }
+            Some(digits) if options.decode_hex => decode_hex(digits).ok_or_else(|| {
+                Failure::Usage(format!(
+                    "bad hex frame {part:?}: --decode-hex expects 0x and an even number \
+                         of hex digits"
+                ))
+            }),
             _ => Ok(part.as_bytes().to_vec()),
         })
         .collect()
 }
 
 fn decode_hex(digits: &str) -> Option<Vec<u8>> {
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return None;
     }
     (0..digits.len())
@@ -442,13 +459,85 @@ fn run(options: &Options) -> Result<(), Failure> {
     result
 }
 
-fn send(socket: &zmq::Socket, frames: Vec<Vec<u8>>) -> Result<(), Failure> {
-    match socket.send_multipart(frames, 0) {
-        Ok(()) => Ok(()),
-        Err(zmq::Error::EAGAIN) => Err(Failure::Runtime(
-            "send: no peer took the message within --timeout".to_owned(),
-        )),
-        Err(e) => Err(runtime("send", e)),
+/// How long zmqcat may be blocked before it says what it waits for.
+const NOTICE_AFTER: Duration = Duration::from_secs(1);
+
+/// The endpoints, for the waiting notices.
+fn endpoints(options: &Options) -> String {
+    let mut all: Vec<&str> = options.binds.iter().map(String::as_str).collect();
+    all.extend(options.connects.iter().map(String::as_str));
+    all.join(", ")
+}
+
+/// Says once on stderr what zmqcat waits for, when it has waited for [`NOTICE_AFTER`].
+struct Notice<'a> {
+    options: &'a Options,
+    since: Instant,
+    said: bool,
+}
+
+impl<'a> Notice<'a> {
+    fn new(options: &'a Options) -> Notice<'a> {
+        Notice {
+            options,
+            since: Instant::now(),
+            said: false,
+        }
+    }
+
+    /// Something happened: a new wait starts.
+    fn reset(&mut self) {
+        self.since = Instant::now();
+        self.said = false;
+    }
+
+    /// How long a wait may last before [`Notice::check`] has something to say.
+    fn left(&self) -> Option<Duration> {
+        (!self.options.quiet && !self.said)
+            .then(|| NOTICE_AFTER.saturating_sub(self.since.elapsed()))
+    }
+
+    fn check(&mut self, what: impl FnOnce() -> String) {
+        if !self.options.quiet && !self.said && self.since.elapsed() >= NOTICE_AFTER {
+            self.said = true;
+            eprintln!("zmqcat: {} (Ctrl-C to stop; -q hides this)", what());
+        }
+    }
+}
+
+/// Sends one message, waiting for a peer to take it (until --timeout, if given).
+fn send(socket: &zmq::Socket, frames: Vec<Vec<u8>>, options: &Options) -> Result<(), Failure> {
+    let mut notice = Notice::new(options);
+    let began = Instant::now();
+    loop {
+        // Whole or nothing: once the first frame is taken, so are the others.
+        match socket.send_multipart(frames.iter(), zmq::DONTWAIT) {
+            Ok(()) => return Ok(()),
+            Err(zmq::Error::EAGAIN) => {}
+            Err(e) => return Err(runtime("send", e)),
+        }
+        let mut wait = notice.left();
+        if let Some(timeout) = options.timeout {
+            let left = timeout.saturating_sub(began.elapsed());
+            if left.is_zero() {
+                return Err(Failure::Runtime(
+                    "send: no peer took the message within --timeout".to_owned(),
+                ));
+            }
+            wait = Some(wait.map_or(left, |w| w.min(left)));
+        }
+        let wait_ms = wait.map_or(-1, |w| w.as_millis() as i64 + 1);
+        let mut items = [socket.as_poll_item(zmq::POLLOUT)];
+        match zmq::poll(&mut items, wait_ms) {
+            Ok(_) | Err(zmq::Error::EINTR) => {}
+            Err(e) => return Err(runtime("poll", e)),
+        }
+        notice.check(|| {
+            format!(
+                "waiting for a peer to take a message ({})",
+                endpoints(options)
+            )
+        });
     }
 }
 
@@ -461,6 +550,7 @@ fn pump(socket: &zmq::Socket, kind: zmq::SocketType, options: &Options) -> Resul
     let mut last_activity = Instant::now();
     let stdout = std::io::stdout();
     let start = Instant::now() + options.delay;
+    let mut notice = Notice::new(options);
 
     loop {
         if options.count.is_some_and(|n| received >= n) {
@@ -470,9 +560,10 @@ fn pump(socket: &zmq::Socket, kind: zmq::SocketType, options: &Options) -> Resul
         if ready_to_send && Instant::now() >= start {
             if let Some(text) = input.queue.pop_front() {
                 let frames = to_frames(&text, options)?;
-                send(socket, frames)?;
+                send(socket, frames, options)?;
                 awaiting_reply = kind == zmq::REQ;
                 last_activity = Instant::now();
+                notice.reset();
                 continue;
             }
         }
@@ -508,6 +599,11 @@ fn pump(socket: &zmq::Socket, kind: zmq::SocketType, options: &Options) -> Resul
         }
         let watch_socket = receives(kind);
         let watch_stdin = input.stdin_open && input.queue.is_empty();
+        let delaying = !input.queue.is_empty() && Instant::now() < start;
+        if let Some(left) = notice.left().filter(|_| !delaying) {
+            let left = left.as_millis() as i64 + 1;
+            wait_ms = if wait_ms < 0 { left } else { wait_ms.min(left) };
+        }
         let mut items = Vec::new();
         if watch_socket {
             items.push(socket.as_poll_item(zmq::POLLIN));
@@ -528,6 +624,19 @@ fn pump(socket: &zmq::Socket, kind: zmq::SocketType, options: &Options) -> Resul
         let stdin_ready = watch_stdin && items[items.len() - 1].is_readable();
         drop(items);
 
+        if stdin_ready || socket_ready {
+            notice.reset();
+        } else if !delaying {
+            notice.check(|| {
+                let eps = endpoints(options);
+                match (awaiting_reply, watch_socket, watch_stdin) {
+                    (true, _, _) => format!("waiting for a reply ({eps})"),
+                    (false, true, true) => format!("waiting for messages ({eps}) or stdin"),
+                    (false, true, false) => format!("waiting for messages ({eps})"),
+                    (false, false, _) => "waiting for input on stdin".to_owned(),
+                }
+            });
+        }
         if stdin_ready {
             input.read_stdin()?;
         }
@@ -547,7 +656,7 @@ fn pump(socket: &zmq::Socket, kind: zmq::SocketType, options: &Options) -> Resul
                     Some(text) => to_frames(text, options)?,
                     None => frames,
                 };
-                send(socket, reply)?;
+                send(socket, reply, options)?;
             }
         }
     }

@@ -2,7 +2,7 @@
 # Certificates made by this crate load in czmq, and czmq's load here: keys and metadata
 # compared both ways, public and secret files. czmq's side is tests/czmq/cert_tool.c
 # against Debian's libczmq-dev (installed here when run as root, as CI is); ours is
-# examples/curve_cert.rs. pyzmq's side is tests/security_certs.rs, in the test suite.
+# examples/curve_cert.rs. pyzmq's side is tests/security/certs.rs, in the test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,7 +20,7 @@ fi
 mkdir -p target/czmq
 czmq=target/czmq/cert_tool
 # shellcheck disable=SC2046 # pkg-config prints several flags
-cc -O1 -Wall -Wextra -Werror -o "$czmq" tests/czmq/cert_tool.c $(pkg-config --cflags --libs libczmq)
+cc -O1 -Wall -Wextra -Werror -o "$czmq" tests/czmq/cert_tool.c $(pkg-config --cflags --libs libczmq libzmq)
 cargo build -q --example curve_cert --features full
 ours=target/debug/examples/curve_cert
 

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Runs the reliability and security scenario tests, collects their `FIGURE <id> ...`
 # lines and writes docs/reliability.md: one row per scenario of
-# reliability-scenarios.md (S1-S12, R13-R16, F17-F20, L21-L23, T24-T27, A28) plus the
+# docs/design/reliability.md (S1-S12, R13-R16, F17-F20, L21-L23, T24-T27, A28) plus the
 # several-host and pyzmq rows.
 #
 #   scripts/reliability-report.sh            # the whole suite (so A28's line is found too)
-#   scripts/reliability-report.sh --quick    # only the scenario test files of issue 6
+#   scripts/reliability-report.sh --quick    # only the test crates with scenarios
 #   scripts/reliability-report.sh --from LOG # build the table from a saved test log
 #
 # Figures are measurements of one run on this machine; the tests assert behaviour, not
@@ -24,10 +24,8 @@ case "${1:-}" in
   --quick)
     scripts/pyenv.sh
     export ZMQ_TEST_PYTHON="$PWD/target/pyenv/bin/python"
-    cargo test --features full \
-      --test security_curve --test security_plain --test security_zap --test security_certs \
-      --test security_async --test robustness --test flow_control --test lifecycle \
-      --test shutdown --test netns \
+    cargo test --features full,test-pyzmq,test-netns \
+      --test security --test async_rt --test core --test netns \
       -- --nocapture 2>&1 | tee "$log" | grep -E '^(FIGURE|test result)' || true
     ;;
   *)
@@ -48,38 +46,38 @@ figure() {
 }
 
 rows=(
-  "S1|CURVE with valid keys, 2-frame bounce, exactly one HANDSHAKE_SUCCEEDED each side; 255-byte routing id|security_curve::s1_curve_valid_credentials"
-  "S2|CURVE client with the wrong server key (and all-zero keys) refused by the cryptography, ZAP never asked|security_curve::s2_curve_wrong_server_key"
-  "S3|CURVE client key unknown to the authenticator: ZAP 400, one HANDSHAKE_FAILED_AUTH 400|security_curve::s3_curve_unknown_client_key"
-  "S4|Mechanism mismatch (NULL/PLAIN vs CURVE, PLAIN server vs PLAIN server) refused before ZAP|security_curve::s4_mechanism_mismatch"
-  "S5|Raw-TCP ZMTP/1.0 injection into CURVE, PLAIN and NULL+ZAP servers|security_curve::s5_raw_tcp_injection"
-  "S6|Malformed CURVE HELLO/INITIATE from a raw peer: exact protocol errors, server stays up|security_curve::s6_malformed_curve_handshake"
-  "S7|PLAIN: right/wrong credentials, no ZAP handler, unconfigured authenticator|security_plain::s7_plain"
-  "S8|ZAP allow/deny by address for NULL, PLAIN and CURVE; mixing is an error|security_zap::s8_zap_address_rules"
-  "S9|Our ZAP replies well-formed (property test); libzmq refuses 10 handler misbehaviours x 3 mechanisms; garbage gets 400|security_zap::s9_zap_handler_correctness"
-  "S10|User-Id and ZAP metadata reach messages|security_zap::s10_identity_reaches_messages"
-  "S11|ZAP domain semantics; CURVE without ZAP accepts anyone, our authenticator only with explicit allow_any|security_zap::s11_domains_and_curve_default"
-  "S12|Key hygiene: bad key lengths, Z85 property test, Debug hides secrets, zeroed on drop, 0600 secret files|security_certs::s12_key_hygiene"
-  "R13|Malformed ZMTP from raw peers (NULL PUB, CURVE DEALER, STREAM; and as client of a malicious server)|robustness::r13_malformed_zmtp_from_raw_peers"
-  "R14|Invalid endpoints: clear errors naming the endpoint; random endpoint strings|robustness::r14_invalid_endpoints"
-  "R15|Random raw option values; HEARTBEAT_TTL boundary; typed option round trip|robustness::r15_option_values"
-  "R16|MAXMSGSIZE=64: oversize multipart disconnects, nothing partial delivered, flows after reconnect|robustness::r16_maxmsgsize"
-  "F17|HWM with DONTWAIT gives EAGAIN, nothing lost (inproc both orders, tcp)|flow_control::f17_hwm_dontwait"
-  "F18|No peers and timeouts: DONTWAIT, SNDTIMEO, RCVTIMEO give EAGAIN|flow_control::f18_no_peers_and_timeouts"
-  "F19|Backpressure reported: ROUTER_MANDATORY (unknown peer, full peer), XPUB_NODROP|flow_control::f19_backpressure_reported"
-  "F20|Multipart atomicity across a receiver restart, HWM 1, 16 MiB frames|flow_control::f20_multipart_atomicity"
-  "L21|Reconnect after peer restart with the exact monitor sequence; RECONNECT_IVL=-1|lifecycle::l21_reconnect_after_peer_restart"
-  "L22|Heartbeats detect a dead raw peer; PING TTL honoured; healthy NULL and CURVE pairs stay up|lifecycle::l22_heartbeats_detect_dead_peer"
-  "L23|Typed monitor stream of connect/bounce/close; unknown codes are values|lifecycle::l23_socket_monitor_sequence"
-  "T24|ETERM during blocking recv, Poller::poll and zmq::poll at Context::shutdown|shutdown::t24_eterm_during_blocking_recv"
-  "T25|Drop orders of sockets and contexts never hang (1000 iterations)|shutdown::t25_drop_order_never_hangs"
-  "T26|Shutdown stress: 10 x 100 threads connecting and closing, 7 I/O threads|shutdown::t26_shutdown_stress"
-  "T27|Send/!Sync compile-fail checks, sockets across threads, socket limit EMFILE|shutdown::t27_threads_and_limits"
+  "S1|CURVE with valid keys, 2-frame bounce, exactly one HANDSHAKE_SUCCEEDED each side; 255-byte routing id|security::curve::s1_curve_valid_credentials"
+  "S2|CURVE client with the wrong server key (and all-zero keys) refused by the cryptography, ZAP never asked|security::curve::s2_curve_wrong_server_key"
+  "S3|CURVE client key unknown to the authenticator: ZAP 400, one HANDSHAKE_FAILED_AUTH 400|security::curve::s3_curve_unknown_client_key"
+  "S4|Mechanism mismatch (NULL/PLAIN vs CURVE, PLAIN server vs PLAIN server) refused before ZAP|security::curve::s4_mechanism_mismatch"
+  "S5|Raw-TCP ZMTP/1.0 injection into CURVE, PLAIN and NULL+ZAP servers|security::curve::s5_raw_tcp_injection"
+  "S6|Malformed CURVE HELLO/INITIATE from a raw peer: exact protocol errors, server stays up|security::curve::s6_malformed_curve_handshake"
+  "S7|PLAIN: right/wrong credentials, no ZAP handler, unconfigured authenticator|security::plain::s7_plain"
+  "S8|ZAP allow/deny by address for NULL, PLAIN and CURVE; mixing is an error|security::zap::s8_zap_address_rules"
+  "S9|Our ZAP replies well-formed (property test); libzmq refuses 10 handler misbehaviours x 3 mechanisms; garbage gets 400|security::zap::s9_zap_handler_correctness"
+  "S10|User-Id and ZAP metadata reach messages|security::zap::s10_identity_reaches_messages"
+  "S11|ZAP domain semantics; CURVE without ZAP accepts anyone, our authenticator only with explicit allow_any|security::zap::s11_domains_and_curve_default"
+  "S12|Key hygiene: bad key lengths, Z85 property test, Debug hides secrets, zeroed on drop, 0600 secret files|security::certs::s12_key_hygiene"
+  "R13|Malformed ZMTP from raw peers (NULL PUB, CURVE DEALER, STREAM; and as client of a malicious server)|core::robustness::r13_malformed_zmtp_from_raw_peers"
+  "R14|Invalid endpoints: clear errors naming the endpoint; random endpoint strings|core::robustness::r14_invalid_endpoints"
+  "R15|Random raw option values; HEARTBEAT_TTL boundary; typed option round trip|core::robustness::r15_option_values"
+  "R16|MAXMSGSIZE=64: oversize multipart disconnects, nothing partial delivered, flows after reconnect|core::robustness::r16_maxmsgsize"
+  "F17|HWM with DONTWAIT gives EAGAIN, nothing lost (inproc both orders, tcp)|core::flow_control::f17_hwm_dontwait"
+  "F18|No peers and timeouts: DONTWAIT, SNDTIMEO, RCVTIMEO give EAGAIN|core::flow_control::f18_no_peers_and_timeouts"
+  "F19|Backpressure reported: ROUTER_MANDATORY (unknown peer, full peer), XPUB_NODROP|core::flow_control::f19_backpressure_reported"
+  "F20|Multipart atomicity across a receiver restart, HWM 1, 16 MiB frames|core::flow_control::f20_multipart_atomicity"
+  "L21|Reconnect after peer restart with the exact monitor sequence; RECONNECT_IVL=-1|core::lifecycle::l21_reconnect_after_peer_restart"
+  "L22|Heartbeats detect a dead raw peer; PING TTL honoured; healthy NULL and CURVE pairs stay up|core::lifecycle::l22_heartbeats_detect_dead_peer"
+  "L23|Typed monitor stream of connect/bounce/close; unknown codes are values|core::lifecycle::l23_socket_monitor_sequence"
+  "T24|ETERM during blocking recv, Poller::poll and zmq::poll at Context::shutdown|core::shutdown::t24_eterm_during_blocking_recv"
+  "T25|Drop orders of sockets and contexts never hang (1000 iterations)|core::shutdown::t25_drop_order_never_hangs"
+  "T26|Shutdown stress: 10 x 100 threads connecting and closing, 7 I/O threads|core::shutdown::t26_shutdown_stress"
+  "T27|Send/!Sync compile-fail checks, sockets across threads, socket limit EMFILE|core::shutdown::t27_threads_and_limits"
   "A28|tokio adapter: edge-trigger correctness and cancellation safety (tokio workstream's test)|(tokio adapter tests)"
   "NETNS-HB|Two hosts (netns + veth): heartbeats detect a cut link, reconnect when it returns|netns::heartbeats_detect_cut_link_and_reconnect"
   "NETNS-LP|Two hosts: Lazy Pirate REQ client across a cut link, exactly-once execution|netns::lazy_pirate_survives_a_cut_link"
-  "SEC-PYZMQ|Our authenticator and certificates against pyzmq 27.3.0 clients and files|security_certs::authenticator_against_pyzmq_clients"
-  "SEC-ASYNC|The async authenticator (a tokio task): allowed/refused CURVE keys, garbage, stop (both runtime flavours)|security_async::async_authenticator_current_thread"
+  "SEC-PYZMQ|Our authenticator and certificates against pyzmq 27.3.0 clients and files|security::certs::authenticator_against_pyzmq_clients"
+  "SEC-ASYNC|The async authenticator (a tokio task): allowed/refused CURVE keys, garbage, stop (both runtime flavours)|async_rt::security::async_authenticator_current_thread"
 )
 
 # Whether the tree differs from the commit (the table itself aside), before rewriting it.
@@ -91,7 +89,7 @@ git diff --quiet HEAD -- . ":(exclude)$out" 2>/dev/null || dirty=" (with uncommi
   echo "Generated by \`scripts/reliability-report.sh\` from one run of the test suite; do not"
   echo "edit by hand. Each test asserts the behaviour and prints one \`FIGURE <id> key=value ...\`"
   echo "line; times are measurements of that run, never verdicts. The scenarios are those of"
-  echo "\`reliability-scenarios.md\` (S1-S12, R13-R16, F17-F20, L21-L23, T24-T27, A28), plus"
+  echo "[the scenario catalogue](design/reliability.md) (S1-S12, R13-R16, F17-F20, L21-L23, T24-T27, A28), plus"
   echo "several-host and pyzmq rows."
   echo
   echo "- commit: \`$(git rev-parse --short HEAD 2>/dev/null || echo unknown)\`$dirty"
@@ -140,9 +138,9 @@ git diff --quiet HEAD -- . ":(exclude)$out" 2>/dev/null || dirty=" (with uncommi
 - **T25**: case (b) uses `Context::set_blocky(false)`, the documented recommendation:
   under libzmq's default infinite linger a message queued for a peer that never comes
   keeps `zmq_ctx_term` waiting by design.
-- **T27**: the compile-fail cases are the foundation's `tests/ui` files (checked with
-  their exact messages by trybuild in `tests/compile_fail.rs`), type-checked again here
-  with rustc against the built library; the threads figure is 8 threads x 2000 over
+- **T27**: the compile-fail cases are the synchronous `compile_fail` doctests of
+  `src/compile_fail.rs` (run by rustdoc), type-checked again here with rustc against the
+  built library, each checked for its expected error code; the threads figure is 8 threads x 2000 over
   inproc, plus upstream's 2 x 15000 on one shared draft CLIENT (without its 2 extra
   messages).
 NOTES

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The whole test suite: prepares the Python peers (target/pyenv with the pinned pyzmq),
-# then runs every test of the workspace with every feature of the crate.
-# Extra arguments go to `cargo test` (e.g. scripts/test.sh --test interop).
+# then runs every test of the workspace with every feature of the crate and every
+# test-suite switch on: `test-pyzmq` (tests/interop, the pyzmq cases of tests/security)
+# and `test-netns` (tests/netns: needs root and iproute2). Plain `cargo test` runs
+# neither. Extra arguments go to `cargo test` (e.g. scripts/test.sh --test interop pubsub::).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/pyenv.sh
 export ZMQ_TEST_PYTHON="$PWD/target/pyenv/bin/python"
-exec cargo test --workspace --features full "$@"
+exec cargo test --workspace --features full,test-pyzmq,test-netns "$@"

@@ -3,7 +3,7 @@
 use std::ffi::c_void;
 use std::fmt;
 use std::ptr::NonNull;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use libc::c_int;
 
@@ -50,6 +50,66 @@ impl Context {
     pub fn new() -> Context {
         Context {
             raw: Arc::new(RawContext::new()),
+        }
+    }
+
+    /// The process-wide context: made on first use, then the same one for every call
+    /// (like pyzmq's `Context.instance()`), so `inproc://` endpoints bound through one call
+    /// are reachable through another.
+    ///
+    /// ```
+    /// let server = zmq::Context::instance().socket(zmq::REP)?;
+    /// server.bind("inproc://instance-doc")?;
+    /// // Elsewhere in the program, without passing the context around:
+    /// let client = zmq::Context::instance().socket(zmq::REQ)?;
+    /// client.connect("inproc://instance-doc")?;
+    /// client.send("ping", 0)?;
+    /// assert_eq!(server.recv_bytes(0)?, b"ping");
+    /// assert!(zmq::Context::instance().same_as(&zmq::Context::instance()));
+    /// # Ok::<(), zmq::Error>(())
+    /// ```
+    ///
+    /// It lives until the process exits and is never terminated by dropping handles
+    /// (so a socket of it with unsent messages does not make anything wait at exit). If
+    /// it is terminated on purpose ([`destroy`](Self::destroy)), the next call makes a
+    /// new one.
+    ///
+    /// # After `fork`
+    /// A libzmq context does not survive `fork`: the child has none of the parent's I/O
+    /// threads, and using the parent's context or sockets there can hang or abort. A
+    /// child must not use sockets made before the fork; it should make its own
+    /// [`Context::new`]. `instance()` itself notices a fork (the process id changed) and
+    /// gives the child a new context; the parent's is left untouched (never terminated
+    /// in the child).
+    ///
+    /// # In tests
+    /// Tests of one binary run in parallel threads of one process, so they share the
+    /// instance. Give each test its own `Context::new()` where it can; where code under
+    /// test uses `instance()`, use endpoint names unique to the test, set linger on its
+    /// sockets, and never `destroy` it (that would end the other tests' sockets too).
+    pub fn instance() -> Context {
+        static INSTANCE: Mutex<Option<(u32, Context)>> = Mutex::new(None);
+        let pid = std::process::id();
+        let mut slot = INSTANCE.lock().unwrap_or_else(PoisonError::into_inner);
+        match &*slot {
+            Some((owner, ctx)) if *owner == pid && !ctx.raw.is_terminating() => ctx.clone(),
+            _ => {
+                if let Some((owner, old)) = slot.take() {
+                    if owner != pid {
+                        // The parent's context, inherited by fork: terminating it here
+                        // would touch the parent's I/O threads' state. Keep it, untouched
+                        // (and reachable, for leak checkers), until the process exits.
+                        static INHERITED: Mutex<Vec<Context>> = Mutex::new(Vec::new());
+                        INHERITED
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .push(old);
+                    }
+                }
+                let ctx = Context::new();
+                *slot = Some((pid, ctx.clone()));
+                ctx
+            }
         }
     }
 

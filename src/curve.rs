@@ -26,7 +26,7 @@
 use std::ffi::CStr;
 use std::fmt;
 
-use crate::raw::check;
+use crate::sys;
 use crate::{Error, Result};
 
 /// A CURVE key pair (binary keys). The secret key is not shown by `Debug` and is zeroed
@@ -47,11 +47,7 @@ impl CurveKeyPair {
     pub fn new() -> Result<CurveKeyPair> {
         let mut public = [0u8; 41];
         let mut secret = [0u8; 41];
-        // SAFETY: both buffers have the 41 bytes (40 Z85 characters and a NUL) that
-        // zmq_curve_keypair writes.
-        check(unsafe {
-            zmq_sys::zmq_curve_keypair(public.as_mut_ptr().cast(), secret.as_mut_ptr().cast())
-        })?;
+        sys::curve_keypair(&mut public, &mut secret)?;
         let pair = CurveKeyPair {
             public_key: z85_key(&public)?,
             secret_key: z85_key(&secret)?,
@@ -104,11 +100,9 @@ pub fn public_key_of(secret_key: &[u8; 32]) -> Result<[u8; 32]> {
     let mut secret_c = [0u8; 41];
     secret_c[..40].copy_from_slice(secret_z85.as_bytes());
     let mut public = [0u8; 41];
-    // SAFETY: public has room for 40 characters and a NUL; secret_c is NUL-terminated.
-    let rc =
-        unsafe { zmq_sys::zmq_curve_public(public.as_mut_ptr().cast(), secret_c.as_ptr().cast()) };
+    let res = sys::curve_public(&mut public, &secret_c);
     zeroize(&mut secret_c);
-    check(rc)?;
+    res?;
     z85_key(&public)
 }
 

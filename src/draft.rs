@@ -119,8 +119,29 @@ unsafe impl Send for DraftSocket {}
 unsafe impl Sync for DraftSocket {}
 
 fn endpoint_cstring(op: EndpointOp, endpoint: &str) -> std::result::Result<CString, EndpointError> {
-    CString::new(endpoint).map_err(|_| EndpointError::new(op, endpoint, libc::EINVAL))
+    EndpointError::checked_cstring(op, endpoint)
 }
+
+/// The socket options' accessors on the draft sockets, from the rows of the option table
+/// in `sockopt.rs` (libzmq applies one option set to every socket type and rejects what
+/// does not apply with `EINVAL`).
+macro_rules! draft_sockopts {
+    ($(
+        $(#[cfg($cfg:meta)])?
+        $opt:ident : $kind:ident $(get $getter:ident)? $(set $setter:ident)? => $doc:literal;
+    )*) => {
+        impl DraftSocket {
+            $(
+                $(#[cfg($cfg)])?
+                crate::sockopt::sockopts!(@get $opt $kind $doc $($getter)?);
+                $(#[cfg($cfg)])?
+                crate::sockopt::sockopts!(@set $opt $kind $doc $($setter)?);
+            )*
+        }
+    };
+}
+
+crate::sockopt::for_each_sockopt!(draft_sockopts);
 
 fn group_cstring(group: &str) -> Result<CString> {
     CString::new(group).map_err(|_| Error::EINVAL)
@@ -170,10 +191,10 @@ impl DraftSocket {
         &self,
         op: EndpointOp,
         endpoint: &str,
-        call: impl FnOnce(&RawSocket, &CStr) -> std::result::Result<(), c_int>,
+        call: impl FnOnce(&RawSocket, &CStr) -> std::result::Result<(), crate::raw::Errno>,
     ) -> std::result::Result<(), EndpointError> {
         let c_endpoint = endpoint_cstring(op, endpoint)?;
-        call(&self.raw, &c_endpoint).map_err(|errno| EndpointError::new(op, endpoint, errno))
+        call(&self.raw, &c_endpoint).map_err(|errno| EndpointError::new(op, endpoint, errno.0))
     }
 
     /// Binds to an endpoint (`zmq_bind`); see [`Socket::bind`]. RADIO and DISH also take
@@ -220,7 +241,7 @@ impl DraftSocket {
         let c_endpoint = endpoint_cstring(EndpointOp::Connect, endpoint)?;
         self.raw
             .connect_peer(&c_endpoint)
-            .map_err(|errno| EndpointError::new(EndpointOp::Connect, endpoint, errno))
+            .map_err(|errno| EndpointError::new(EndpointOp::Connect, endpoint, errno.0))
     }
 
     /// Makes a DISH socket receive the messages of `group` (`zmq_join`; at most 255

@@ -5,12 +5,15 @@
 //! see [`Error::from_raw`]. Operations on endpoints also exist in a form that returns
 //! [`EndpointError`], which names the endpoint and keeps the raw `errno`.
 
-use std::ffi::CStr;
+use std::ffi::CString;
 use std::fmt;
 use std::io;
 
 use libc::c_int;
 use zmq_sys::errno;
+
+use crate::endpoint;
+use crate::sys::{self, Errno};
 
 /// An error reported by libzmq, as in the zmq 0.10 API.
 ///
@@ -197,10 +200,13 @@ impl Error {
 
 /// libzmq's text for any `errno` value.
 pub(crate) fn strerror(code: c_int) -> &'static str {
-    // SAFETY: zmq_strerror returns a pointer to a static, NUL-terminated string (libzmq's
-    // own table, or the C library's strerror table, which lives for the whole program).
-    let text = unsafe { CStr::from_ptr(zmq_sys::zmq_strerror(code)) };
-    text.to_str().unwrap_or("unknown error")
+    sys::strerror(code)
+}
+
+impl From<Errno> for Error {
+    fn from(errno: Errno) -> Error {
+        Error::from_raw(errno.0)
+    }
 }
 
 impl fmt::Display for Error {
@@ -298,6 +304,19 @@ impl EndpointError {
         }
     }
 
+    /// The endpoint as a C string for libzmq, or the error for an endpoint refused before
+    /// libzmq sees it: one with a NUL byte, or a tcp/ws/udp port out of `0..=65535` (which
+    /// libzmq would silently wrap to another port). Both are `EINVAL`, with a hint.
+    pub(crate) fn checked_cstring(
+        op: EndpointOp,
+        endpoint: &str,
+    ) -> std::result::Result<CString, EndpointError> {
+        if endpoint::bad_port(endpoint).is_some() {
+            return Err(EndpointError::new(op, endpoint, errno::EINVAL));
+        }
+        CString::new(endpoint).map_err(|_| EndpointError::new(op, endpoint, errno::EINVAL))
+    }
+
     /// What was being done.
     pub fn op(&self) -> EndpointOp {
         self.op
@@ -324,6 +343,12 @@ impl EndpointError {
         let transport = ep.split("://").next().filter(|_| ep.contains("://"));
         if ep.contains('\0') {
             return Some("the endpoint contains a NUL byte".into());
+        }
+        if let Some(port) = endpoint::bad_port(ep).filter(|_| self.errno == errno::EINVAL) {
+            return Some(format!(
+                "port {port} is out of range: a port is a number from 0 to 65535, or * \
+                 (* and 0 let the system choose)"
+            ));
         }
         match (self.errno, transport) {
             (_, None) if self.errno == errno::EINVAL => {

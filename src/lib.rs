@@ -28,12 +28,16 @@
 //! - [`monitor`]: typed connection events. [`proxy`] and friends: built-in devices.
 //! - [`curve`], [`z85`]: CURVE keys and their text encoding. [`flags`]: typed flags.
 //! - [`error`]: [`Error`] (zmq 0.10's enum) and errors that name their endpoint.
+//! - Zero copy: [`Message::from_owner`] sends any buffer without copying it,
+//!   [`Message::tracked`] also returns a [`Tracker`] that says when libzmq is done with
+//!   it; with the feature `bytes`, `bytes::Bytes` converts into a [`Message`] and back
+//!   without copying. [`Context::instance`] is one context for the whole process.
+//! - Feature `serde`: `Socket::send_json`/`recv_json` (pyzmq's JSON messages) and
+//!   `JsonError`. See docs/zero-copy.md in the repository.
 //! - `zmq::draft` (feature `draft`): the draft socket types (SERVER/CLIENT, RADIO/DISH,
 //!   SCATTER/GATHER, PEER/CHANNEL, DGRAM); the thread-safe ones are `Sync`.
-//! - `zmq::tokio` (feature `tokio`): async sockets on tokio. With it, `use zmq::*;`
-//!   imports that module as `tokio`, which hides the tokio crate in the importing module
-//!   (`tokio::spawn` and `#[tokio::main]` stop compiling): add `use ::tokio;` next to the
-//!   glob, or import from `zmq` by name (details in the module's docs).
+//! - `zmq::rt`: async adapters; `zmq::rt::tokio` (feature `tokio`) has async sockets on
+//!   tokio.
 //!
 //! # Compatibility
 //! This crate builds programs written for the `zmq` 0.10 crate (rust-zmq) unchanged:
@@ -52,37 +56,71 @@
 
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
+// docs.rs builds with `--cfg docsrs` and every feature (see Cargo.toml): label the items
+// that need a feature.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+// Unix only for now; see docs/architecture.md, "Platform support".
+#[cfg(not(unix))]
+compile_error!(
+    "the zmq crate supports unix targets only for now (Linux is tested); Windows support \
+     is planned, see docs/architecture.md"
+);
 
 pub mod auth;
+// The compile-fail checks (doctests only).
+#[cfg(doctest)]
+mod compile_fail;
 mod context;
 pub mod curve;
 #[cfg(feature = "draft")]
+#[cfg_attr(docsrs, doc(cfg(feature = "draft")))]
 pub mod draft;
+mod endpoint;
 pub mod error;
 pub mod flags;
+#[cfg(feature = "serde")]
+mod json;
+// message.rs owns `zmq_msg_t` and calls the `zmq_msg_*` functions itself (part of the raw
+// layer, see clippy.toml).
+#[allow(clippy::disallowed_methods)]
 mod message;
 pub mod monitor;
 mod poll;
 pub mod poller;
+// Exception to be removed: proxy.rs still calls zmq_proxy directly (to move into raw.rs).
+#[allow(clippy::disallowed_methods)]
 mod proxy;
 mod raw;
+#[cfg(all(feature = "tokio", unix))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "tokio", unix))))]
+pub mod rt;
+mod serialized;
 mod socket;
 pub mod sockopt;
-#[cfg(all(feature = "tokio", unix))]
-pub mod tokio;
+mod sys;
+mod tracker;
 pub mod tuning;
 pub mod z85;
 
 use std::ffi::CString;
 
+/// The programs of docs/zero-copy.md, compiled and run as doctests.
+#[cfg(all(doctest, feature = "bytes", feature = "serde"))]
+#[doc = include_str!("../docs/zero-copy.md")]
+pub struct ZeroCopyGuide;
+
 pub use crate::context::Context;
 pub use crate::curve::CurveKeyPair;
 pub use crate::error::Error;
+#[cfg(feature = "serde")]
+pub use crate::json::JsonError;
 pub use crate::message::Message;
 pub use crate::monitor::SocketEvent;
 pub use crate::poll::{poll, PollEvents, PollItem};
 pub use crate::proxy::{proxy, proxy_steerable, proxy_steerable_with_capture, proxy_with_capture};
 pub use crate::socket::{Mechanism, Sendable, Socket, SocketType};
+pub use crate::tracker::Tracker;
 pub use crate::z85::{DecodeError, EncodeError};
 pub use SocketType::*;
 
@@ -103,10 +141,7 @@ pub const POLLERR: PollEvents = PollEvents::POLLERR;
 /// The version of the linked libzmq: `(4, 3, 5)` with the vendored build.
 #[doc(alias = "zmq_version")]
 pub fn version() -> (i32, i32, i32) {
-    let (mut major, mut minor, mut patch) = (0, 0, 0);
-    // SAFETY: zmq_version writes three ints through valid pointers.
-    unsafe { zmq_sys::zmq_version(&mut major, &mut minor, &mut patch) };
-    (major, minor, patch)
+    sys::version()
 }
 
 /// Whether libzmq has a capability (`zmq_has`): `"ipc"`, `"pgm"`, `"tipc"`, `"norm"`,
@@ -122,8 +157,7 @@ pub fn has_capability(capability: &str) -> bool {
     let Ok(name) = CString::new(capability) else {
         return false;
     };
-    // SAFETY: zmq_has reads a NUL-terminated string.
-    unsafe { zmq_sys::zmq_has(name.as_ptr()) == 1 }
+    sys::has(&name)
 }
 
 /// Encodes binary data (a multiple of 4 bytes) as Z85 text (zmq 0.10; see [`z85::encode`]).

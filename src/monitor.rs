@@ -468,7 +468,7 @@ impl Monitor {
         target
             .raw
             .monitor_versioned(&c_endpoint, mask, 1, zmq_sys::ZMQ_PUB as i32)
-            .map_err(Error::from_raw)?;
+            .map_err(Error::from)?;
         Ok(socket)
     }
 

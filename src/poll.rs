@@ -9,7 +9,7 @@ use std::ptr;
 
 use libc::{c_long, c_short};
 
-use crate::raw::check;
+use crate::sys;
 use crate::{Result, Socket};
 
 bitflags::bitflags! {
@@ -128,10 +128,10 @@ pub(crate) fn clamp_timeout(timeout_ms: i64) -> c_long {
 
 /// Raw `zmq_poll` over libzmq poll items.
 pub(crate) fn poll_raw(items: &mut [zmq_sys::zmq_pollitem_t], timeout_ms: i64) -> Result<i32> {
-    let len = i32::try_from(items.len()).map_err(|_| crate::Error::EINVAL)?;
-    // SAFETY: items is a valid array of len zmq_pollitem_t; each socket pointer is a live
-    // socket (the items were built from borrowed sockets) or NULL with a valid fd.
-    check(unsafe { zmq_sys::zmq_poll(items.as_mut_ptr(), len, clamp_timeout(timeout_ms)) })
+    // SAFETY: each socket pointer is a live socket (the items were built from sockets
+    // borrowed for at least this call, and a socket is used by one thread at a time) or
+    // NULL with an fd.
+    Ok(unsafe { sys::poll(items, clamp_timeout(timeout_ms)) }?)
 }
 
 /// Waits until one of the items has one of its events, or `timeout` milliseconds pass

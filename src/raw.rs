@@ -1,41 +1,54 @@
 //! The one place that owns libzmq's context and socket pointers.
 //!
-//! Every FFI call that returns `-1` and sets `errno` goes through [`check`]. The public
-//! modules (context, socket, sockopt, poll, proxy, monitor) call the safe methods here
-//! instead of calling libzmq themselves. Messages own their `zmq_msg_t` in `message.rs`.
+//! Every FFI call that returns `-1` and sets `errno` goes through [`cvt`], which gives an
+//! [`Errno`] (`?` turns it into [`Error`]). The public modules (context, socket, sockopt,
+//! poll, proxy, monitor) call the safe methods here instead of calling libzmq themselves;
+//! the calls that need no pointer are in `sys.rs`. Messages own their `zmq_msg_t` in
+//! `message.rs`. `clippy.toml` forbids `zmq_sys` calls elsewhere.
+#![allow(clippy::disallowed_methods)]
 
 use std::ffi::{c_void, CStr};
 use std::ptr::NonNull;
-use std::sync::RwLock;
+use std::sync::{Mutex, RwLock};
 
 use libc::c_int;
 
 use crate::error::Error;
 use crate::Result;
 
-/// The `errno` of the last failed libzmq call on this thread.
-pub(crate) fn last_errno() -> c_int {
-    // SAFETY: zmq_errno has no preconditions; it reads the calling thread's errno.
-    unsafe { zmq_sys::zmq_errno() }
-}
+pub(crate) use crate::sys::{cvt, Errno};
 
-/// Turns libzmq's `-1 + errno` convention into a `Result` carrying the non-negative value.
+/// [`cvt`] with the error as [`Error`]. Transitional: only `message.rs` and `proxy.rs` still
+/// use it; new code uses `cvt(..)?`.
 #[inline]
 pub(crate) fn check(rc: c_int) -> Result<c_int> {
-    if rc == -1 {
-        Err(Error::from_raw(last_errno()))
-    } else {
-        Ok(rc)
-    }
+    Ok(cvt(rc)?)
 }
 
-/// Like [`check`], keeping the raw `errno` for errors that name their cause.
-#[inline]
-pub(crate) fn check_errno(rc: c_int) -> std::result::Result<c_int, c_int> {
-    if rc == -1 {
-        Err(last_errno())
-    } else {
-        Ok(rc)
+/// Takes over the termination of a context whose last handle is being dropped, so that it
+/// runs somewhere it cannot block what the current thread is running (an async runtime's
+/// worker: rust-zmq #382). Returns `false` when it does not take it (the caller then
+/// terminates inline).
+///
+/// # Safety
+/// Called with a live context that the caller owns and gives up if the hook returns
+/// `true`; the hook then owns it (it must terminate it).
+pub(crate) type TerminateElsewhere = unsafe fn(NonNull<c_void>) -> bool;
+
+/// The hooks installed by the async adapters (this layer never calls an optional adapter
+/// by name). A handful at most: one per adapter.
+static TERMINATE_ELSEWHERE: Mutex<Vec<TerminateElsewhere>> = Mutex::new(Vec::new());
+
+/// Installs a [`TerminateElsewhere`] hook, once (a second call with the same hook does
+/// nothing). Every later drop of an owned, live context's last handle offers it to the
+/// hooks first.
+#[cfg_attr(not(all(feature = "tokio", unix)), allow(dead_code))]
+pub(crate) fn install_terminate_elsewhere(hook: TerminateElsewhere) {
+    let mut hooks = TERMINATE_ELSEWHERE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if !hooks.iter().any(|&known| known as usize == hook as usize) {
+        hooks.push(hook);
     }
 }
 
@@ -66,7 +79,7 @@ impl RawContext {
         let ptr = NonNull::new(ptr).unwrap_or_else(|| {
             panic!(
                 "zmq_ctx_new failed: {} (out of file descriptors or memory?)",
-                Error::from_raw(last_errno())
+                Error::from(Errno::last())
             )
         });
         RawContext {
@@ -106,14 +119,14 @@ impl RawContext {
         self.with_live(|ctx| {
             // SAFETY: ctx is live (checked under the lock); zmq_ctx_set validates option
             // and value.
-            check(unsafe { zmq_sys::zmq_ctx_set(ctx, option, value) }).map(drop)
+            Ok(cvt(unsafe { zmq_sys::zmq_ctx_set(ctx, option, value) }).map(drop)?)
         })
     }
 
     pub(crate) fn get(&self, option: c_int) -> Result<c_int> {
         self.with_live(|ctx| {
             // SAFETY: ctx is live (checked under the lock).
-            check(unsafe { zmq_sys::zmq_ctx_get(ctx, option) })
+            Ok(cvt(unsafe { zmq_sys::zmq_ctx_get(ctx, option) })?)
         })
     }
 
@@ -123,7 +136,7 @@ impl RawContext {
             let sock = unsafe { zmq_sys::zmq_socket(ctx, kind) };
             match NonNull::new(sock) {
                 Some(ptr) => Ok(RawSocket { ptr, owned: true }),
-                None => Err(Error::from_raw(last_errno())),
+                None => Err(Error::from(Errno::last())),
             }
         })
     }
@@ -133,7 +146,7 @@ impl RawContext {
     pub(crate) fn shutdown(&self) -> Result<()> {
         match self.with_live(|ctx| {
             // SAFETY: ctx is live (checked under the lock).
-            check(unsafe { zmq_sys::zmq_ctx_shutdown(ctx) }).map(drop)
+            Ok(cvt(unsafe { zmq_sys::zmq_ctx_shutdown(ctx) }).map(drop)?)
         }) {
             // Shutting down a terminated context has nothing left to do.
             Err(Error::ETERM) => Ok(()),
@@ -141,8 +154,16 @@ impl RawContext {
         }
     }
 
+    /// Whether `zmq_ctx_term` has returned or is running for this context (never waits).
+    pub(crate) fn is_terminating(&self) -> bool {
+        match self.terminated.try_read() {
+            Ok(guard) => *guard,
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => *poisoned.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => true,
+        }
+    }
+
     /// Whether `zmq_ctx_term` has returned for this context.
-    #[cfg(all(feature = "tokio", unix))]
     fn is_terminated(&self) -> bool {
         *self
             .terminated
@@ -167,10 +188,10 @@ impl RawContext {
         loop {
             // SAFETY: the context is live (not terminated, checked under the write lock,
             // which no other use of the pointer can hold at the same time).
-            match check(unsafe { zmq_sys::zmq_ctx_term(self.ptr.as_ptr()) }) {
+            match cvt(unsafe { zmq_sys::zmq_ctx_term(self.ptr.as_ptr()) }) {
                 Ok(_) => break,
-                Err(Error::EINTR) => continue,
-                Err(err) => return Err(err),
+                Err(Errno(libc::EINTR)) => continue,
+                Err(errno) => return Err(errno.into()),
             }
         }
         *terminated = true;
@@ -181,16 +202,31 @@ impl RawContext {
 impl Drop for RawContext {
     fn drop(&mut self) {
         if self.owned {
-            // Inside a tokio runtime, terminating here could block a worker for as long
-            // as the linger lasts (forever by default); run it on a blocking thread.
-            #[cfg(all(feature = "tokio", unix))]
-            if !self.is_terminated() && crate::tokio::context::terminate_off_runtime(self.ptr) {
+            // Inside an async runtime, terminating here could block a worker for as long
+            // as the linger lasts (forever by default): an adapter's hook runs it on a
+            // blocking thread instead.
+            if !self.is_terminated() && self.terminate_elsewhere() {
                 return;
             }
             // Nothing useful can be done with an error here; libzmq only fails
             // zmq_ctx_term for an invalid pointer, which ownership rules out.
             let _ = self.terminate();
         }
+    }
+}
+
+impl RawContext {
+    /// Offers this (owned, live) context to the installed hooks; `true` when one took it.
+    fn terminate_elsewhere(&self) -> bool {
+        let hooks = TERMINATE_ELSEWHERE
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone();
+        hooks.into_iter().any(|hook| {
+            // SAFETY: only called from `drop` of an owned context that is not terminated;
+            // `drop` returns without touching the pointer when a hook takes it.
+            unsafe { hook(self.ptr) }
+        })
     }
 }
 
@@ -220,24 +256,24 @@ impl RawSocket {
         self.ptr.as_ptr()
     }
 
-    pub(crate) fn bind(&self, endpoint: &CStr) -> std::result::Result<(), c_int> {
+    pub(crate) fn bind(&self, endpoint: &CStr) -> std::result::Result<(), Errno> {
         // SAFETY: the socket is live (owned by self); endpoint is NUL-terminated.
-        check_errno(unsafe { zmq_sys::zmq_bind(self.as_ptr(), endpoint.as_ptr()) }).map(drop)
+        cvt(unsafe { zmq_sys::zmq_bind(self.as_ptr(), endpoint.as_ptr()) }).map(drop)
     }
 
-    pub(crate) fn connect(&self, endpoint: &CStr) -> std::result::Result<(), c_int> {
+    pub(crate) fn connect(&self, endpoint: &CStr) -> std::result::Result<(), Errno> {
         // SAFETY: as for bind.
-        check_errno(unsafe { zmq_sys::zmq_connect(self.as_ptr(), endpoint.as_ptr()) }).map(drop)
+        cvt(unsafe { zmq_sys::zmq_connect(self.as_ptr(), endpoint.as_ptr()) }).map(drop)
     }
 
-    pub(crate) fn unbind(&self, endpoint: &CStr) -> std::result::Result<(), c_int> {
+    pub(crate) fn unbind(&self, endpoint: &CStr) -> std::result::Result<(), Errno> {
         // SAFETY: as for bind.
-        check_errno(unsafe { zmq_sys::zmq_unbind(self.as_ptr(), endpoint.as_ptr()) }).map(drop)
+        cvt(unsafe { zmq_sys::zmq_unbind(self.as_ptr(), endpoint.as_ptr()) }).map(drop)
     }
 
-    pub(crate) fn disconnect(&self, endpoint: &CStr) -> std::result::Result<(), c_int> {
+    pub(crate) fn disconnect(&self, endpoint: &CStr) -> std::result::Result<(), Errno> {
         // SAFETY: as for bind.
-        check_errno(unsafe { zmq_sys::zmq_disconnect(self.as_ptr(), endpoint.as_ptr()) }).map(drop)
+        cvt(unsafe { zmq_sys::zmq_disconnect(self.as_ptr(), endpoint.as_ptr()) }).map(drop)
     }
 
     /// `zmq_join`: a DISH socket starts receiving a group.
@@ -245,24 +281,24 @@ impl RawSocket {
     pub(crate) fn join(&self, group: &CStr) -> Result<()> {
         // SAFETY: the socket is live; group is NUL-terminated. libzmq rejects socket types
         // without groups with ENOTSUP and groups over 255 bytes with EINVAL.
-        check(unsafe { zmq_sys::zmq_join(self.as_ptr(), group.as_ptr()) }).map(drop)
+        Ok(cvt(unsafe { zmq_sys::zmq_join(self.as_ptr(), group.as_ptr()) }).map(drop)?)
     }
 
     /// `zmq_leave`: a DISH socket stops receiving a group.
     #[cfg(feature = "draft")]
     pub(crate) fn leave(&self, group: &CStr) -> Result<()> {
         // SAFETY: as for join.
-        check(unsafe { zmq_sys::zmq_leave(self.as_ptr(), group.as_ptr()) }).map(drop)
+        Ok(cvt(unsafe { zmq_sys::zmq_leave(self.as_ptr(), group.as_ptr()) }).map(drop)?)
     }
 
     /// `zmq_connect_peer`: connects a PEER socket and returns the new peer's routing id.
     /// libzmq reports failure as routing id 0 with errno set.
     #[cfg(feature = "draft")]
-    pub(crate) fn connect_peer(&self, endpoint: &CStr) -> std::result::Result<u32, c_int> {
+    pub(crate) fn connect_peer(&self, endpoint: &CStr) -> std::result::Result<u32, Errno> {
         // SAFETY: the socket is live; endpoint is NUL-terminated. libzmq checks the socket
         // type itself (ENOTSUP for anything but PEER).
         match unsafe { zmq_sys::zmq_connect_peer(self.as_ptr(), endpoint.as_ptr()) } {
-            0 => Err(last_errno()),
+            0 => Err(Errno::last()),
             routing_id => Ok(routing_id),
         }
     }
@@ -272,11 +308,10 @@ impl RawSocket {
         &self,
         endpoint: Option<&CStr>,
         events: c_int,
-    ) -> std::result::Result<(), c_int> {
+    ) -> std::result::Result<(), Errno> {
         let endpoint = endpoint.map_or(std::ptr::null(), CStr::as_ptr);
         // SAFETY: the socket is live; endpoint is NULL or NUL-terminated.
-        check_errno(unsafe { zmq_sys::zmq_socket_monitor(self.as_ptr(), endpoint, events) })
-            .map(drop)
+        cvt(unsafe { zmq_sys::zmq_socket_monitor(self.as_ptr(), endpoint, events) }).map(drop)
     }
 
     /// `zmq_socket_monitor_versioned` (draft API): like [`monitor`](Self::monitor), with
@@ -289,10 +324,10 @@ impl RawSocket {
         events: u64,
         version: c_int,
         kind: c_int,
-    ) -> std::result::Result<(), c_int> {
+    ) -> std::result::Result<(), Errno> {
         // SAFETY: the socket is live; endpoint is NUL-terminated; libzmq validates the
         // events, version and type.
-        check_errno(unsafe {
+        cvt(unsafe {
             zmq_sys::zmq_socket_monitor_versioned(
                 self.as_ptr(),
                 endpoint.as_ptr(),
@@ -309,20 +344,20 @@ impl RawSocket {
     #[inline]
     pub(crate) fn msg_send(&self, msg: &mut zmq_sys::zmq_msg_t, flags: c_int) -> Result<()> {
         // SAFETY: the socket is live; msg is an initialised zmq_msg_t we hold exclusively.
-        check(unsafe { zmq_sys::zmq_msg_send(msg, self.as_ptr(), flags) }).map(drop)
+        Ok(cvt(unsafe { zmq_sys::zmq_msg_send(msg, self.as_ptr(), flags) }).map(drop)?)
     }
 
     /// `zmq_msg_recv` into an initialised message (its old content is released).
     #[inline]
     pub(crate) fn msg_recv(&self, msg: &mut zmq_sys::zmq_msg_t, flags: c_int) -> Result<()> {
         // SAFETY: the socket is live; msg is an initialised zmq_msg_t we hold exclusively.
-        check(unsafe { zmq_sys::zmq_msg_recv(msg, self.as_ptr(), flags) }).map(drop)
+        Ok(cvt(unsafe { zmq_sys::zmq_msg_recv(msg, self.as_ptr(), flags) }).map(drop)?)
     }
 
     /// `zmq_recv`: copies at most `buf.len()` bytes, returns the frame's full size.
     pub(crate) fn recv_bytes(&self, buf: &mut [u8], flags: c_int) -> Result<usize> {
         // SAFETY: the socket is live; buf is valid for writes of buf.len() bytes.
-        let rc = check(unsafe {
+        let rc = cvt(unsafe {
             zmq_sys::zmq_recv(self.as_ptr(), buf.as_mut_ptr().cast(), buf.len(), flags)
         })?;
         Ok(rc as usize)
@@ -339,18 +374,18 @@ impl RawSocket {
         }
         // SAFETY: the socket is live; value is valid for value.len() bytes, and libzmq
         // checks the length against the option's type (except in the case above).
-        check(unsafe {
+        cvt(unsafe {
             zmq_sys::zmq_setsockopt(self.as_ptr(), option, value.as_ptr().cast(), value.len())
-        })
-        .map(drop)
+        })?;
+        Ok(())
     }
 
     /// Sets an option to a NULL value of length 0 (how libzmq clears string options).
     pub(crate) fn setsockopt_null(&self, option: c_int) -> Result<()> {
         // SAFETY: the socket is live; libzmq accepts NULL with length 0 for string options
         // and rejects it with EINVAL for the others.
-        check(unsafe { zmq_sys::zmq_setsockopt(self.as_ptr(), option, std::ptr::null(), 0) })
-            .map(drop)
+        cvt(unsafe { zmq_sys::zmq_setsockopt(self.as_ptr(), option, std::ptr::null(), 0) })?;
+        Ok(())
     }
 
     /// Reads an option into `buf`; returns how many bytes libzmq wrote.
@@ -358,7 +393,7 @@ impl RawSocket {
         let mut len = buf.len();
         // SAFETY: the socket is live; buf is valid for writes of len bytes and libzmq
         // writes at most len bytes, then stores the real length in len.
-        check(unsafe {
+        cvt(unsafe {
             zmq_sys::zmq_getsockopt(self.as_ptr(), option, buf.as_mut_ptr().cast(), &mut len)
         })?;
         Ok(len)

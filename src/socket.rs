@@ -4,8 +4,6 @@ use std::ffi::{c_void, CString};
 use std::fmt;
 use std::ptr::NonNull;
 
-use libc::c_int;
-
 use crate::error::{EndpointError, EndpointOp, RecvStrError};
 use crate::flags::{IntoRecvFlags, IntoSendFlags};
 use crate::raw::RawSocket;
@@ -159,7 +157,7 @@ pub struct Socket {
 unsafe impl Send for Socket {}
 
 fn endpoint_cstring(op: EndpointOp, endpoint: &str) -> std::result::Result<CString, EndpointError> {
-    CString::new(endpoint).map_err(|_| EndpointError::new(op, endpoint, libc::EINVAL))
+    EndpointError::checked_cstring(op, endpoint)
 }
 
 impl Socket {
@@ -212,10 +210,10 @@ impl Socket {
         &self,
         op: EndpointOp,
         endpoint: &str,
-        call: impl FnOnce(&RawSocket, &std::ffi::CStr) -> std::result::Result<(), c_int>,
+        call: impl FnOnce(&RawSocket, &std::ffi::CStr) -> std::result::Result<(), crate::raw::Errno>,
     ) -> std::result::Result<(), EndpointError> {
         let c_endpoint = endpoint_cstring(op, endpoint)?;
-        call(&self.raw, &c_endpoint).map_err(|errno| EndpointError::new(op, endpoint, errno))
+        call(&self.raw, &c_endpoint).map_err(|errno| EndpointError::new(op, endpoint, errno.0))
     }
 
     /// Binds to an endpoint, e.g. `tcp://127.0.0.1:5555`, `tcp://*:*` (any port; read it
@@ -290,7 +288,7 @@ impl Socket {
     /// Stops monitoring (`zmq_socket_monitor` with a NULL endpoint); the monitor socket
     /// receives `MONITOR_STOPPED`.
     pub fn stop_monitor(&self) -> Result<()> {
-        self.raw.monitor(None, 0).map_err(Error::from_raw)
+        self.raw.monitor(None, 0).map_err(Error::from)
     }
 
     /// Sends one frame (`zmq_msg_send`). `data` may be a [`Message`], `&mut Message`,
@@ -474,13 +472,5 @@ impl std::os::unix::io::AsRawFd for Socket {
     /// The socket's `ZMQ_FD` (see [`Socket::get_fd`]), or -1 if libzmq has none for it.
     fn as_raw_fd(&self) -> std::os::unix::io::RawFd {
         self.get_fd().unwrap_or(-1)
-    }
-}
-
-#[cfg(windows)]
-impl std::os::windows::io::AsRawSocket for Socket {
-    /// The socket's `ZMQ_FD` (see [`Socket::get_fd`]), or `INVALID_SOCKET` if none.
-    fn as_raw_socket(&self) -> std::os::windows::io::RawSocket {
-        self.get_fd().unwrap_or(!0)
     }
 }

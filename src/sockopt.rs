@@ -160,7 +160,7 @@ pub(crate) mod codec {
     /// Whole milliseconds, rounding up so that a tiny non-zero duration does not become 0
     /// (which means "don't wait" or "off"), and saturating at `i32::MAX`.
     pub fn duration_to_ms(value: Duration) -> i32 {
-        let ms = value.as_millis() + u128::from(value.subsec_nanos() % 1_000_000 != 0);
+        let ms = value.as_millis() + u128::from(!value.subsec_nanos().is_multiple_of(1_000_000));
         i32::try_from(ms).unwrap_or(i32::MAX)
     }
 }
@@ -177,8 +177,8 @@ macro_rules! opt_get_type {
     (key) => { Vec<u8> };
     (str) => { std::result::Result<String, Vec<u8>> };
     (opt_str) => { std::result::Result<String, Vec<u8>> };
-    (timeout) => { Option<Duration> };
-    (duration) => { Duration };
+    (timeout) => { Option<std::time::Duration> };
+    (duration) => { std::time::Duration };
 }
 
 /// The Rust type a setter of each kind takes.
@@ -191,73 +191,73 @@ macro_rules! opt_set_type {
     (key) => { &[u8] };
     (str) => { &str };
     (opt_str) => { Option<&str> };
-    (timeout) => { Option<Duration> };
-    (duration) => { Duration };
+    (timeout) => { Option<std::time::Duration> };
+    (duration) => { std::time::Duration };
 }
 
 macro_rules! opt_get {
     (bool, $raw:expr, $opt:expr) => {
-        codec::get_bool($raw, $opt)
+        $crate::sockopt::codec::get_bool($raw, $opt)
     };
     (i32, $raw:expr, $opt:expr) => {
-        codec::get_i32($raw, $opt)
+        $crate::sockopt::codec::get_i32($raw, $opt)
     };
     (i64, $raw:expr, $opt:expr) => {
-        codec::get_i64($raw, $opt)
+        $crate::sockopt::codec::get_i64($raw, $opt)
     };
     (u64, $raw:expr, $opt:expr) => {
-        codec::get_u64($raw, $opt)
+        $crate::sockopt::codec::get_u64($raw, $opt)
     };
     (bytes, $raw:expr, $opt:expr) => {
-        codec::get_bytes($raw, $opt)
+        $crate::sockopt::codec::get_bytes($raw, $opt)
     };
     (key, $raw:expr, $opt:expr) => {
-        codec::get_key($raw, $opt)
+        $crate::sockopt::codec::get_key($raw, $opt)
     };
     (str, $raw:expr, $opt:expr) => {
-        codec::get_string($raw, $opt)
+        $crate::sockopt::codec::get_string($raw, $opt)
     };
     (opt_str, $raw:expr, $opt:expr) => {
-        codec::get_string($raw, $opt)
+        $crate::sockopt::codec::get_string($raw, $opt)
     };
     (timeout, $raw:expr, $opt:expr) => {
-        codec::get_timeout($raw, $opt)
+        $crate::sockopt::codec::get_timeout($raw, $opt)
     };
     (duration, $raw:expr, $opt:expr) => {
-        codec::get_duration($raw, $opt)
+        $crate::sockopt::codec::get_duration($raw, $opt)
     };
 }
 
 macro_rules! opt_set {
     (bool, $raw:expr, $opt:expr, $v:expr) => {
-        codec::set_bool($raw, $opt, $v)
+        $crate::sockopt::codec::set_bool($raw, $opt, $v)
     };
     (i32, $raw:expr, $opt:expr, $v:expr) => {
-        codec::set_i32($raw, $opt, $v)
+        $crate::sockopt::codec::set_i32($raw, $opt, $v)
     };
     (i64, $raw:expr, $opt:expr, $v:expr) => {
-        codec::set_i64($raw, $opt, $v)
+        $crate::sockopt::codec::set_i64($raw, $opt, $v)
     };
     (u64, $raw:expr, $opt:expr, $v:expr) => {
-        codec::set_u64($raw, $opt, $v)
+        $crate::sockopt::codec::set_u64($raw, $opt, $v)
     };
     (bytes, $raw:expr, $opt:expr, $v:expr) => {
-        codec::set_bytes($raw, $opt, $v)
+        $crate::sockopt::codec::set_bytes($raw, $opt, $v)
     };
     (key, $raw:expr, $opt:expr, $v:expr) => {
-        codec::set_bytes($raw, $opt, $v)
+        $crate::sockopt::codec::set_bytes($raw, $opt, $v)
     };
     (str, $raw:expr, $opt:expr, $v:expr) => {
-        codec::set_string($raw, $opt, $v)
+        $crate::sockopt::codec::set_string($raw, $opt, $v)
     };
     (opt_str, $raw:expr, $opt:expr, $v:expr) => {
-        codec::set_opt_string($raw, $opt, $v)
+        $crate::sockopt::codec::set_opt_string($raw, $opt, $v)
     };
     (timeout, $raw:expr, $opt:expr, $v:expr) => {
-        codec::set_timeout($raw, $opt, $v)
+        $crate::sockopt::codec::set_timeout($raw, $opt, $v)
     };
     (duration, $raw:expr, $opt:expr, $v:expr) => {
-        codec::set_duration($raw, $opt, $v)
+        $crate::sockopt::codec::set_duration($raw, $opt, $v)
     };
 }
 
@@ -277,20 +277,10 @@ macro_rules! sockopts {
         impl Socket {
             $(
                 $(#[cfg($cfg)])?
+                $(#[cfg_attr(docsrs, doc(cfg($cfg)))])?
                 sockopts!(@get $opt $kind $doc $($getter)?);
                 $(#[cfg($cfg)])?
-                sockopts!(@set $opt $kind $doc $($setter)?);
-            )*
-        }
-
-        // The same accessors on the thread-safe draft sockets (libzmq applies one option
-        // set to every socket type and rejects what does not apply with EINVAL).
-        #[cfg(feature = "draft")]
-        impl crate::draft::DraftSocket {
-            $(
-                $(#[cfg($cfg)])?
-                sockopts!(@get $opt $kind $doc $($getter)?);
-                $(#[cfg($cfg)])?
+                $(#[cfg_attr(docsrs, doc(cfg($cfg)))])?
                 sockopts!(@set $opt $kind $doc $($setter)?);
             )*
         }
@@ -314,15 +304,15 @@ macro_rules! sockopts {
     (@name) => { None };
     (@get $opt:ident $kind:ident $doc:literal $getter:ident) => {
         #[doc = concat!("Reads `", stringify!($opt), "`: ", $doc)]
-        pub fn $getter(&self) -> Result<opt_get_type!($kind)> {
-            opt_get!($kind, &self.raw, zmq_sys::$opt as c_int)
+        pub fn $getter(&self) -> $crate::Result<$crate::sockopt::opt_get_type!($kind)> {
+            $crate::sockopt::opt_get!($kind, &self.raw, zmq_sys::$opt as libc::c_int)
         }
     };
     (@get $opt:ident $kind:ident $doc:literal) => {};
     (@set $opt:ident $kind:ident $doc:literal $setter:ident) => {
         #[doc = concat!("Sets `", stringify!($opt), "`: ", $doc)]
-        pub fn $setter(&self, value: opt_set_type!($kind)) -> Result<()> {
-            opt_set!($kind, &self.raw, zmq_sys::$opt as c_int, value)
+        pub fn $setter(&self, value: $crate::sockopt::opt_set_type!($kind)) -> $crate::Result<()> {
+            $crate::sockopt::opt_set!($kind, &self.raw, zmq_sys::$opt as libc::c_int, value)
         }
     };
     (@set $opt:ident $kind:ident $doc:literal) => {};
@@ -344,7 +334,12 @@ pub struct OptionInfo {
     pub setter: Option<&'static str>,
 }
 
-sockopts! {
+/// The option table: calls `$m! { rows }` (rows as described at [`sockopts!`]), so that
+/// the same rows give the accessors of [`Socket`] here and those of the draft sockets in
+/// `draft.rs`, which depends on this module (never the other way round).
+macro_rules! for_each_sockopt {
+    ($m:ident) => {
+        $m! {
     // ---- zmq 0.10 accessors (names and types kept) ----
     ZMQ_IPV6: bool get is_ipv6 set set_ipv6 => "IPv6 on the socket (default off: IPv4 only).";
     ZMQ_IMMEDIATE: bool get is_immediate set set_immediate =>
@@ -626,7 +621,15 @@ sockopts! {
     #[cfg(feature = "draft")]
     ZMQ_WSS_TRUST_SYSTEM: bool set set_wss_trust_system =>
         "make a `wss://` client trust the system's certificate store (needs WSS; draft).";
+        }
+    };
 }
+
+// Used by `draft.rs` (through `crate::sockopt::...` paths) for the draft sockets' accessors.
+#[allow(unused_imports)]
+pub(crate) use {for_each_sockopt, opt_get, opt_get_type, opt_set, opt_set_type, sockopts};
+
+for_each_sockopt!(sockopts);
 
 /// Options whose values need decoding beyond the table.
 impl Socket {
@@ -675,17 +678,10 @@ impl Socket {
     /// The file descriptor that signals the socket's events (`ZMQ_FD`), for integrating
     /// with an event loop. It is edge-triggered and owned by libzmq: never close it, and
     /// read [`get_events`](Self::get_events) after each wakeup *and* after every send and
-    /// receive, since those can consume the edge (see [`crate::tokio`] for an adapter
+    /// receive, since those can consume the edge (see [`crate::rt::tokio`] for an adapter
     /// that does it right).
     pub fn get_fd(&self) -> Result<zmq_sys::RawFd> {
-        #[cfg(unix)]
-        {
-            codec::get_i32(&self.raw, zmq_sys::ZMQ_FD as c_int)
-        }
-        #[cfg(windows)]
-        {
-            codec::get_u64(&self.raw, zmq_sys::ZMQ_FD as c_int)
-        }
+        codec::get_i32(&self.raw, zmq_sys::ZMQ_FD as c_int)
     }
 
     /// Which operations would not block now (`ZMQ_EVENTS`): `POLLIN`, `POLLOUT`.

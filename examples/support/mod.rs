@@ -14,7 +14,7 @@ use std::io::Read;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-/// The reference document's address.
+/// The reference programs' address (docs/architecture.md, "Reference programs").
 pub const DEFAULT_ADDRESS: &str = "tcp://localhost:5555";
 
 /// The address to bind or connect to: `ZMQ_EXAMPLE_ADDRESS` if set (the end-to-end test

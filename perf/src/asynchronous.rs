@@ -1,10 +1,10 @@
-//! The tools on the tokio adapter (`zmq::tokio::AsyncSocket`), each side on a
+//! The tools on the tokio adapter (`zmq::rt::tokio::AsyncSocket`), each side on a
 //! current-thread runtime: the same loops as the sync tools, awaiting instead of
 //! blocking.
 
 use std::time::{Duration, Instant};
 
-use zmq::tokio::AsyncSocket;
+use zmq::rt::tokio::AsyncSocket;
 
 use crate::{fail, Loops, OrFail};
 

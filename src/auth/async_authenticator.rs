@@ -6,7 +6,7 @@ use std::ops::Deref;
 
 use super::config::{AuthConfig, AuthError};
 use super::zap::ZAP_ENDPOINT;
-use crate::tokio::AsyncSocket;
+use crate::rt::tokio::AsyncSocket;
 use crate::{Context, Error, REP};
 
 /// A ZAP authenticator running as a task on the current tokio runtime, for programs that

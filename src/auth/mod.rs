@@ -61,6 +61,7 @@ mod policy;
 pub mod zap;
 
 #[cfg(all(feature = "tokio", unix))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "tokio", unix))))]
 pub use async_authenticator::AsyncAuthenticator;
 pub use authenticator::Authenticator;
 pub use cert::{Certificate, SecretKey};

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::task::{Wake, Waker};
 use std::time::Duration;
 
-use zmq::tokio::AsyncSocket;
+use zmq::rt::tokio::AsyncSocket;
 
 /// The two runtime flavours every scenario runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

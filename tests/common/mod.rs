@@ -1,4 +1,5 @@
-//! Helpers shared by the integration tests (`mod common;` in each test file).
+//! Helpers shared by the integration test crates (`#[path = "../common/mod.rs"] mod common;`
+//! in each `tests/<group>/main.rs`).
 //!
 //! - every blocking call is bounded: [`socket`] sets RCVTIMEO/SNDTIMEO to [`TIMEOUT_MS`]
 //!   and linger to 0, and [`watchdog`] aborts a test that hangs anyway;
@@ -10,6 +11,8 @@
 
 #[cfg(feature = "tokio")]
 pub mod async_rt;
+#[cfg(feature = "bytes")]
+pub mod counted;
 pub mod examples;
 pub mod inproc;
 pub mod interop;

@@ -156,8 +156,9 @@ pub fn net_pair_or_fail(figure_id: &str) -> Option<NetPair> {
             } else {
                 panic!(
                     "{figure_id} needs network namespaces (root, iproute2) and this machine \
-                     refused: {reason}. Run the tests as root (CI does), or set \
-                     ZMQ_TEST_NETNS=skip to skip them with a loud notice."
+                     refused: {reason}. Run the tests as root (CI does), or build without \
+                     the `test-netns` feature (plain `cargo test` does not build them), or \
+                     set ZMQ_TEST_NETNS=skip to skip them with a loud notice."
                 )
             }
         }

@@ -3,9 +3,10 @@
 //! result, `PollItem` + `zmq::poll`, `SocketEvent::ALL as i32`, `Message` conversions,
 //! exhaustive matches over its enums, deprecated methods. Our own code, not rust-zmq's.
 //!
-//! It is compiled twice: as part of `tests/compat.rs` against this crate directly, and as
-//! the `main` of a throw-away crate that depends on `zmq = "0.10"` and is redirected to
-//! this crate with `[patch.crates-io]`. Both compile it with `#![deny(warnings)]`.
+//! It is compiled twice: as a module of the `core` test crate (`tests/core/compat.rs`)
+//! against this crate directly, and as the `main` of a throw-away crate that depends on
+//! `zmq = "0.10"` and is redirected to this crate with `[patch.crates-io]`
+//! (`tests/compat-patch`). Both compile it with `deny(warnings)`.
 //!
 //! Every blocking call is bounded by a receive timeout; TCP binds `127.0.0.1:*`.
 

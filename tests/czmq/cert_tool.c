@@ -2,7 +2,8 @@
  * command line and output as examples/curve_cert.rs, written with czmq's zcert.
  *
  *   cert_tool new PATH [NAME=VALUE ...]   make a certificate, save PATH and PATH_secret
- *   cert_tool show [--secret] PATH        print a certificate file's keys and metadata
+ *   cert_tool show [--secret] PATH        print a certificate file's public key and metadata
+ *                                         (the secret key is never printed)
  */
 #include <czmq.h>
 #include <stdio.h>
@@ -18,10 +19,16 @@ static void print_cert(zcert_t *cert, bool secret)
 {
     printf("public-key: %s\n", zcert_public_txt(cert));
     if (secret) {
+        /* Like curve_cert, never print the secret key: say whether it matches. */
         const char *text = zcert_secret_txt(cert);
         /* czmq reports a certificate loaded from a public file with an all-zero secret. */
         bool zero = strcmp(text, "0000000000000000000000000000000000000000") == 0;
-        printf("secret-key: %s\n", zero ? "(none)" : text);
+        char derived[41];
+        bool matches = zmq_curve_public(derived, text) == 0
+                       && strcmp(derived, zcert_public_txt(cert)) == 0;
+        printf("secret-key: %s\n", zero      ? "(none)"
+                                   : matches ? "(hidden; matches the public key)"
+                                             : "(hidden; does NOT match the public key)");
     }
     zlist_t *names = zcert_meta_keys(cert);
     zlist_sort(names, NULL);

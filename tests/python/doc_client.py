@@ -1,4 +1,5 @@
-"""The reference document's zmq_client.py, as its readers run it: a REQ client that sends
+"""The reference programs' zmq_client.py, as its readers run it
+(see docs/architecture.md, "Reference programs"): a REQ client that sends
 each line typed on stdin and prints the reply, until 'quit'. The address is the
 document's tcp://localhost:5555 unless --connect says otherwise."""
 

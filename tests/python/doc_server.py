@@ -1,4 +1,5 @@
-"""The reference document's zmq_server.py, as its readers run it: a REP server that prints
+"""The reference programs' zmq_server.py, as its readers run it
+(see docs/architecture.md, "Reference programs"): a REP server that prints
 each request, "processes" it for --work seconds (the document sleeps 1 s), replies
 "Server received your message: '<msg>'", and shuts down cleanly on Ctrl+C (SIGINT).
 The address is the document's tcp://localhost:5555 unless --bind says otherwise; the

@@ -24,10 +24,15 @@
 //! assert_eq!(major, zmq_sys::ZMQ_VERSION_MAJOR as i32);
 //! ```
 
-#![no_std]
 #![allow(non_camel_case_types, non_upper_case_globals, non_snake_case)]
 
-extern crate std;
+// Unix only for now: the checked-in bindings and `RawFd` are unix's (on Windows `ZMQ_FD` and
+// `zmq_pollitem_t::fd` are a `SOCKET`). See docs/architecture.md, "Platform support".
+#[cfg(not(unix))]
+compile_error!(
+    "zmq-sys supports unix targets only for now (Windows would need SOCKET-typed handles \
+     in the bindings); see docs/architecture.md in the repository"
+);
 
 // Generated code: bindgen's `Default` impls zero-fill plain C structs in `unsafe` blocks
 // without SAFETY comments, and the declarations carry no docs (see libzmq's man pages).
@@ -51,9 +56,6 @@ pub mod errno;
 /// The type of a native socket handle: what `ZMQ_FD` returns and `zmq_pollitem_t::fd` holds.
 #[cfg(unix)]
 pub type RawFd = std::os::unix::io::RawFd;
-/// The type of a native socket handle: what `ZMQ_FD` returns and `zmq_pollitem_t::fd` holds.
-#[cfg(windows)]
-pub type RawFd = std::os::windows::io::RawSocket;
 
 // Link-time pull of libsodium: the static libzmq refers to it, so it must be linked after.
 #[cfg(feature = "curve")]

@@ -25,7 +25,7 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use zmq::tokio::AsyncSocket;
+use zmq::rt::tokio::AsyncSocket;
 use zmq_perf::{fail, OrFail};
 
 /// CLOCK_MONOTONIC in nanoseconds: the clock every peer (C, Python, Rust) stamps with, so

@@ -1,8 +1,9 @@
 //! A zmq 0.10 program, built against `zmq = "0.10"` patched to this repository (see
-//! `Cargo.toml`). The program itself is `tests/compat/program.rs`.
+//! `Cargo.toml`). The program itself is `tests/compat/program.rs`; `src/program.rs` is a
+//! symlink to it, so that `cargo package` (which follows symlinks) packs the program
+//! inside this package.
 #![deny(warnings)]
 
-#[path = "../../compat/program.rs"]
 mod program;
 
 fn main() {

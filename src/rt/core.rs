@@ -1,0 +1,563 @@
+//! The state one async socket owns, and the readiness algorithm of docs/design/async.md §3:
+//! the reactor-independent core that every binding (tokio, ...) drives through its
+//! [`Registration`].
+//!
+//! Every operation first tries libzmq with `DONTWAIT` (I4). Only on `EAGAIN` does it park
+//! ([`Core::poll_wait`]): register the waiter, *then* read `ZMQ_EVENTS`, *then* ask the
+//! reactor for an fd edge (I1). Whoever touches libzmq while the other direction is parked reads
+//! `ZMQ_EVENTS` afterwards and wakes it if its bit is set (I2). A message is read or
+//! written whole within one poll, and what is left of a started message lives here, never
+//! in a future (I6).
+
+use std::mem;
+use std::task::{ready, Context, Poll};
+
+use crate::rt::reactor::{Budget, Dir, Readiness, Registration};
+use crate::rt::Multipart;
+use crate::{Error, Message, PollEvents, Result, Socket};
+
+const DONTWAIT: i32 = zmq_sys::ZMQ_DONTWAIT as i32;
+const SNDMORE: i32 = zmq_sys::ZMQ_SNDMORE as i32;
+
+/// Completed operations per unit of the runtime's cooperative budget (tokio's). A socket that is always
+/// ready still makes its task yield (after `128 * OPS_PER_BUDGET_UNIT` operations in one
+/// poll of the task), while most operations skip the budget's bookkeeping, which would
+/// otherwise be a large part of a libzmq operation's cost.
+const OPS_PER_BUDGET_UNIT: u8 = 8;
+
+/// One message waiting to be sent: its first frame and the others.
+pub(crate) type Outgoing = (Message, Vec<Message>);
+
+/// Splits a message into its first frame and the rest (`None` for no frames).
+pub(crate) fn outgoing<I>(parts: I) -> Option<Outgoing>
+where
+    I: IntoIterator,
+    I::Item: Into<Message>,
+{
+    let mut parts = parts.into_iter().map(Into::into);
+    let first = parts.next()?;
+    Some((first, parts.collect()))
+}
+
+pub(crate) struct Core<R: Registration> {
+    /// Always `Some` until [`Core::into_socket`]; an `Option` so that the socket can be
+    /// moved out of a type with an explicit `Drop`.
+    socket: Option<Socket>,
+    pub(crate) readiness: Readiness<R>,
+    /// Frames of a message whose first frame was read but whose reading stopped on an
+    /// error; the next receive continues it.
+    recv_stash: Vec<Message>,
+    /// The rest of a message whose first frame libzmq accepted, in reverse order (the next
+    /// frame is last). Pushed before anything else is sent (F6).
+    send_tail: Vec<Message>,
+    /// The `Sink`'s one-item buffer.
+    sink_item: Option<Outgoing>,
+    /// PUSH, DEALER and REQ: libzmq's load balancer drops the rest of a message whose pipe
+    /// died mid-message, and swallows frames up to the last one (F6).
+    load_balanced: bool,
+    /// The last send attempt failed with `EAGAIN` (for `poll_send_ready`).
+    send_blocked: bool,
+    /// Per direction: the last wait ended on a `ZMQ_EVENTS` bit, not on a completed op.
+    hint_pending: [bool; 2],
+    /// Per direction: a `ZMQ_EVENTS` bit promised progress and the op still failed; do not
+    /// trust the bit again before a real fd edge (I5, F7).
+    hint_failed: [bool; 2],
+    /// Waiters to wake once the caller has released the socket (never wake under a lock).
+    to_wake: [bool; 2],
+    /// Operations this socket may still complete before it takes the next unit of the
+    /// runtime's budget (see [`OPS_PER_BUDGET_UNIT`]).
+    budget_credit: u8,
+    /// A waiter may be parked in a slot. Set before any waiter registers (only
+    /// [`Core::poll_wait`] registers, and it runs with exclusive access to the core), and
+    /// cleared when an operation finds both slots empty (the reactor only ever empties
+    /// them), so that an operation skips the slots' atomics while nobody has parked.
+    maybe_parked: bool,
+}
+
+impl<R: Registration> Core<R> {
+    pub(crate) fn new(socket: Socket) -> Result<Core<R>> {
+        // EINVAL for the thread-safe draft sockets, which have no ZMQ_FD (F9).
+        let fd = socket.get_fd()?;
+        let kind = socket.get_socket_type_raw()?;
+        let load_balanced = [crate::PUSH, crate::DEALER, crate::REQ]
+            .iter()
+            .any(|t| t.to_raw() == kind);
+        Ok(Core {
+            // SAFETY: `fd` is the ZMQ_FD of `socket`. libzmq keeps it open, as the same
+            // eventfd, for as long as the socket is open, and this core deregisters it
+            // before it closes the socket (in its `Drop` and in `into_socket`).
+            readiness: unsafe { Readiness::new(fd) },
+            socket: Some(socket),
+            recv_stash: Vec::new(),
+            send_tail: Vec::new(),
+            sink_item: None,
+            load_balanced,
+            send_blocked: false,
+            hint_pending: [false; 2],
+            hint_failed: [false; 2],
+            to_wake: [false; 2],
+            budget_credit: 0,
+            maybe_parked: false,
+        })
+    }
+
+    #[inline]
+    pub(crate) fn socket(&self) -> &Socket {
+        match &self.socket {
+            Some(socket) => socket,
+            None => unreachable!("the socket is only taken by into_socket, which consumes"),
+        }
+    }
+
+    /// Deregisters the fd, pushes what is left of a started message (so the sync socket
+    /// is not left mid-message) and returns the socket.
+    pub(crate) fn into_socket(mut self) -> Socket {
+        self.readiness.deregister();
+        let _ = self.push_tail();
+        self.readiness.fanout.wake_all();
+        match self.socket.take() {
+            Some(socket) => socket,
+            None => unreachable!("the socket is only taken here"),
+        }
+    }
+
+    /// The waiters to wake now that the caller is done with the socket.
+    #[inline]
+    pub(crate) fn take_wakes(&mut self) -> [bool; 2] {
+        mem::take(&mut self.to_wake)
+    }
+
+    /// Whether an operation marked waiters to wake.
+    #[inline]
+    pub(crate) fn has_wakes(&self) -> bool {
+        self.to_wake != [false; 2]
+    }
+
+    // ---- readiness -------------------------------------------------------------------
+
+    /// Reads `ZMQ_EVENTS` (which processes libzmq's commands and drains `ZMQ_FD`) and
+    /// marks for waking every parked waiter, except `except`, whose bit is set (I2).
+    pub(crate) fn read_events(&mut self, except: Option<Dir>) -> Result<PollEvents> {
+        let events = self.socket().get_events();
+        for dir in Dir::BOTH {
+            if Some(dir) != except && self.readiness.slot(dir).is_registered() {
+                // On an error, wake the waiter: it will see the error itself.
+                if events.map_or(true, |ev| ev.contains(dir.event())) {
+                    self.to_wake[dir.index()] = true;
+                }
+            }
+        }
+        events
+    }
+
+    /// I2 after an operation in `dir`: that call may have drained the fd edge the other
+    /// direction is parked on. Unparks `dir`. Nothing to do while nobody has parked.
+    #[inline]
+    fn after_op(&mut self, dir: Dir) {
+        if self.maybe_parked {
+            self.after_op_parked(dir);
+        }
+    }
+
+    fn after_op_parked(&mut self, dir: Dir) {
+        self.readiness.slot(dir).clear();
+        if self.readiness.slot(dir.other()).is_registered() {
+            self.dispatch_after(dir);
+        } else if !self.readiness.slot(dir).is_registered() {
+            // Both slots are empty, and only poll_wait (which needs this core) fills them.
+            self.maybe_parked = false;
+        }
+    }
+
+    #[cold]
+    fn dispatch_after(&mut self, dir: Dir) {
+        let _ = self.read_events(Some(dir));
+    }
+
+    /// Parks `dir` until `ZMQ_EVENTS` says it can make progress (I1). Only called after the
+    /// operation returned `EAGAIN`.
+    #[inline(never)]
+    pub(crate) fn poll_wait(&mut self, dir: Dir, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        // 1. Register the waiter first: from now on, anyone who drains the fd wakes us.
+        self.maybe_parked = true;
+        self.readiness.slot(dir).register(cx.waker());
+        // Consume an edge seen earlier: the ZMQ_EVENTS read below covers its commands.
+        if let Poll::Ready(res) = self.readiness.poll_edge() {
+            if let Err(err) = self.stop_waiting(dir, res) {
+                return Poll::Ready(Err(err));
+            }
+        }
+        loop {
+            // 2. Then read ZMQ_EVENTS (and wake the other direction if it can go on).
+            let events = match self.read_events(Some(dir)) {
+                Ok(events) => events,
+                Err(err) => {
+                    self.readiness.slot(dir).clear();
+                    return Poll::Ready(Err(err));
+                }
+            };
+            if events.contains(dir.event()) && !self.hint_failed[dir.index()] {
+                self.readiness.slot(dir).clear();
+                self.hint_pending[dir.index()] = true;
+                return Poll::Ready(Ok(()));
+            }
+            // 3. Park only if the reactor has seen no edge since; an edge clears the hints.
+            match self.readiness.poll_edge() {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(res) => {
+                    if let Err(err) = self.stop_waiting(dir, res) {
+                        return Poll::Ready(Err(err));
+                    }
+                }
+            }
+        }
+    }
+
+    fn stop_waiting(&mut self, dir: Dir, edge: Result<()>) -> Result<()> {
+        match edge {
+            Ok(()) => {
+                self.hint_failed = [false; 2];
+                Ok(())
+            }
+            Err(err) => {
+                self.readiness.slot(dir).clear();
+                Err(err)
+            }
+        }
+    }
+
+    /// Bookkeeping of a successful op in `dir` (I5).
+    #[inline]
+    fn op_succeeded(&mut self, dir: Dir) {
+        let i = dir.index();
+        self.hint_pending[i] = false;
+        self.hint_failed[i] = false;
+        if dir == Dir::Send {
+            self.send_blocked = false;
+        }
+    }
+
+    /// Bookkeeping of a failed op in `dir`: a hint that did not deliver is not trusted
+    /// again before a real fd edge (I5).
+    #[cold]
+    fn op_failed(&mut self, dir: Dir, err: Error) {
+        let i = dir.index();
+        if err == Error::EAGAIN {
+            if mem::take(&mut self.hint_pending[i]) {
+                self.hint_failed[i] = true;
+            }
+            if dir == Dir::Send {
+                self.send_blocked = true;
+            }
+        } else {
+            self.hint_pending[i] = false;
+        }
+    }
+
+    /// Runs `op` once with the bookkeeping of hints.
+    #[inline]
+    fn attempt<T>(&mut self, dir: Dir, op: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        let res = op(self);
+        match &res {
+            Ok(_) => self.op_succeeded(dir),
+            Err(err) => self.op_failed(dir, *err),
+        }
+        res
+    }
+
+    /// The op first (I4); on `EAGAIN`, park and retry. Every [`OPS_PER_BUDGET_UNIT`]
+    /// completed ops take one unit of the runtime's cooperative budget, so that an always-ready
+    /// socket cannot starve the runtime; the unit is taken before the op, which does not
+    /// run when the task must yield.
+    #[inline]
+    fn poll_io<T>(
+        &mut self,
+        dir: Dir,
+        cx: &mut Context<'_>,
+        op: impl FnMut(&mut Self) -> Result<T>,
+    ) -> Poll<Result<T>> {
+        if self.budget_credit == 0 {
+            return self.poll_io_budgeted(dir, cx, op);
+        }
+        // The hot path: the op succeeds, nothing else is touched.
+        let res = self.attempt_or_park(dir, cx, op);
+        if res.is_ready() {
+            self.budget_credit -= 1;
+        }
+        res
+    }
+
+    /// The op once; on `EAGAIN`, park and retry.
+    #[inline]
+    fn attempt_or_park<T>(
+        &mut self,
+        dir: Dir,
+        cx: &mut Context<'_>,
+        mut op: impl FnMut(&mut Self) -> Result<T>,
+    ) -> Poll<Result<T>> {
+        match self.attempt(dir, &mut op) {
+            Err(Error::EAGAIN) => self.poll_io_parked(dir, cx, op),
+            res => Poll::Ready(res),
+        }
+    }
+
+    /// [`Core::poll_io`] when the credit is spent: takes a unit of the task's budget first
+    /// (`Pending` when the task must yield; the runtime wakes it), restored if the op parks.
+    #[inline(never)]
+    fn poll_io_budgeted<T>(
+        &mut self,
+        dir: Dir,
+        cx: &mut Context<'_>,
+        op: impl FnMut(&mut Self) -> Result<T>,
+    ) -> Poll<Result<T>> {
+        let coop = ready!(R::poll_budget(cx));
+        let res = self.attempt_or_park(dir, cx, op);
+        if res.is_ready() {
+            coop.made_progress();
+            self.budget_credit = OPS_PER_BUDGET_UNIT - 1;
+        }
+        res
+    }
+
+    /// The op said `EAGAIN`: park until `ZMQ_EVENTS` says it can go on, retry, repeat.
+    #[inline(never)]
+    fn poll_io_parked<T>(
+        &mut self,
+        dir: Dir,
+        cx: &mut Context<'_>,
+        mut op: impl FnMut(&mut Self) -> Result<T>,
+    ) -> Poll<Result<T>> {
+        loop {
+            if let Err(err) = ready!(self.poll_wait(dir, cx)) {
+                self.after_op(dir);
+                return Poll::Ready(Err(err));
+            }
+            match self.attempt(dir, &mut op) {
+                Err(Error::EAGAIN) => continue,
+                res => return Poll::Ready(res),
+            }
+        }
+    }
+
+    // ---- receiving -------------------------------------------------------------------
+
+    #[inline]
+    fn recv_frame_now(&mut self, msg: &mut Message) -> Result<()> {
+        if !self.recv_stash.is_empty() {
+            *msg = self.recv_stash.remove(0);
+            return Ok(());
+        }
+        self.socket().raw.msg_recv(msg.for_io(), DONTWAIT)
+    }
+
+    fn recv_multipart_now(&mut self) -> Result<Multipart> {
+        let mut parts = mem::take(&mut self.recv_stash);
+        loop {
+            if parts.last().is_some_and(|last| !last.get_more()) {
+                return Ok(parts);
+            }
+            let mut msg = Message::new();
+            match self.socket().raw.msg_recv(msg.for_io(), DONTWAIT) {
+                Ok(()) => parts.push(msg),
+                Err(err) => {
+                    // Only reachable on an error mid-message: libzmq delivers whole
+                    // messages, so later frames never give EAGAIN. Keep what we have.
+                    self.recv_stash = parts;
+                    return Err(err);
+                }
+            }
+        }
+    }
+
+    /// Receives one frame into `msg` (the sync `recv_msg`). Into a message the caller
+    /// holds, so that a received frame is not moved through every layer of the poll.
+    #[inline]
+    pub(crate) fn poll_recv_frame(
+        &mut self,
+        cx: &mut Context<'_>,
+        msg: &mut Message,
+    ) -> Poll<Result<()>> {
+        let res = ready!(self.poll_io(Dir::Recv, cx, |core| core.recv_frame_now(msg)));
+        self.after_op(Dir::Recv);
+        Poll::Ready(res)
+    }
+
+    /// Receives every frame of one message in this poll.
+    #[inline]
+    pub(crate) fn poll_recv_multipart(&mut self, cx: &mut Context<'_>) -> Poll<Result<Multipart>> {
+        let res = ready!(self.poll_io(Dir::Recv, cx, Self::recv_multipart_now));
+        self.after_op(Dir::Recv);
+        Poll::Ready(res)
+    }
+
+    // ---- sending ---------------------------------------------------------------------
+
+    #[inline]
+    fn send_frame_now(&self, frame: &mut Message, more: bool) -> Result<()> {
+        let flags = if more { DONTWAIT | SNDMORE } else { DONTWAIT };
+        self.socket().raw.msg_send(frame.for_io(), flags)
+    }
+
+    /// Pushes the tail of a started message. `Ok` when the tail is empty; `EAGAIN` when a
+    /// non-load-balanced socket stalls (the frame stays for a retry).
+    fn push_tail(&mut self) -> Result<()> {
+        while let Some(mut frame) = self.send_tail.pop() {
+            let more = !self.send_tail.is_empty();
+            match self.send_frame_now(&mut frame, more) {
+                Ok(()) => {}
+                // F6: the peer's pipe died mid-message. libzmq rolled the message back; if
+                // this frame had MORE it now swallows frames up to the last one, so push
+                // them (they vanish), or it would swallow the next message's frames.
+                Err(Error::EAGAIN) if self.load_balanced => {}
+                Err(err) => {
+                    self.send_tail.push(frame);
+                    return Err(err);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// After the first frame of a message was accepted: pushes the others in the same
+    /// poll. What cannot be pushed now stays in the socket and goes before the next send.
+    #[inline]
+    fn finish_message(&mut self, rest: &mut Vec<Message>) -> Result<()> {
+        if rest.is_empty() {
+            return Ok(());
+        }
+        self.finish_multipart(mem::take(rest))
+    }
+
+    fn finish_multipart(&mut self, mut rest: Vec<Message>) -> Result<()> {
+        rest.reverse();
+        self.send_tail = rest;
+        match self.push_tail() {
+            Err(Error::EAGAIN) => Ok(()),
+            other => other,
+        }
+    }
+
+    /// Sends what an earlier message left behind (its tail, then the Sink's buffered
+    /// item), without waiting. `EAGAIN` when that cannot be finished now.
+    fn backlog_now(&mut self) -> Result<()> {
+        if !self.send_tail.is_empty() {
+            self.push_tail()?;
+        }
+        if let Some((first, rest)) = &mut self.sink_item {
+            let more = !rest.is_empty();
+            let mut frame = mem::take(first);
+            let sent = self.send_frame_now(&mut frame, more);
+            match sent {
+                Err(Error::EAGAIN) => {
+                    if let Some((first, _)) = &mut self.sink_item {
+                        *first = frame;
+                    }
+                    return Err(Error::EAGAIN);
+                }
+                Err(err) => {
+                    self.sink_item = None;
+                    return Err(err);
+                }
+                Ok(()) => {
+                    let mut rest = self
+                        .sink_item
+                        .take()
+                        .map(|(_, rest)| rest)
+                        .unwrap_or_default();
+                    self.finish_message(&mut rest)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn has_backlog(&self) -> bool {
+        !self.send_tail.is_empty() || self.sink_item.is_some()
+    }
+
+    /// Sends the backlog, waiting for room as needed (the Sink's `poll_flush`).
+    pub(crate) fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        if !self.has_backlog() {
+            return Poll::Ready(Ok(()));
+        }
+        let res = ready!(self.poll_io(Dir::Send, cx, Self::backlog_now));
+        self.after_op(Dir::Send);
+        Poll::Ready(res)
+    }
+
+    /// Sends one message: its first frame waits for room; once libzmq accepts it, the
+    /// other frames go in the same poll. `first` is untouched until it is accepted.
+    #[inline]
+    pub(crate) fn poll_send(
+        &mut self,
+        cx: &mut Context<'_>,
+        first: &mut Message,
+        rest: &mut Vec<Message>,
+    ) -> Poll<Result<()>> {
+        let more = !rest.is_empty();
+        let res = ready!(self.poll_io(Dir::Send, cx, |core| {
+            if core.has_backlog() {
+                core.backlog_now()?;
+            }
+            core.send_frame_now(first, more)
+        }));
+        let res = res.and_then(|()| self.finish_message(rest));
+        self.after_op(Dir::Send);
+        Poll::Ready(res)
+    }
+
+    /// Buffers one message for the Sink (call after `poll_flush` returned `Ready(Ok)`).
+    pub(crate) fn start_send(&mut self, item: Option<Outgoing>) {
+        debug_assert!(self.sink_item.is_none());
+        if item.is_some() {
+            self.sink_item = item;
+        }
+    }
+
+    /// `Ready` when a send will probably not block: at once unless the last attempt
+    /// failed with `EAGAIN`, else when `ZMQ_EVENTS` says `POLLOUT` (a hint, I5).
+    pub(crate) fn poll_send_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        ready!(self.poll_flush(cx))?;
+        if self.send_blocked {
+            let res = ready!(self.poll_wait(Dir::Send, cx));
+            self.send_blocked = false;
+            return Poll::Ready(res);
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// Sends one message if libzmq takes it now; hands it back otherwise.
+    pub(crate) fn try_send(
+        &mut self,
+        mut item: Outgoing,
+    ) -> std::result::Result<(), (Error, Outgoing)> {
+        let (first, rest) = &mut item;
+        let more = !rest.is_empty();
+        let res = self.attempt(Dir::Send, |core| {
+            if core.has_backlog() {
+                core.backlog_now()?;
+            }
+            core.send_frame_now(first, more)
+        });
+        let res = match res {
+            Ok(()) => self.finish_message(rest),
+            Err(err) => {
+                self.after_op(Dir::Send);
+                return Err((err, item));
+            }
+        };
+        self.after_op(Dir::Send);
+        res.map_err(|err| (err, (Message::new(), Vec::new())))
+    }
+}
+
+impl<R: Registration> Drop for Core<R> {
+    fn drop(&mut self) {
+        // Deregister before the socket is closed (F10): after zmq_close, libzmq's reaper
+        // closes the fd and the number can be reused by another registration.
+        self.readiness.deregister();
+        self.readiness.fanout.wake_all();
+        drop(self.socket.take());
+    }
+}

@@ -1,0 +1,83 @@
+//! Async adapters: ZeroMQ sockets on an async runtime's reactor (unix only).
+//!
+//! - [`tokio`] (feature `tokio`): [`tokio::AsyncSocket`] and friends on tokio.
+//!
+//! Every adapter is a thin binding over one reactor-independent readiness core (attempt
+//! the operation; on `EAGAIN`, register the waiter, re-check `ZMQ_EVENTS`, and only then
+//! park on an fd edge), so they share its behaviour and its tests (the loom models of the
+//! waiter slots). With a binding's feature on, `use zmq::*;`
+//! imports this module as `rt` and leaves the runtime's own crate name alone, so
+//! `tokio::spawn` and `#[tokio::main]` keep working next to the glob.
+
+#![cfg(unix)]
+
+pub(crate) mod core;
+pub(crate) mod reactor;
+pub(crate) mod waiters;
+
+#[cfg(feature = "tokio")]
+pub mod tokio;
+
+use std::fmt;
+
+use crate::{Error, Message};
+
+/// One whole message: its frames, in order. What the `Stream`s yield and the `Sink`s take
+/// (they also take any `IntoIterator` of things that convert into [`Message`]).
+pub type Multipart = Vec<Message>;
+
+/// A message an async socket's `try_send` could not send, and why.
+pub struct TrySendError {
+    error: Error,
+    message: Multipart,
+}
+
+impl TrySendError {
+    pub(crate) fn new((error, (first, mut rest)): (Error, (Message, Vec<Message>))) -> Self {
+        rest.insert(0, first);
+        TrySendError {
+            error,
+            message: rest,
+        }
+    }
+
+    /// Why: [`EAGAIN`](Error::EAGAIN) when there was no room (wait with
+    /// `poll_send_ready` and try again), or the error of the send.
+    pub fn error(&self) -> Error {
+        self.error
+    }
+
+    /// Whether there was no room (`EAGAIN`).
+    pub fn is_full(&self) -> bool {
+        self.error == Error::EAGAIN
+    }
+
+    /// The message, unsent. Empty in the rare case where the error came after libzmq had
+    /// accepted the message's first frame.
+    pub fn into_message(self) -> Multipart {
+        self.message
+    }
+}
+
+impl fmt::Debug for TrySendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TrySendError")
+            .field("error", &self.error)
+            .field("frames", &self.message.len())
+            .finish()
+    }
+}
+
+impl fmt::Display for TrySendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "message not sent: {}", self.error)
+    }
+}
+
+impl std::error::Error for TrySendError {}
+
+impl From<TrySendError> for Error {
+    fn from(err: TrySendError) -> Error {
+        err.error
+    }
+}

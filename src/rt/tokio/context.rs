@@ -1,0 +1,60 @@
+//! Context termination off the runtime's workers (docs/design/async.md F10, rust-zmq #382).
+//!
+//! `zmq_ctx_term` blocks until every socket is closed and its unsent messages are
+//! delivered or its linger has passed (infinite by default). When the last handle of a
+//! [`Context`](crate::Context) is released on a thread that runs a tokio runtime (a
+//! worker, or the thread inside `block_on`), the raw layer offers the termination to the
+//! hook this module installs (when the first async socket is made), which runs it on
+//! tokio's blocking pool instead. The runtime's shutdown waits
+//! for its blocking threads, so a program that ends still flushes its messages, as with
+//! the sync API.
+
+use std::ffi::c_void;
+use std::panic::{self, AssertUnwindSafe};
+use std::ptr::NonNull;
+use std::sync::Once;
+
+use crate::raw::{self, RawContext};
+
+/// Installs the hook (once per process).
+pub(crate) fn install() {
+    static INSTALLED: Once = Once::new();
+    INSTALLED.call_once(|| raw::install_terminate_elsewhere(terminate_off_runtime));
+}
+
+/// Terminates the context when dropped, on whatever thread that happens: the blocking
+/// thread normally, or the current thread if tokio drops the job without running it
+/// (runtime shutting down).
+struct TerminateOnDrop(Option<RawContext>);
+
+impl Drop for TerminateOnDrop {
+    fn drop(&mut self) {
+        if let Some(context) = self.0.take() {
+            // After this, the RawContext's own drop finds it terminated and does nothing.
+            let _ = context.terminate();
+        }
+    }
+}
+
+/// Called by `RawContext::drop` for an owned, live context. Returns `false` when not on a
+/// runtime thread (the caller terminates inline); `true` when the termination was handed
+/// over (the caller must not use `ptr` again).
+///
+/// # Safety
+/// As for [`raw::TerminateElsewhere`]: `ptr` is a live context the caller owns, given up
+/// when this returns `true`.
+unsafe fn terminate_off_runtime(ptr: NonNull<c_void>) -> bool {
+    let Ok(handle) = tokio::runtime::Handle::try_current() else {
+        return false;
+    };
+    // SAFETY: the caller, the RawContext being dropped, owned this live context and gives
+    // up the pointer: it returns right after without using it. The new RawContext is its
+    // only owner.
+    let context = TerminateOnDrop(Some(unsafe { RawContext::from_raw(ptr, true) }));
+    // spawn_blocking only panics when the OS cannot start a thread; then the job (and the
+    // context in it) is dropped while unwinding, which terminates it here.
+    let _ = panic::catch_unwind(AssertUnwindSafe(move || {
+        drop(handle.spawn_blocking(move || drop(context)));
+    }));
+    true
+}

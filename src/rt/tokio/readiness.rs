@@ -1,0 +1,89 @@
+//! The tokio binding of the readiness core: libzmq's fd registered with tokio's reactor,
+//! and tokio's cooperative budget.
+
+use std::os::unix::io::{AsRawFd, RawFd};
+use std::task::{Context, Poll, Waker};
+
+use tokio::io::unix::AsyncFd;
+use tokio::io::Interest;
+
+use crate::rt::reactor::{Budget, Registration};
+use crate::{Error, Result};
+
+/// libzmq's fd, borrowed. It has no `Drop`: the fd belongs to libzmq (its reaper closes
+/// it after `zmq_close`), so we never close it.
+struct ZmqFd(RawFd);
+
+impl AsRawFd for ZmqFd {
+    fn as_raw_fd(&self) -> RawFd {
+        self.0
+    }
+}
+
+/// The fd's registration with tokio's reactor (`READABLE` interest only: the eventfd is
+/// always writable), made on the first wait.
+#[derive(Default)]
+pub(crate) struct Tokio {
+    registration: Option<AsyncFd<ZmqFd>>,
+}
+
+impl Registration for Tokio {
+    type Budget = tokio::task::coop::RestoreOnPending;
+
+    unsafe fn poll_edge(&mut self, fd: RawFd, waker: &Waker) -> Poll<Result<()>> {
+        if self.registration.is_none() {
+            // SAFETY: the caller promises that `fd` stays open, as the same file, until
+            // `deregister`, which drops this registration.
+            let registered =
+                unsafe { AsyncFd::register_with_interest(ZmqFd(fd), Interest::READABLE) };
+            match registered {
+                Ok(registration) => self.registration = Some(registration),
+                Err(err) => return Poll::Ready(Err(io_error(&err.into_parts().1))),
+            }
+        }
+        let Some(registration) = &self.registration else {
+            return Poll::Ready(Err(Error::EINVAL));
+        };
+        let mut cx = Context::from_waker(waker);
+        match registration.poll_read_ready(&mut cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Ok(mut guard)) => {
+                // Tick-protected: an edge that arrived during the poll stays set.
+                guard.clear_ready();
+                Poll::Ready(Ok(()))
+            }
+            Poll::Ready(Err(err)) => Poll::Ready(Err(io_error(&err))),
+        }
+    }
+
+    fn deregister(&mut self) {
+        // Dropping the AsyncFd deregisters (epoll DEL), then drops the ZmqFd, which closes
+        // nothing.
+        drop(self.registration.take());
+    }
+
+    fn is_registered(&self) -> bool {
+        self.registration.is_some()
+    }
+
+    #[inline]
+    fn poll_budget(cx: &mut Context<'_>) -> Poll<Self::Budget> {
+        tokio::task::coop::poll_proceed(cx)
+    }
+}
+
+impl Budget for tokio::task::coop::RestoreOnPending {
+    #[inline]
+    fn made_progress(self) {
+        tokio::task::coop::RestoreOnPending::made_progress(&self);
+    }
+}
+
+/// A reactor error as a libzmq error: the OS error if there is one, else `ETERM` (the
+/// runtime that owns the registration has shut down, so the socket can no longer wait).
+fn io_error(err: &std::io::Error) -> Error {
+    match err.raw_os_error() {
+        Some(code) => Error::from_raw(code),
+        None => Error::ETERM,
+    }
+}

@@ -1,0 +1,17 @@
+//! The async test crate (`tokio` feature): the tokio adapter's API, the async design's
+//! scenarios and the async authenticator, each on both runtime flavours.
+//!
+//! Run one module with `cargo test --features tokio --test async_rt <module>::`.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod glob_import;
+#[cfg(feature = "serde")]
+mod json;
+mod ownership;
+mod scenarios;
+mod security;
+mod socket;
+#[cfg(feature = "bytes")]
+mod zerocopy;

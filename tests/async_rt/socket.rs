@@ -1,0 +1,453 @@
+//! The tokio adapter's API: every method over tcp, ipc and inproc, timeouts, Stream/Sink,
+//! split/reunite, try_send, teardown (fd never closed by us, deregistered before close,
+//! runtime shutdown), and reliability scenario A28 with its FIGURE line. Each runs on both
+//! runtime flavours.
+#![cfg(all(feature = "tokio", unix))]
+
+use crate::common;
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use common::async_rt::{counting_waker, rt_test, size, socket, within, Flavor};
+use common::{Endpoints, Transport, TRANSPORTS};
+use futures::{SinkExt, StreamExt};
+use zmq::rt::tokio::{AsyncSocket, Multipart};
+
+/// Every async method once, over each transport.
+async fn round_trip_all_methods() {
+    let ctx = zmq::Context::new();
+    let endpoints = Endpoints::new();
+    for transport in TRANSPORTS {
+        let mut a = socket(&ctx, zmq::PAIR);
+        let endpoint = common::async_rt::bind(&endpoints, &a, transport);
+        let mut b = socket(&ctx, zmq::PAIR);
+        b.get_ref().connect(&endpoint).unwrap();
+        within("send", a.send("one")).await.unwrap();
+        assert_eq!(
+            within("recv_msg", b.recv_msg()).await.unwrap(),
+            zmq::Message::from("one")
+        );
+        within("send", a.send(vec![1u8, 2])).await.unwrap();
+        assert_eq!(
+            within("recv_bytes", b.recv_bytes()).await.unwrap(),
+            vec![1, 2]
+        );
+        within("send", a.send("text")).await.unwrap();
+        assert_eq!(
+            within("recv_string", b.recv_string()).await.unwrap(),
+            Ok("text".to_owned())
+        );
+        within("send", a.send(&b"\xff\xfe"[..])).await.unwrap();
+        assert_eq!(
+            within("recv_string", b.recv_string()).await.unwrap(),
+            Err(vec![0xff, 0xfe])
+        );
+        within("send_multipart", a.send_multipart(["x", "", "z"]))
+            .await
+            .unwrap();
+        assert_eq!(
+            within("recv_multipart", b.recv_multipart()).await.unwrap(),
+            vec![b"x".to_vec(), vec![], b"z".to_vec()],
+            "{transport:?}"
+        );
+        within(
+            "empty send_multipart",
+            a.send_multipart(Vec::<Vec<u8>>::new()),
+        )
+        .await
+        .unwrap();
+        within(
+            "send_multipart",
+            b.send_multipart(vec![vec![0u8; 100_000], vec![1u8]]),
+        )
+        .await
+        .unwrap();
+        let parts = within("recv_multipart_msgs", a.recv_multipart_msgs())
+            .await
+            .unwrap();
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0].len(), 100_000);
+        // Stream and Sink.
+        within("sink", SinkExt::send(&mut a, [["s1", "s2"].concat()]))
+            .await
+            .unwrap();
+        let item = within("stream", b.next()).await.unwrap().unwrap();
+        assert_eq!(&item[0][..], b"s1s2");
+        within(
+            "sink send",
+            SinkExt::send(
+                &mut b,
+                vec![zmq::Message::from("m1"), zmq::Message::from("m2")],
+            ),
+        )
+        .await
+        .unwrap();
+        let item: Multipart = within("stream", a.next()).await.unwrap().unwrap();
+        assert_eq!(item.len(), 2);
+        // Forward a stream into a sink (whole messages).
+        let mut items =
+            futures::stream::iter((0..10).map(|i| Ok::<_, zmq::Error>(vec![format!("{i}")])));
+        within("send_all", a.send_all(&mut items)).await.unwrap();
+        for i in 0..10 {
+            assert_eq!(
+                within("forwarded", b.recv_string()).await.unwrap().unwrap(),
+                format!("{i}")
+            );
+        }
+        assert_eq!(a.parked_wakers() + b.parked_wakers(), 0);
+    }
+}
+
+rt_test!(all_methods_every_transport, |_| round_trip_all_methods());
+
+/// RCVTIMEO/SNDTIMEO give EAGAIN, like the sync calls (A28 c); 0 means "do not wait".
+async fn socket_timeouts() {
+    let ctx = zmq::Context::new();
+    let mut pull = socket(&ctx, zmq::PULL);
+    pull.get_ref().bind("inproc://timeouts").unwrap();
+    pull.get_ref().set_rcvtimeo(30).unwrap();
+    assert_eq!(
+        within("rcvtimeo", pull.recv_msg()).await.unwrap_err(),
+        zmq::Error::EAGAIN
+    );
+    pull.get_ref().set_rcvtimeo(0).unwrap();
+    assert_eq!(
+        within("rcvtimeo 0", pull.recv_multipart())
+            .await
+            .unwrap_err(),
+        zmq::Error::EAGAIN
+    );
+    let mut push = socket(&ctx, zmq::PUSH); // no peer: cannot send
+    push.get_ref().set_sndtimeo(30).unwrap();
+    let err = within("sndtimeo", push.send("x")).await.unwrap_err();
+    assert_eq!(err, zmq::Error::EAGAIN);
+    assert_eq!(
+        std::io::Error::from(err).kind(),
+        std::io::ErrorKind::WouldBlock
+    );
+    assert_eq!(push.parked_wakers() + pull.parked_wakers(), 0);
+    // The socket still works after a timeout.
+    push.get_ref().connect("inproc://timeouts").unwrap();
+    pull.get_ref().set_rcvtimeo(-1).unwrap();
+    within("send", push.send("after")).await.unwrap();
+    assert_eq!(within("recv", pull.recv_bytes()).await.unwrap(), b"after");
+}
+
+rt_test!(timeouts_give_eagain, |_| socket_timeouts());
+
+/// try_send hands the message back when full; poll_send_ready waits for room.
+async fn try_send_and_ready() {
+    let ctx = zmq::Context::new();
+    let mut pull = socket(&ctx, zmq::PULL);
+    pull.get_ref().set_rcvhwm(1).unwrap();
+    pull.get_ref().bind("inproc://try-send").unwrap();
+    let mut push = socket(&ctx, zmq::PUSH);
+    push.get_ref().set_sndhwm(1).unwrap();
+    let err = push.try_send(["no", "peer"]).unwrap_err();
+    assert!(err.is_full());
+    assert_eq!(err.into_message().len(), 2, "the message comes back whole");
+    push.get_ref().connect("inproc://try-send").unwrap();
+    let mut sent = 0;
+    for i in 0..20 {
+        within(
+            "ready",
+            futures::future::poll_fn(|cx| push.poll_send_ready(cx)),
+        )
+        .await
+        .unwrap();
+        match push.try_send([format!("{i}")]) {
+            Ok(()) => sent += 1,
+            Err(err) if err.is_full() => {
+                // Room comes when the reader takes one.
+                let reader = pull.recv_string();
+                let _ = within("drain", reader).await.unwrap();
+            }
+            Err(err) => panic!("{err}"),
+        }
+    }
+    assert!(sent > 0);
+    let mut cx = Context::from_waker(futures::task::noop_waker_ref());
+    while let Poll::Ready(res) = pull.poll_recv(&mut cx) {
+        res.unwrap();
+    }
+}
+
+rt_test!(try_send_poll_send_ready, |_| try_send_and_ready());
+
+/// Halves of different sockets do not reunite; halves of one do.
+async fn reunite() {
+    let ctx = zmq::Context::new();
+    let (r1, s1) = socket(&ctx, zmq::DEALER).into_split();
+    let (r2, s2) = socket(&ctx, zmq::DEALER).into_split();
+    let zmq::rt::tokio::ReuniteError(r1, s2) = r1.reunite(s2).unwrap_err();
+    let one = r1.reunite(s1).unwrap();
+    let two = s2.reunite(r2).unwrap();
+    assert_eq!(one.get_ref().get_socket_type().unwrap(), zmq::DEALER);
+    let (r, s) = two.into_split();
+    s.with_socket(|sock| sock.bind("inproc://reunite")).unwrap();
+    assert_eq!(
+        r.with_socket(|sock| sock.get_last_endpoint())
+            .unwrap()
+            .unwrap(),
+        "inproc://reunite"
+    );
+}
+
+rt_test!(split_and_reunite, |_| reunite());
+
+#[cfg(feature = "draft")]
+#[test]
+fn thread_safe_draft_sockets_are_refused() {
+    let ctx = zmq::Context::new();
+    let server = ctx.socket_raw(zmq_sys::ZMQ_SERVER as i32).unwrap();
+    assert_eq!(AsyncSocket::new(server).unwrap_err(), zmq::Error::EINVAL);
+}
+
+#[test]
+fn made_outside_a_runtime_used_inside() {
+    let ctx = zmq::Context::new();
+    let mut a = socket(&ctx, zmq::PAIR);
+    a.get_ref().bind("inproc://outside").unwrap();
+    let mut b = socket(&ctx, zmq::PAIR);
+    b.get_ref().connect("inproc://outside").unwrap();
+    assert!(!a.is_registered(), "registration is lazy");
+    common::async_rt::run(Flavor::CurrentThread, |_| async move {
+        let reader = tokio::spawn(async move { b.recv_string().await.unwrap().unwrap() });
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        a.send("hello").await.unwrap();
+        assert_eq!(within("reader", reader).await.unwrap(), "hello");
+    });
+}
+
+/// Is `fd` open, and is it an eventfd (what libzmq's ZMQ_FD is on Linux)?
+fn fd_is_open(fd: i32) -> bool {
+    // SAFETY: fcntl(F_GETFD) only queries the descriptor table.
+    unsafe { libc::fcntl(fd, libc::F_GETFD) != -1 }
+}
+
+/// A28 (f): into_inner deregisters the fd and never closes it; registering it again works
+/// (it would fail with EEXIST if it were still in the reactor).
+async fn fd_deregistered_not_closed() -> bool {
+    let ctx = zmq::Context::new();
+    let mut pull = socket(&ctx, zmq::PULL);
+    pull.get_ref().bind("inproc://fd-owner").unwrap();
+    let fd = pull.get_ref().get_fd().unwrap();
+    let mut cx = Context::from_waker(futures::task::noop_waker_ref());
+    assert!(pull.poll_recv(&mut cx).is_pending());
+    assert!(pull.is_registered());
+    let sync = pull.into_inner();
+    let closed_by_us = !fd_is_open(fd);
+    assert_eq!(sync.get_fd().unwrap(), fd);
+    let mut again = AsyncSocket::new(sync).unwrap();
+    assert!(
+        again.poll_recv(&mut cx).is_pending(),
+        "registering again failed"
+    );
+    let push = common::socket(&ctx, zmq::PUSH);
+    push.connect("inproc://fd-owner").unwrap();
+    push.send("still works", 0).unwrap();
+    assert_eq!(
+        within("recv", again.recv_bytes()).await.unwrap(),
+        b"still works"
+    );
+    // Drop deregisters before zmq_close; the fd stays libzmq's to close.
+    drop(again);
+    closed_by_us
+}
+
+/// A28 (e): dropping the runtime that holds the registration wakes the parked future,
+/// which then fails (ETERM) instead of hanging.
+fn runtime_drop_wakes_pending() -> bool {
+    let ctx = zmq::Context::new();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut pull = {
+        let _guard = rt.enter();
+        socket(&ctx, zmq::PULL)
+    };
+    pull.get_ref().bind("inproc://rt-drop").unwrap();
+    let (counter, waker) = counting_waker();
+    let mut cx = Context::from_waker(&waker);
+    {
+        let _guard = rt.enter();
+        assert!(pull.poll_recv(&mut cx).is_pending());
+    }
+    drop(rt);
+    let woken = counter.wakes() >= 1;
+    let failed = matches!(pull.poll_recv(&mut cx), Poll::Ready(Err(zmq::Error::ETERM)));
+    woken && failed
+}
+
+#[test]
+fn runtime_drop_wakes_pending_futures() {
+    assert!(runtime_drop_wakes_pending());
+}
+
+/// Reliability scenario A28, printed as one FIGURE line per runtime flavour.
+async fn a28(flavor: Flavor) {
+    let ctx = zmq::Context::new();
+    let endpoints = Endpoints::new();
+
+    // (a) A burst sent while the receiving task sleeps is received whole.
+    let burst = 100_000u64;
+    let mut pull = socket(&ctx, zmq::PULL);
+    pull.get_ref().set_rcvhwm(0).unwrap();
+    let endpoint = common::async_rt::bind(&endpoints, &pull, Transport::Tcp);
+    let receiver = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let mut received = 0u64;
+        while received < burst {
+            let msg = within(format!("burst message {received}"), pull.recv_msg())
+                .await
+                .unwrap();
+            assert_eq!(u64::from_be_bytes(msg[..].try_into().unwrap()), received);
+            received += 1;
+        }
+        received
+    });
+    let mut push = socket(&ctx, zmq::PUSH);
+    push.get_ref().set_sndhwm(0).unwrap();
+    push.get_ref().connect(&endpoint).unwrap();
+    for n in 0..burst {
+        push.send(n.to_be_bytes().to_vec()).await.unwrap();
+    }
+    let burst_received = within("burst", receiver).await.unwrap();
+
+    // (a) A bidirectional DEALER pair ping-pongs with no stall.
+    let rounds = size(10_000, 10_000) as u64;
+    let mut left = socket(&ctx, zmq::DEALER);
+    let endpoint = common::async_rt::bind(&endpoints, &left, Transport::Ipc);
+    let mut right = socket(&ctx, zmq::DEALER);
+    right.get_ref().connect(&endpoint).unwrap();
+    // The tasks give their sockets back: closed with linger 0 as a task ends, a socket
+    // would discard the messages it still has queued for tcp or ipc.
+    let echo = tokio::spawn(async move {
+        for _ in 0..rounds {
+            let msg = right.recv_msg().await.unwrap();
+            right.send(msg).await.unwrap();
+        }
+        right
+    });
+    let mut stalls = 0u64;
+    for n in 0..rounds {
+        left.send(n.to_be_bytes().to_vec()).await.unwrap();
+        match tokio::time::timeout(common::async_rt::STEP_LIMIT, left.recv_bytes()).await {
+            Ok(reply) => assert_eq!(reply.unwrap(), n.to_be_bytes()),
+            Err(_) => {
+                stalls += 1;
+                break;
+            }
+        }
+    }
+    within("echo", echo).await.unwrap();
+
+    // (a) A PUSH at HWM resumes when the PULL drains (tmq PR #5).
+    let mut slow = socket(&ctx, zmq::PULL);
+    slow.get_ref().set_rcvhwm(5).unwrap();
+    let endpoint = common::async_rt::bind(&endpoints, &slow, Transport::Tcp);
+    let mut fast = socket(&ctx, zmq::PUSH);
+    fast.get_ref().set_sndhwm(5).unwrap();
+    fast.get_ref().connect(&endpoint).unwrap();
+    let producer = tokio::spawn(async move {
+        for n in 0..2_000u64 {
+            fast.send(n.to_be_bytes().to_vec()).await.unwrap();
+        }
+        fast
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await; // the producer is at HWM now
+    for n in 0..2_000u64 {
+        assert_eq!(
+            within("drain", slow.recv_bytes()).await.unwrap(),
+            n.to_be_bytes()
+        );
+    }
+    within("producer resumed", producer).await.unwrap();
+
+    // (b) Cancelling pending recv futures loses nothing; (d) 10 cancelled polls leave no
+    // waker registered.
+    let mut a = socket(&ctx, zmq::PAIR);
+    let endpoint = common::async_rt::bind(&endpoints, &a, Transport::Inproc);
+    let mut b = socket(&ctx, zmq::PAIR);
+    b.get_ref().connect(&endpoint).unwrap();
+    let (counter, waker) = counting_waker();
+    let mut cx = Context::from_waker(&waker);
+    for _ in 0..10 {
+        let fut = pin!(a.recv_multipart());
+        assert!(fut.poll(&mut cx).is_pending());
+    }
+    let leaked_wakers = a.parked_wakers() + (Arc::strong_count(&counter) - 2);
+    let mut cancel_lost = 0;
+    for i in 0..100u32 {
+        b.send_multipart([i.to_be_bytes(), i.to_be_bytes(), i.to_be_bytes()])
+            .await
+            .unwrap();
+        let cancelled = tokio::time::timeout(Duration::ZERO, a.recv_multipart()).await;
+        let parts = match cancelled {
+            Ok(parts) => parts.unwrap(),
+            Err(_) => within("after cancel", a.recv_multipart()).await.unwrap(),
+        };
+        if parts != vec![i.to_be_bytes().to_vec(); 3] {
+            cancel_lost += 1;
+        }
+    }
+
+    // (c) and (e), (f) run in their own tests too; recorded here for the figure.
+    a.get_ref().set_rcvtimeo(20).unwrap();
+    assert_eq!(a.recv_msg().await.unwrap_err(), zmq::Error::EAGAIN);
+    let fd_closed_by_us = fd_deregistered_not_closed().await;
+
+    println!(
+        "FIGURE A28 flavor={flavor:?} burst_received={burst_received}/{burst} pingpong_stalls={stalls} \
+         cancel_lost={cancel_lost} leaked_wakers={leaked_wakers} fd_closed_by_us={}",
+        if fd_closed_by_us { "yes" } else { "no" }
+    );
+    assert_eq!(burst_received, burst);
+    assert_eq!(stalls, 0);
+    assert_eq!(cancel_lost, 0);
+    assert_eq!(leaked_wakers, 0);
+    assert!(!fd_closed_by_us);
+}
+
+rt_test!(a28_edge_trigger_and_cancellation, a28);
+
+/// A socket dropped while a send half waits, with messages in the Sink buffer: nothing
+/// hangs, and the Sink's buffered item survives a dropped flush (see also scenario 7).
+async fn sink_buffer_survives_dropped_flush() {
+    let ctx = zmq::Context::new();
+    let mut push = socket(&ctx, zmq::PUSH);
+    push.get_ref().bind("inproc://sink-buffer").unwrap();
+    within(
+        "ready",
+        futures::future::poll_fn(|cx| {
+            futures::Sink::<[&str; 2]>::poll_ready(std::pin::Pin::new(&mut push), cx)
+        }),
+    )
+    .await
+    .unwrap();
+    futures::Sink::start_send(std::pin::Pin::new(&mut push), ["held", "item"]).unwrap();
+    {
+        let flush = pin!(SinkExt::<[&str; 2]>::flush(&mut push));
+        let mut cx = Context::from_waker(futures::task::noop_waker_ref());
+        assert!(flush.poll(&mut cx).is_pending(), "no peer yet");
+    }
+    let mut pull = socket(&ctx, zmq::PULL);
+    pull.get_ref().connect("inproc://sink-buffer").unwrap();
+    within("flush", SinkExt::<[&str; 2]>::flush(&mut push))
+        .await
+        .unwrap();
+    assert_eq!(
+        within("recv", pull.recv_multipart()).await.unwrap(),
+        vec![b"held".to_vec(), b"item".to_vec()]
+    );
+}
+
+rt_test!(
+    sink_buffer_survives,
+    |_| sink_buffer_survives_dropped_flush()
+);

@@ -1,0 +1,468 @@
+//! Draft socket types (`draft` feature): CLIENT/SERVER with routing ids, RADIO/DISH
+//! groups, SCATTER/GATHER, PEER/CHANNEL, DGRAM, and one CLIENT shared by two threads.
+#![cfg(feature = "draft")]
+
+use crate::common;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Instant;
+
+use common::{
+    watchdog, Endpoints, Transport, NEGATIVE_WAIT, POSITIVE_WAIT, TIMEOUT_MS, TRANSPORTS,
+};
+use zmq::draft::DraftSocket;
+use zmq::draft::DraftSocketType::{self, *};
+
+/// A draft socket with bounded blocking calls.
+fn draft(ctx: &zmq::Context, kind: DraftSocketType) -> DraftSocket {
+    let socket = ctx.draft_socket(kind).expect("create draft socket");
+    socket.set_rcvtimeo(TIMEOUT_MS).unwrap();
+    socket.set_sndtimeo(TIMEOUT_MS).unwrap();
+    socket.set_linger(0).unwrap();
+    socket
+}
+
+/// Binds on `transport` and returns the endpoint to connect to.
+fn bind(eps: &Endpoints, socket: &DraftSocket, transport: Transport) -> String {
+    let endpoint = match transport {
+        Transport::Tcp => "tcp://127.0.0.1:*".to_owned(),
+        Transport::Ipc => eps.ipc(),
+        Transport::Inproc => eps.inproc(),
+    };
+    socket.bind(&endpoint).expect("bind");
+    socket.get_last_endpoint().unwrap().unwrap()
+}
+
+#[test]
+fn draft_sockets_are_thread_safe_and_sync() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<DraftSocket>();
+
+    let _dog = watchdog(POSITIVE_WAIT * 2);
+    let ctx = zmq::Context::new();
+    for kind in [SERVER, CLIENT, RADIO, DISH, GATHER, SCATTER, PEER, CHANNEL] {
+        let socket = draft(&ctx, kind);
+        assert!(socket.is_thread_safe().unwrap(), "{kind:?} is thread safe");
+        assert_eq!(socket.kind(), kind);
+        assert_eq!(DraftSocketType::try_from_raw(kind.to_raw()), Some(kind));
+    }
+    assert_eq!(DraftSocketType::try_from_raw(zmq::REQ as i32), None);
+    assert_eq!(DraftSocketType::try_from_raw(18), None); // DGRAM is not thread safe
+    assert!(!ctx.socket(zmq::PAIR).unwrap().is_thread_safe().unwrap());
+    assert!(!zmq::draft::dgram_socket(&ctx)
+        .unwrap()
+        .is_thread_safe()
+        .unwrap());
+}
+
+#[test]
+fn client_server_round_trip_with_routing_ids() {
+    let _dog = watchdog(POSITIVE_WAIT * 4);
+    let ctx = zmq::Context::new();
+    let eps = Endpoints::new();
+    for transport in TRANSPORTS {
+        let server = draft(&ctx, SERVER);
+        let endpoint = bind(&eps, &server, transport);
+        let alice = draft(&ctx, CLIENT);
+        alice.connect(&endpoint).unwrap();
+        let bob = draft(&ctx, CLIENT);
+        bob.connect(&endpoint).unwrap();
+
+        alice.send("from alice", 0).unwrap();
+        bob.send("from bob", 0).unwrap();
+        let mut ids = Vec::new();
+        for _ in 0..2 {
+            let request = server.recv_msg(0).unwrap();
+            let id = request
+                .routing_id()
+                .expect("SERVER messages carry a routing id");
+            let text = request.as_str().unwrap().to_owned();
+            server.send_to(id, format!("reply to {text}"), 0).unwrap();
+            ids.push(id);
+        }
+        assert_ne!(ids[0], ids[1], "{transport:?}: each client has its own id");
+        assert_eq!(alice.recv_utf8(0).unwrap(), "reply to from alice");
+        assert_eq!(bob.recv_utf8(0).unwrap(), "reply to from bob");
+
+        // A reply to an id nobody has is refused, not dropped silently.
+        let unknown = ids.iter().max().unwrap() + 1000;
+        assert_eq!(
+            server.send_to(unknown, "lost", 0),
+            Err(zmq::Error::EHOSTUNREACH)
+        );
+        // A SERVER needs a routing id on every message.
+        assert_eq!(server.send("no id", 0), Err(zmq::Error::EHOSTUNREACH));
+    }
+}
+
+/// Sends `group` probes until the DISH gets one: joins travel to the RADIO
+/// asynchronously (the slow-joiner effect), so the first messages may be dropped.
+fn wait_until_joined(radio: &DraftSocket, dish: &DraftSocket, group: &str) {
+    let deadline = Instant::now() + POSITIVE_WAIT;
+    loop {
+        radio.send_to_group(group, "probe", 0).unwrap();
+        if dish.poll(zmq::POLLIN, 20).unwrap() == 1 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "DISH never received group {group}"
+        );
+    }
+    // Drain the probes that are still in flight.
+    while dish
+        .poll(zmq::POLLIN, NEGATIVE_WAIT.as_millis() as i64)
+        .unwrap()
+        == 1
+    {
+        let msg = dish.recv_msg(0).unwrap();
+        assert_eq!(msg.group(), Some(group));
+    }
+}
+
+/// The next message that is not a probe (one may straggle in after the drain).
+fn recv_skipping_probes(dish: &DraftSocket) -> zmq::Message {
+    loop {
+        let msg = dish.recv_msg(0).unwrap();
+        if &msg[..] != b"probe" {
+            return msg;
+        }
+    }
+}
+
+fn check_radio_dish(radio: &DraftSocket, dish: &DraftSocket, label: &str) {
+    dish.join("weather").unwrap();
+    wait_until_joined(radio, dish, "weather");
+
+    radio.send_to_group("sports", "goal", 0).unwrap();
+    radio.send_to_group("weather", "sunny", 0).unwrap();
+    let msg = recv_skipping_probes(dish);
+    assert_eq!(msg.group(), Some("weather"), "{label}");
+    assert_eq!(msg.as_str(), Some("sunny"), "{label}: groups match exactly");
+
+    // Joining twice is an error; leaving stops delivery.
+    assert_eq!(dish.join("weather"), Err(zmq::Error::EINVAL));
+    dish.leave("weather").unwrap();
+    dish.join("sports").unwrap();
+    wait_until_joined(radio, dish, "sports");
+    radio.send_to_group("weather", "rain", 0).unwrap();
+    radio.send_to_group("sports", "second goal", 0).unwrap();
+    let msg = recv_skipping_probes(dish);
+    assert_eq!(
+        (msg.group(), msg.as_str()),
+        (Some("sports"), Some("second goal")),
+        "{label}: left groups are not delivered"
+    );
+}
+
+#[test]
+fn radio_dish_groups() {
+    let _dog = watchdog(POSITIVE_WAIT * 6);
+    let ctx = zmq::Context::new();
+    let eps = Endpoints::new();
+    for transport in TRANSPORTS {
+        let radio = draft(&ctx, RADIO);
+        let endpoint = bind(&eps, &radio, transport);
+        let dish = draft(&ctx, DISH);
+        dish.connect(&endpoint).unwrap();
+        check_radio_dish(&radio, &dish, &format!("{transport:?}"));
+    }
+
+    // Over UDP the DISH binds and the RADIO connects.
+    let port = free_udp_port();
+    let dish = draft(&ctx, DISH);
+    dish.bind(&format!("udp://127.0.0.1:{port}")).unwrap();
+    let radio = draft(&ctx, RADIO);
+    radio.connect(&format!("udp://127.0.0.1:{port}")).unwrap();
+    check_radio_dish(&radio, &dish, "udp");
+}
+
+#[test]
+fn group_errors() {
+    let ctx = zmq::Context::new();
+    let dish = draft(&ctx, DISH);
+    assert_eq!(dish.join(&"g".repeat(256)), Err(zmq::Error::EINVAL));
+    assert_eq!(dish.join("nul\0byte"), Err(zmq::Error::EINVAL));
+    assert_eq!(dish.leave("never joined"), Err(zmq::Error::EINVAL));
+    let client = draft(&ctx, CLIENT);
+    assert_eq!(client.join("weather"), Err(zmq::Error::ENOTSUP));
+    let radio = draft(&ctx, RADIO);
+    assert_eq!(
+        radio.send_to_group(&"g".repeat(256), "x", 0),
+        Err(zmq::Error::EINVAL)
+    );
+}
+
+#[test]
+fn scatter_gather() {
+    let _dog = watchdog(POSITIVE_WAIT * 4);
+    let ctx = zmq::Context::new();
+    let eps = Endpoints::new();
+    for transport in TRANSPORTS {
+        let gather = draft(&ctx, GATHER);
+        let endpoint = bind(&eps, &gather, transport);
+        let scatter = draft(&ctx, SCATTER);
+        scatter.connect(&endpoint).unwrap();
+        for i in 0..20 {
+            scatter.send(format!("task {i}"), 0).unwrap();
+        }
+        for i in 0..20 {
+            assert_eq!(gather.recv_utf8(0).unwrap(), format!("task {i}"));
+        }
+        assert_eq!(
+            scatter.recv_msg(zmq::DONTWAIT).unwrap_err(),
+            zmq::Error::ENOTSUP
+        );
+        assert_eq!(gather.send("x", zmq::DONTWAIT), Err(zmq::Error::ENOTSUP));
+    }
+}
+
+#[test]
+fn scatter_spreads_over_gathers() {
+    let _dog = watchdog(POSITIVE_WAIT * 2);
+    let ctx = zmq::Context::new();
+    let eps = Endpoints::new();
+    let endpoint = eps.inproc();
+    let scatter = draft(&ctx, SCATTER);
+    scatter.bind(&endpoint).unwrap();
+    let gathers = [draft(&ctx, GATHER), draft(&ctx, GATHER)];
+    for gather in &gathers {
+        gather.connect(&endpoint).unwrap();
+    }
+    for i in 0..10 {
+        scatter.send(format!("{i}"), 0).unwrap();
+    }
+    let mut received = 0;
+    for gather in &gathers {
+        while gather
+            .poll(zmq::POLLIN, NEGATIVE_WAIT.as_millis() as i64)
+            .unwrap()
+            == 1
+        {
+            gather.recv_msg(0).unwrap();
+            received += 1;
+        }
+    }
+    assert_eq!(received, 10, "every message reaches exactly one GATHER");
+}
+
+#[test]
+fn peer_to_peer() {
+    let _dog = watchdog(POSITIVE_WAIT * 4);
+    let ctx = zmq::Context::new();
+    let eps = Endpoints::new();
+    for transport in TRANSPORTS {
+        let alice = draft(&ctx, PEER);
+        let endpoint = bind(&eps, &alice, transport);
+        let bob = draft(&ctx, PEER);
+        let alice_id = bob.connect_peer(&endpoint).unwrap();
+        assert_ne!(alice_id, 0);
+
+        bob.send_to(alice_id, "hello alice", 0).unwrap();
+        let msg = alice.recv_msg(0).unwrap();
+        assert_eq!(msg.as_str(), Some("hello alice"));
+        let bob_id = msg.routing_id().unwrap();
+        alice.send_to(bob_id, "hello bob", 0).unwrap();
+        let reply = bob.recv_msg(0).unwrap();
+        assert_eq!(reply.as_str(), Some("hello bob"), "{transport:?}");
+        assert_eq!(reply.routing_id(), Some(alice_id));
+    }
+
+    // connect_peer is for PEER sockets only, and reports what it could not connect to.
+    let client = draft(&ctx, CLIENT);
+    let err = client.connect_peer("tcp://127.0.0.1:5555").unwrap_err();
+    assert_eq!(err.error(), zmq::Error::ENOTSUP);
+    let peer = draft(&ctx, PEER);
+    let err = peer.connect_peer("tcp://no-port").unwrap_err();
+    assert_eq!(err.error(), zmq::Error::EINVAL);
+    assert!(err.to_string().contains("tcp://no-port"), "{err}");
+}
+
+#[test]
+fn channel_pair() {
+    let _dog = watchdog(POSITIVE_WAIT * 4);
+    let ctx = zmq::Context::new();
+    let eps = Endpoints::new();
+    for transport in TRANSPORTS {
+        let a = draft(&ctx, CHANNEL);
+        let endpoint = bind(&eps, &a, transport);
+        let b = draft(&ctx, CHANNEL);
+        b.connect(&endpoint).unwrap();
+        b.send("ping", 0).unwrap();
+        assert_eq!(a.recv_utf8(0).unwrap(), "ping");
+        a.send("pong", 0).unwrap();
+        assert_eq!(b.recv_utf8(0).unwrap(), "pong", "{transport:?}");
+        // One frame per message.
+        assert_eq!(b.send("part", zmq::SNDMORE), Err(zmq::Error::EINVAL));
+    }
+}
+
+/// Two threads send N messages each through one shared CLIENT; the SERVER gets all 2N,
+/// each thread's in order. (N = 2000 here; `ZMQ_STRESS=1` makes it 200 000.)
+#[test]
+fn one_client_shared_by_two_threads() {
+    let n: usize = if std::env::var_os("ZMQ_STRESS").is_some() {
+        200_000
+    } else {
+        2000
+    };
+    let _dog = watchdog(POSITIVE_WAIT * 12);
+    let ctx = zmq::Context::new();
+    let server = draft(&ctx, SERVER);
+    let endpoint = server
+        .bind("tcp://127.0.0.1:*")
+        .map(|()| server.get_last_endpoint().unwrap().unwrap());
+    let client = Arc::new(draft(&ctx, CLIENT));
+    client.connect(&endpoint.unwrap()).unwrap();
+
+    let senders: Vec<_> = (0..2)
+        .map(|thread| {
+            let client = Arc::clone(&client);
+            std::thread::spawn(move || {
+                for i in 0..n {
+                    client.send(format!("{thread}:{i}"), 0).unwrap();
+                }
+            })
+        })
+        .collect();
+
+    let mut next = [0usize; 2];
+    let mut seen = HashSet::new();
+    for _ in 0..2 * n {
+        let text = server.recv_msg(0).unwrap().as_str().unwrap().to_owned();
+        let (thread, i) = text.split_once(':').unwrap();
+        let (thread, i): (usize, usize) = (thread.parse().unwrap(), i.parse().unwrap());
+        assert_eq!(
+            i, next[thread],
+            "thread {thread}'s messages arrive in order"
+        );
+        next[thread] += 1;
+        assert!(seen.insert(text));
+    }
+    for sender in senders {
+        sender.join().unwrap();
+    }
+    assert_eq!(seen.len(), 2 * n);
+    assert_eq!(
+        server.recv_msg(zmq::DONTWAIT).unwrap_err(),
+        zmq::Error::EAGAIN
+    );
+}
+
+#[test]
+fn shared_server_replies_from_several_threads() {
+    let _dog = watchdog(POSITIVE_WAIT * 4);
+    let ctx = zmq::Context::new();
+    let server = draft(&ctx, SERVER);
+    server.bind("inproc://shared-server").unwrap();
+    let clients: Vec<_> = (0..4)
+        .map(|_| {
+            let client = draft(&ctx, CLIENT);
+            client.connect("inproc://shared-server").unwrap();
+            client
+        })
+        .collect();
+    // Every thread serves requests from the same SERVER socket.
+    std::thread::scope(|scope| {
+        for _ in 0..2 {
+            scope.spawn(|| {
+                for _ in 0..2 {
+                    let request = server.recv_msg(0).unwrap();
+                    let id = request.routing_id().unwrap();
+                    server.send_to(id, request.to_vec(), 0).unwrap();
+                }
+            });
+        }
+        for (i, client) in clients.iter().enumerate() {
+            client.send(format!("client {i}"), 0).unwrap();
+        }
+        for (i, client) in clients.iter().enumerate() {
+            assert_eq!(client.recv_utf8(0).unwrap(), format!("client {i}"));
+        }
+    });
+}
+
+#[test]
+fn poll_accepts_draft_sockets() {
+    let _dog = watchdog(POSITIVE_WAIT * 2);
+    let ctx = zmq::Context::new();
+    let gather = draft(&ctx, GATHER);
+    gather.bind("inproc://poll-draft").unwrap();
+    let scatter = draft(&ctx, SCATTER);
+    scatter.connect("inproc://poll-draft").unwrap();
+    assert_eq!(gather.poll(zmq::POLLIN, 0).unwrap(), 0);
+    scatter.send("ready", 0).unwrap();
+    let mut items = [gather.as_poll_item(zmq::POLLIN)];
+    assert_eq!(
+        zmq::poll(&mut items, POSITIVE_WAIT.as_millis() as i64).unwrap(),
+        1
+    );
+    assert!(items[0].is_readable());
+    // Thread-safe sockets have no ZMQ_FD to hand to an event loop.
+    assert_eq!(gather.get_rcvhwm().unwrap(), 1000);
+}
+
+#[test]
+fn draft_socket_options_and_lifecycle() {
+    let ctx = zmq::Context::new();
+    let client = draft(&ctx, CLIENT);
+    client.set_sndhwm(7).unwrap();
+    assert_eq!(client.get_sndhwm().unwrap(), 7);
+    assert_eq!(client.get_rcvtimeo().unwrap(), TIMEOUT_MS);
+    let err = client.bind("bogus").unwrap_err();
+    assert_eq!(err.error(), zmq::Error::EINVAL);
+    assert!(err.to_string().contains("\"bogus\""), "{err}");
+    assert_eq!(
+        client.connect("tcp://127.0.0.1:1\0").unwrap_err().error(),
+        zmq::Error::EINVAL
+    );
+    assert!(format!("{client:?}").contains("CLIENT"));
+    assert!(client.context().same_as(&ctx));
+
+    // The socket keeps its context alive; shutting the context down ends blocking calls.
+    drop(ctx);
+    let ctx = client.context().clone();
+    client.set_rcvtimeo(-1).unwrap();
+    std::thread::scope(|scope| {
+        let waiter = scope.spawn(|| client.recv_msg(0));
+        std::thread::sleep(NEGATIVE_WAIT);
+        ctx.shutdown().unwrap();
+        assert_eq!(waiter.join().unwrap().unwrap_err(), zmq::Error::ETERM);
+    });
+    assert_eq!(ctx.draft_socket(SERVER).unwrap_err(), zmq::Error::ETERM);
+}
+
+/// A UDP port that is free now (bound to port 0, then released).
+fn free_udp_port() -> u16 {
+    std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn dgram_round_trip() {
+    let _dog = watchdog(POSITIVE_WAIT * 2);
+    let ctx = zmq::Context::new();
+    let (port_a, port_b) = (free_udp_port(), free_udp_port());
+    let a = zmq::draft::dgram_socket(&ctx).unwrap();
+    let b = zmq::draft::dgram_socket(&ctx).unwrap();
+    for socket in [&a, &b] {
+        socket.set_rcvtimeo(TIMEOUT_MS).unwrap();
+        socket.set_linger(0).unwrap();
+    }
+    a.bind(&format!("udp://127.0.0.1:{port_a}")).unwrap();
+    b.bind(&format!("udp://127.0.0.1:{port_b}")).unwrap();
+
+    b.send_multipart([format!("127.0.0.1:{port_a}").as_str(), "hello"], 0)
+        .unwrap();
+    let parts = a.recv_multipart(0).unwrap();
+    // libzmq includes the C string's NUL in the address frame it delivers.
+    assert_eq!(parts[0], format!("127.0.0.1:{port_b}\0").into_bytes());
+    assert_eq!(parts[1], b"hello");
+    // Reply to whoever sent it: the address frame says who.
+    a.send_multipart([&parts[0][..], b"hi back"], 0).unwrap();
+    assert_eq!(b.recv_multipart(0).unwrap()[1], b"hi back");
+}

@@ -1,0 +1,126 @@
+//! Ports out of range are refused with EINVAL and a hint before libzmq sees the endpoint
+//! (libzmq keeps the low 16 bits: `:99999` would bind port 34463, `:-1` port 65535), for
+//! bind and connect, in the tcp, ws and draft forms; `*` and `0` still mean "any port".
+//! Scenario R14 in docs/design/reliability.md.
+
+use crate::common;
+
+use zmq::error::EndpointOp;
+
+/// Binding and connecting `endpoint` both fail with EINVAL, an error naming the endpoint
+/// and a hint about the port's range.
+fn refused(endpoint: &str) {
+    let ctx = common::ctx();
+    let socket = common::socket(&ctx, zmq::DEALER);
+    for (op, res) in [
+        (EndpointOp::Bind, socket.bind_endpoint(endpoint)),
+        (EndpointOp::Connect, socket.connect_endpoint(endpoint)),
+    ] {
+        let err = res.expect_err(endpoint);
+        assert_eq!(err.error(), zmq::Error::EINVAL, "{op:?} {endpoint}: {err}");
+        assert_eq!(err.op(), op);
+        let text = err.to_string();
+        assert!(text.contains(endpoint), "{text}");
+        assert!(
+            text.contains("out of range"),
+            "{op:?} {endpoint}: no hint in {text}"
+        );
+    }
+    // The zmq 0.10 forms give the same code.
+    assert_eq!(socket.bind(endpoint), Err(zmq::Error::EINVAL));
+    assert_eq!(socket.connect(endpoint), Err(zmq::Error::EINVAL));
+    // Nothing was bound or connected.
+    assert_eq!(socket.get_last_endpoint().unwrap(), Ok(String::new()));
+}
+
+#[test]
+fn tcp_port_99999_refused() {
+    refused("tcp://127.0.0.1:99999");
+}
+
+#[test]
+fn tcp_port_70000_refused() {
+    refused("tcp://127.0.0.1:70000");
+}
+
+#[test]
+fn tcp_port_65536_refused() {
+    refused("tcp://*:65536");
+}
+
+#[test]
+fn tcp_negative_port_refused() {
+    refused("tcp://127.0.0.1:-1");
+}
+
+#[test]
+fn tcp_huge_port_refused() {
+    refused("tcp://127.0.0.1:4294967297");
+}
+
+#[test]
+fn tcp_ipv6_port_refused() {
+    refused("tcp://[::1]:70000");
+}
+
+#[test]
+fn tcp_source_form_refused_on_either_side() {
+    refused("tcp://127.0.0.1:5555;127.0.0.1:70000");
+    refused("tcp://127.0.0.1:70000;127.0.0.1:5555");
+    refused("tcp://lo;127.0.0.1:99999");
+}
+
+#[test]
+fn ws_ports_refused() {
+    refused("ws://127.0.0.1:99999/path");
+    refused("ws://127.0.0.1:-1/");
+    refused("ws://[::1]:70000/feed");
+}
+
+#[test]
+fn wildcard_and_zero_still_bind() {
+    let ctx = common::ctx();
+    for endpoint in ["tcp://127.0.0.1:*", "tcp://127.0.0.1:0"] {
+        let socket = common::socket(&ctx, zmq::DEALER);
+        socket.bind(endpoint).expect(endpoint);
+        let bound = socket.get_last_endpoint().unwrap().unwrap();
+        let port: u16 = bound.rsplit(':').next().unwrap().parse().unwrap();
+        assert_ne!(port, 0, "{endpoint} bound {bound}");
+    }
+}
+
+#[test]
+fn highest_port_still_accepted() {
+    // Connecting is lazy: nothing needs to listen on 65535.
+    let ctx = common::ctx();
+    let socket = common::socket(&ctx, zmq::DEALER);
+    socket.connect("tcp://127.0.0.1:65535").unwrap();
+    socket
+        .connect("tcp://127.0.0.1:5556;127.0.0.1:65535")
+        .unwrap();
+}
+
+#[test]
+fn ws_in_range_still_binds() {
+    if !zmq::has_capability("WS") {
+        // The vendored build has ws; a system libzmq may not.
+        return;
+    }
+    let ctx = common::ctx();
+    let socket = common::socket(&ctx, zmq::DEALER);
+    socket.bind("ws://127.0.0.1:*/feed").unwrap();
+}
+
+#[cfg(feature = "draft")]
+#[test]
+fn draft_sockets_refuse_too() {
+    let ctx = common::ctx();
+    let server = ctx
+        .draft_socket(zmq::draft::DraftSocketType::SERVER)
+        .unwrap();
+    let err = server.bind("tcp://127.0.0.1:99999").unwrap_err();
+    assert_eq!(err.error(), zmq::Error::EINVAL);
+    assert!(err.to_string().contains("out of range"), "{err}");
+    let err = server.connect("tcp://127.0.0.1:-1").unwrap_err();
+    assert_eq!(err.error(), zmq::Error::EINVAL);
+}
