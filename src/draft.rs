@@ -132,10 +132,8 @@ macro_rules! draft_sockopts {
     )*) => {
         impl DraftSocket {
             $(
-                $(#[cfg($cfg)])?
-                crate::sockopt::sockopts!(@get $opt $kind $doc $($getter)?);
-                $(#[cfg($cfg)])?
-                crate::sockopt::sockopts!(@set $opt $kind $doc $($setter)?);
+                crate::sockopt::sockopts!(@get [$($cfg)?] $opt $kind $doc $($getter)?);
+                crate::sockopt::sockopts!(@set [$($cfg)?] $opt $kind $doc $($setter)?);
             )*
         }
     };

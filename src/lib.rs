@@ -72,6 +72,8 @@ pub mod auth;
 // The compile-fail checks (doctests only).
 #[cfg(doctest)]
 mod compile_fail;
+// Every snippet of the README and of the guides in docs/ runs as a doctest (with the
+// features they use: `cargo test --features full`).
 mod context;
 pub mod curve;
 #[cfg(feature = "draft")]
@@ -80,6 +82,14 @@ pub mod draft;
 mod endpoint;
 pub mod error;
 pub mod flags;
+#[cfg(all(
+    doctest,
+    feature = "draft",
+    feature = "tokio",
+    feature = "bytes",
+    feature = "serde"
+))]
+mod guides;
 #[cfg(feature = "serde")]
 mod json;
 // message.rs owns `zmq_msg_t` and calls the `zmq_msg_*` functions itself (part of the raw
@@ -103,16 +113,6 @@ pub mod tuning;
 pub mod z85;
 
 use std::ffi::CString;
-
-/// The programs of docs/zero-copy.md, compiled and run as doctests.
-#[cfg(all(doctest, feature = "bytes", feature = "serde"))]
-#[doc = include_str!("../docs/zero-copy.md")]
-pub struct ZeroCopyGuide;
-
-/// The programs of docs/async.md, compiled and run as doctests.
-#[cfg(all(doctest, feature = "tokio", feature = "draft", unix))]
-#[doc = include_str!("../docs/async.md")]
-pub struct AsyncGuide;
 
 pub use crate::context::Context;
 pub use crate::curve::CurveKeyPair;

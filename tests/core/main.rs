@@ -12,6 +12,7 @@ mod compat;
 mod context;
 mod context_instance;
 mod curve;
+mod docs;
 #[cfg(feature = "draft")]
 mod draft;
 mod endpoint_ports;
