@@ -142,20 +142,31 @@ impl Context {
     /// Creates a socket of the given type (`zmq_socket`). The socket keeps this context
     /// alive.
     ///
+    /// Unlike a bare `zmq_socket`, the socket's listen backlog (`ZMQ_BACKLOG`) starts at
+    /// the OS's limit (`/proc/sys/net/core/somaxconn`, or 511 where that cannot be read)
+    /// instead of libzmq's 100, so that a listener survives a reconnection storm; a
+    /// value given to [`Socket::set_backlog`] before `bind` replaces it. See
+    /// `docs/scale-limits.md`.
+    ///
     /// # Errors
     /// [`ETERM`](crate::Error::ETERM) after [`shutdown`](Self::shutdown) or
     /// [`destroy`](Self::destroy); [`EMFILE`](crate::Error::EMFILE) past
     /// [`max_sockets`](Self::get_max_sockets).
     #[doc(alias = "zmq_socket")]
     pub fn socket(&self, socket_type: SocketType) -> Result<Socket> {
-        let raw = self.raw.socket(socket_type.to_raw())?;
-        Ok(Socket::from_parts(raw, Some(self.clone())))
+        self.socket_raw(socket_type.to_raw())
     }
 
     /// Creates a socket from a raw libzmq socket type (`ZMQ_*` constant), including the
-    /// draft types that [`SocketType`] cannot name.
+    /// draft types that [`SocketType`] cannot name. Its backlog is set as for
+    /// [`socket`](Self::socket).
     pub fn socket_raw(&self, socket_type: i32) -> Result<Socket> {
         let raw = self.raw.socket(socket_type)?;
+        // Set before the caller can touch the socket, so a later `set_backlog` wins.
+        raw.setsockopt(
+            zmq_sys::ZMQ_BACKLOG as c_int,
+            &storm_backlog().to_ne_bytes(),
+        )?;
         Ok(Socket::from_parts(raw, Some(self.clone())))
     }
 
@@ -308,6 +319,25 @@ impl Context {
         Arc::ptr_eq(&self.raw, &other.raw)
     }
 }
+
+/// The listen backlog new sockets get: the kernel's cap on accept queues
+/// (`net.core.somaxconn`, read once), or 511 (nginx's and Node's choice) where it cannot
+/// be read. The kernel truncates a larger backlog to `somaxconn` anyway, so asking for
+/// exactly that is the most a listener can have without root; the queue costs nothing
+/// until connections wait in it.
+pub(crate) fn storm_backlog() -> i32 {
+    static BACKLOG: std::sync::OnceLock<i32> = std::sync::OnceLock::new();
+    *BACKLOG.get_or_init(|| {
+        std::fs::read_to_string("/proc/sys/net/core/somaxconn")
+            .ok()
+            .and_then(|text| text.trim().parse::<i32>().ok())
+            .filter(|&value| value > 0)
+            .map_or(FALLBACK_BACKLOG, |value| value.min(65535))
+    })
+}
+
+/// The backlog used where the OS's limit cannot be read.
+const FALLBACK_BACKLOG: i32 = 511;
 
 impl Default for Context {
     fn default() -> Self {

@@ -25,6 +25,30 @@ pub(crate) fn check(rc: c_int) -> Result<c_int> {
     Ok(cvt(rc)?)
 }
 
+/// Whether libzmq resolves this bind endpoint through the interface list (getifaddrs).
+fn binds_by_interface(endpoint: &CStr) -> bool {
+    let bytes = endpoint.to_bytes();
+    [&b"tcp://"[..], b"ws://", b"wss://", b"udp://"]
+        .iter()
+        .any(|scheme| bytes.starts_with(scheme))
+}
+
+/// `Err(EMFILE or ENFILE)` when the process cannot open one more file descriptor now.
+fn fd_available() -> std::result::Result<(), c_int> {
+    // SAFETY: socket() has no memory-safety preconditions.
+    let fd = unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
+    if fd >= 0 {
+        // SAFETY: fd was opened just above and is ours alone.
+        unsafe { libc::close(fd) };
+        return Ok(());
+    }
+    match std::io::Error::last_os_error().raw_os_error() {
+        Some(errno @ (libc::EMFILE | libc::ENFILE)) => Err(errno),
+        // Anything else is not about running out of fds; let libzmq try.
+        _ => Ok(()),
+    }
+}
+
 /// Takes over the termination of a context whose last handle is being dropped, so that it
 /// runs somewhere it cannot block what the current thread is running (an async runtime's
 /// worker: rust-zmq #382). Returns `false` when it does not take it (the caller then
@@ -230,6 +254,33 @@ impl RawContext {
     }
 }
 
+/// `zmq_proxy_steerable` (`zmq_proxy` without a control socket): forwards until the
+/// context ends or the control socket says `TERMINATE`. Blocks the calling thread.
+pub(crate) fn proxy(
+    frontend: &RawSocket,
+    backend: &RawSocket,
+    capture: Option<&RawSocket>,
+    control: Option<&RawSocket>,
+) -> Result<()> {
+    let capture = capture.map_or(std::ptr::null_mut(), RawSocket::as_ptr);
+    let rc = match control {
+        // SAFETY: the sockets are live and borrowed for the whole call; the callers hold
+        // them through !Sync owners, so no other thread uses them meanwhile. capture is
+        // NULL or a live socket.
+        None => unsafe { zmq_sys::zmq_proxy(frontend.as_ptr(), backend.as_ptr(), capture) },
+        // SAFETY: as above; control is a live socket.
+        Some(control) => unsafe {
+            zmq_sys::zmq_proxy_steerable(
+                frontend.as_ptr(),
+                backend.as_ptr(),
+                capture,
+                control.as_ptr(),
+            )
+        },
+    };
+    check(rc).map(drop)
+}
+
 /// A libzmq socket pointer, closed on drop when owned.
 pub(crate) struct RawSocket {
     ptr: NonNull<c_void>,
@@ -257,6 +308,13 @@ impl RawSocket {
     }
 
     pub(crate) fn bind(&self, endpoint: &CStr) -> std::result::Result<(), Errno> {
+        // libzmq 4.3.5 first looks an ip bind address up as an interface name with
+        // getifaddrs(), and aborts the process (errno_assert, ip_resolver.cpp) when that
+        // fails because no fd is left. Fail with the errno instead. (Another thread can
+        // still take the last fd between this check and the bind.)
+        if binds_by_interface(endpoint) {
+            fd_available().map_err(Errno)?;
+        }
         // SAFETY: the socket is live (owned by self); endpoint is NUL-terminated.
         cvt(unsafe { zmq_sys::zmq_bind(self.as_ptr(), endpoint.as_ptr()) }).map(drop)
     }
@@ -409,5 +467,58 @@ impl Drop for RawSocket {
             // SAFETY: we own the live socket and never use the pointer again.
             let _ = unsafe { zmq_sys::zmq_close(self.as_ptr()) };
         }
+    }
+}
+
+/// A draft `zmq_poller` watching one thread-safe socket, for its `zmq_poller_fd`: libzmq
+/// writes that fd whenever a command reaches the socket while its mailbox reader is idle
+/// (as `ZMQ_FD` does for the other sockets, which thread-safe ones lack). Nothing here
+/// ever calls `zmq_poller_wait`, so nothing but libzmq touches the fd.
+#[cfg(all(feature = "draft", feature = "tokio", unix))]
+pub(crate) struct RawPoller {
+    ptr: NonNull<c_void>,
+}
+
+// SAFETY: the poller is only used by its owner: created, asked for its fd, and destroyed,
+// each through `&mut self` or by value, never concurrently. libzmq's socket side
+// (signalling the poller's fd) is internally synchronised by the socket's mailbox lock.
+#[cfg(all(feature = "draft", feature = "tokio", unix))]
+unsafe impl Send for RawPoller {}
+// SAFETY: `&RawPoller` gives access to nothing but the fd number read at creation.
+#[cfg(all(feature = "draft", feature = "tokio", unix))]
+unsafe impl Sync for RawPoller {}
+
+#[cfg(all(feature = "draft", feature = "tokio", unix))]
+impl RawPoller {
+    /// A poller watching `socket`, and its fd.
+    ///
+    /// # Safety
+    /// `socket` must be a live thread-safe socket that outlives the returned poller (drop
+    /// the poller before closing the socket: libzmq's poller destructor removes its
+    /// signaler from the socket).
+    pub(crate) unsafe fn for_socket(socket: &RawSocket) -> Result<(RawPoller, c_int)> {
+        // SAFETY: zmq_poller_new has no preconditions.
+        let ptr = NonNull::new(unsafe { zmq_sys::zmq_poller_new() })
+            .ok_or_else(|| Error::from(Errno::last()))?;
+        let poller = RawPoller { ptr };
+        let events = (zmq_sys::ZMQ_POLLIN | zmq_sys::ZMQ_POLLOUT) as libc::c_short;
+        // SAFETY: the poller is live; the caller promises the socket is live.
+        check(unsafe {
+            zmq_sys::zmq_poller_add(ptr.as_ptr(), socket.as_ptr(), std::ptr::null_mut(), events)
+        })?;
+        let mut fd: zmq_sys::zmq_fd_t = -1;
+        // SAFETY: the poller is live; fd is a valid out-pointer.
+        check(unsafe { zmq_sys::zmq_poller_fd(ptr.as_ptr(), &mut fd) })?;
+        Ok((poller, fd))
+    }
+}
+
+#[cfg(all(feature = "draft", feature = "tokio", unix))]
+impl Drop for RawPoller {
+    fn drop(&mut self) {
+        let mut ptr = self.ptr.as_ptr();
+        // SAFETY: we own the live poller and never use it again; its socket is still open
+        // (the `for_socket` contract).
+        let _ = unsafe { zmq_sys::zmq_poller_destroy(&mut ptr) };
     }
 }

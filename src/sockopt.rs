@@ -276,12 +276,8 @@ macro_rules! sockopts {
     )*) => {
         impl Socket {
             $(
-                $(#[cfg($cfg)])?
-                $(#[cfg_attr(docsrs, doc(cfg($cfg)))])?
-                sockopts!(@get $opt $kind $doc $($getter)?);
-                $(#[cfg($cfg)])?
-                $(#[cfg_attr(docsrs, doc(cfg($cfg)))])?
-                sockopts!(@set $opt $kind $doc $($setter)?);
+                sockopts!(@get [$($cfg)?] $opt $kind $doc $($getter)?);
+                sockopts!(@set [$($cfg)?] $opt $kind $doc $($setter)?);
             )*
         }
 
@@ -302,20 +298,22 @@ macro_rules! sockopts {
     };
     (@name $name:ident) => { Some(stringify!($name)) };
     (@name) => { None };
-    (@get $opt:ident $kind:ident $doc:literal $getter:ident) => {
+    (@get [$($cfg:meta)?] $opt:ident $kind:ident $doc:literal $getter:ident) => {
+        $(#[cfg($cfg)] #[cfg_attr(docsrs, doc(cfg($cfg)))])?
         #[doc = concat!("Reads `", stringify!($opt), "`: ", $doc)]
         pub fn $getter(&self) -> $crate::Result<$crate::sockopt::opt_get_type!($kind)> {
             $crate::sockopt::opt_get!($kind, &self.raw, zmq_sys::$opt as libc::c_int)
         }
     };
-    (@get $opt:ident $kind:ident $doc:literal) => {};
-    (@set $opt:ident $kind:ident $doc:literal $setter:ident) => {
+    (@get [$($cfg:meta)?] $opt:ident $kind:ident $doc:literal) => {};
+    (@set [$($cfg:meta)?] $opt:ident $kind:ident $doc:literal $setter:ident) => {
+        $(#[cfg($cfg)] #[cfg_attr(docsrs, doc(cfg($cfg)))])?
         #[doc = concat!("Sets `", stringify!($opt), "`: ", $doc)]
         pub fn $setter(&self, value: $crate::sockopt::opt_set_type!($kind)) -> $crate::Result<()> {
             $crate::sockopt::opt_set!($kind, &self.raw, zmq_sys::$opt as libc::c_int, value)
         }
     };
-    (@set $opt:ident $kind:ident $doc:literal) => {};
+    (@set [$($cfg:meta)?] $opt:ident $kind:ident $doc:literal) => {};
 }
 
 /// A row of the socket option table; see [`SOCKET_OPTIONS`].
@@ -396,7 +394,9 @@ macro_rules! for_each_sockopt {
     ZMQ_RECONNECT_IVL_MAX: i32 get get_reconnect_ivl_max set set_reconnect_ivl_max =>
         "upper bound in ms of the exponential reconnect back-off (default 0: no back-off).";
     ZMQ_BACKLOG: i32 get get_backlog set set_backlog =>
-        "length of the queue of pending incoming connections (default 100).";
+        "length of the queue of pending incoming connections, read at bind (libzmq's \
+         default is 100; sockets made by `Context::socket` start at the OS's limit, \
+         `net.core.somaxconn`, or 511, so that a listener survives a reconnection storm).";
     ZMQ_MULTICAST_HOPS: i32 get get_multicast_hops set set_multicast_hops =>
         "multicast TTL (default 1).";
     ZMQ_RCVTIMEO: i32 get get_rcvtimeo set set_rcvtimeo =>

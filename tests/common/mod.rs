@@ -14,6 +14,7 @@ pub mod async_rt;
 #[cfg(feature = "bytes")]
 pub mod counted;
 pub mod examples;
+pub mod faultproxy;
 pub mod inproc;
 pub mod interop;
 pub mod pypeer;

@@ -12,15 +12,18 @@ mod compat;
 mod context;
 mod context_instance;
 mod curve;
+mod docs;
 #[cfg(feature = "draft")]
 mod draft;
 mod endpoint_ports;
 mod errors;
 mod examples;
+mod faults;
 mod flow_control;
 #[cfg(feature = "serde")]
 mod json;
 mod lifecycle;
+mod limits;
 mod linking;
 // Installs a `#[global_allocator]` (the system allocator, watching one block) for this
 // binary.
@@ -30,7 +33,10 @@ mod multipart;
 mod ownership;
 mod patterns;
 mod poller;
+#[cfg(feature = "draft")]
+mod poller_draft;
 mod proxy;
+mod proxy_spawn;
 mod robustness;
 mod shutdown;
 mod sockopt;
