@@ -5,7 +5,7 @@ other implementations (issue 11's scale harness).
 `scripts/scale.sh` runs this file. It builds the peers (this crate's `scale` binary in the
 perf crate, `perf/c/scale.c` against the libzmq.a that zmq-sys built, pyzmq from
 target/pyenv, zmq.rs in a project generated under target/perf) and measures, for N = 1,
-10, 100, 1,000 and 10,000 (`--quick`: 1, 10, 100; storms 10 and 200):
+10, 100, 1,000 and 10,000 (`--quick`: 1 and 100; storms of 100):
 
 1. broker: one ROUTER echoing for N DEALER clients over tcp, the clients spread over up to
    4 processes, each doing request/reply in a loop; the clients are the C peer (libzmq's
@@ -47,9 +47,9 @@ RELEASE = perftools.RELEASE
 log = perftools.log
 
 FULL_NS = [1, 10, 100, 1000, 10000]
-QUICK_NS = [1, 10, 100]
+QUICK_NS = [1, 100]
 FULL_STORM_NS = [10, 100, 1000, 10000]
-QUICK_STORM_NS = [10, 200]
+QUICK_STORM_NS = [100]
 BIG_BACKLOG = 4096
 
 
@@ -410,7 +410,7 @@ def storm_run(args, peer, n, curve, backlog, keys, tag):
     procs = []
     try:
         opts = []
-        if backlog:
+        if backlog != "default":
             opts += ["--backlog", str(backlog)]
         if curve:
             opts += ["--curve-secret", keys[1]]
@@ -482,13 +482,15 @@ def measure(peers, args):
     if 4 in args.rows:
         for n in map(one_process, args.storm_ns):
             for curve in (False, True):
-                for backlog in (None, BIG_BACKLOG):
+                for backlog in args.backlogs:
                     for p in peers:
-                        if p.name == "zmq.rs" and (curve or backlog):
+                        if backlog == "default" and p.name not in ("sync", "async"):
+                            continue  # only this crate has a default of its own
+                        if p.name == "zmq.rs" and (curve or backlog != 100):
                             continue  # no CURVE; one backlog (its own), shown in the first column
                         if p.broker and p.clients and p.name in args.only:
                             record(4, p, n, lambda tag, p=p: storm_run(args, p, n, curve, backlog, keys, tag),
-                                   security="curve" if curve else "null", backlog=backlog or 100)
+                                   security="curve" if curve else "null", backlog=backlog)
     return results
 
 
@@ -673,15 +675,20 @@ def render(meta, peers, results, out_dir):
     w("")
     w("N DEALERs (one process) connect at once to a ROUTER and make one round trip each; the "
       "broker and the clients are both the implementation named. Handshakes/s is N over the "
-      "time from the first connect to the last reply. Default backlog is libzmq's "
-      f"`ZMQ_BACKLOG` of 100; the other column sets {BIG_BACKLOG} (the kernel caps it at "
-      f"`net.core.somaxconn` = {meta.get('somaxconn')}). A run stops after {meta['storm_timeout']} s: "
-      "`k/N` then says how many completed.")
+      "time from the first connect to the last reply. The backlog columns: libzmq's default "
+      "`ZMQ_BACKLOG` of 100 (the only default of C and pyzmq), this crate's default when no "
+      f"backlog is set (`net.core.somaxconn`, {meta.get('somaxconn')} here, since issue 11's "
+      f"change; measured separately, see the note below the table), and `set_backlog({BIG_BACKLOG})` "
+      f"(the kernel caps it at somaxconn). A run stops after {meta['storm_timeout']} s: "
+      "`k/N` then says how many completed. zmq.rs has no backlog option: its cells are in the "
+      "first column but use tokio's default listen backlog (1,024).")
+    if meta.get("storm_note"):
+        w("")
+        w(meta["storm_note"])
     w("")
     row4 = [n for n in names if any(r["row"] == 4 and r["peer"] == n for r in results)]
-    w("| N | security | " + " | ".join(f"{labels[p]} backlog 100 | {labels[p]} backlog {BIG_BACKLOG}"
-                                       for p in row4) + " |")
-    w("|---:|---|" + "---:|---:|" * len(row4))
+    w(f"| N | security | implementation | backlog 100 | this crate's default | backlog {BIG_BACKLOG} |")
+    w("|---:|---|---|---:|---:|---:|")
 
     def storm_cell(r):
         if r is None:
@@ -694,9 +701,10 @@ def render(meta, peers, results, out_dir):
 
     for n in storm_ns:
         for sec in ("null", "curve"):
-            w(f"| {n:,} | {sec.upper()} | " + " | ".join(
-                f"{storm_cell(get(4, p, n, security=sec, backlog=100))} | "
-                f"{storm_cell(get(4, p, n, security=sec, backlog=BIG_BACKLOG))}" for p in row4) + " |")
+            for p in row4:
+                cells = [storm_cell(get(4, p, n, security=sec, backlog=b)) for b in (100, "default", BIG_BACKLOG)]
+                if any(cells):
+                    w(f"| {n:,} | {sec.upper()} | {labels[p]} | " + " | ".join(cells) + " |")
     w("")
 
     # What cannot run
@@ -872,6 +880,11 @@ def main():
     parser.add_argument("--rows", default="1,2,3,4")
     parser.add_argument("--ns", help="comma-separated N for rows 1 and 3")
     parser.add_argument("--storm-ns", help="comma-separated N for row 4")
+    parser.add_argument("--backlogs", default=f"100,default,{BIG_BACKLOG}",
+                        help="row 4's listen backlogs ('default': set none)")
+    parser.add_argument("--append", action="store_true",
+                        help="add these results to the saved ones (replacing the same cases) and re-render")
+    parser.add_argument("--storm-note", default="", help="a sentence under the storm table")
     parser.add_argument("--perf", action="store_true",
                         help="perf record the broker of each load run (target/perf/scale/logs/)")
     parser.add_argument("--report-only", action="store_true", help="re-render from the saved results")
@@ -893,6 +906,7 @@ def main():
         saved = json.load(open(results_path))
         print(render(saved["meta"], saved["peers"], saved["results"], out_dir))
         return
+    args.backlogs = [b if b == "default" else int(b) for b in args.backlogs.split(",") if b]
     limit = args.fd_limit = raise_fd_limit()
     if limit < 2 * max(args.ns + args.storm_ns) + 256:
         log(f"warning: RLIMIT_NOFILE is {limit}: the largest N will fail (run as root, or raise `ulimit -Hn`)")
@@ -909,11 +923,19 @@ def main():
                 mode="quick" if args.quick else "full", wall_s=time.monotonic() - started,
                 load_before=load_before, load_after=os.getloadavg()[0], note=args.note,
                 warmup=args.warmup, seconds=args.seconds, idle=args.idle,
-                storm_timeout=args.storm_timeout, fd_limit=limit,
+                storm_timeout=args.storm_timeout, fd_limit=limit, storm_note=args.storm_note,
                 somaxconn=open("/proc/sys/net/core/somaxconn").read().strip(),
                 missing=[] if any(p.name == "py" for p in peers) else
                 ["pyzmq: not measured in this run (left out of --quick, or no target/pyenv)."])
     peer_info = [{"name": p.name, "label": p.label, "note": p.note, "why": p.why} for p in peers]
+    if args.append and os.path.exists(results_path):
+        saved = json.load(open(results_path))
+        case = lambda r: (r["row"], r["peer"], r["n"], r.get("security"), r.get("backlog"))  # noqa: E731
+        new = {case(r) for r in results}
+        results = [r for r in saved["results"] if case(r) not in new] + results
+        known = {p["name"] for p in saved["peers"]}
+        peer_info = saved["peers"] + [p for p in peer_info if p["name"] not in known]
+        meta = dict(saved["meta"], storm_note=args.storm_note or saved["meta"].get("storm_note", ""))
     with open(results_path, "w") as f:
         json.dump({"meta": meta, "peers": peer_info, "results": results}, f, indent=1)
     print(render(meta, peer_info, results, out_dir))
