@@ -32,6 +32,11 @@ case "${1:-}" in
     scripts/test.sh -- --nocapture 2>&1 | tee "$log" | grep -E '^(FIGURE|test result)' || true
     ;;
 esac
+# The endurance run is not part of the test suite: its figure comes from the last
+# scripts/soak.sh run (target/soak.figure), when there is one.
+if [ -f target/soak.figure ] && ! grep -q '^FIGURE SOAK ' "$log"; then
+  cat target/soak.figure >>"$log"
+fi
 if grep -q '^test result: FAILED' "$log"; then
   echo "reliability-report: some tests failed; the table would not be from a green run" >&2
   exit 1
@@ -77,6 +82,11 @@ rows=(
   "NETNS-HB|Two hosts (netns + veth): heartbeats detect a cut link, reconnect when it returns|netns::heartbeats_detect_cut_link_and_reconnect"
   "NETNS-LP|Two hosts: Lazy Pirate REQ client across a cut link, exactly-once execution|netns::lazy_pirate_survives_a_cut_link"
   "SEC-PYZMQ|Our authenticator and certificates against pyzmq 27.3.0 clients and files|security::certs::authenticator_against_pyzmq_clients"
+  "FAULT-LP|Lazy Pirate REQ/REP through our fault proxy (50±20 ms latency, resets in flight): nothing lost, nothing executed twice|core::faults::lazy_pirate_through_latency_and_resets_loses_nothing"
+  "FAULT-PUBSUB|PUB/SUB through a 256 KiB/s link with a reset: losses counted and reported, order kept|core::faults::pubsub_through_a_capped_link_with_a_reset_counts_its_losses"
+  "FAULT-HB|DEALER/ROUTER heartbeats (100/500 ms) detect a black hole; reconnect after it|core::faults::heartbeats_detect_a_black_hole_and_reconnect_after_it"
+  "FAULT-RESET|Connections come back after 5 RST resets, a round trip after each|core::faults::connections_come_back_after_resets"
+  "SOAK|Endurance (scripts/soak.sh): 200 Lazy Pirate clients in 20 processes (sync/async, NULL/CURVE), random reconnects, 2 SIGKILLs a minute; RSS, fds, threads, loss, double execution|scripts/soak.sh (target/soak.figure)"
   "SEC-ASYNC|The async authenticator (a tokio task): allowed/refused CURVE keys, garbage, stop (both runtime flavours)|async_rt::security::async_authenticator_current_thread"
 )
 

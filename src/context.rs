@@ -3,7 +3,7 @@
 use std::ffi::c_void;
 use std::fmt;
 use std::ptr::NonNull;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use libc::c_int;
 
@@ -53,6 +53,66 @@ impl Context {
         }
     }
 
+    /// The process-wide context: made on first use, then the same one for every call
+    /// (like pyzmq's `Context.instance()`), so `inproc://` endpoints bound through one call
+    /// are reachable through another.
+    ///
+    /// ```
+    /// let server = zmq::Context::instance().socket(zmq::REP)?;
+    /// server.bind("inproc://instance-doc")?;
+    /// // Elsewhere in the program, without passing the context around:
+    /// let client = zmq::Context::instance().socket(zmq::REQ)?;
+    /// client.connect("inproc://instance-doc")?;
+    /// client.send("ping", 0)?;
+    /// assert_eq!(server.recv_bytes(0)?, b"ping");
+    /// assert!(zmq::Context::instance().same_as(&zmq::Context::instance()));
+    /// # Ok::<(), zmq::Error>(())
+    /// ```
+    ///
+    /// It lives until the process exits and is never terminated by dropping handles
+    /// (so a socket of it with unsent messages does not make anything wait at exit). If
+    /// it is terminated on purpose ([`destroy`](Self::destroy)), the next call makes a
+    /// new one.
+    ///
+    /// # After `fork`
+    /// A libzmq context does not survive `fork`: the child has none of the parent's I/O
+    /// threads, and using the parent's context or sockets there can hang or abort. A
+    /// child must not use sockets made before the fork; it should make its own
+    /// [`Context::new`]. `instance()` itself notices a fork (the process id changed) and
+    /// gives the child a new context; the parent's is left untouched (never terminated
+    /// in the child).
+    ///
+    /// # In tests
+    /// Tests of one binary run in parallel threads of one process, so they share the
+    /// instance. Give each test its own `Context::new()` where it can; where code under
+    /// test uses `instance()`, use endpoint names unique to the test, set linger on its
+    /// sockets, and never `destroy` it (that would end the other tests' sockets too).
+    pub fn instance() -> Context {
+        static INSTANCE: Mutex<Option<(u32, Context)>> = Mutex::new(None);
+        let pid = std::process::id();
+        let mut slot = INSTANCE.lock().unwrap_or_else(PoisonError::into_inner);
+        match &*slot {
+            Some((owner, ctx)) if *owner == pid && !ctx.raw.is_terminating() => ctx.clone(),
+            _ => {
+                if let Some((owner, old)) = slot.take() {
+                    if owner != pid {
+                        // The parent's context, inherited by fork: terminating it here
+                        // would touch the parent's I/O threads' state. Keep it, untouched
+                        // (and reachable, for leak checkers), until the process exits.
+                        static INHERITED: Mutex<Vec<Context>> = Mutex::new(Vec::new());
+                        INHERITED
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .push(old);
+                    }
+                }
+                let ctx = Context::new();
+                *slot = Some((pid, ctx.clone()));
+                ctx
+            }
+        }
+    }
+
     /// Takes ownership of a context made by C code (`zmq_ctx_new`). It is terminated when
     /// the last clone and socket are dropped.
     ///
@@ -82,20 +142,31 @@ impl Context {
     /// Creates a socket of the given type (`zmq_socket`). The socket keeps this context
     /// alive.
     ///
+    /// Unlike a bare `zmq_socket`, the socket's listen backlog (`ZMQ_BACKLOG`) starts at
+    /// the OS's limit (`/proc/sys/net/core/somaxconn`, or 511 where that cannot be read)
+    /// instead of libzmq's 100, so that a listener survives a reconnection storm; a
+    /// value given to [`Socket::set_backlog`] before `bind` replaces it. See
+    /// `docs/scale-limits.md`.
+    ///
     /// # Errors
     /// [`ETERM`](crate::Error::ETERM) after [`shutdown`](Self::shutdown) or
     /// [`destroy`](Self::destroy); [`EMFILE`](crate::Error::EMFILE) past
     /// [`max_sockets`](Self::get_max_sockets).
     #[doc(alias = "zmq_socket")]
     pub fn socket(&self, socket_type: SocketType) -> Result<Socket> {
-        let raw = self.raw.socket(socket_type.to_raw())?;
-        Ok(Socket::from_parts(raw, Some(self.clone())))
+        self.socket_raw(socket_type.to_raw())
     }
 
     /// Creates a socket from a raw libzmq socket type (`ZMQ_*` constant), including the
-    /// draft types that [`SocketType`] cannot name.
+    /// draft types that [`SocketType`] cannot name. Its backlog is set as for
+    /// [`socket`](Self::socket).
     pub fn socket_raw(&self, socket_type: i32) -> Result<Socket> {
         let raw = self.raw.socket(socket_type)?;
+        // Set before the caller can touch the socket, so a later `set_backlog` wins.
+        raw.setsockopt(
+            zmq_sys::ZMQ_BACKLOG as c_int,
+            &storm_backlog().to_ne_bytes(),
+        )?;
         Ok(Socket::from_parts(raw, Some(self.clone())))
     }
 
@@ -248,6 +319,25 @@ impl Context {
         Arc::ptr_eq(&self.raw, &other.raw)
     }
 }
+
+/// The listen backlog new sockets get: the kernel's cap on accept queues
+/// (`net.core.somaxconn`, read once), or 511 (nginx's and Node's choice) where it cannot
+/// be read. The kernel truncates a larger backlog to `somaxconn` anyway, so asking for
+/// exactly that is the most a listener can have without root; the queue costs nothing
+/// until connections wait in it.
+pub(crate) fn storm_backlog() -> i32 {
+    static BACKLOG: std::sync::OnceLock<i32> = std::sync::OnceLock::new();
+    *BACKLOG.get_or_init(|| {
+        std::fs::read_to_string("/proc/sys/net/core/somaxconn")
+            .ok()
+            .and_then(|text| text.trim().parse::<i32>().ok())
+            .filter(|&value| value > 0)
+            .map_or(FALLBACK_BACKLOG, |value| value.min(65535))
+    })
+}
+
+/// The backlog used where the OS's limit cannot be read.
+const FALLBACK_BACKLOG: i32 = 511;
 
 impl Default for Context {
     fn default() -> Self {

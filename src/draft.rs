@@ -163,6 +163,11 @@ impl DraftSocket {
     /// As [`Context::draft_socket`].
     pub fn new(context: &Context, kind: DraftSocketType) -> Result<DraftSocket> {
         let raw = context.raw_context().socket(kind.to_raw())?;
+        // The same storm-sized listen backlog as `Context::socket` gives.
+        raw.setsockopt(
+            zmq_sys::ZMQ_BACKLOG as libc::c_int,
+            &crate::context::storm_backlog().to_ne_bytes(),
+        )?;
         Ok(DraftSocket {
             raw,
             context: context.clone(),

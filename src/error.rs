@@ -169,7 +169,8 @@ impl Error {
     /// Codes without a variant of their own map to the nearest one where the meaning is
     /// the same family (`EPERM` → `EACCES`; `EAFNOSUPPORT` → `EPROTONOSUPPORT`;
     /// `ECONNRESET`, `ECONNABORTED`, `EPIPE`, `ENETRESET` → `ENOTCONN`; `ENETUNREACH`,
-    /// `EHOSTDOWN` → `EHOSTUNREACH`; `ETIMEDOUT` → `EAGAIN`) and to [`Error::EPROTO`]
+    /// `EHOSTDOWN` → `EHOSTUNREACH`; `ETIMEDOUT` → `EAGAIN`; `ENFILE` → `EMFILE`) and to
+    /// [`Error::EPROTO`]
     /// otherwise. (zmq 0.10 panicked here.) Use [`Error::try_from_raw`] to tell the cases
     /// apart, or the `errno()` of an [`EndpointError`].
     pub fn from_raw(raw: i32) -> Error {
@@ -188,14 +189,34 @@ impl Error {
             | libc::EPIPE => Error::ENOTCONN,
             errno::ENETUNREACH | errno::ENETUNREACH_ALT | libc::EHOSTDOWN => Error::EHOSTUNREACH,
             errno::ETIMEDOUT | errno::ETIMEDOUT_ALT => Error::EAGAIN,
+            libc::ENFILE => Error::EMFILE,
             _ => Error::EPROTO,
         }
     }
 
     /// libzmq's description of the error (`zmq_strerror`).
+    ///
+    /// For [`Error::EMFILE`] it goes on to name the two limits that give it and how to
+    /// raise them, since from libzmq it always means one of those:
+    /// `Too many open files (... ulimit -n ... Context::set_max_sockets ...)`.
     pub fn message(self) -> &'static str {
-        strerror(self.to_raw())
+        match self {
+            Error::EMFILE => emfile_message(),
+            _ => strerror(self.to_raw()),
+        }
     }
+}
+
+/// What to do about `EMFILE`, which libzmq reports for two different limits.
+pub(crate) const EMFILE_HINT: &str = "the process reached its file descriptor limit \
+     (raise it with `ulimit -n`, RLIMIT_NOFILE; each socket uses one fd and each tcp/ipc \
+     connection one more), or, when creating a socket, the context reached its socket limit \
+     (`Context::set_max_sockets`, default 1023, before the first socket)";
+
+/// `zmq_strerror(EMFILE)` followed by [`EMFILE_HINT`], built once.
+fn emfile_message() -> &'static str {
+    static MESSAGE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    MESSAGE.get_or_init(|| format!("{} ({EMFILE_HINT})", strerror(errno::EMFILE)))
 }
 
 /// libzmq's text for any `errno` value.
@@ -391,6 +412,16 @@ impl EndpointError {
                 Some("nothing is bound to this inproc name in this context".into())
             }
             (e, _) if e == errno::EADDRINUSE => Some("another socket is bound there".into()),
+            (e, _) if e == errno::EMFILE => Some(
+                "the process reached its file descriptor limit; raise it with `ulimit -n` \
+                 (RLIMIT_NOFILE) or close sockets"
+                    .into(),
+            ),
+            (e, _) if e == libc::ENFILE => Some(
+                "the system reached its limit of open files (fs.file-max); close files or \
+                 raise the limit"
+                    .into(),
+            ),
             (e, _) if e == errno::ENOCOMPATPROTO => {
                 Some("this transport cannot be used with this socket type".into())
             }

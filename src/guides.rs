@@ -15,6 +15,7 @@ macro_rules! guides {
 }
 
 guides! {
+    Readme = "../README.md";
     Architecture = "../docs/architecture.md";
     Async = "../docs/async.md";
     Defaults = "../docs/defaults.md";
@@ -28,4 +29,5 @@ guides! {
     Performance = "../docs/performance.md";
     Reliability = "../docs/reliability.md";
     Security = "../docs/security.md";
+    ZeroCopy = "../docs/zero-copy.md";
 }

@@ -28,6 +28,12 @@
 //! - [`monitor`]: typed connection events. [`proxy`] and friends: built-in devices.
 //! - [`curve`], [`z85`]: CURVE keys and their text encoding. [`flags`]: typed flags.
 //! - [`error`]: [`Error`] (zmq 0.10's enum) and errors that name their endpoint.
+//! - Zero copy: [`Message::from_owner`] sends any buffer without copying it,
+//!   [`Message::tracked`] also returns a [`Tracker`] that says when libzmq is done with
+//!   it; with the feature `bytes`, `bytes::Bytes` converts into a [`Message`] and back
+//!   without copying. [`Context::instance`] is one context for the whole process.
+//! - Feature `serde`: `Socket::send_json`/`recv_json` (pyzmq's JSON messages) and
+//!   `JsonError`. See docs/zero-copy.md in the repository.
 //! - `zmq::draft` (feature `draft`): the draft socket types (SERVER/CLIENT, RADIO/DISH,
 //!   SCATTER/GATHER, PEER/CHANNEL, DGRAM); the thread-safe ones are `Sync`.
 //! - `zmq::rt`: async adapters; `zmq::rt::tokio` (feature `tokio`) has async sockets on
@@ -65,8 +71,6 @@ pub mod auth;
 // The compile-fail checks (doctests only).
 #[cfg(doctest)]
 mod compile_fail;
-// Every snippet of the README and of the guides in docs/ runs as a doctest (with the
-// features they use: `cargo test --features full`).
 mod context;
 pub mod curve;
 #[cfg(feature = "draft")]
@@ -75,8 +79,18 @@ pub mod draft;
 mod endpoint;
 pub mod error;
 pub mod flags;
-#[cfg(all(doctest, feature = "draft", feature = "tokio"))]
+// Every snippet of the README and of the guides in docs/ runs as a doctest (with the
+// features they use: `cargo test --features full`).
+#[cfg(all(
+    doctest,
+    feature = "draft",
+    feature = "tokio",
+    feature = "bytes",
+    feature = "serde"
+))]
 mod guides;
+#[cfg(feature = "serde")]
+mod json;
 // message.rs owns `zmq_msg_t` and calls the `zmq_msg_*` functions itself (part of the raw
 // layer, see clippy.toml).
 #[allow(clippy::disallowed_methods)]
@@ -91,22 +105,32 @@ mod raw;
 #[cfg(all(feature = "tokio", unix))]
 #[cfg_attr(docsrs, doc(cfg(all(feature = "tokio", unix))))]
 pub mod rt;
+mod serialized;
 mod socket;
 pub mod sockopt;
 mod sys;
+mod tracker;
 pub mod tuning;
 pub mod z85;
 
 use std::ffi::CString;
 
+/// The programs of docs/zero-copy.md, compiled and run as doctests.
+#[cfg(all(doctest, feature = "bytes", feature = "serde"))]
+#[doc = include_str!("../docs/zero-copy.md")]
+pub struct ZeroCopyGuide;
+
 pub use crate::context::Context;
 pub use crate::curve::CurveKeyPair;
 pub use crate::error::Error;
+#[cfg(feature = "serde")]
+pub use crate::json::JsonError;
 pub use crate::message::Message;
 pub use crate::monitor::SocketEvent;
 pub use crate::poll::{poll, PollEvents, PollItem};
 pub use crate::proxy::{proxy, proxy_steerable, proxy_steerable_with_capture, proxy_with_capture};
 pub use crate::socket::{Mechanism, Sendable, Socket, SocketType};
+pub use crate::tracker::Tracker;
 pub use crate::z85::{DecodeError, EncodeError};
 pub use SocketType::*;
 

@@ -9,6 +9,7 @@ use std::ptr;
 use std::slice;
 
 use crate::raw::check;
+use crate::tracker::Tracker;
 
 /// Payloads up to this size are copied into the message itself (libzmq's "very small
 /// message" storage, no allocation) rather than handed over: cheaper than the shared
@@ -311,6 +312,111 @@ impl Message {
         msg
     }
 
+    /// A message whose payload is `owner`'s bytes, without copying them: libzmq reads
+    /// them in place, and drops `owner` when it is done with the message, on whatever
+    /// thread drops the last reference (yours, or one of libzmq's I/O threads).
+    ///
+    /// Any owner will do: `Arc<[u8]>`, `Vec<u8>`, a memory map, `bytes::Bytes` (see
+    /// also `From<Bytes>` with the `bytes` feature). The payload is `owner.as_ref()`,
+    /// taken once. It costs one small allocation (the boxed owner) and libzmq's
+    /// bookkeeping block; payloads of 33 bytes or less are copied into the message
+    /// instead (cheaper, and `owner` is dropped at once).
+    ///
+    /// The owner is dropped exactly once on every path: sent, received and dropped,
+    /// dropped unsent (closed socket, terminated context, refused send), or never sent. A
+    /// panic in its `Drop` is caught (and reported by the panic hook) so that it never
+    /// unwinds into libzmq; keep that `Drop` short, it may run on libzmq's I/O thread.
+    ///
+    /// The payload is read-only: the message reports [`is_shared`](Self::is_shared), so
+    /// writing through [`DerefMut`] first copies it, here and in an inproc receiver.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// let ctx = zmq::Context::new();
+    /// let (push, pull) = (ctx.socket(zmq::PUSH)?, ctx.socket(zmq::PULL)?);
+    /// push.bind("inproc://from-owner")?;
+    /// pull.connect("inproc://from-owner")?;
+    ///
+    /// let shared: Arc<[u8]> = vec![42u8; 4096].into();
+    /// for _ in 0..3 {
+    ///     push.send(zmq::Message::from_owner(shared.clone()), 0)?; // no copy
+    /// }
+    /// for _ in 0..3 {
+    ///     let msg = pull.recv_msg(0)?;
+    ///     assert_eq!(msg.as_ptr(), shared.as_ptr()); // inproc: the very same bytes
+    /// }
+    /// # Ok::<(), zmq::Error>(())
+    /// ```
+    #[doc(alias = "zmq_msg_init_data")]
+    pub fn from_owner<T: AsRef<[u8]> + Send + 'static>(owner: T) -> Message {
+        if owner.as_ref().len() <= INLINE_MAX {
+            let msg = Message::copy_of(owner.as_ref());
+            drop(owner);
+            return msg;
+        }
+        // SAFETY: owner_parts gives a matching buffer, callback and hint, handed over once.
+        unsafe { Message::adopt(owner_parts(owner)) }
+    }
+
+    /// Like [`from_owner`](Self::from_owner), with a [`Tracker`] that tells when libzmq
+    /// has released the buffer (the owner has been dropped), like pyzmq's
+    /// `send(..., copy=False, track=True)`.
+    ///
+    /// One small allocation per message (the owner and the tracker's state share it).
+    /// Payloads of 33 bytes or less are copied, and their tracker is done at once.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let ctx = zmq::Context::new();
+    /// let push = ctx.socket(zmq::PUSH)?;
+    /// push.set_linger(0)?;
+    /// push.connect("tcp://127.0.0.1:1")?; // nobody there: the message stays queued
+    ///
+    /// let (msg, tracker) = zmq::Message::tracked(vec![1u8; 1000]);
+    /// push.send(msg, 0)?;
+    /// assert!(!tracker.wait_timeout(Duration::from_millis(10)));
+    /// drop(push); // linger 0: the queued message is dropped, the buffer released
+    /// assert!(tracker.wait_timeout(Duration::from_secs(5)));
+    /// # Ok::<(), zmq::Error>(())
+    /// ```
+    pub fn tracked<T: AsRef<[u8]> + Send + 'static>(owner: T) -> (Message, Tracker) {
+        if owner.as_ref().len() <= INLINE_MAX {
+            let msg = Message::copy_of(owner.as_ref());
+            drop(owner);
+            return (msg, Tracker::done());
+        }
+        let (parts, tracker) = crate::tracker::tracked_parts(owner);
+        // SAFETY: tracked_parts gives a matching buffer, callback and hint, handed over once.
+        (unsafe { Message::adopt(parts) }, tracker)
+    }
+
+    /// Hands a read-only buffer to libzmq and marks the message shared, so that
+    /// [`DerefMut`] copies before writing (here, and in an inproc receiver, which gets the
+    /// same content with the same flag).
+    ///
+    /// # Safety
+    /// As [`Message::hand_over`], except that the buffer need only be valid for reads.
+    unsafe fn adopt(parts: Handover) -> Message {
+        // SAFETY: forwarded to the caller; the buffer is never written (see below).
+        let mut msg =
+            unsafe { Message::hand_over(parts.ptr.cast_mut(), parts.len, parts.free, parts.hint) };
+        // libzmq has no call to set ZMQ_SHARED, but zmq_msg_copy sets it on its source
+        // (and a reference count of 2); closing the copy leaves the flag, with a count
+        // of 1, so the content is still released exactly once.
+        let mut copy = zmq_sys::zmq_msg_t::default();
+        // SAFETY: `copy` is writable storage; msg.msg is an initialised message held
+        // exclusively. zmq_msg_copy fails only for an invalid source (EFAULT), which the
+        // type rules out; `copy` is initialised either way and closed once.
+        unsafe {
+            zmq_sys::zmq_msg_init(&mut copy);
+            zmq_sys::zmq_msg_copy(&mut copy, &mut msg.msg);
+            zmq_sys::zmq_msg_close(&mut copy);
+        }
+        msg
+    }
+
     /// Hands a heap buffer to libzmq without copying it.
     ///
     /// `ptr`/`len` is the payload; `hint` is what `free` needs to rebuild the owner.
@@ -318,12 +424,7 @@ impl Message {
     /// # Safety
     /// `ptr` must be valid for reads and writes of `len` bytes until `free(ptr, hint)` runs,
     /// and `free` must release exactly that buffer.
-    unsafe fn hand_over(
-        ptr: *mut u8,
-        len: usize,
-        free: unsafe extern "C" fn(*mut c_void, *mut c_void),
-        hint: *mut c_void,
-    ) -> Message {
+    unsafe fn hand_over(ptr: *mut u8, len: usize, free: FreeFn, hint: *mut c_void) -> Message {
         let mut msg = zmq_sys::zmq_msg_t::default();
         // SAFETY: the caller guarantees the buffer outlives libzmq's use of it and that
         // `free` releases it; libzmq calls `free` exactly once, possibly from its I/O
@@ -338,6 +439,60 @@ impl Message {
         }
         Message::wrap(msg)
     }
+}
+
+/// libzmq's free callback (`zmq_free_fn`).
+pub(crate) type FreeFn = unsafe extern "C" fn(*mut c_void, *mut c_void);
+
+/// A payload to hand to libzmq with [`Message::adopt`].
+pub(crate) struct Handover {
+    pub(crate) ptr: *const u8,
+    pub(crate) len: usize,
+    pub(crate) free: FreeFn,
+    pub(crate) hint: *mut c_void,
+}
+
+/// Calls `free(NULL, hint)` if dropped, i.e. when a panic (in an owner's `as_ref`) comes
+/// before the payload reached libzmq. Forgotten once it has.
+pub(crate) struct ReleaseOnUnwind {
+    pub(crate) free: FreeFn,
+    pub(crate) hint: *mut c_void,
+}
+
+impl Drop for ReleaseOnUnwind {
+    fn drop(&mut self) {
+        // SAFETY: the guard is made with a matching callback and hint whose payload was not
+        // handed to libzmq (the guard is forgotten once it is), so this is the one release.
+        unsafe { (self.free)(ptr::null_mut(), self.hint) }
+    }
+}
+
+/// Boxes `owner` for [`Message::from_owner`]; `free_owner::<T>` drops it.
+fn owner_parts<T: AsRef<[u8]> + Send + 'static>(owner: T) -> Handover {
+    // Boxed first, then borrowed: the payload may live inside the owner itself.
+    let hint = Box::into_raw(Box::new(owner)).cast::<c_void>();
+    let free: FreeFn = free_owner::<T>;
+    let guard = ReleaseOnUnwind { free, hint };
+    // SAFETY: `hint` is a live box that nothing else uses until free_owner drops it.
+    let data: &[u8] = unsafe { &*hint.cast::<T>() }.as_ref();
+    let (ptr, len) = (data.as_ptr(), data.len());
+    std::mem::forget(guard);
+    Handover {
+        ptr,
+        len,
+        free,
+        hint,
+    }
+}
+
+/// Drops the boxed owner of a [`Message::from_owner`] message, never unwinding into C.
+///
+/// # Safety
+/// `hint` must be the box made by `owner_parts::<T>`, and this is called once.
+unsafe extern "C" fn free_owner<T>(_data: *mut c_void, hint: *mut c_void) {
+    // SAFETY: the caller guarantees `hint` is our leaked Box<T>, released once.
+    let owner = unsafe { Box::from_raw(hint.cast::<T>()) };
+    crate::tracker::without_unwinding(move || drop(owner));
 }
 
 /// Frees a `Vec<u8>` handed to libzmq: `hint` carries its capacity.
@@ -525,5 +680,50 @@ where
     /// Clones the value, then converts it.
     fn from(value: &'a T) -> Message {
         value.clone().into()
+    }
+}
+
+#[cfg(feature = "bytes")]
+impl From<bytes::Bytes> for Message {
+    /// Hands the `Bytes` to libzmq without copying the payload (payloads of 33 bytes or
+    /// less are copied): the message holds one reference, released by libzmq when it is
+    /// done, on every path. Sending clones of one `Bytes` costs a reference count and one
+    /// small allocation per message. See [`Message::from_owner`].
+    ///
+    /// ```
+    /// let payload = bytes::Bytes::from(vec![9u8; 65536]);
+    /// let msg = zmq::Message::from(payload.clone());
+    /// assert_eq!(msg.as_ptr(), payload.as_ptr()); // the same bytes
+    /// ```
+    fn from(data: bytes::Bytes) -> Message {
+        Message::from_owner(data)
+    }
+}
+
+#[cfg(feature = "bytes")]
+impl From<Message> for bytes::Bytes {
+    /// A `Bytes` that owns the message (`Bytes::from_owner`): no copy of the payload; the
+    /// message is closed when the last clone is dropped. Frames of 33 bytes or less, which
+    /// libzmq stores inside the message itself, are copied.
+    ///
+    /// ```
+    /// let ctx = zmq::Context::new();
+    /// let (a, b) = (ctx.socket(zmq::PAIR)?, ctx.socket(zmq::PAIR)?);
+    /// a.bind("inproc://into-bytes")?;
+    /// b.connect("inproc://into-bytes")?;
+    /// a.send(vec![5u8; 100_000], 0)?;
+    /// let msg = b.recv_msg(0)?;
+    /// let at = msg.as_ptr();
+    /// let frame = bytes::Bytes::from(msg);
+    /// assert_eq!(frame.as_ptr(), at); // no copy
+    /// assert_eq!(frame.len(), 100_000);
+    /// # Ok::<(), zmq::Error>(())
+    /// ```
+    fn from(msg: Message) -> bytes::Bytes {
+        if msg.len() <= INLINE_MAX {
+            bytes::Bytes::copy_from_slice(&msg)
+        } else {
+            bytes::Bytes::from_owner(msg)
+        }
     }
 }

@@ -25,6 +25,30 @@ pub(crate) fn check(rc: c_int) -> Result<c_int> {
     Ok(cvt(rc)?)
 }
 
+/// Whether libzmq resolves this bind endpoint through the interface list (getifaddrs).
+fn binds_by_interface(endpoint: &CStr) -> bool {
+    let bytes = endpoint.to_bytes();
+    [&b"tcp://"[..], b"ws://", b"wss://", b"udp://"]
+        .iter()
+        .any(|scheme| bytes.starts_with(scheme))
+}
+
+/// `Err(EMFILE or ENFILE)` when the process cannot open one more file descriptor now.
+fn fd_available() -> std::result::Result<(), c_int> {
+    // SAFETY: socket() has no memory-safety preconditions.
+    let fd = unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
+    if fd >= 0 {
+        // SAFETY: fd was opened just above and is ours alone.
+        unsafe { libc::close(fd) };
+        return Ok(());
+    }
+    match std::io::Error::last_os_error().raw_os_error() {
+        Some(errno @ (libc::EMFILE | libc::ENFILE)) => Err(errno),
+        // Anything else is not about running out of fds; let libzmq try.
+        _ => Ok(()),
+    }
+}
+
 /// Takes over the termination of a context whose last handle is being dropped, so that it
 /// runs somewhere it cannot block what the current thread is running (an async runtime's
 /// worker: rust-zmq #382). Returns `false` when it does not take it (the caller then
@@ -154,6 +178,15 @@ impl RawContext {
         }
     }
 
+    /// Whether `zmq_ctx_term` has returned or is running for this context (never waits).
+    pub(crate) fn is_terminating(&self) -> bool {
+        match self.terminated.try_read() {
+            Ok(guard) => *guard,
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => *poisoned.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => true,
+        }
+    }
+
     /// Whether `zmq_ctx_term` has returned for this context.
     fn is_terminated(&self) -> bool {
         *self
@@ -248,6 +281,13 @@ impl RawSocket {
     }
 
     pub(crate) fn bind(&self, endpoint: &CStr) -> std::result::Result<(), Errno> {
+        // libzmq 4.3.5 first looks an ip bind address up as an interface name with
+        // getifaddrs(), and aborts the process (errno_assert, ip_resolver.cpp) when that
+        // fails because no fd is left. Fail with the errno instead. (Another thread can
+        // still take the last fd between this check and the bind.)
+        if binds_by_interface(endpoint) {
+            fd_available().map_err(Errno)?;
+        }
         // SAFETY: the socket is live (owned by self); endpoint is NUL-terminated.
         cvt(unsafe { zmq_sys::zmq_bind(self.as_ptr(), endpoint.as_ptr()) }).map(drop)
     }

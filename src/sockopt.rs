@@ -394,7 +394,9 @@ macro_rules! for_each_sockopt {
     ZMQ_RECONNECT_IVL_MAX: i32 get get_reconnect_ivl_max set set_reconnect_ivl_max =>
         "upper bound in ms of the exponential reconnect back-off (default 0: no back-off).";
     ZMQ_BACKLOG: i32 get get_backlog set set_backlog =>
-        "length of the queue of pending incoming connections (default 100).";
+        "length of the queue of pending incoming connections, read at bind (libzmq's \
+         default is 100; sockets made by `Context::socket` start at the OS's limit, \
+         `net.core.somaxconn`, or 511, so that a listener survives a reconnection storm).";
     ZMQ_MULTICAST_HOPS: i32 get get_multicast_hops set set_multicast_hops =>
         "multicast TTL (default 1).";
     ZMQ_RCVTIMEO: i32 get get_rcvtimeo set set_rcvtimeo =>

@@ -23,6 +23,12 @@
 //!   (every hop then waits for a context switch). Measure before using it; it is not
 //!   part of any preset.
 //!
+//! - [`reconnect_jitter`] (per socket): spreads out the reconnects of many clients after a
+//!   server restart. libzmq 4.3.5 adds a random delay of up to `ZMQ_RECONNECT_IVL` only
+//!   while `ZMQ_RECONNECT_IVL_MAX` is 0; with a back-off configured, every client retries
+//!   on the same schedule (100, 200, 400, ... ms after the outage) and they all come back
+//!   within a few milliseconds of each other. Figures in `docs/scale-limits.md`.
+//!
 //! The high-water marks and kernel buffer sizes were tried too: they made no difference
 //! that stood out of the noise there, so the presets leave them alone.
 //!
@@ -36,6 +42,9 @@
 //! assert_eq!(i32::from_ne_bytes(value), zmq::tuning::BATCH_SIZE);
 //! # Ok::<(), zmq::Error>(())
 //! ```
+
+use std::hash::{BuildHasher, Hasher};
+use std::time::Duration;
 
 use crate::{Context, Error, Result, Socket};
 
@@ -53,6 +62,62 @@ pub fn throughput(socket: &Socket) -> Result<()> {
     let batch = BATCH_SIZE.to_ne_bytes();
     socket.set_option_raw(zmq_sys::ZMQ_IN_BATCH_SIZE as i32, &batch)?;
     socket.set_option_raw(zmq_sys::ZMQ_OUT_BATCH_SIZE as i32, &batch)
+}
+
+/// Gives the socket a reconnect interval of its own, drawn at random from
+/// `base ..= base + spread`, so that clients that lost their server together do not all
+/// reconnect together (`ZMQ_RECONNECT_IVL`). When the socket has a back-off bound
+/// (`ZMQ_RECONNECT_IVL_MAX` > 0, set it first), the bound gets the same random offset
+/// added, so each socket walks its own back-off ladder. Returns the interval chosen.
+///
+/// libzmq already adds up to one interval of random delay to each retry when there is no
+/// back-off bound, so this matters most with a bound set, where libzmq 4.3.5 retries in
+/// lockstep. Call it before `connect`.
+///
+/// ```
+/// use std::time::Duration;
+/// let ctx = zmq::Context::new();
+/// let client = ctx.socket(zmq::DEALER)?;
+/// client.set_reconnect_ivl_max(5_000)?;
+/// let ivl = zmq::tuning::reconnect_jitter(&client, Duration::from_millis(100),
+///     Duration::from_millis(900))?;
+/// assert!((100..=1000).contains(&ivl.as_millis()));
+/// assert_eq!(client.get_reconnect_ivl_max()?, 5_000 + client.get_reconnect_ivl()? - 100);
+/// # Ok::<(), zmq::Error>(())
+/// ```
+///
+/// # Errors
+/// `EINVAL` when `base` is zero (libzmq reads 0 as "reconnect at once", -1 as "never") or
+/// `base + spread` (or the raised bound) does not fit in an `i32` of milliseconds.
+pub fn reconnect_jitter(socket: &Socket, base: Duration, spread: Duration) -> Result<Duration> {
+    let base_ms = i32::try_from(base.as_millis()).map_err(|_| Error::EINVAL)?;
+    let spread_ms = i32::try_from(spread.as_millis()).map_err(|_| Error::EINVAL)?;
+    if base_ms <= 0 || base_ms.checked_add(spread_ms).is_none() {
+        return Err(Error::EINVAL);
+    }
+    let offset = (random_u64() % (spread_ms as u64 + 1)) as i32;
+    let max = socket.get_reconnect_ivl_max()?;
+    if max > 0 {
+        let raised = max.checked_add(offset).ok_or(Error::EINVAL)?;
+        socket.set_reconnect_ivl_max(raised)?;
+    }
+    socket.set_reconnect_ivl(base_ms + offset)?;
+    Ok(Duration::from_millis((base_ms + offset) as u64))
+}
+
+/// A random number that differs between calls and processes (std's randomly keyed
+/// SipHash over a counter and the clock). Not for cryptography.
+fn random_u64() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    hasher.write_u64(now);
+    hasher.write_u32(std::process::id());
+    hasher.finish()
 }
 
 /// Pins the context's I/O threads and the calling thread to `cpu`
@@ -119,6 +184,53 @@ mod tests {
         assert_eq!(batch_sizes(&socket), (8192, 8192));
         throughput(&socket).unwrap();
         assert_eq!(batch_sizes(&socket), (BATCH_SIZE, BATCH_SIZE));
+    }
+
+    #[test]
+    fn reconnect_jitter_draws_a_spread_of_intervals_and_moves_the_bound() {
+        let ctx = Context::new();
+        let base = Duration::from_millis(100);
+        let spread = Duration::from_millis(900);
+        let mut chosen = std::collections::HashSet::new();
+        for _ in 0..50 {
+            let socket = ctx.socket(crate::DEALER).unwrap();
+            let ivl = reconnect_jitter(&socket, base, spread).unwrap();
+            assert!(ivl >= base && ivl <= base + spread, "{ivl:?}");
+            assert_eq!(socket.get_reconnect_ivl().unwrap() as u128, ivl.as_millis());
+            // Without a back-off bound, none is added.
+            assert_eq!(socket.get_reconnect_ivl_max().unwrap(), 0);
+            chosen.insert(ivl);
+        }
+        // 50 draws from 901 values: all equal would mean no randomness at all.
+        assert!(chosen.len() > 10, "{chosen:?}");
+
+        let socket = ctx.socket(crate::DEALER).unwrap();
+        socket.set_reconnect_ivl_max(5_000).unwrap();
+        let ivl = reconnect_jitter(&socket, base, spread).unwrap();
+        let offset = ivl.as_millis() as i32 - 100;
+        assert_eq!(socket.get_reconnect_ivl_max().unwrap(), 5_000 + offset);
+
+        // A zero spread is a plain setter.
+        let ivl = reconnect_jitter(&socket, base, Duration::ZERO).unwrap();
+        assert_eq!(ivl, base);
+    }
+
+    #[test]
+    fn reconnect_jitter_rejects_what_libzmq_would_misread() {
+        let ctx = Context::new();
+        let socket = ctx.socket(crate::DEALER).unwrap();
+        let ms = Duration::from_millis;
+        assert_eq!(reconnect_jitter(&socket, ms(0), ms(10)), Err(Error::EINVAL));
+        assert_eq!(
+            reconnect_jitter(&socket, ms(i32::MAX as u64), ms(1)),
+            Err(Error::EINVAL)
+        );
+        assert_eq!(
+            reconnect_jitter(&socket, Duration::from_secs(u64::MAX), ms(1)),
+            Err(Error::EINVAL)
+        );
+        // Nothing was changed by the failures.
+        assert_eq!(socket.get_reconnect_ivl().unwrap(), 100);
     }
 
     #[cfg(target_os = "linux")]

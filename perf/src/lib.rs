@@ -13,6 +13,9 @@
 //! - `--async`: the same loops on this crate's tokio adapter (`zmq::rt::tokio`), on a
 //!   current-thread runtime;
 //! - `--tuned`: [`zmq::tuning::throughput`] (256 KiB batches) on every socket;
+//! - `--bytes`: the sync loops, with the senders sending clones of one `bytes::Bytes`
+//!   (zero copy, `From<Bytes> for zmq::Message`) instead of a new message each time, as
+//!   zmq.rs's tool does;
 //! - the environment variable `ZMQ_PERF_KNOBS`, e.g. `in_batch=65536,rcvhwm=10000`, to
 //!   try libzmq settings one by one (see [`Knobs`]).
 //!
@@ -37,6 +40,8 @@ pub enum Mode {
     Sync,
     /// The tokio adapter.
     Async,
+    /// Blocking calls; the senders send clones of one `bytes::Bytes` ([`SharedBytes`]).
+    SyncBytes,
 }
 
 /// A tool's command line: `<endpoint> <message-size> <count>` plus flags.
@@ -73,6 +78,7 @@ pub fn parse_args(tool: &str, endpoint: Option<&str>, count: &str) -> Args {
     for arg in std::env::args().skip(1) {
         match arg.as_str() {
             "--async" if cfg!(feature = "ours") => mode = Mode::Async,
+            "--bytes" if cfg!(feature = "ours") => mode = Mode::SyncBytes,
             "--tuned" if cfg!(feature = "ours") => tuned = true,
             _ => positional.push(arg),
         }
@@ -81,7 +87,7 @@ pub fn parse_args(tool: &str, endpoint: Option<&str>, count: &str) -> Args {
     let usage = || -> ! {
         let first = endpoint.map(|e| format!("<{e}> ")).unwrap_or_default();
         let flags = if cfg!(feature = "ours") {
-            " [--async] [--tuned]"
+            " [--async|--bytes] [--tuned]"
         } else {
             ""
         };
@@ -292,8 +298,12 @@ pub fn main(tool: Tool) {
         Mode::Sync => run::<Blocking>(tool, &args),
         #[cfg(feature = "ours")]
         Mode::Async => run::<asynchronous::Async>(tool, &args),
+        #[cfg(feature = "ours")]
+        Mode::SyncBytes => run::<SharedBytes>(tool, &args),
         #[cfg(not(feature = "ours"))]
-        Mode::Async => unreachable!("--async needs the `ours` feature"),
+        Mode::Async | Mode::SyncBytes => {
+            unreachable!("--async and --bytes need the `ours` feature")
+        }
     }
 }
 
@@ -325,6 +335,42 @@ impl Loops for Blocking {
     }
     fn ping(socket: zmq::Socket, size: usize, roundtrips: usize) -> Duration {
         ping(&socket, size, roundtrips)
+    }
+}
+
+/// The blocking loops, except that the senders send clones of one `bytes::Bytes` of
+/// `size` bytes: a reference count and one small allocation per message, no payload
+/// allocation (what zmq.rs's tool does, and what a service holding its payloads in
+/// `Bytes` does). The receivers are [`Blocking`]'s.
+#[cfg(feature = "ours")]
+pub struct SharedBytes;
+
+#[cfg(feature = "ours")]
+impl Loops for SharedBytes {
+    fn receive(socket: zmq::Socket, size: usize, count: usize) -> Duration {
+        receive_messages(&socket, size, count)
+    }
+    fn send(socket: zmq::Socket, size: usize, count: usize) {
+        let payload = bytes::Bytes::from(vec![0u8; size]);
+        for _ in 0..count {
+            socket.send(payload.clone(), 0).or_fail("zmq_msg_send");
+        }
+    }
+    fn echo(socket: zmq::Socket, size: usize, roundtrips: usize) {
+        echo(&socket, size, roundtrips)
+    }
+    fn ping(socket: zmq::Socket, size: usize, roundtrips: usize) -> Duration {
+        let payload = bytes::Bytes::from(vec![0u8; size]);
+        let mut msg = zmq::Message::new();
+        let start = Instant::now();
+        for _ in 0..roundtrips {
+            socket.send(payload.clone(), 0).or_fail("zmq_msg_send");
+            socket.recv(&mut msg, 0).or_fail("zmq_msg_recv");
+            if msg.len() != size {
+                fail("zmq_msg_recv", "message of incorrect size received");
+            }
+        }
+        start.elapsed()
     }
 }
 

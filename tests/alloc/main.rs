@@ -8,11 +8,17 @@
 //! - `recv(&mut Message)` does no allocation per message on the calling thread, and
 //!   neither does the tokio adapter's `recv_msg` (queued or parked).
 //!
+//! - The zero-copy paths of issue 10 (`zerocopy` module): sending clones of a `Bytes`,
+//!   receiving into `Bytes`, `Message::from_owner` and `Message::tracked`.
+//!
 //! The counting allocator sees Rust's allocations only; libzmq allocates with C's
 //! `malloc`, which the pointer identity and `mallinfo2` checks cover instead.
 
 #[path = "../common/mod.rs"]
 mod common;
+
+#[cfg(feature = "bytes")]
+mod zerocopy;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -28,16 +34,24 @@ static LARGEST: AtomicUsize = AtomicUsize::new(0);
 /// Frees of blocks of at least [`LARGE`] bytes since the last [`reset`], any thread.
 static LARGE_FREES: AtomicUsize = AtomicUsize::new(0);
 const LARGE: usize = 1 << 20;
+/// Bytes and blocks allocated since the last reset, any thread.
+static BYTES: AtomicUsize = AtomicUsize::new(0);
+static BLOCKS: AtomicUsize = AtomicUsize::new(0);
 
 thread_local! {
     /// Allocations (alloc, alloc_zeroed, realloc) made by this thread.
     static THREAD_ALLOCS: Cell<usize> = const { Cell::new(0) };
+    /// Bytes allocated by this thread.
+    static THREAD_BYTES: Cell<usize> = const { Cell::new(0) };
 }
 
 fn count(size: usize) {
     LARGEST.fetch_max(size, Ordering::Relaxed);
+    BYTES.fetch_add(size, Ordering::Relaxed);
+    BLOCKS.fetch_add(1, Ordering::Relaxed);
     // `try_with`: the slot may be gone while the thread is being torn down.
     let _ = THREAD_ALLOCS.try_with(|n| n.set(n.get() + 1));
+    let _ = THREAD_BYTES.try_with(|n| n.set(n.get() + size));
 }
 
 // SAFETY: every method forwards to `System` with the same arguments; the counting has no
@@ -179,7 +193,8 @@ fn zero_copy_message_from_boxed_slice_and_string_keeps_the_buffer() {
     assert_eq!(LARGE_FREES.load(Ordering::SeqCst), 2);
 }
 
-/// 2,000 messages per size here; the benches (`cargo bench --bench inproc`) run millions.
+/// 2,000 messages per size here; the benches (`cargo bench -p zmq-perf --bench inproc`) run
+/// millions.
 #[test]
 fn recv_into_a_reused_message_allocates_nothing_per_message() {
     let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());

@@ -7,7 +7,11 @@
 mod common;
 
 mod glob_import;
+#[cfg(feature = "serde")]
+mod json;
 mod ownership;
 mod scenarios;
 mod security;
 mod socket;
+#[cfg(feature = "bytes")]
+mod zerocopy;

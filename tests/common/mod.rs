@@ -11,7 +11,10 @@
 
 #[cfg(feature = "tokio")]
 pub mod async_rt;
+#[cfg(feature = "bytes")]
+pub mod counted;
 pub mod examples;
+pub mod faultproxy;
 pub mod inproc;
 pub mod interop;
 pub mod pypeer;

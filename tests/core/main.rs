@@ -10,6 +10,7 @@ mod common;
 
 mod compat;
 mod context;
+mod context_instance;
 mod curve;
 mod docs;
 #[cfg(feature = "draft")]
@@ -17,8 +18,12 @@ mod draft;
 mod endpoint_ports;
 mod errors;
 mod examples;
+mod faults;
 mod flow_control;
+#[cfg(feature = "serde")]
+mod json;
 mod lifecycle;
+mod limits;
 mod linking;
 // Installs a `#[global_allocator]` (the system allocator, watching one block) for this
 // binary.
@@ -35,3 +40,5 @@ mod sockopt;
 mod threads;
 mod tools;
 mod utf8;
+#[cfg(feature = "bytes")]
+mod zerocopy;

@@ -17,4 +17,6 @@ mod reference;
 mod reqrep;
 mod security;
 mod stream;
+#[cfg(all(feature = "serde", feature = "bytes"))]
+mod zerocopy;
 mod zmqcat;

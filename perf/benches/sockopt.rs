@@ -1,7 +1,7 @@
 //! Socket option get/set: the cost of the option table's encoding on top of
 //! `zmq_getsockopt`/`zmq_setsockopt`.
 //!
-//! `cargo bench --bench sockopt`.
+//! `cargo bench -p zmq-perf --bench sockopt`.
 
 use std::hint::black_box;
 

@@ -1,7 +1,7 @@
 //! Send + receive over inproc, in one thread: what the binding and libzmq's pipes cost
 //! per message, without any network or thread hand-off.
 //!
-//! `cargo bench --bench inproc`.
+//! `cargo bench -p zmq-perf --bench inproc`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 

@@ -1,7 +1,8 @@
 //! Message construction: copying a borrowed payload vs handing over an owned buffer.
 //!
-//! `cargo bench --bench message`. The owned buffers are made in the untimed setup, so
-//! `zero-copy` times only the hand-over (and the free when the message is dropped).
+//! `cargo bench -p zmq-perf --bench message`. The owned buffers are made in the untimed
+//! setup, so `zero-copy` times only the hand-over (and the free when the message is
+//! dropped).
 
 use std::hint::black_box;
 

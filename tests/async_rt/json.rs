@@ -1,0 +1,57 @@
+//! JSON messages on the tokio adapter (feature `serde`): `send_json`/`recv_json`, a
+//! parked receive, decode and multipart errors that leave the socket at the next message.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use zmq::rt::tokio::AsyncSocket;
+use zmq::JsonError;
+
+use crate::common;
+
+const WATCHDOG: Duration = Duration::from_secs(60);
+
+fn pair(ctx: &zmq::Context) -> (zmq::Socket, zmq::Socket) {
+    let endpoint = common::Endpoints::inproc_name();
+    let a = common::socket(ctx, zmq::PAIR);
+    a.bind(&endpoint).unwrap();
+    let b = common::socket(ctx, zmq::PAIR);
+    b.connect(&endpoint).unwrap();
+    (a, b)
+}
+
+#[test]
+fn async_json_round_trip_errors_and_recovery() {
+    let _watchdog = common::watchdog(WATCHDOG);
+    let ctx = common::ctx();
+    let (a, b) = pair(&ctx);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let (mut a, mut b) = (AsyncSocket::new(a).unwrap(), AsyncSocket::new(b).unwrap());
+        // Parked first, then the message comes.
+        let receiver = async { b.recv_json::<Value>().await };
+        let sender = async {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            a.send_json(&json!({"n": [1, 2, 3]})).await.unwrap();
+        };
+        let (received, ()) = tokio::join!(receiver, sender);
+        assert_eq!(received.unwrap(), json!({"n": [1, 2, 3]}));
+
+        a.send("not json").await.unwrap();
+        a.send_multipart(["1", "2"]).await.unwrap();
+        a.send_json(&5u8).await.unwrap();
+        let err = b.recv_json::<Value>().await.unwrap_err();
+        assert_eq!(err.bytes(), Some(&b"not json"[..]));
+        let err = b.recv_json::<Value>().await.unwrap_err();
+        assert!(matches!(err, JsonError::Multipart { ref frames } if frames.len() == 2));
+        assert_eq!(b.recv_json::<u8>().await.unwrap(), 5);
+
+        let mut bad = BTreeMap::new();
+        bad.insert((1, 2), 3);
+        assert!(matches!(a.send_json(&bad).await, Err(JsonError::Encode(_))));
+    });
+}

@@ -1,0 +1,326 @@
+//! Limits as users meet them at scale (docs/scale-limits.md): the listen backlog a
+//! connection storm needs, the 1,024th socket of a default context, and running out of
+//! file descriptors (`EMFILE`) on socket creation, bind, connect and accept. Each limit
+//! gives an error that names it and its fix, nothing panics or hangs, existing
+//! connections keep working, and new ones succeed once descriptors are free again.
+//!
+//! The `EMFILE` scenario lowers `RLIMIT_NOFILE`, so it runs in a child process: the test
+//! binary re-runs itself with `ZMQ_LIMITS_CHILD=1`, filtered to that one test.
+
+use crate::common;
+
+use std::fs::File;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{bind_tcp, socket, wait_for_event, watchdog, POSITIVE_WAIT};
+use zmq::monitor::{Event, Events, Monitor};
+
+/// The listen backlog the kernel gave a listening fd (Linux: `tcpi_sacked` of a
+/// listener's `TCP_INFO` is its `sk_max_ack_backlog`). The fd is libzmq's, only read.
+#[cfg(target_os = "linux")]
+fn kernel_backlog(fd: i32) -> u32 {
+    // SAFETY: tcp_info is plain data; all-zero is a valid value.
+    let mut info: libc::tcp_info = unsafe { std::mem::zeroed() };
+    let mut len = std::mem::size_of::<libc::tcp_info>() as libc::socklen_t;
+    // SAFETY: fd is a live socket owned by libzmq (the socket is bound and open for the
+    // whole call); info is valid for writes of len bytes.
+    let rc = unsafe {
+        libc::getsockopt(
+            fd,
+            libc::IPPROTO_TCP,
+            libc::TCP_INFO,
+            (&mut info as *mut libc::tcp_info).cast(),
+            &mut len,
+        )
+    };
+    assert_eq!(rc, 0, "TCP_INFO: {}", std::io::Error::last_os_error());
+    const TCP_LISTEN: u8 = 10; // include/net/tcp_states.h
+    assert_eq!(info.tcpi_state, TCP_LISTEN);
+    info.tcpi_sacked
+}
+
+/// The fd of the socket's first tcp listener, from its LISTENING event.
+fn listening_fd(monitor: &Monitor) -> i32 {
+    match wait_for_event(monitor, |e| matches!(e, Event::Listening { .. })).event {
+        Event::Listening { fd } => fd,
+        _ => unreachable!(),
+    }
+}
+
+fn somaxconn() -> Option<i32> {
+    std::fs::read_to_string("/proc/sys/net/core/somaxconn")
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+#[test]
+fn listeners_get_a_backlog_sized_for_a_connection_storm() {
+    let _dog = watchdog(Duration::from_secs(30));
+    let ctx = common::ctx();
+    let router = socket(&ctx, zmq::ROUTER);
+    let expected = somaxconn().map_or(511, |n| n.min(65535));
+    assert_eq!(router.get_backlog().unwrap(), expected);
+    assert!(expected > 100, "libzmq's own default is 100");
+    let monitor = Monitor::new(&router, Events::LISTENING).unwrap();
+    bind_tcp(&router);
+    assert_eq!(router.get_backlog().unwrap(), expected);
+    #[cfg(target_os = "linux")]
+    assert_eq!(kernel_backlog(listening_fd(&monitor)) as i32, expected);
+    #[cfg(not(target_os = "linux"))]
+    let _ = listening_fd(&monitor);
+}
+
+#[test]
+fn a_backlog_the_user_sets_is_kept() {
+    let _dog = watchdog(Duration::from_secs(30));
+    let ctx = common::ctx();
+    let router = socket(&ctx, zmq::ROUTER);
+    router.set_backlog(7).unwrap();
+    let monitor = Monitor::new(&router, Events::LISTENING).unwrap();
+    bind_tcp(&router);
+    assert_eq!(router.get_backlog().unwrap(), 7);
+    #[cfg(target_os = "linux")]
+    assert_eq!(kernel_backlog(listening_fd(&monitor)), 7);
+    #[cfg(not(target_os = "linux"))]
+    let _ = listening_fd(&monitor);
+    // libzmq's own default, asked for explicitly, is kept too.
+    let other = socket(&ctx, zmq::PULL);
+    other.set_backlog(100).unwrap();
+    bind_tcp(&other);
+    assert_eq!(other.get_backlog().unwrap(), 100);
+}
+
+fn fd_limit() -> libc::rlimit {
+    // SAFETY: rlimit is plain data.
+    let mut limit: libc::rlimit = unsafe { std::mem::zeroed() };
+    // SAFETY: limit is valid for writes.
+    let rc = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) };
+    assert_eq!(rc, 0, "getrlimit: {}", std::io::Error::last_os_error());
+    limit
+}
+
+fn set_fd_limit(limit: &libc::rlimit) {
+    // SAFETY: limit points to a valid rlimit.
+    let rc = unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, limit) };
+    assert_eq!(rc, 0, "setrlimit: {}", std::io::Error::last_os_error());
+}
+
+/// Raises the soft fd limit towards `wanted` (never lowers it); returns the new limit.
+fn raise_fd_limit(wanted: u64) -> u64 {
+    let mut limit = fd_limit();
+    if limit.rlim_cur < wanted {
+        limit.rlim_cur = wanted.min(limit.rlim_max);
+        set_fd_limit(&limit);
+    }
+    fd_limit().rlim_cur
+}
+
+fn assert_names_the_limits(err: zmq::Error) {
+    assert_eq!(err, zmq::Error::EMFILE);
+    let text = err.to_string();
+    assert!(text.contains("Context::set_max_sockets"), "{text}");
+    assert!(text.contains("ulimit -n"), "{text}");
+    assert_eq!(format!("{err:?}"), text, "Debug == Display");
+}
+
+#[test]
+fn the_1024th_socket_of_a_default_context_fails_with_a_clear_error() {
+    let _dog = watchdog(Duration::from_secs(60));
+    // 1,023 sockets need about 1,100 fds (one each, plus the context's own).
+    let fds = raise_fd_limit(4096);
+    assert!(
+        fds >= 1200,
+        "this test needs 1200 file descriptors, the hard limit allows {fds}"
+    );
+    let ctx = common::ctx();
+    assert_eq!(ctx.get_max_sockets().unwrap(), 1023);
+    let mut sockets = Vec::new();
+    let err = loop {
+        match ctx.socket(zmq::PAIR) {
+            Ok(socket) => sockets.push(socket),
+            Err(err) => break err,
+        }
+        assert!(sockets.len() <= 1023, "the limit was not enforced");
+    };
+    assert_eq!(sockets.len(), 1023, "the 1,024th socket is the one refused");
+    assert_names_the_limits(err);
+
+    // The sockets made keep working.
+    let endpoint = common::Endpoints::inproc_name();
+    sockets[0].bind(&endpoint).unwrap();
+    sockets[1].connect(&endpoint).unwrap();
+    sockets[1].set_rcvtimeo(common::TIMEOUT_MS).unwrap();
+    sockets[0].send("still here", 0).unwrap();
+    assert_eq!(sockets[1].recv_bytes(0).unwrap(), b"still here");
+
+    // One closed, one more can be made (once libzmq's reaper thread has released the
+    // slot, shortly after the close); not two.
+    sockets.pop();
+    let deadline = Instant::now() + POSITIVE_WAIT;
+    let replacement = loop {
+        match ctx.socket(zmq::PAIR) {
+            Ok(socket) => break socket,
+            Err(zmq::Error::EMFILE) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(1))
+            }
+            Err(err) => panic!("the freed slot was not released: {err}"),
+        }
+    };
+    sockets.push(replacement);
+    assert_eq!(ctx.socket(zmq::PAIR).unwrap_err(), zmq::Error::EMFILE);
+    drop(sockets);
+
+    // The fix the message names.
+    let roomy = common::ctx();
+    roomy.set_max_sockets(1100).unwrap();
+    let many: Vec<_> = (0..1024)
+        .map(|_| roomy.socket(zmq::PAIR).unwrap())
+        .collect();
+    assert_eq!(many.len(), 1024);
+}
+
+/// How many fds the process has open now.
+fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").map_or(0, |dir| dir.count())
+}
+
+/// Opens files until the process has no fd left; returns them (drop to free).
+fn exhaust_fds() -> Vec<File> {
+    let mut hogs = Vec::new();
+    loop {
+        match File::open("/dev/null") {
+            Ok(file) => hogs.push(file),
+            Err(err) if err.raw_os_error() == Some(libc::EMFILE) => return hogs,
+            Err(err) => panic!("opening /dev/null: {err}"),
+        }
+        assert!(hogs.len() < 100_000, "no fd limit in force");
+    }
+}
+
+fn lower_fd_limit(soft: u64) {
+    let mut limit = fd_limit();
+    limit.rlim_cur = soft as libc::rlim_t;
+    set_fd_limit(&limit);
+}
+
+/// The `EMFILE` scenario, in a child process (it lowers the fd limit of its process).
+#[test]
+fn running_out_of_fds_gives_clear_errors_and_recovers() {
+    let _dog = watchdog(Duration::from_secs(90));
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "emfile_scenario_in_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("ZMQ_LIMITS_CHILD", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("re-run the test binary");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            // SIGKILL to this child's PID.
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the EMFILE scenario hung (child killed)");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        status.success() && stdout.contains("EMFILE SCENARIO PASSED"),
+        "child failed ({status}):\n{stdout}\n{stderr}"
+    );
+}
+
+/// The body of [`running_out_of_fds_gives_clear_errors_and_recovers`]; does nothing
+/// unless run as its child.
+#[test]
+fn emfile_scenario_in_child() {
+    if std::env::var_os("ZMQ_LIMITS_CHILD").is_none() {
+        return;
+    }
+    let ctx = common::ctx();
+    // Before the fds run out: a working connection, a socket to bind and one to connect
+    // later, and monitors (inproc, no fds).
+    let server = socket(&ctx, zmq::ROUTER);
+    let accept_monitor = Monitor::new(&server, Events::ACCEPTED | Events::ACCEPT_FAILED).unwrap();
+    let endpoint = bind_tcp(&server);
+    let client = socket(&ctx, zmq::DEALER);
+    client.connect(&endpoint).unwrap();
+    round_trip(&client, &server, "before");
+    let to_bind = socket(&ctx, zmq::PULL);
+    let late_client = socket(&ctx, zmq::DEALER);
+
+    // Leave headroom only for what is open now, then take every fd left.
+    lower_fd_limit(open_fds() as u64 + 32);
+    let hogs = exhaust_fds();
+    println!("holding {} fds; the process is out of them", hogs.len());
+
+    // Context::socket: EMFILE naming both limits.
+    assert_names_the_limits(ctx.socket(zmq::DEALER).unwrap_err());
+
+    // bind: EMFILE, naming the fd limit and the endpoint.
+    assert_eq!(
+        to_bind.bind("tcp://127.0.0.1:*").unwrap_err(),
+        zmq::Error::EMFILE
+    );
+    let err = to_bind.bind_endpoint("tcp://127.0.0.1:*").unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("tcp://127.0.0.1:*"), "{text}");
+    assert!(text.contains("ulimit -n"), "{text}");
+    assert_eq!(err.errno(), libc::EMFILE);
+
+    // connect: libzmq connects in the background, so the call succeeds and the
+    // connection is retried until an fd is free (below).
+    late_client.connect(&endpoint).unwrap();
+
+    // The existing connection keeps working.
+    round_trip(&client, &server, "while out of fds");
+
+    // Accepting: free one fd for a raw TCP client; the kernel completes its handshake
+    // but libzmq's accept() has no fd for it, which the monitor reports with the errno.
+    let mut hogs = hogs;
+    hogs.pop();
+    let address = endpoint.trim_start_matches("tcp://").to_owned();
+    let raw_peer = std::net::TcpStream::connect(&address).expect("raw tcp connect");
+    let failed = wait_for_event(&accept_monitor, |e| matches!(e, Event::AcceptFailed { .. }));
+    let Event::AcceptFailed { errno } = failed.event else {
+        unreachable!()
+    };
+    assert_eq!(errno, libc::EMFILE);
+    assert_names_the_limits(zmq::Error::from_raw(errno));
+    round_trip(&client, &server, "after a failed accept");
+
+    // Free the fds: everything that failed now succeeds.
+    drop(hogs);
+    wait_for_event(&accept_monitor, |e| matches!(e, Event::Accepted { .. }));
+    let fresh = socket(&ctx, zmq::DEALER);
+    fresh.connect(&endpoint).unwrap();
+    round_trip(&fresh, &server, "new socket");
+    to_bind.bind("tcp://127.0.0.1:*").unwrap();
+    round_trip(&late_client, &server, "delayed connect");
+    round_trip(&client, &server, "after");
+    drop(raw_peer);
+    println!("EMFILE SCENARIO PASSED");
+}
+
+/// A DEALER → ROUTER → DEALER echo of `text`.
+fn round_trip(client: &zmq::Socket, server: &zmq::Socket, text: &str) {
+    client.send(text, 0).unwrap();
+    let mut parts = server.recv_multipart(0).expect("server recv");
+    assert_eq!(parts.last().map(Vec::as_slice), Some(text.as_bytes()));
+    let id = parts.remove(0);
+    server.send_multipart([id, text.into()], 0).unwrap();
+    assert_eq!(client.recv_bytes(0).expect("client recv"), text.as_bytes());
+}
