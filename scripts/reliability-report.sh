@@ -143,6 +143,12 @@ git diff --quiet HEAD -- . ":(exclude)$out" 2>/dev/null || dirty=" (with uncommi
   at once can still see the pipe full.
 - **F20**: the async-sink half of the scenario belongs to the tokio adapter's tests.
 - **L21**: the pyzmq kill-and-restart variant is in the interop workstream's tests.
+- **FAULT-PUBSUB**: the loss is the figure, not a failure: PUB drops at its high-water
+  mark what the capped link cannot carry, and what is sent while the SUB reconnects after
+  the reset. The test checks that the count adds up and that what arrives is in order.
+- **SOAK**: from a separate `scripts/soak.sh --minutes 30` run (its `target/soak.figure`),
+  not from the test suite. Its processes call glibc's `malloc_trim(0)` once a second:
+  without it, RSS creeps up while the heap in use stays flat (docs/scale-limits.md).
 - **T24**: `shutdown_to_eterm_ms` is reported, not asserted (no test asserts a time);
   the watchdog is the hang detector.
 - **T25**: case (b) uses `Context::set_blocky(false)`, the documented recommendation:

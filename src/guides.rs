@@ -28,6 +28,7 @@ guides! {
     PerfNotes = "../docs/perf-notes.md";
     Performance = "../docs/performance.md";
     Reliability = "../docs/reliability.md";
+    ScaleLimits = "../docs/scale-limits.md";
     Security = "../docs/security.md";
     ZeroCopy = "../docs/zero-copy.md";
 }

@@ -211,3 +211,24 @@ impl crate::rt::tokio::AsyncSocket {
         decode(frames)
     }
 }
+
+#[cfg(all(feature = "tokio", unix))]
+impl crate::rt::tokio::SendHalf {
+    /// Sends `value` as one frame of JSON, from the sending half of a split socket; see
+    /// [`AsyncSocket::send_json`](crate::rt::tokio::AsyncSocket::send_json).
+    pub async fn send_json<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), JsonError> {
+        let frame = encode(value)?;
+        self.send(frame).await.map_err(JsonError::Transport)
+    }
+}
+
+#[cfg(all(feature = "tokio", unix))]
+impl crate::rt::tokio::RecvHalf {
+    /// Receives one whole message and decodes it from JSON, on the receiving half of a
+    /// split socket; see [`AsyncSocket::recv_json`](crate::rt::tokio::AsyncSocket::recv_json).
+    /// Cancel safe.
+    pub async fn recv_json<T: DeserializeOwned>(&mut self) -> Result<T, JsonError> {
+        let frames = self.recv_multipart_msgs().await?;
+        decode(frames)
+    }
+}

@@ -25,7 +25,8 @@
 //! - [`Context`] makes [`Socket`]s; sockets bind, connect, send and receive [`Message`]s.
 //!   Socket options are methods on [`Socket`] (see [`sockopt`] for the table).
 //! - [`poll`] and [`PollItem`] (zmq 0.10), or [`poller::Poller`], wait on several sockets.
-//! - [`monitor`]: typed connection events. [`proxy`] and friends: built-in devices.
+//! - [`monitor`]: typed connection events. [`proxy()`] and friends: built-in devices;
+//!   [`proxy::spawn`] runs one on its own thread, steered through a handle.
 //! - [`curve`], [`z85`]: CURVE keys and their text encoding. [`flags`]: typed flags.
 //! - [`error`]: [`Error`] (zmq 0.10's enum) and errors that name their endpoint.
 //! - Zero copy: [`Message::from_owner`] sends any buffer without copying it,
@@ -98,9 +99,7 @@ mod message;
 pub mod monitor;
 mod poll;
 pub mod poller;
-// Exception to be removed: proxy.rs still calls zmq_proxy directly (to move into raw.rs).
-#[allow(clippy::disallowed_methods)]
-mod proxy;
+pub mod proxy;
 mod raw;
 #[cfg(all(feature = "tokio", unix))]
 #[cfg_attr(docsrs, doc(cfg(all(feature = "tokio", unix))))]
@@ -114,11 +113,6 @@ pub mod tuning;
 pub mod z85;
 
 use std::ffi::CString;
-
-/// The programs of docs/zero-copy.md, compiled and run as doctests.
-#[cfg(all(doctest, feature = "bytes", feature = "serde"))]
-#[doc = include_str!("../docs/zero-copy.md")]
-pub struct ZeroCopyGuide;
 
 pub use crate::context::Context;
 pub use crate::curve::CurveKeyPair;

@@ -29,6 +29,7 @@
 //! assert_eq!(tasks.recv_string(0).unwrap().unwrap(), "task 1");
 //! ```
 
+use std::ffi::c_void;
 use std::marker::PhantomData;
 use std::ptr;
 use std::time::Duration;
@@ -36,6 +37,34 @@ use std::time::Duration;
 use crate::poll::poll_raw;
 use crate::sockopt::duration_to_ms;
 use crate::{PollEvents, Result, Socket};
+
+/// A socket a [`Poller`] can watch: a [`Socket`], and with the `draft` feature a
+/// `zmq::draft::DraftSocket` (thread safe; libzmq polls it through its draft poller).
+pub trait PollSocket: sealed::Sealed {
+    /// The libzmq socket pointer.
+    #[doc(hidden)]
+    fn socket_ptr(&self) -> *mut c_void;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for crate::Socket {}
+    #[cfg(feature = "draft")]
+    impl Sealed for crate::draft::DraftSocket {}
+}
+
+impl PollSocket for Socket {
+    fn socket_ptr(&self) -> *mut c_void {
+        self.as_ptr()
+    }
+}
+
+#[cfg(feature = "draft")]
+impl PollSocket for crate::draft::DraftSocket {
+    fn socket_ptr(&self) -> *mut c_void {
+        self.as_ptr()
+    }
+}
 
 /// Identifies an entry of a [`Poller`]; stays valid until that entry is removed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -71,10 +100,11 @@ impl<'a> Poller<'a> {
         token
     }
 
-    /// Watches `socket` for `events` (e.g. `zmq::POLLIN`).
-    pub fn add(&mut self, socket: &'a Socket, events: PollEvents) -> Token {
+    /// Watches `socket` (a [`Socket`] or a draft socket) for `events` (e.g.
+    /// `zmq::POLLIN`).
+    pub fn add<S: PollSocket + ?Sized>(&mut self, socket: &'a S, events: PollEvents) -> Token {
         self.push(zmq_sys::zmq_pollitem_t {
-            socket: socket.as_ptr(),
+            socket: socket.socket_ptr(),
             fd: Default::default(),
             events: events.bits(),
             revents: 0,

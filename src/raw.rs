@@ -254,6 +254,33 @@ impl RawContext {
     }
 }
 
+/// `zmq_proxy_steerable` (`zmq_proxy` without a control socket): forwards until the
+/// context ends or the control socket says `TERMINATE`. Blocks the calling thread.
+pub(crate) fn proxy(
+    frontend: &RawSocket,
+    backend: &RawSocket,
+    capture: Option<&RawSocket>,
+    control: Option<&RawSocket>,
+) -> Result<()> {
+    let capture = capture.map_or(std::ptr::null_mut(), RawSocket::as_ptr);
+    let rc = match control {
+        // SAFETY: the sockets are live and borrowed for the whole call; the callers hold
+        // them through !Sync owners, so no other thread uses them meanwhile. capture is
+        // NULL or a live socket.
+        None => unsafe { zmq_sys::zmq_proxy(frontend.as_ptr(), backend.as_ptr(), capture) },
+        // SAFETY: as above; control is a live socket.
+        Some(control) => unsafe {
+            zmq_sys::zmq_proxy_steerable(
+                frontend.as_ptr(),
+                backend.as_ptr(),
+                capture,
+                control.as_ptr(),
+            )
+        },
+    };
+    check(rc).map(drop)
+}
+
 /// A libzmq socket pointer, closed on drop when owned.
 pub(crate) struct RawSocket {
     ptr: NonNull<c_void>,
@@ -440,5 +467,58 @@ impl Drop for RawSocket {
             // SAFETY: we own the live socket and never use the pointer again.
             let _ = unsafe { zmq_sys::zmq_close(self.as_ptr()) };
         }
+    }
+}
+
+/// A draft `zmq_poller` watching one thread-safe socket, for its `zmq_poller_fd`: libzmq
+/// writes that fd whenever a command reaches the socket while its mailbox reader is idle
+/// (as `ZMQ_FD` does for the other sockets, which thread-safe ones lack). Nothing here
+/// ever calls `zmq_poller_wait`, so nothing but libzmq touches the fd.
+#[cfg(all(feature = "draft", feature = "tokio", unix))]
+pub(crate) struct RawPoller {
+    ptr: NonNull<c_void>,
+}
+
+// SAFETY: the poller is only used by its owner: created, asked for its fd, and destroyed,
+// each through `&mut self` or by value, never concurrently. libzmq's socket side
+// (signalling the poller's fd) is internally synchronised by the socket's mailbox lock.
+#[cfg(all(feature = "draft", feature = "tokio", unix))]
+unsafe impl Send for RawPoller {}
+// SAFETY: `&RawPoller` gives access to nothing but the fd number read at creation.
+#[cfg(all(feature = "draft", feature = "tokio", unix))]
+unsafe impl Sync for RawPoller {}
+
+#[cfg(all(feature = "draft", feature = "tokio", unix))]
+impl RawPoller {
+    /// A poller watching `socket`, and its fd.
+    ///
+    /// # Safety
+    /// `socket` must be a live thread-safe socket that outlives the returned poller (drop
+    /// the poller before closing the socket: libzmq's poller destructor removes its
+    /// signaler from the socket).
+    pub(crate) unsafe fn for_socket(socket: &RawSocket) -> Result<(RawPoller, c_int)> {
+        // SAFETY: zmq_poller_new has no preconditions.
+        let ptr = NonNull::new(unsafe { zmq_sys::zmq_poller_new() })
+            .ok_or_else(|| Error::from(Errno::last()))?;
+        let poller = RawPoller { ptr };
+        let events = (zmq_sys::ZMQ_POLLIN | zmq_sys::ZMQ_POLLOUT) as libc::c_short;
+        // SAFETY: the poller is live; the caller promises the socket is live.
+        check(unsafe {
+            zmq_sys::zmq_poller_add(ptr.as_ptr(), socket.as_ptr(), std::ptr::null_mut(), events)
+        })?;
+        let mut fd: zmq_sys::zmq_fd_t = -1;
+        // SAFETY: the poller is live; fd is a valid out-pointer.
+        check(unsafe { zmq_sys::zmq_poller_fd(ptr.as_ptr(), &mut fd) })?;
+        Ok((poller, fd))
+    }
+}
+
+#[cfg(all(feature = "draft", feature = "tokio", unix))]
+impl Drop for RawPoller {
+    fn drop(&mut self) {
+        let mut ptr = self.ptr.as_ptr();
+        // SAFETY: we own the live poller and never use it again; its socket is still open
+        // (the `for_socket` contract).
+        let _ = unsafe { zmq_sys::zmq_poller_destroy(&mut ptr) };
     }
 }

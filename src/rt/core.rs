@@ -471,6 +471,11 @@ impl<R: Registration> Core<R> {
         Ok(())
     }
 
+    /// Whether the `Sink` holds a message not handed to libzmq yet.
+    pub(crate) fn has_sink_item(&self) -> bool {
+        self.sink_item.is_some()
+    }
+
     #[inline]
     fn has_backlog(&self) -> bool {
         !self.send_tail.is_empty() || self.sink_item.is_some()

@@ -16,7 +16,7 @@ use crate::Result;
 /// One fd's registration with a reactor: the whole of what a binding implements.
 ///
 /// The fd belongs to libzmq (`ZMQ_FD`, or a poller's fd): a registration never closes it.
-pub(crate) trait Registration: Default {
+pub(crate) trait Registration: Default + Send + Sync {
     /// A unit of the runtime's cooperative budget, taken before an operation; the
     /// operation reports progress through it (see [`Registration::poll_budget`]).
     type Budget: Budget;
@@ -24,12 +24,13 @@ pub(crate) trait Registration: Default {
     /// Polls the reactor for an edge of `fd` seen since the last call. `Ready(Ok)` means
     /// one was seen, and its readiness is cleared in a way that keeps an edge arriving
     /// during the call. `Pending` means `waker` will be woken by the next edge. The first
-    /// call registers `fd`.
+    /// call registers `fd`. May be called from several threads at once (the thread-safe
+    /// sockets share one registration).
     ///
     /// # Safety
     /// `fd` stays open, as the same file, until [`Registration::deregister`] (or the drop
     /// of the registration), and is the same on every call.
-    unsafe fn poll_edge(&mut self, fd: RawFd, waker: &Waker) -> Poll<Result<()>>;
+    unsafe fn poll_edge(&self, fd: RawFd, waker: &Waker) -> Poll<Result<()>>;
 
     /// Removes the fd from the reactor (without closing it). Idempotent.
     fn deregister(&mut self);
@@ -92,7 +93,7 @@ impl<R: Registration> Readiness<R> {
     /// # Panics
     /// As the binding's registration does: tokio's on the first call outside a runtime
     /// with I/O enabled.
-    pub(crate) fn poll_edge(&mut self) -> Poll<Result<()>> {
+    pub(crate) fn poll_edge(&self) -> Poll<Result<()>> {
         // SAFETY: `fd` was given to `new` under the promise that it stays open until
         // `deregister` or the drop of this value; the owner (`Core`) deregisters before it
         // closes the socket (in its `Drop` and in `into_socket`).

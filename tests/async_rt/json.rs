@@ -55,3 +55,39 @@ fn async_json_round_trip_errors_and_recovery() {
         assert!(matches!(a.send_json(&bad).await, Err(JsonError::Encode(_))));
     });
 }
+
+/// The halves of a split socket: JSON requests out of one task, replies into another.
+#[test]
+fn split_halves_send_and_receive_json() {
+    let _watchdog = common::watchdog(WATCHDOG);
+    let ctx = common::ctx();
+    let (a, b) = pair(&ctx);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let (mut recv, mut send) = AsyncSocket::new(a).unwrap().into_split();
+        let mut echo = AsyncSocket::new(b).unwrap();
+        let echoer = tokio::spawn(async move {
+            for _ in 0..10 {
+                let value: Value = echo.recv_json().await.unwrap();
+                echo.send_json(&json!({ "echo": value })).await.unwrap();
+            }
+        });
+        let sender = tokio::spawn(async move {
+            for i in 0..10 {
+                send.send_json(&i).await.unwrap();
+            }
+            send
+        });
+        for i in 0..10 {
+            let reply: Value = recv.recv_json().await.unwrap();
+            assert_eq!(reply, json!({ "echo": i }));
+        }
+        let send = sender.await.unwrap();
+        echoer.await.unwrap();
+        drop(recv.reunite(send).unwrap());
+    });
+}

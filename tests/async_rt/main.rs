@@ -6,10 +6,13 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+#[cfg(feature = "draft")]
+mod draft;
 mod glob_import;
 #[cfg(feature = "serde")]
 mod json;
 mod ownership;
+mod proxy;
 mod scenarios;
 mod security;
 mod socket;

@@ -33,7 +33,10 @@ mod multipart;
 mod ownership;
 mod patterns;
 mod poller;
+#[cfg(feature = "draft")]
+mod poller_draft;
 mod proxy;
+mod proxy_spawn;
 mod robustness;
 mod shutdown;
 mod sockopt;

@@ -84,6 +84,9 @@ fn main() {
             other => usage(&format!("unknown argument {other:?}")),
         }
     }
+    if clients == 0 {
+        usage("--clients must be at least 1");
+    }
     let limit = Duration::from_secs(limit);
     let broker_ctx = zmq::Context::new();
     let client_ctx = zmq::Context::new();

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! soak run [--minutes N] [--processes P] [--clients-per-process K] [--kills-per-minute M]
-//!          [--dir DIR]
+//!          [--dir DIR] [--no-trim]
 //! ```
 //! One broker process and P client processes (K Lazy Pirate REQ clients each; half the
 //! processes sync, half async on tokio, and across both, half over CURVE). Clients
@@ -16,6 +16,10 @@
 //! broker's fds and threads back to their baseline once the clients are gone, and the
 //! sampled client's not above theirs; 0 requests lost, 0 executed twice; 0 crashes and
 //! 0 hangs.
+//!
+//! Every process calls glibc's `malloc_trim(0)` once a second (`--no-trim` turns it off):
+//! without it, connection churn leaves glibc holding freed pages and RSS creeps up while
+//! the heap in use (reported too, from `mallinfo2`) stays flat.
 //!
 //! The roles `broker` and `clients` are this binary started by `run`.
 
@@ -124,7 +128,7 @@ fn main() {
         _ => die(
             "usage",
             "soak run [--minutes N] [--processes P] [--clients-per-process K] \
-             [--kills-per-minute M] [--dir DIR]",
+             [--kills-per-minute M] [--dir DIR] [--no-trim]",
         ),
     }
 }
@@ -169,9 +173,10 @@ fn broker(args: &[String]) {
     let (mut executed, mut duplicates, mut stale, mut malformed) = (0u64, 0u64, 0u64, 0u64);
     let mut dropped = 0u64;
     let mut rng = Rng::new(1);
-    // SOAK_MALLOC_TRIM=1: give free heap pages back to the OS every second (to tell
-    // allocator retention from growth of the heap in use).
-    let trim = std::env::var_os("SOAK_MALLOC_TRIM").is_some();
+    // Give free heap pages back to the OS every second (glibc's malloc_trim), unless
+    // SOAK_MALLOC_TRIM=0. Without it, glibc keeps the pages that connection churn
+    // fragments, and RSS creeps up while the heap in use stays flat (docs/scale-limits.md).
+    let trim = std::env::var("SOAK_MALLOC_TRIM").map_or(true, |v| v != "0");
     let mut last_write = Instant::now() - Duration::from_secs(10);
     loop {
         let mut items = [
@@ -365,11 +370,17 @@ fn clients(args: &[String]) {
         })
         .collect();
 
-    // The stats writer (also written before each new request).
+    // The stats writer (also written before each new request); it trims the heap as
+    // the broker does.
+    let trim = std::env::var("SOAK_MALLOC_TRIM").map_or(true, |v| v != "0");
     let writer = {
         let counters = Arc::clone(&counters);
         std::thread::spawn(move || loop {
             counters.flush();
+            if trim {
+                // SAFETY: malloc_trim has no preconditions; it returns free pages.
+                unsafe { libc::malloc_trim(0) };
+            }
             std::thread::sleep(Duration::from_secs(1));
         })
     };
@@ -539,7 +550,14 @@ struct Slot {
     generation: u32,
 }
 
-fn spawn_client(dir: &Path, slot: usize, generation: u32, k: usize, public: &str) -> Slot {
+fn spawn_client(
+    dir: &Path,
+    slot: usize,
+    generation: u32,
+    k: usize,
+    public: &str,
+    trim: bool,
+) -> Slot {
     let asynchronous = slot % 2 == 1;
     let curve = (slot / 2) % 2 == 1;
     let name = format!("p{slot}g{generation}");
@@ -548,6 +566,7 @@ fn spawn_client(dir: &Path, slot: usize, generation: u32, k: usize, public: &str
         .arg(dir)
         .args(["--name", &name, "--clients", &k.to_string()])
         .env("SOAK_SERVER_PUBLIC", public)
+        .env("SOAK_MALLOC_TRIM", if trim { "1" } else { "0" })
         .stdin(Stdio::null());
     if asynchronous {
         cmd.arg("--async");
@@ -580,9 +599,11 @@ fn run(args: &[String]) {
     let keys = zmq::CurveKeyPair::new().unwrap_or_else(|e| die("keys", e));
     let secret = zmq::z85_encode(&keys.secret_key).unwrap();
     let public = zmq::z85_encode(&keys.public_key).unwrap();
+    let trim = !args.iter().any(|a| a == "--no-trim");
     let mut broker = Command::new(std::env::current_exe().unwrap())
         .args(["broker", "--dir"])
         .arg(&dir)
+        .env("SOAK_MALLOC_TRIM", if trim { "1" } else { "0" })
         .env("SOAK_SERVER_SECRET", &secret)
         .stdin(Stdio::null())
         .spawn()
@@ -605,7 +626,7 @@ fn run(args: &[String]) {
     );
 
     let mut slots: Vec<Slot> = (0..processes)
-        .map(|slot| spawn_client(&dir, slot, 0, k, &public))
+        .map(|slot| spawn_client(&dir, slot, 0, k, &public, trim))
         .collect();
     let mut rng = Rng::new(7);
     let start = Instant::now();
@@ -649,7 +670,7 @@ fn run(args: &[String]) {
                 crashes += 1;
                 crash_notes.push(format!("{} exited: {status}", slot.name));
                 let generation = slot.generation + 1;
-                *slot = spawn_client(&dir, slot_index, generation, k, &public);
+                *slot = spawn_client(&dir, slot_index, generation, k, &public, trim);
             }
         }
         // SIGKILL a few random client processes a minute (never slot 0, the sampled one).
@@ -662,7 +683,7 @@ fn run(args: &[String]) {
                 let _ = slot.child.wait();
                 kills += 1;
                 let generation = slot.generation + 1;
-                *slot = spawn_client(&dir, slot_index, generation, k, &public);
+                *slot = spawn_client(&dir, slot_index, generation, k, &public, trim);
             }
         }
         if elapsed >= next_sample {
@@ -851,7 +872,8 @@ fn run(args: &[String]) {
     let result = if failures.is_empty() { "PASS" } else { "FAIL" };
     println!(
         "FIGURE SOAK minutes={:.1} processes={processes} clients={} sync={} async={} \
-         curve={} kills={kills} requests={} replies={} executed={} lost={lost} \
+         curve={} kills={kills} malloc_trim={} requests={} replies={} executed={} \
+         lost={lost} \
          executed_twice={executed_twice} replies_dropped={} retries={} deduplicated={} \
          stale_copies={} \
          mismatches={mismatches} sessions={} broker_rss_kib={b_rss0}->{b_rss1} \
@@ -866,6 +888,7 @@ fn run(args: &[String]) {
         processes.div_ceil(2) * k,
         processes / 2 * k,
         processes / 2 * k,
+        if trim { "yes" } else { "no" },
         get(&t, "sent"),
         get(&t, "replies"),
         get(&bs, "executed"),

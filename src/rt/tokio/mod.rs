@@ -59,15 +59,21 @@
 //! `ZMQ_FD` and are refused. Using a socket after `fork` is not supported.
 
 mod context;
+#[cfg(feature = "draft")]
+mod draft;
 mod future;
 mod monitor;
+mod proxy;
 mod readiness;
 mod socket;
 mod split;
 mod stream;
 
+#[cfg(feature = "draft")]
+pub use self::draft::{AsyncDraftSocket, DraftRecv, DraftSend};
 pub use self::future::{RecvMsg, RecvMultipart, SendMessage};
 pub use self::monitor::MonitorStream;
+pub use self::proxy::{proxy, Proxy};
 pub use self::socket::AsyncSocket;
 pub use self::split::{RecvHalf, ReuniteError, SendHalf};
 pub use crate::rt::{Multipart, TrySendError};

@@ -2,6 +2,7 @@
 //! and tokio's cooperative budget.
 
 use std::os::unix::io::{AsRawFd, RawFd};
+use std::sync::OnceLock;
 use std::task::{Context, Poll, Waker};
 
 use tokio::io::unix::AsyncFd;
@@ -21,28 +22,26 @@ impl AsRawFd for ZmqFd {
 }
 
 /// The fd's registration with tokio's reactor (`READABLE` interest only: the eventfd is
-/// always writable), made on the first wait.
+/// always writable), made on the first wait (once, even when several threads wait at
+/// once; a failed registration is not retried).
 #[derive(Default)]
 pub(crate) struct Tokio {
-    registration: Option<AsyncFd<ZmqFd>>,
+    registration: OnceLock<std::result::Result<AsyncFd<ZmqFd>, Error>>,
 }
 
 impl Registration for Tokio {
     type Budget = tokio::task::coop::RestoreOnPending;
 
-    unsafe fn poll_edge(&mut self, fd: RawFd, waker: &Waker) -> Poll<Result<()>> {
-        if self.registration.is_none() {
+    unsafe fn poll_edge(&self, fd: RawFd, waker: &Waker) -> Poll<Result<()>> {
+        let registration = self.registration.get_or_init(|| {
             // SAFETY: the caller promises that `fd` stays open, as the same file, until
             // `deregister`, which drops this registration.
-            let registered =
-                unsafe { AsyncFd::register_with_interest(ZmqFd(fd), Interest::READABLE) };
-            match registered {
-                Ok(registration) => self.registration = Some(registration),
-                Err(err) => return Poll::Ready(Err(io_error(&err.into_parts().1))),
-            }
-        }
-        let Some(registration) = &self.registration else {
-            return Poll::Ready(Err(Error::EINVAL));
+            unsafe { AsyncFd::register_with_interest(ZmqFd(fd), Interest::READABLE) }
+                .map_err(|err| io_error(&err.into_parts().1))
+        });
+        let registration = match registration {
+            Ok(registration) => registration,
+            Err(err) => return Poll::Ready(Err(*err)),
         };
         let mut cx = Context::from_waker(waker);
         match registration.poll_read_ready(&mut cx) {
@@ -63,7 +62,7 @@ impl Registration for Tokio {
     }
 
     fn is_registered(&self) -> bool {
-        self.registration.is_some()
+        matches!(self.registration.get(), Some(Ok(_)))
     }
 
     #[inline]

@@ -1,0 +1,290 @@
+//! [`AsyncDraftSocket`]: a thread-safe draft socket whose sends and receives are futures,
+//! shared by many tasks through `&self`.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+use crate::draft::DraftSocket;
+use crate::raw::RawPoller;
+use crate::rt::reactor::Dir;
+use crate::rt::shared::{EventSource, SharedReadiness, WaitState};
+use crate::rt::tokio::context;
+use crate::rt::tokio::readiness::Tokio;
+use crate::{Error, Message, PollEvents, Result};
+
+const DONTWAIT: i32 = zmq_sys::ZMQ_DONTWAIT as i32;
+
+impl EventSource for DraftSocket {
+    fn events(&self) -> Result<PollEvents> {
+        let raw = crate::sockopt::codec::get_i32(&self.raw, zmq_sys::ZMQ_EVENTS as i32)?;
+        Ok(PollEvents::from_bits_truncate(raw as i16))
+    }
+}
+
+/// A thread-safe draft socket (SERVER, CLIENT, RADIO, DISH, SCATTER, GATHER, PEER,
+/// CHANNEL) for tokio. Its methods take `&self` and the type is `Sync`: tasks share one
+/// socket through an `Arc`, with no mutex, and any number of them may wait on it at once.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> zmq::Result<()> {
+/// use std::sync::Arc;
+/// use zmq::draft::DraftSocketType::{CLIENT, SERVER};
+/// use zmq::rt::tokio::AsyncDraftSocket;
+///
+/// let ctx = zmq::Context::new();
+/// let server = AsyncDraftSocket::new(ctx.draft_socket(SERVER)?)?;
+/// server.get_ref().bind("inproc://async-draft-doc").unwrap();
+/// let client = Arc::new(AsyncDraftSocket::new(ctx.draft_socket(CLIENT)?)?);
+/// client.get_ref().connect("inproc://async-draft-doc").unwrap();
+///
+/// let asker = tokio::spawn({
+///     let client = client.clone();
+///     async move { client.send("ping").await }
+/// });
+/// let request = server.recv_msg().await?;
+/// asker.await.unwrap()?;
+/// server.send_to(request.routing_id().unwrap(), "pong").await?;
+/// assert_eq!(client.recv_msg().await?.as_str(), Some("pong"));
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # How it waits
+/// These sockets have no `ZMQ_FD`; readiness comes from a one-socket `zmq_poller` and its
+/// `zmq_poller_fd`, registered with tokio on the first wait. Every operation first tries
+/// libzmq without blocking; on `EAGAIN` the task joins the waiters of its direction,
+/// re-reads `ZMQ_EVENTS`, then parks. An fd edge wakes every waiter, and every completed
+/// operation wakes the waiters that can now go on, so none is forgotten; a waiter is only
+/// woken by an event, never by another waiter that made no progress.
+///
+/// # Cancel safety
+/// As for [`AsyncSocket`](crate::rt::tokio::AsyncSocket): a dropped receive has received
+/// nothing, a dropped send has sent nothing (its message is dropped with it). The socket's
+/// `RCVTIMEO`/`SNDTIMEO` are ignored: use `tokio::time::timeout`.
+///
+/// # Closing
+/// Dropping it removes the fd from tokio's reactor, destroys the poller, then closes the
+/// socket; a context released on a runtime thread is terminated on a blocking thread.
+pub struct AsyncDraftSocket {
+    readiness: SharedReadiness<Tokio>,
+    /// Destroyed after the fd leaves the reactor, before the socket closes.
+    poller: Option<RawPoller>,
+    socket: Option<DraftSocket>,
+}
+
+impl AsyncDraftSocket {
+    /// Wraps a thread-safe draft socket.
+    ///
+    /// # Errors
+    /// Those of `zmq_poller_new`, `zmq_poller_add` and `zmq_poller_fd` (`ETERM` when the
+    /// context is shut down).
+    pub fn new(socket: DraftSocket) -> Result<AsyncDraftSocket> {
+        context::install();
+        // SAFETY: the socket is a live thread-safe socket; the poller is dropped before it
+        // (in Drop and in into_inner).
+        let (poller, fd) = unsafe { RawPoller::for_socket(&socket.raw)? };
+        Ok(AsyncDraftSocket {
+            // SAFETY: the poller's fd stays open until the poller is destroyed, which
+            // happens only after `deregister` (Drop, into_inner).
+            readiness: unsafe { SharedReadiness::new(fd) },
+            poller: Some(poller),
+            socket: Some(socket),
+        })
+    }
+
+    /// The sync socket: bind, connect, join, options. Calls on it may process the socket's
+    /// pending commands, so parked tasks are woken to re-check.
+    pub fn get_ref(&self) -> &DraftSocket {
+        self.readiness.waiters().wake_all();
+        self.socket()
+    }
+
+    fn socket(&self) -> &DraftSocket {
+        match &self.socket {
+            Some(socket) => socket,
+            None => unreachable!("the socket is only taken by into_inner or drop"),
+        }
+    }
+
+    /// Gives the sync socket back (the fd is removed from tokio's reactor and the poller
+    /// destroyed).
+    pub fn into_inner(mut self) -> DraftSocket {
+        self.close_poller();
+        match self.socket.take() {
+            Some(socket) => socket,
+            None => unreachable!("the socket is only taken here or in drop"),
+        }
+    }
+
+    fn close_poller(&mut self) {
+        self.readiness.deregister();
+        drop(self.poller.take());
+    }
+
+    /// Sends one message (one frame: draft sockets have no multipart). Set its routing id
+    /// or group on the [`Message`], or use [`send_to`](Self::send_to) and
+    /// [`send_to_group`](Self::send_to_group).
+    ///
+    /// All or nothing: dropped before it completes, the future has sent nothing.
+    ///
+    /// # Errors
+    /// `EHOSTUNREACH` (SERVER, PEER: no peer has the routing id); `ENOTSUP` for a type
+    /// that only receives (DISH, GATHER); `ETERM`.
+    pub fn send<T: Into<Message>>(&self, data: T) -> DraftSend<'_> {
+        DraftSend::new(self, Ok(data.into()))
+    }
+
+    /// Sends `data` to the peer with this routing id (SERVER, PEER).
+    ///
+    /// # Errors
+    /// As [`send`](Self::send).
+    pub fn send_to<T: Into<Message>>(&self, routing_id: u32, data: T) -> DraftSend<'_> {
+        let mut msg = data.into();
+        let msg = msg.set_routing_id(routing_id).map(|()| msg);
+        DraftSend::new(self, msg)
+    }
+
+    /// Publishes `data` to `group` (RADIO).
+    ///
+    /// # Errors
+    /// `EINVAL` for a group longer than 255 bytes or with a NUL byte; as
+    /// [`send`](Self::send).
+    pub fn send_to_group<T: Into<Message>>(&self, group: &str, data: T) -> DraftSend<'_> {
+        let mut msg = data.into();
+        let msg = msg.set_group(group).map(|()| msg);
+        DraftSend::new(self, msg)
+    }
+
+    /// Receives one message; [`Message::routing_id`] names the sender (SERVER, PEER),
+    /// [`Message::group`] its group (DISH). Cancel safe.
+    ///
+    /// # Errors
+    /// `ENOTSUP` for a type that only sends (RADIO, SCATTER); `ETERM`.
+    pub fn recv_msg(&self) -> DraftRecv<'_> {
+        DraftRecv {
+            socket: self,
+            state: WaitState::default(),
+        }
+    }
+
+    /// How many tasks wait on this socket, per direction: `(receiving, sending)`. For
+    /// diagnostics and tests.
+    pub fn parked_wakers(&self) -> (usize, usize) {
+        let waiters = self.readiness.waiters();
+        (
+            waiters.list(Dir::Recv).parked(),
+            waiters.list(Dir::Send).parked(),
+        )
+    }
+
+    /// Whether the poller's fd is registered with tokio's reactor (on the first wait).
+    pub fn is_registered(&self) -> bool {
+        self.readiness.is_registered_with_reactor()
+    }
+}
+
+impl Drop for AsyncDraftSocket {
+    fn drop(&mut self) {
+        // The fd leaves the reactor before libzmq can close it (poller destroy), and the
+        // poller goes before the socket (its destructor touches the socket).
+        self.close_poller();
+        drop(self.socket.take());
+    }
+}
+
+impl fmt::Debug for AsyncDraftSocket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsyncDraftSocket")
+            .field("socket", &self.socket)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The future of [`AsyncDraftSocket::recv_msg`]. Cancel safe.
+#[must_use = "futures do nothing unless polled"]
+pub struct DraftRecv<'a> {
+    socket: &'a AsyncDraftSocket,
+    state: WaitState,
+}
+
+impl Future for DraftRecv<'_> {
+    type Output = Result<Message>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<Message>> {
+        let this = self.get_mut();
+        let socket = this.socket;
+        socket.readiness.poll_op(
+            socket.socket(),
+            Dir::Recv,
+            &mut this.state,
+            cx,
+            |s: &DraftSocket| {
+                let mut msg = Message::new();
+                s.raw.msg_recv(msg.for_io(), DONTWAIT).map(|()| msg)
+            },
+        )
+    }
+}
+
+impl Drop for DraftRecv<'_> {
+    fn drop(&mut self) {
+        self.socket.readiness.cancel(Dir::Recv, &mut self.state);
+    }
+}
+
+/// The future of [`AsyncDraftSocket::send`] and friends. All or nothing: dropped before
+/// completion, it has sent nothing and drops its message.
+#[must_use = "futures do nothing unless polled"]
+pub struct DraftSend<'a> {
+    socket: &'a AsyncDraftSocket,
+    state: WaitState,
+    /// The message until libzmq accepts it; the error to report if it could not be made.
+    msg: Option<Result<Message>>,
+}
+
+impl<'a> DraftSend<'a> {
+    fn new(socket: &'a AsyncDraftSocket, msg: Result<Message>) -> DraftSend<'a> {
+        DraftSend {
+            socket,
+            state: WaitState::default(),
+            msg: Some(msg),
+        }
+    }
+}
+
+impl Future for DraftSend<'_> {
+    type Output = Result<()>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        let this = self.get_mut();
+        let socket = this.socket;
+        let msg = match &mut this.msg {
+            Some(Ok(msg)) => msg,
+            Some(Err(err)) => {
+                let err = *err;
+                this.msg = None;
+                return Poll::Ready(Err(err));
+            }
+            // Polled after completion.
+            None => return Poll::Ready(Err(Error::EFSM)),
+        };
+        let res = ready!(socket.readiness.poll_op(
+            socket.socket(),
+            Dir::Send,
+            &mut this.state,
+            cx,
+            |s: &DraftSocket| s.raw.msg_send(msg.for_io(), DONTWAIT),
+        ));
+        this.msg = None;
+        Poll::Ready(res)
+    }
+}
+
+impl Drop for DraftSend<'_> {
+    fn drop(&mut self) {
+        self.socket.readiness.cancel(Dir::Send, &mut self.state);
+    }
+}

@@ -1,0 +1,160 @@
+//! [`proxy`]: the async counterpart of [`zmq::proxy`](crate::proxy()), as a cancel-safe
+//! future.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use crate::rt::core::outgoing;
+use crate::rt::reactor::Dir;
+use crate::rt::tokio::future::Owner;
+use crate::rt::tokio::{AsyncSocket, Core};
+use crate::{Error, Result};
+
+/// Forwards messages both ways between `frontend` and `backend` until the future is
+/// dropped (cancelled) or an operation fails, like [`zmq::proxy`](crate::proxy()) on a
+/// task instead of a thread.
+///
+/// Cancel safe, and no message is ever half forwarded: a message is received only when
+/// the other socket has room for it, and goes from the receiving socket into the other
+/// socket's `Sink` buffer within one poll; that buffer lives in the socket, and its
+/// next send (or the next `proxy` call) sends it first. A cancelled proxy therefore loses
+/// nothing, and resumes where it stopped when it is called again.
+///
+/// Like the `Stream` and `Sink`, it ignores `RCVTIMEO`/`SNDTIMEO`. A socket that is
+/// always ready still lets other tasks run (tokio's cooperative budget).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> zmq::Result<()> {
+/// use zmq::rt::tokio::{proxy, AsyncSocket};
+///
+/// let ctx = zmq::Context::new();
+/// let mut frontend = AsyncSocket::new(ctx.socket(zmq::PULL)?)?;
+/// frontend.get_ref().bind("inproc://async-proxy-front")?;
+/// let mut backend = AsyncSocket::new(ctx.socket(zmq::PUSH)?)?;
+/// backend.get_ref().bind("inproc://async-proxy-back")?;
+/// let mut consumer = AsyncSocket::new(ctx.socket(zmq::PULL)?)?;
+/// consumer.get_ref().connect("inproc://async-proxy-back")?;
+/// let mut producer = AsyncSocket::new(ctx.socket(zmq::PUSH)?)?;
+/// producer.get_ref().connect("inproc://async-proxy-front")?;
+///
+/// producer.send_multipart(["job", "1"]).await?;
+/// tokio::select! {
+///     res = proxy(&mut frontend, &mut backend) => res?,
+///     job = consumer.recv_multipart() => assert_eq!(job?, [b"job".to_vec(), b"1".to_vec()]),
+/// }
+/// # Ok(())
+/// # }
+/// ```
+///
+/// A socket that cannot receive (PUSH, PUB, ...) makes it a one-way proxy.
+///
+/// # Errors
+/// `ENOTSUP` when neither socket can receive. The first error of a receive or a send (`ETERM` when the context is terminated,
+/// `EHOSTUNREACH` from a ROUTER with `ROUTER_MANDATORY`, ...). A message whose send failed
+/// is dropped, as with the `Sink`.
+pub fn proxy<'a>(frontend: &'a mut AsyncSocket, backend: &'a mut AsyncSocket) -> Proxy<'a> {
+    Proxy {
+        frontend: &mut frontend.core,
+        backend: &mut backend.core,
+        one_way: [false; 2],
+    }
+}
+
+/// The future of [`proxy`]. Cancel safe.
+#[must_use = "futures do nothing unless polled"]
+pub struct Proxy<'a> {
+    frontend: &'a mut Core,
+    backend: &'a mut Core,
+    /// Per direction (frontend to backend, back): its receiving socket cannot receive
+    /// (`ENOTSUP`), so that direction is skipped. Not message state.
+    one_way: [bool; 2],
+}
+
+/// What one direction did in one poll.
+enum Step {
+    /// A message moved into the other socket's buffer, or the buffer was flushed.
+    Progress,
+    /// Nothing to do now: parked (or out of budget); a waiter will wake the task.
+    Idle,
+    /// The receiving socket cannot receive (a PUSH, PUB, ...): a one-way proxy.
+    OneWay,
+}
+
+/// One direction: flush what `to` holds, then move one message from `from` into `to`'s
+/// buffer.
+fn step(from: &mut Core, to: &mut Core, cx: &mut Context<'_>) -> Result<Step> {
+    let had_backlog = to.has_sink_item();
+    match Owner::Owned(to).with(|core| core.poll_flush(cx)) {
+        Poll::Ready(Ok(())) => {}
+        Poll::Ready(Err(err)) => return Err(err),
+        Poll::Pending => return Ok(Step::Idle),
+    }
+    match Owner::Owned(from).with(|core| core.poll_recv_multipart(cx)) {
+        Poll::Ready(Ok(message)) => {
+            // Into the other socket's buffer in the same poll: nothing lives in this
+            // future, so cancelling it loses nothing.
+            to.start_send(outgoing(message));
+            Ok(Step::Progress)
+        }
+        Poll::Ready(Err(Error::ENOTSUP)) => Ok(Step::OneWay),
+        Poll::Ready(Err(err)) => Err(err),
+        Poll::Pending if had_backlog => Ok(Step::Progress),
+        Poll::Pending => Ok(Step::Idle),
+    }
+}
+
+impl Future for Proxy<'_> {
+    type Output = Result<()>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        let this = self.get_mut();
+        loop {
+            let mut progress = false;
+            for (i, dir) in [0, 1].into_iter().zip([Forward, Back]) {
+                if this.one_way[i] {
+                    continue;
+                }
+                let (from, to) = match dir {
+                    Forward => (&mut *this.frontend, &mut *this.backend),
+                    Back => (&mut *this.backend, &mut *this.frontend),
+                };
+                match step(from, to, cx) {
+                    Ok(Step::Progress) => progress = true,
+                    Ok(Step::Idle) => {}
+                    Ok(Step::OneWay) => this.one_way[i] = true,
+                    Err(err) => return Poll::Ready(Err(err)),
+                }
+            }
+            if this.one_way == [true; 2] {
+                // Neither socket can receive: nothing could ever be forwarded.
+                return Poll::Ready(Err(Error::ENOTSUP));
+            }
+            // Each direction is parked (or out of budget) when it made no progress; the
+            // sockets' waiters wake this task.
+            if !progress {
+                return Poll::Pending;
+            }
+        }
+    }
+}
+
+/// The two directions of a proxy.
+#[derive(Clone, Copy)]
+enum Direction {
+    Forward,
+    Back,
+}
+use Direction::{Back, Forward};
+
+impl Drop for Proxy<'_> {
+    fn drop(&mut self) {
+        // A cancelled proxy leaves no waker behind in either socket.
+        for core in [&*self.frontend, &*self.backend] {
+            for dir in Dir::BOTH {
+                core.readiness.slot(dir).clear();
+            }
+        }
+    }
+}

@@ -1,0 +1,427 @@
+//! `zmq::rt::tokio::AsyncDraftSocket`: the thread-safe draft sockets awaited through a
+//! one-socket `zmq_poller`'s fd, shared by many tasks through `Arc`. Every scenario runs on
+//! both runtime flavours; every await has a hang detector (`within`), never a verdict.
+
+use crate::common;
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use common::async_rt::{counting_waker, rt_test, size, within, Flavor, Rng};
+use zmq::draft::DraftSocketType::{self, *};
+use zmq::rt::tokio::AsyncDraftSocket;
+
+fn draft(ctx: &zmq::Context, kind: DraftSocketType) -> AsyncDraftSocket {
+    let socket = ctx.draft_socket(kind).unwrap();
+    socket.set_linger(0).unwrap();
+    AsyncDraftSocket::new(socket).unwrap()
+}
+
+fn pair(
+    ctx: &zmq::Context,
+    name: &str,
+    a: DraftSocketType,
+    b: DraftSocketType,
+) -> (AsyncDraftSocket, AsyncDraftSocket) {
+    let endpoint = format!("inproc://{name}");
+    let first = draft(ctx, a);
+    first.get_ref().bind(&endpoint).unwrap();
+    let second = draft(ctx, b);
+    second.get_ref().connect(&endpoint).unwrap();
+    (first, second)
+}
+
+// ---- SERVER/CLIENT ping-pong with routing ids -------------------------------------------
+
+async fn ping_pong(_: Flavor) {
+    let ctx = zmq::Context::new();
+    let (server, alice) = pair(&ctx, "draft-ping", SERVER, CLIENT);
+    let bob = draft(&ctx, CLIENT);
+    bob.get_ref().connect("inproc://draft-ping").unwrap();
+    let server = Arc::new(server);
+    let rounds = size(500, 50_000);
+    let echo = tokio::spawn({
+        let server = server.clone();
+        async move {
+            for _ in 0..2 * rounds {
+                let request = server.recv_msg().await.unwrap();
+                let peer = request.routing_id().expect("a routing id");
+                let reply = format!("{}:{peer}", request.as_str().unwrap());
+                server.send_to(peer, reply).await.unwrap();
+            }
+        }
+    });
+    let (mut alice_id, mut bob_id) = (None, None);
+    for round in 0..rounds {
+        for (client, name, id) in [(&alice, "alice", &mut alice_id), (&bob, "bob", &mut bob_id)] {
+            within("send", client.send(format!("{name} {round}")))
+                .await
+                .unwrap();
+            let reply = within(format!("{name}'s reply {round}"), client.recv_msg())
+                .await
+                .unwrap();
+            let (text, peer) = reply.as_str().unwrap().rsplit_once(':').unwrap();
+            assert_eq!(
+                text,
+                format!("{name} {round}"),
+                "each client gets its own reply"
+            );
+            let peer: u32 = peer.parse().unwrap();
+            assert_eq!(
+                *id.get_or_insert(peer),
+                peer,
+                "a client keeps its routing id"
+            );
+        }
+    }
+    assert_ne!(alice_id, bob_id);
+    within("echo", echo).await.unwrap();
+}
+
+rt_test!(server_client_ping_pong, ping_pong);
+
+// ---- 8 tasks sharing one CLIENT and 8 sharing one SERVER ----------------------------------
+
+async fn shared_by_eight(_: Flavor) {
+    const TASKS: usize = 8;
+    const WINDOW: usize = 4;
+    let ctx = zmq::Context::new();
+    let (server, client) = pair(&ctx, "draft-shared", SERVER, CLIENT);
+    let (server, client) = (Arc::new(server), Arc::new(client));
+    let per_task = size(400, 20_000) / WINDOW * WINDOW;
+    let served = Arc::new(AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..TASKS {
+        // Each server task answers exactly per_task requests: TASKS * per_task arrive.
+        let (server, served) = (server.clone(), served.clone());
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..per_task {
+                let request = server.recv_msg().await.unwrap();
+                let peer = request.routing_id().unwrap();
+                server.send_to(peer, request.to_vec()).await.unwrap();
+                served.fetch_add(1, Ordering::SeqCst);
+            }
+            Vec::new()
+        }));
+    }
+    for task in 0..TASKS {
+        // Each client task sends per_task requests, WINDOW at a time, and takes as many
+        // replies (any task's: the CLIENT fair-queues them).
+        let client = client.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut got = Vec::with_capacity(per_task);
+            for window in 0..per_task / WINDOW {
+                for k in 0..WINDOW {
+                    let n = (task * per_task + window * WINDOW + k) as u64;
+                    client.send(&n.to_le_bytes()[..]).await.unwrap();
+                }
+                for _ in 0..WINDOW {
+                    let reply = client.recv_msg().await.unwrap();
+                    got.push(u64::from_le_bytes((*reply).try_into().unwrap()));
+                }
+            }
+            got
+        }));
+    }
+    let mut replies = Vec::new();
+    for task in tasks {
+        replies.extend(within("a sharing task", task).await.unwrap());
+    }
+    replies.sort_unstable();
+    let expected: Vec<u64> = (0..(TASKS * per_task) as u64).collect();
+    assert_eq!(replies, expected, "every request answered exactly once");
+    assert_eq!(served.load(Ordering::SeqCst), TASKS * per_task);
+    assert_eq!(client.parked_wakers(), (0, 0));
+    assert_eq!(server.parked_wakers(), (0, 0));
+}
+
+rt_test!(eight_tasks_share_client_and_server, shared_by_eight);
+
+/// Eight tasks parked on one socket's receive are all woken when messages come.
+async fn every_parked_task_is_woken(_: Flavor) {
+    let ctx = zmq::Context::new();
+    let (gather, scatter) = pair(&ctx, "draft-parked", GATHER, SCATTER);
+    let gather = Arc::new(gather);
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let gather = gather.clone();
+            tokio::spawn(async move { gather.recv_msg().await.unwrap().to_vec() })
+        })
+        .collect();
+    within("all eight parked", async {
+        while gather.parked_wakers().0 < 8 {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await;
+    for n in 0..8u8 {
+        scatter.send(&[n][..]).await.unwrap();
+    }
+    let mut got = Vec::new();
+    for task in tasks {
+        got.extend(within("a parked receiver", task).await.unwrap());
+    }
+    got.sort_unstable();
+    assert_eq!(got, (0..8).collect::<Vec<u8>>());
+}
+
+rt_test!(parked_receivers_all_wake, every_parked_task_is_woken);
+
+// ---- RADIO/DISH over udp ------------------------------------------------------------------
+
+async fn radio_dish_groups(_: Flavor) {
+    let ctx = zmq::Context::new();
+    let port = std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let endpoint = format!("udp://127.0.0.1:{port}");
+    let dish = draft(&ctx, DISH);
+    dish.get_ref().bind(&endpoint).unwrap();
+    dish.get_ref().join("weather").unwrap();
+    let radio = draft(&ctx, RADIO);
+    radio.get_ref().connect(&endpoint).unwrap();
+    // UDP may drop datagrams: keep sending both groups until enough arrive.
+    let sender = async {
+        let mut n = 0u64;
+        loop {
+            radio
+                .send_to_group("sports", format!("s{n}"))
+                .await
+                .unwrap();
+            radio
+                .send_to_group("weather", format!("w{n}"))
+                .await
+                .unwrap();
+            n += 1;
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    };
+    let receiver = async {
+        let mut last = None;
+        for _ in 0..20 {
+            let msg = dish.recv_msg().await.unwrap();
+            assert_eq!(msg.group(), Some("weather"), "only the joined group");
+            let n: u64 = msg
+                .as_str()
+                .unwrap()
+                .strip_prefix('w')
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!(last < Some(n), "in order");
+            last = Some(n);
+        }
+    };
+    tokio::select! {
+        () = sender => unreachable!(),
+        () = within("dish receiving", receiver) => {}
+    }
+}
+
+rt_test!(radio_dish_over_udp, radio_dish_groups);
+
+// ---- SCATTER/GATHER -----------------------------------------------------------------------
+
+async fn scatter_gather(_: Flavor) {
+    let ctx = zmq::Context::new();
+    let (gather, scatter) = pair(&ctx, "draft-scatter", GATHER, SCATTER);
+    scatter.get_ref().set_sndhwm(4).unwrap();
+    let n = size(5_000, 200_000) as u64;
+    let producer = async {
+        for i in 0..n {
+            scatter.send(&i.to_le_bytes()[..]).await.unwrap();
+        }
+    };
+    let consumer = async {
+        for i in 0..n {
+            let msg = gather.recv_msg().await.unwrap();
+            assert_eq!(u64::from_le_bytes((*msg).try_into().unwrap()), i);
+        }
+    };
+    within("scatter/gather", async { tokio::join!(producer, consumer) }).await;
+}
+
+rt_test!(scatter_to_gather, scatter_gather);
+
+// ---- PEER/CHANNEL -------------------------------------------------------------------------
+
+async fn peer_and_channel(_: Flavor) {
+    let ctx = zmq::Context::new();
+    let a = draft(&ctx, PEER);
+    a.get_ref().bind("inproc://draft-peer").unwrap();
+    let b = draft(&ctx, PEER);
+    let a_id = b.get_ref().connect_peer("inproc://draft-peer").unwrap();
+    within("b to a", b.send_to(a_id, "hello a")).await.unwrap();
+    let msg = within("a receives", a.recv_msg()).await.unwrap();
+    assert_eq!(msg.as_str(), Some("hello a"));
+    let b_id = msg.routing_id().unwrap();
+    within("a to b", a.send_to(b_id, "hello b")).await.unwrap();
+    let msg = within("b receives", b.recv_msg()).await.unwrap();
+    assert_eq!(
+        (msg.as_str(), msg.routing_id()),
+        (Some("hello b"), Some(a_id))
+    );
+
+    let (left, right) = pair(&ctx, "draft-channel", CHANNEL, CHANNEL);
+    for i in 0..size(200, 20_000) {
+        within("channel send", left.send(i.to_string()))
+            .await
+            .unwrap();
+        let got = within("channel recv", right.recv_msg()).await.unwrap();
+        assert_eq!(got.as_str(), Some(i.to_string().as_str()));
+        within("channel reply", right.send(got)).await.unwrap();
+        within("channel reply recv", left.recv_msg()).await.unwrap();
+    }
+}
+
+rt_test!(peer_and_channel_pairs, peer_and_channel);
+
+// ---- cancel storm -------------------------------------------------------------------------
+
+/// Four tasks share a GATHER, each receiving in a `select!` against `yield_now` (and some
+/// futures polled once then dropped); the producer's sends are cancelled at random too.
+/// Every message that was sent arrives exactly once.
+async fn cancel_storm(_: Flavor) {
+    let ctx = zmq::Context::new();
+    let (gather, scatter) = pair(&ctx, "draft-cancel", GATHER, SCATTER);
+    scatter.get_ref().set_sndhwm(2).unwrap();
+    gather.get_ref().set_rcvhwm(2).unwrap();
+    let gather = Arc::new(gather);
+    let n = size(4_000, 200_000) as u64;
+    let received = Arc::new(AtomicUsize::new(0));
+    let receivers: Vec<_> = (0..4)
+        .map(|seed| {
+            let (gather, received) = (gather.clone(), received.clone());
+            tokio::spawn(async move {
+                let mut rng = Rng::new(seed + 1);
+                let mut got = Vec::new();
+                loop {
+                    if rng.below(4) == 0 {
+                        let mut fut = pin!(gather.recv_msg());
+                        if let Poll::Ready(msg) = futures::poll!(fut.as_mut()) {
+                            got.push(msg.unwrap().to_vec());
+                        }
+                        continue;
+                    }
+                    tokio::select! {
+                        msg = gather.recv_msg() => {
+                            let msg = msg.unwrap();
+                            if msg.is_empty() {
+                                return got; // the end marker
+                            }
+                            got.push(msg.to_vec());
+                            received.fetch_add(1, Ordering::SeqCst);
+                        }
+                        () = tokio::task::yield_now() => {}
+                    }
+                }
+            })
+        })
+        .collect();
+    let mut rng = Rng::new(99);
+    let mut sent = 0u64;
+    let mut dropped_sends = 0u64;
+    while sent < n {
+        let payload = sent.to_le_bytes();
+        let mut fut = pin!(scatter.send(&payload[..]));
+        let done = if rng.below(3) == 0 {
+            futures::poll!(fut.as_mut()).is_ready()
+        } else {
+            within("send", fut).await.unwrap();
+            true
+        };
+        if done {
+            sent += 1;
+        } else {
+            dropped_sends += 1; // dropped unsent: the same number is sent again
+        }
+    }
+    for _ in 0..4 {
+        within("end marker", scatter.send(Vec::<u8>::new()))
+            .await
+            .unwrap();
+    }
+    let mut all = Vec::new();
+    for task in receivers {
+        all.extend(within("a receiver", task).await.unwrap());
+    }
+    let mut numbers: Vec<u64> = all
+        .iter()
+        .map(|m| u64::from_le_bytes(m.as_slice().try_into().unwrap()))
+        .collect();
+    numbers.sort_unstable();
+    assert_eq!(
+        numbers,
+        (0..n).collect::<Vec<u64>>(),
+        "each message exactly once"
+    );
+    assert_eq!(gather.parked_wakers(), (0, 0), "no waker left behind");
+    eprintln!("cancel storm: {n} messages, {dropped_sends} sends dropped unsent");
+}
+
+rt_test!(cancel_storm_loses_nothing, cancel_storm);
+
+// ---- idle ---------------------------------------------------------------------------------
+
+fn cpu_time() -> Duration {
+    // SAFETY: an all-zero rusage is valid; getrusage fills it.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: RUSAGE_SELF with a valid out-pointer.
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
+/// Eight tasks parked on an idle shared CLIENT (and a future with a counting waker): no
+/// wake while nothing happens. The CPU time of the idle second is reported, not asserted.
+async fn idle(flavor: Flavor) {
+    let ctx = zmq::Context::new();
+    let (_server, client) = pair(&ctx, "draft-idle", SERVER, CLIENT);
+    let client = Arc::new(client);
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.recv_msg().await })
+        })
+        .collect();
+    let (counter, waker) = counting_waker();
+    let mut fut = pin!(client.recv_msg());
+    assert!(fut
+        .as_mut()
+        .poll(&mut Context::from_waker(&waker))
+        .is_pending());
+    within("parking", async {
+        while client.parked_wakers().0 < 9 {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await;
+    let before = cpu_time();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let cpu = cpu_time() - before;
+    eprintln!("FIGURE idle draft CLIENT with 9 parked receivers ({flavor:?}): {cpu:?} CPU in 1 s");
+    assert_eq!(counter.wakes(), 0, "a parked receiver was woken while idle");
+    for task in tasks {
+        task.abort();
+    }
+}
+
+rt_test!(idle_is_quiet, idle);
+
+/// Shared through `Arc` across tasks: the socket is `Send + Sync` and its futures `Send`.
+#[test]
+fn draft_socket_is_sync_and_its_futures_send() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    fn assert_send<T: Send>(_: &T) {}
+    assert_send_sync::<AsyncDraftSocket>();
+    let ctx = zmq::Context::new();
+    let socket = draft(&ctx, CLIENT);
+    assert_send(&socket.recv_msg());
+    assert_send(&socket.send("x"));
+}
