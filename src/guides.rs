@@ -15,6 +15,7 @@ macro_rules! guides {
 }
 
 guides! {
+    Readme = "../README.md";
     Architecture = "../docs/architecture.md";
     Async = "../docs/async.md";
     Defaults = "../docs/defaults.md";

@@ -72,8 +72,6 @@ pub mod auth;
 // The compile-fail checks (doctests only).
 #[cfg(doctest)]
 mod compile_fail;
-// Every snippet of the README and of the guides in docs/ runs as a doctest (with the
-// features they use: `cargo test --features full`).
 mod context;
 pub mod curve;
 #[cfg(feature = "draft")]
@@ -82,6 +80,8 @@ pub mod draft;
 mod endpoint;
 pub mod error;
 pub mod flags;
+// Every snippet of the README and of the guides in docs/ runs as a doctest (with the
+// features they use: `cargo test --features full`).
 #[cfg(all(
     doctest,
     feature = "draft",

@@ -65,10 +65,17 @@ fn every_cited_document_exists() {
         let Ok(text) = fs::read_to_string(source) else {
             continue;
         };
-        for doc in cited_docs(&text) {
-            checked += 1;
-            if !root().join(&doc).is_file() {
-                missing.push(format!("{} cites {doc}", source.display()));
+        // A generator naming the file it writes ("Writes docs/scale.md") cites nothing:
+        // the file may not have been generated yet.
+        for line in text
+            .lines()
+            .filter(|line| !line.to_lowercase().contains("writes"))
+        {
+            for doc in cited_docs(line) {
+                checked += 1;
+                if !root().join(&doc).is_file() {
+                    missing.push(format!("{} cites {doc}", source.display()));
+                }
             }
         }
     }
