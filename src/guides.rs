@@ -28,7 +28,9 @@ guides! {
     PerfNotes = "../docs/perf-notes.md";
     Performance = "../docs/performance.md";
     Reliability = "../docs/reliability.md";
+    Scale = "../docs/scale.md";
     ScaleLimits = "../docs/scale-limits.md";
+    ScaleNotes = "../docs/scale-notes.md";
     Security = "../docs/security.md";
     ZeroCopy = "../docs/zero-copy.md";
 }
