@@ -13,12 +13,7 @@ use zmq::JsonError;
 const WATCHDOG: Duration = Duration::from_secs(60);
 
 fn pair(ctx: &zmq::Context) -> (zmq::Socket, zmq::Socket) {
-    let endpoint = common::Endpoints::inproc_name();
-    let a = common::socket(ctx, zmq::PAIR);
-    a.bind(&endpoint).unwrap();
-    let b = common::socket(ctx, zmq::PAIR);
-    b.connect(&endpoint).unwrap();
-    (a, b)
+    common::inproc::connected(ctx, zmq::PAIR, zmq::PAIR)
 }
 
 #[test]
