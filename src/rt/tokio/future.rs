@@ -56,7 +56,7 @@ pub(crate) enum Owner<'a> {
 
 impl Owner<'_> {
     /// Runs `f` on the state, then wakes the waiters it marked, outside any lock.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn with<R>(&mut self, f: impl FnOnce(&mut Core) -> R) -> R {
         match self {
             Owner::Owned(core) => {
@@ -98,10 +98,14 @@ impl Owner<'_> {
 /// `SNDTIMEO`, emulated with a tokio timer armed at the first park); unparks on
 /// completion, timeout and drop. Kept small: every future holds one, and a future larger
 /// than 128 bytes is moved with a `memcpy` call at each `.await`.
+///
+/// No `Drop` of its own: the futures that hold one release it ([`Op::release`]) when
+/// their flags say there is something to release, with one test of the flags for
+/// everything a future may have to drop.
 struct Op<'a> {
     owner: Owner<'a>,
-    /// The timer, once armed. Dropped by hand in `Drop`, so that a future that never
-    /// parked has no drop glue to call for it.
+    /// The timer, once armed ([`Op::TIMER`]). Dropped by hand in [`Op::release`], so that
+    /// a future that never parked has no drop glue to call for it.
     timer: ManuallyDrop<Option<Pin<Box<tokio::time::Sleep>>>>,
     dir: Dir,
     /// [`Op::PARKED`], ...: one byte, so that moving a future moves it in one go.
@@ -117,6 +121,12 @@ impl<'a> Op<'a> {
     const DONE: u8 = 4;
     /// ... and succeeded (set by the send future).
     const SUCCEEDED: u8 = 8;
+    /// The timer is armed.
+    const TIMER: u8 = 16;
+    /// The send future's other frames have an allocation to free.
+    const REST: u8 = 32;
+    /// What [`Op::release`] has to undo.
+    const TO_RELEASE: u8 = Op::PARKED | Op::TIMER;
 
     #[inline]
     fn new(owner: Owner<'a>, dir: Dir) -> Op<'a> {
@@ -133,7 +143,16 @@ impl<'a> Op<'a> {
         self.flags & flag != 0
     }
 
-    #[inline]
+    /// The core when the future owns it (not through the split halves' lock).
+    #[inline(always)]
+    fn owned_core(&mut self) -> Option<&mut Core> {
+        match &mut self.owner {
+            Owner::Owned(core) => Some(core),
+            Owner::Shared(_) => None,
+        }
+    }
+
+    #[inline(always)]
     fn poll<T>(
         &mut self,
         cx: &mut Context<'_>,
@@ -176,6 +195,7 @@ impl<'a> Op<'a> {
                 Ok(ms) => {
                     let sleep = Box::pin(tokio::time::sleep(Duration::from_millis(ms)));
                     *self.timer = Some(sleep);
+                    self.flags |= Op::TIMER;
                 }
             }
         }
@@ -192,22 +212,13 @@ impl<'a> Op<'a> {
             self.owner.fanout().slot(self.dir).clear();
         }
     }
-}
 
-impl Drop for Op<'_> {
-    #[inline]
-    fn drop(&mut self) {
-        if self.is(Op::PARKED) || self.timer.is_some() {
-            self.drop_slow();
-        }
-    }
-}
-
-impl Op<'_> {
+    /// What a dropped future must undo: a cancelled future leaves no waker behind (A28 d),
+    /// and its timer is dropped.
     #[cold]
-    fn drop_slow(&mut self) {
-        // A cancelled future leaves no waker behind (A28 d).
+    fn release(&mut self) {
         self.unpark();
+        self.flags &= !Op::TIMER;
         drop(ManuallyDrop::into_inner(std::mem::take(&mut self.timer)));
     }
 }
@@ -225,22 +236,51 @@ impl<'a> RecvMsg<'a> {
             op: Op::new(owner, Dir::Recv),
         }
     }
+
+    /// Everything but the hot path; `tried` as [`Core::poll_recv_frame`] takes it.
+    #[inline(never)]
+    fn poll_slow(
+        &mut self,
+        cx: &mut Context<'_>,
+        msg: &mut Message,
+        tried: Option<Error>,
+    ) -> Poll<Result<()>> {
+        self.op
+            .poll(cx, |core, cx| core.poll_recv_frame(cx, msg, tried))
+    }
 }
 
 impl Future for RecvMsg<'_> {
     type Output = Result<Message>;
 
-    #[inline]
+    /// Inlined into the caller with the hot path (the frame is there: receive it, done),
+    /// the rest out of line.
+    #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
         let mut msg = Message::new();
-        match self
-            .get_mut()
-            .op
-            .poll(cx, |core, cx| core.poll_recv_frame(cx, &mut msg))
-        {
+        let mut tried = None;
+        if let Some(core) = this.op.owned_core() {
+            // Not parked (the path is closed while anything may be parked, so PARKED is
+            // clear), so there is nothing to unpark on success.
+            match core.recv_frame_fast(cx, &mut msg) {
+                Ok(()) => return Poll::Ready(Ok(msg)),
+                Err(err) => tried = err,
+            }
+        }
+        match this.poll_slow(cx, &mut msg, tried) {
             Poll::Ready(Ok(())) => Poll::Ready(Ok(msg)),
             Poll::Ready(Err(err)) => Poll::Ready(Err(err)),
             Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl Drop for RecvMsg<'_> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        if self.op.is(Op::TO_RELEASE) {
+            self.op.release();
         }
     }
 }
@@ -269,6 +309,15 @@ impl Future for RecvMultipart<'_> {
     }
 }
 
+impl Drop for RecvMultipart<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        if self.op.is(Op::TO_RELEASE) {
+            self.op.release();
+        }
+    }
+}
+
 /// The future of [`AsyncSocket::send`](crate::rt::tokio::AsyncSocket::send) and
 /// [`send_multipart`](crate::rt::tokio::AsyncSocket::send_multipart). All or nothing: dropped
 /// before completion, it has sent nothing and drops its message.
@@ -280,8 +329,8 @@ pub struct SendMessage<'a> {
     /// "NOT necessary after a successful zmq_msg_send()"), so `Drop` closes it only if the
     /// send did not succeed: that saves a call into libzmq per message.
     first: ManuallyDrop<Message>,
-    /// The other frames, in order. Dropped by hand (out of line, when there are any), so
-    /// that dropping a single-frame send is a few checks.
+    /// The other frames, in order. Dropped by hand (out of line, when it has an
+    /// allocation: [`Op::REST`]), so that dropping a sent one-frame message is one test.
     rest: ManuallyDrop<Vec<Message>>,
 }
 
@@ -301,28 +350,30 @@ impl<'a> SendMessage<'a> {
 
     #[inline]
     pub(crate) fn frames(owner: Owner<'a>, first: Message, rest: Vec<Message>) -> SendMessage<'a> {
+        let mut op = Op::new(owner, Dir::Send);
+        if rest.capacity() != 0 {
+            op.flags = Op::REST;
+        }
         SendMessage {
-            op: Op::new(owner, Dir::Send),
+            op,
             first: ManuallyDrop::new(first),
             rest: ManuallyDrop::new(rest),
         }
     }
-}
 
-impl Future for SendMessage<'_> {
-    type Output = Result<()>;
-
-    #[inline]
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        if this.op.is(Op::DONE) {
+    /// Everything but the hot path; `tried` as [`Core::poll_send`] takes it.
+    #[inline(never)]
+    fn poll_slow(&mut self, cx: &mut Context<'_>, tried: Option<Error>) -> Poll<Result<()>> {
+        if self.op.is(Op::DONE) {
             // Sent already, or an empty multipart (which sends nothing, like the sync
             // send_multipart).
             return Poll::Ready(Ok(()));
         }
-        let (first, rest) = (&mut *this.first, &mut *this.rest);
-        let res = ready!(this.op.poll(cx, |core, cx| core.poll_send(cx, first, rest)));
-        this.op.flags |= if res.is_ok() {
+        let (first, rest) = (&mut *self.first, &mut *self.rest);
+        let res = ready!(self
+            .op
+            .poll(cx, |core, cx| core.poll_send(cx, first, rest, tried)));
+        self.op.flags |= if res.is_ok() {
             Op::DONE | Op::SUCCEEDED
         } else {
             Op::DONE
@@ -331,24 +382,53 @@ impl Future for SendMessage<'_> {
     }
 }
 
+impl Future for SendMessage<'_> {
+    type Output = Result<()>;
+
+    /// Inlined into the caller with the hot path (a one-frame message on its first poll,
+    /// and libzmq takes it), the rest out of line.
+    #[inline(always)]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let mut tried = None;
+        // No flag: first poll, one frame, nothing sent yet, not parked.
+        if this.op.flags == 0 {
+            if let Some(core) = this.op.owned_core() {
+                match core.send_frame_fast(cx, &mut this.first) {
+                    Ok(()) => {
+                        this.op.flags = Op::DONE | Op::SUCCEEDED;
+                        return Poll::Ready(Ok(()));
+                    }
+                    Err(err) => tried = err,
+                }
+            }
+        }
+        this.poll_slow(cx, tried)
+    }
+}
+
 impl Drop for SendMessage<'_> {
-    #[inline]
+    #[inline(always)]
     fn drop(&mut self) {
-        if !self.op.is(Op::SUCCEEDED) || self.rest.capacity() != 0 {
-            self.drop_frames();
+        // The common case: sent, never parked, one frame: nothing to do.
+        if self.op.flags & (Op::TO_RELEASE | Op::REST | Op::SUCCEEDED) != Op::SUCCEEDED {
+            self.drop_slow();
         }
     }
 }
 
 impl SendMessage<'_> {
     #[cold]
-    fn drop_frames(&mut self) {
+    fn drop_slow(&mut self) {
         if !self.op.is(Op::SUCCEEDED) {
             // SAFETY: `first` is dropped here only (the caller is `Drop`, which runs once),
             // and never used again.
             unsafe { ManuallyDrop::drop(&mut self.first) };
         }
         drop(ManuallyDrop::into_inner(std::mem::take(&mut self.rest)));
+        if self.op.is(Op::TO_RELEASE) {
+            self.op.release();
+        }
     }
 }
 
