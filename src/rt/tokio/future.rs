@@ -285,6 +285,59 @@ impl Drop for RecvMsg<'_> {
     }
 }
 
+/// The future of [`AsyncSocket::recv`](crate::rt::tokio::AsyncSocket::recv): one frame,
+/// into a message the caller keeps. Cancel safe: dropped before completion, it has
+/// received nothing (the message may have been emptied, as by a failed sync `recv`).
+#[must_use = "futures do nothing unless polled"]
+pub struct Recv<'a> {
+    op: Op<'a>,
+    msg: &'a mut Message,
+}
+
+impl<'a> Recv<'a> {
+    pub(crate) fn new(owner: Owner<'a>, msg: &'a mut Message) -> Recv<'a> {
+        Recv {
+            op: Op::new(owner, Dir::Recv),
+            msg,
+        }
+    }
+
+    /// Everything but the hot path; `tried` as [`Core::poll_recv_frame`] takes it.
+    #[inline(never)]
+    fn poll_slow(&mut self, cx: &mut Context<'_>, tried: Option<Error>) -> Poll<Result<()>> {
+        let msg = &mut *self.msg;
+        self.op
+            .poll(cx, |core, cx| core.poll_recv_frame(cx, msg, tried))
+    }
+}
+
+impl Future for Recv<'_> {
+    type Output = Result<()>;
+
+    /// As [`RecvMsg`]'s.
+    #[inline(always)]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let mut tried = None;
+        if let Some(core) = this.op.owned_core() {
+            match core.recv_frame_fast(cx, this.msg) {
+                Ok(()) => return Poll::Ready(Ok(())),
+                Err(err) => tried = err,
+            }
+        }
+        this.poll_slow(cx, tried)
+    }
+}
+
+impl Drop for Recv<'_> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        if self.op.is(Op::TO_RELEASE) {
+            self.op.release();
+        }
+    }
+}
+
 /// The future of [`AsyncSocket::recv_multipart_msgs`](crate::rt::tokio::AsyncSocket::recv_multipart_msgs):
 /// every frame of one message. Cancel safe.
 #[must_use = "futures do nothing unless polled"]

@@ -71,7 +71,7 @@ mod stream;
 
 #[cfg(feature = "draft")]
 pub use self::draft::{AsyncDraftSocket, DraftRecv, DraftSend};
-pub use self::future::{RecvMsg, RecvMultipart, SendMessage};
+pub use self::future::{Recv, RecvMsg, RecvMultipart, SendMessage};
 pub use self::monitor::MonitorStream;
 pub use self::proxy::{proxy, Proxy};
 pub use self::socket::AsyncSocket;

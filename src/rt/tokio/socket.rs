@@ -6,7 +6,7 @@ use std::task::{Context, Poll};
 use crate::rt::core::outgoing;
 use crate::rt::tokio::future::{self, Owner, Shared};
 use crate::rt::tokio::split::{RecvHalf, SendHalf};
-use crate::rt::tokio::{context, Core, RecvMsg, RecvMultipart, SendMessage};
+use crate::rt::tokio::{context, Core, Recv, RecvMsg, RecvMultipart, SendMessage};
 use crate::rt::{Multipart, TrySendError};
 use crate::{Message, PollEvents, Result, Socket};
 
@@ -105,6 +105,39 @@ impl AsyncSocket {
     /// now; `ETERM` when the context (or the tokio runtime) is gone.
     pub fn recv_msg(&mut self) -> RecvMsg<'_> {
         RecvMsg::new(self.owner())
+    }
+
+    /// Receives one frame into `msg`, like [`Socket::recv`]: what `msg` held is replaced.
+    /// A loop that receives into one message saves a move of each frame through the
+    /// future's output (see [`recv_msg`](Self::recv_msg)).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> zmq::Result<()> {
+    /// # use zmq::rt::tokio::AsyncSocket;
+    /// # let ctx = zmq::Context::new();
+    /// # let mut pull = AsyncSocket::new(ctx.socket(zmq::PULL)?)?;
+    /// # pull.get_ref().bind("inproc://doc-recv-into")?;
+    /// # let mut push = AsyncSocket::new(ctx.socket(zmq::PUSH)?)?;
+    /// # push.get_ref().connect("inproc://doc-recv-into")?;
+    /// # push.send("a").await?;
+    /// # push.send("b").await?;
+    /// let mut msg = zmq::Message::new();
+    /// for expected in ["a", "b"] {
+    ///     pull.recv(&mut msg).await?;
+    ///     assert_eq!(msg.as_str(), Some(expected));
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// Cancel safe: a dropped future has received nothing (`msg` may have been emptied, as
+    /// by a sync `recv` that fails).
+    ///
+    /// # Errors
+    /// As [`recv_msg`](Self::recv_msg).
+    pub fn recv<'a>(&'a mut self, msg: &'a mut Message) -> Recv<'a> {
+        Recv::new(self.owner(), msg)
     }
 
     /// Receives one frame as bytes, like [`Socket::recv_bytes`]. Cancel safe.
