@@ -97,19 +97,23 @@ unsafe impl Send for RawContext {}
 unsafe impl Sync for RawContext {}
 
 impl RawContext {
-    pub(crate) fn new() -> RawContext {
+    /// Makes a context; `Err` (with errno, `EMFILE` when out of file descriptors) when
+    /// libzmq cannot.
+    pub(crate) fn try_new() -> Result<RawContext> {
         // SAFETY: zmq_ctx_new has no preconditions.
         let ptr = unsafe { zmq_sys::zmq_ctx_new() };
-        let ptr = NonNull::new(ptr).unwrap_or_else(|| {
-            panic!(
-                "zmq_ctx_new failed: {} (out of file descriptors or memory?)",
-                Error::from(Errno::last())
-            )
-        });
-        RawContext {
-            ptr,
-            terminated: RwLock::new(false),
-            owned: true,
+        match NonNull::new(ptr) {
+            Some(ptr) => Ok(RawContext {
+                ptr,
+                terminated: RwLock::new(false),
+                owned: true,
+            }),
+            // libzmq returns NULL when it cannot make the context's mailbox (an eventfd)
+            // or allocate; errno says which. Report ENOMEM when errno is not set.
+            None => Err(match Errno::last() {
+                Errno(0) => Error::ENOMEM,
+                errno => Error::from(errno),
+            }),
         }
     }
 
