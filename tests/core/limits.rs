@@ -272,9 +272,7 @@ fn emfile_scenario_in_child() {
 
     // A new context needs an fd too: try_new says EMFILE (Context::new would panic
     // with the same message).
-    let err = zmq::Context::try_new()
-        .err()
-        .expect("a context with no fd left");
+    let err = zmq::Context::try_new().expect_err("a context with no fd left");
     assert_eq!(err, zmq::Error::EMFILE);
     assert!(err.to_string().contains("ulimit -n"), "{err}");
 
