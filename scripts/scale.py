@@ -333,10 +333,14 @@ def load_run(args, broker_peer, client_peer, n, parts, tag):
         cpu0 = [cpu_ns(p.pid) for p in procs]
         t0 = time.monotonic()
         if args.perf:
-            perf_out = os.path.join(WORK, "logs", f"{tag}-broker.perf.data")
-            subprocess.run(["perf", "record", "-g", "-o", perf_out, "-p", str(broker.pid), "--",
-                            "sleep", str(args.seconds * 0.8)], stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
+            # The broker, and the client process too when it is the subject (row 3).
+            targets = [("broker", broker.pid)] + ([("clients", clients[0].pid)] if parts == 1 else [])
+            recorders = [subprocess.Popen(
+                ["perf", "record", "-g", "-o", os.path.join(WORK, "logs", f"{tag}-{what}.perf.data"),
+                 "-p", str(pid), "--", "sleep", str(args.seconds * 0.8)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for what, pid in targets]
+            for r in recorders:
+                r.wait()
         else:
             time.sleep(args.seconds * 0.8)
         cpu = [(cpu_ns(p.pid) - a) / 1e9 / (time.monotonic() - t0) * 100 for p, a in zip(procs, cpu0)]
@@ -900,7 +904,7 @@ def main():
                         help="add these results to the saved ones (replacing the same cases) and re-render")
     parser.add_argument("--storm-note", default="", help="a sentence under the storm table")
     parser.add_argument("--perf", action="store_true",
-                        help="perf record the broker of each load run (target/perf/scale/logs/)")
+                        help="perf record the broker of each load run, and row 3's client process (target/perf/scale/logs/)")
     parser.add_argument("--report-only", action="store_true", help="re-render from the saved results")
     parser.add_argument("--out", help="where scale.md and scale.svg go")
     parser.add_argument("--note", default="", help="a sentence on the conditions, copied into scale.md")
