@@ -77,3 +77,31 @@ async fn cancel_and_timeout_leave_it() {
 rt_test!(cancel_and_timeout_leave_it_async, |_| {
     cancel_and_timeout_leave_it()
 });
+
+/// The receive half of a split socket, through the halves' lock.
+async fn split_half() {
+    let ctx = zmq::Context::new();
+    let (mut rx, mut tx) = socket(&ctx, zmq::DEALER).into_split();
+    rx.with_socket(|s| s.bind("inproc://recv-into-split"))
+        .unwrap();
+    let mut peer = socket(&ctx, zmq::DEALER);
+    peer.get_ref().connect("inproc://recv-into-split").unwrap();
+    let mut msg = zmq::Message::new();
+    for i in 0..50 {
+        let text = format!("r{i}");
+        let (got, sent) = tokio::join!(
+            within("half recv", rx.recv(&mut msg)),
+            within("peer send", peer.send(text.as_str()))
+        );
+        got.unwrap();
+        sent.unwrap();
+        assert_eq!(msg.as_str(), Some(text.as_str()));
+        within("half send", tx.send("back")).await.unwrap();
+        assert_eq!(
+            within("peer recv", peer.recv_msg()).await.unwrap().as_str(),
+            Some("back")
+        );
+    }
+}
+
+rt_test!(split_half_async, |_| split_half());

@@ -12,7 +12,7 @@ use std::task::{Context, Poll};
 
 use crate::rt::core::outgoing;
 use crate::rt::tokio::future::{self, Owner, Shared};
-use crate::rt::tokio::{AsyncSocket, RecvMsg, RecvMultipart, SendMessage};
+use crate::rt::tokio::{AsyncSocket, Recv, RecvMsg, RecvMultipart, SendMessage};
 use crate::rt::{Multipart, TrySendError};
 use crate::{Message, PollEvents, Result, Socket};
 
@@ -91,6 +91,11 @@ impl RecvHalf {
     /// Receives one frame; see [`AsyncSocket::recv_msg`]. Cancel safe.
     pub fn recv_msg(&mut self) -> RecvMsg<'_> {
         RecvMsg::new(self.owner())
+    }
+
+    /// Receives one frame into `msg`; see [`AsyncSocket::recv`]. Cancel safe.
+    pub fn recv<'a>(&'a mut self, msg: &'a mut Message) -> Recv<'a> {
+        Recv::new(self.owner(), msg)
     }
 
     /// Receives one frame as bytes; see [`AsyncSocket::recv_bytes`]. Cancel safe.
