@@ -261,6 +261,7 @@ fn emfile_scenario_in_child() {
     round_trip(&client, &server, "before");
     let to_bind = socket(&ctx, zmq::PULL);
     let late_client = socket(&ctx, zmq::DEALER);
+    let host_client = socket(&ctx, zmq::DEALER);
 
     // Leave headroom only for what is open now, then take every fd left.
     lower_fd_limit(open_fds() as u64 + 32);
@@ -290,6 +291,9 @@ fn emfile_scenario_in_child() {
     // connect: libzmq connects in the background, so the call succeeds and the
     // connection is retried until an fd is free (below).
     late_client.connect(&endpoint).unwrap();
+    // The same with a host name, which libzmq resolves (getaddrinfo) with no fd left.
+    let by_name = endpoint.replace("127.0.0.1", "localhost");
+    host_client.connect(&by_name).unwrap();
 
     // The existing connection keeps working.
     round_trip(&client, &server, "while out of fds");
@@ -318,6 +322,7 @@ fn emfile_scenario_in_child() {
     round_trip(&fresh, &server, "new socket");
     to_bind.bind("tcp://127.0.0.1:*").unwrap();
     round_trip(&late_client, &server, "delayed connect");
+    round_trip(&host_client, &server, "delayed connect by host name");
     round_trip(&client, &server, "after");
     drop(raw_peer);
     println!("EMFILE SCENARIO PASSED");
