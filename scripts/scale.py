@@ -313,7 +313,10 @@ def load_run(args, broker_peer, client_peer, n, parts, tag):
     procs = []
     t = args.timeout
     try:
-        broker, endpoint = start_broker(broker_peer, f"{tag}-broker", ["--backlog", str(BIG_BACKLOG)], 10)
+        broker_opts = ["--backlog", str(BIG_BACKLOG)]
+        if args.broker_io_threads != 1:
+            broker_opts += ["--io-threads", str(args.broker_io_threads)]
+        broker, endpoint = start_broker(broker_peer, f"{tag}-broker", broker_opts, 10)
         procs.append(broker)
         time.sleep(0.1)
         base = proc_usage(broker.pid)
@@ -907,12 +910,18 @@ def main():
     parser.add_argument("--append", action="store_true",
                         help="add these results to the saved ones (replacing the same cases) and re-render")
     parser.add_argument("--storm-note", default="", help="a sentence under the storm table")
+    parser.add_argument("--broker-io-threads", type=int, default=1,
+                        help="ZMQ_IO_THREADS of the C and this crate's brokers (rows 1 and 3; the report's "
+                             "note says so)")
     parser.add_argument("--perf", action="store_true",
                         help="perf record the broker of each load run, and row 3's client process (target/perf/scale/logs/)")
     parser.add_argument("--report-only", action="store_true", help="re-render from the saved results")
     parser.add_argument("--out", help="where scale.md and scale.svg go")
     parser.add_argument("--note", default="", help="a sentence on the conditions, copied into scale.md")
     args = parser.parse_args()
+    if args.broker_io_threads != 1:
+        args.note = (args.note + " " if args.note else "") + \
+            f"The C and this crate's brokers ran with ZMQ_IO_THREADS = {args.broker_io_threads}."
     args.rows = {int(r) for r in args.rows.split(",") if r}
     args.ns = [int(n) for n in args.ns.split(",")] if args.ns else (QUICK_NS if args.quick else FULL_NS)
     args.storm_ns = ([int(n) for n in args.storm_ns.split(",")] if args.storm_ns

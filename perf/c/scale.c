@@ -62,6 +62,7 @@ static void usage(long *rss, long *fds) {
 
 static int broker(int argc, char **argv) {
     void *ctx = zmq_ctx_new();
+    zmq_ctx_set(ctx, ZMQ_IO_THREADS, atoi(opt(argc, argv, "io-threads", "1")));
     void *s = zmq_socket(ctx, ZMQ_ROUTER);
     int zero = 0;
     zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);

@@ -178,6 +178,8 @@ fn broker_socket(ctx: &zmq::Context, opts: &Opts) -> (zmq::Socket, String) {
 
 fn broker(opts: &Opts) {
     let ctx = context(16);
+    ctx.set_io_threads(opts.num("io-threads", 1))
+        .or_fail("set_io_threads");
     let (socket, endpoint) = broker_socket(&ctx, opts);
     match opts.str("impl", "sync").as_str() {
         "sync" => {
