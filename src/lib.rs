@@ -101,8 +101,11 @@ mod poll;
 pub mod poller;
 pub mod proxy;
 mod raw;
-#[cfg(all(feature = "tokio", unix))]
-#[cfg_attr(docsrs, doc(cfg(all(feature = "tokio", unix))))]
+#[cfg(all(any(feature = "tokio", feature = "async-io"), unix))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(all(any(feature = "tokio", feature = "async-io"), unix)))
+)]
 pub mod rt;
 mod serialized;
 mod socket;

@@ -14,18 +14,18 @@ use std::time::Duration;
 
 use crate::rt::core::{outgoing, Outgoing};
 use crate::rt::reactor::{Dir, FanOut};
-use crate::rt::tokio::Core;
+use crate::rt::{CoreOf, Runtime};
 use crate::rt::{Multipart, TrySendError};
 use crate::{Error, Message, Result};
 
 /// The state of a split socket, shared by its two halves.
-pub(crate) struct Shared {
-    core: Mutex<Core>,
+pub(crate) struct Shared<R: Runtime> {
+    core: Mutex<CoreOf<R>>,
     pub(crate) fanout: Arc<FanOut>,
 }
 
-impl Shared {
-    pub(crate) fn new(core: Core) -> Shared {
+impl<R: Runtime> Shared<R> {
+    pub(crate) fn new(core: CoreOf<R>) -> Shared<R> {
         let fanout = core.readiness.fanout.clone();
         Shared {
             core: Mutex::new(core),
@@ -33,7 +33,7 @@ impl Shared {
         }
     }
 
-    pub(crate) fn lock(&self) -> MutexGuard<'_, Core> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, CoreOf<R>> {
         // Nothing of ours panics under this lock; a user closure given to `with_socket`
         // might, and leaves the state consistent (it only sees the sync socket).
         self.core
@@ -41,7 +41,7 @@ impl Shared {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    pub(crate) fn into_core(self) -> Core {
+    pub(crate) fn into_core(self) -> CoreOf<R> {
         self.core
             .into_inner()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -49,15 +49,15 @@ impl Shared {
 }
 
 /// How a future reaches the socket's state.
-pub(crate) enum Owner<'a> {
-    Owned(&'a mut Core),
-    Shared(&'a Shared),
+pub(crate) enum Owner<'a, R: Runtime> {
+    Owned(&'a mut CoreOf<R>),
+    Shared(&'a Shared<R>),
 }
 
-impl Owner<'_> {
+impl<R: Runtime> Owner<'_, R> {
     /// Runs `f` on the state, then wakes the waiters it marked, outside any lock.
     #[inline]
-    pub(crate) fn with<R>(&mut self, f: impl FnOnce(&mut Core) -> R) -> R {
+    pub(crate) fn with<T>(&mut self, f: impl FnOnce(&mut CoreOf<R>) -> T) -> T {
         match self {
             Owner::Owned(core) => {
                 let res = f(core);
@@ -74,7 +74,7 @@ impl Owner<'_> {
     /// [`Owner::with`] for a split socket: under the lock. Out of line, so that `f` is
     /// inlined into the owned case.
     #[inline(never)]
-    fn with_shared<R>(shared: &Shared, f: impl FnOnce(&mut Core) -> R) -> R {
+    fn with_shared<T>(shared: &Shared<R>, f: impl FnOnce(&mut CoreOf<R>) -> T) -> T {
         let (res, wakes) = {
             let mut core = shared.lock();
             let res = f(&mut core);
@@ -95,31 +95,34 @@ impl Owner<'_> {
 }
 
 /// Drives one operation in `dir`: the op, then the socket's timeout (`RCVTIMEO` or
-/// `SNDTIMEO`, emulated with a tokio timer armed at the first park); unparks on
+/// `SNDTIMEO`, emulated with the runtime's timer armed at the first park); unparks on
 /// completion, timeout and drop. Kept small: every future holds one, and a future larger
 /// than 128 bytes is moved with a `memcpy` call at each `.await`.
-struct Op<'a> {
-    owner: Owner<'a>,
+struct Op<'a, R: Runtime> {
+    owner: Owner<'a, R>,
     /// The timer, once armed. Dropped by hand in `Drop`, so that a future that never
     /// parked has no drop glue to call for it.
-    timer: ManuallyDrop<Option<Pin<Box<tokio::time::Sleep>>>>,
+    timer: ManuallyDrop<Option<Pin<Box<R::Sleep>>>>,
     dir: Dir,
-    /// [`Op::PARKED`], ...: one byte, so that moving a future moves it in one go.
+    /// [`flag::PARKED`], ...: one byte, so that moving a future moves it in one go.
     flags: u8,
 }
 
-impl<'a> Op<'a> {
+/// The bits of [`Op`]'s `flags`.
+mod flag {
     /// Our waker is (or may be) in the direction's slot.
-    const PARKED: u8 = 1;
+    pub(crate) const PARKED: u8 = 1;
     /// The timeout option was read (at the first park).
-    const TIMEOUT_READ: u8 = 2;
+    pub(crate) const TIMEOUT_READ: u8 = 2;
     /// The operation completed (set by the send future, which must never send twice).
-    const DONE: u8 = 4;
+    pub(crate) const DONE: u8 = 4;
     /// ... and succeeded (set by the send future).
-    const SUCCEEDED: u8 = 8;
+    pub(crate) const SUCCEEDED: u8 = 8;
+}
 
+impl<'a, R: Runtime> Op<'a, R> {
     #[inline]
-    fn new(owner: Owner<'a>, dir: Dir) -> Op<'a> {
+    fn new(owner: Owner<'a, R>, dir: Dir) -> Op<'a, R> {
         Op {
             owner,
             timer: ManuallyDrop::new(None),
@@ -137,11 +140,11 @@ impl<'a> Op<'a> {
     fn poll<T>(
         &mut self,
         cx: &mut Context<'_>,
-        op: impl FnOnce(&mut Core, &mut Context<'_>) -> Poll<Result<T>>,
+        op: impl FnOnce(&mut CoreOf<R>, &mut Context<'_>) -> Poll<Result<T>>,
     ) -> Poll<Result<T>> {
         if let Poll::Ready(res) = self.owner.with(|core| op(core, cx)) {
             // Not parked any more: the core cleared the slot.
-            self.flags &= !Op::PARKED;
+            self.flags &= !flag::PARKED;
             return Poll::Ready(res);
         }
         self.poll_timeout(cx)
@@ -151,7 +154,7 @@ impl<'a> Op<'a> {
     /// passed, then `EAGAIN`.
     #[cold]
     fn poll_timeout<T>(&mut self, cx: &mut Context<'_>) -> Poll<Result<T>> {
-        self.flags |= Op::PARKED;
+        self.flags |= flag::PARKED;
         let res = match self.poll_expired(cx) {
             Ok(false) => return Poll::Pending,
             Ok(true) => Err(Error::EAGAIN),
@@ -163,18 +166,18 @@ impl<'a> Op<'a> {
 
     /// Whether the socket's timeout has passed (-1, the default, never passes).
     fn poll_expired(&mut self, cx: &mut Context<'_>) -> Result<bool> {
-        if !self.is(Op::TIMEOUT_READ) {
+        if !self.is(flag::TIMEOUT_READ) {
             let dir = self.dir;
             let ms = self.owner.with(|core| match dir {
                 Dir::Recv => core.socket().get_rcvtimeo(),
                 Dir::Send => core.socket().get_sndtimeo(),
             })?;
-            self.flags |= Op::TIMEOUT_READ;
+            self.flags |= flag::TIMEOUT_READ;
             match u64::try_from(ms) {
                 Err(_) => {}
                 Ok(0) => return Ok(true),
                 Ok(ms) => {
-                    let sleep = Box::pin(tokio::time::sleep(Duration::from_millis(ms)));
+                    let sleep = Box::pin(R::sleep(Duration::from_millis(ms)));
                     *self.timer = Some(sleep);
                 }
             }
@@ -187,23 +190,23 @@ impl<'a> Op<'a> {
 
     #[inline]
     fn unpark(&mut self) {
-        if self.is(Op::PARKED) {
-            self.flags &= !Op::PARKED;
+        if self.is(flag::PARKED) {
+            self.flags &= !flag::PARKED;
             self.owner.fanout().slot(self.dir).clear();
         }
     }
 }
 
-impl Drop for Op<'_> {
+impl<R: Runtime> Drop for Op<'_, R> {
     #[inline]
     fn drop(&mut self) {
-        if self.is(Op::PARKED) || self.timer.is_some() {
+        if self.is(flag::PARKED) || self.timer.is_some() {
             self.drop_slow();
         }
     }
 }
 
-impl Op<'_> {
+impl<R: Runtime> Op<'_, R> {
     #[cold]
     fn drop_slow(&mut self) {
         // A cancelled future leaves no waker behind (A28 d).
@@ -212,22 +215,22 @@ impl Op<'_> {
     }
 }
 
-/// The future of [`AsyncSocket::recv_msg`](crate::rt::tokio::AsyncSocket::recv_msg): one
+/// The future of [`AsyncSocket::recv_msg`](crate::rt::AsyncSocket::recv_msg): one
 /// frame. Cancel safe.
 #[must_use = "futures do nothing unless polled"]
-pub struct RecvMsg<'a> {
-    op: Op<'a>,
+pub struct RecvMsg<'a, R: Runtime> {
+    op: Op<'a, R>,
 }
 
-impl<'a> RecvMsg<'a> {
-    pub(crate) fn new(owner: Owner<'a>) -> RecvMsg<'a> {
+impl<'a, R: Runtime> RecvMsg<'a, R> {
+    pub(crate) fn new(owner: Owner<'a, R>) -> RecvMsg<'a, R> {
         RecvMsg {
             op: Op::new(owner, Dir::Recv),
         }
     }
 }
 
-impl Future for RecvMsg<'_> {
+impl<R: Runtime> Future for RecvMsg<'_, R> {
     type Output = Result<Message>;
 
     #[inline]
@@ -245,36 +248,36 @@ impl Future for RecvMsg<'_> {
     }
 }
 
-/// The future of [`AsyncSocket::recv_multipart_msgs`](crate::rt::tokio::AsyncSocket::recv_multipart_msgs):
+/// The future of [`AsyncSocket::recv_multipart_msgs`](crate::rt::AsyncSocket::recv_multipart_msgs):
 /// every frame of one message. Cancel safe.
 #[must_use = "futures do nothing unless polled"]
-pub struct RecvMultipart<'a> {
-    op: Op<'a>,
+pub struct RecvMultipart<'a, R: Runtime> {
+    op: Op<'a, R>,
 }
 
-impl<'a> RecvMultipart<'a> {
-    pub(crate) fn new(owner: Owner<'a>) -> RecvMultipart<'a> {
+impl<'a, R: Runtime> RecvMultipart<'a, R> {
+    pub(crate) fn new(owner: Owner<'a, R>) -> RecvMultipart<'a, R> {
         RecvMultipart {
             op: Op::new(owner, Dir::Recv),
         }
     }
 }
 
-impl Future for RecvMultipart<'_> {
+impl<R: Runtime> Future for RecvMultipart<'_, R> {
     type Output = Result<Multipart>;
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.get_mut().op.poll(cx, Core::poll_recv_multipart)
+        self.get_mut().op.poll(cx, CoreOf::<R>::poll_recv_multipart)
     }
 }
 
-/// The future of [`AsyncSocket::send`](crate::rt::tokio::AsyncSocket::send) and
-/// [`send_multipart`](crate::rt::tokio::AsyncSocket::send_multipart). All or nothing: dropped
+/// The future of [`AsyncSocket::send`](crate::rt::AsyncSocket::send) and
+/// [`send_multipart`](crate::rt::AsyncSocket::send_multipart). All or nothing: dropped
 /// before completion, it has sent nothing and drops its message.
 #[must_use = "futures do nothing unless polled"]
-pub struct SendMessage<'a> {
-    op: Op<'a>,
+pub struct SendMessage<'a, R: Runtime> {
+    op: Op<'a, R>,
     /// The first frame: untouched until libzmq accepts it. Once libzmq has (the send
     /// succeeded), it is an empty message that needs no `zmq_msg_close` (zmq_msg_close(3):
     /// "NOT necessary after a successful zmq_msg_send()"), so `Drop` closes it only if the
@@ -285,22 +288,26 @@ pub struct SendMessage<'a> {
     rest: ManuallyDrop<Vec<Message>>,
 }
 
-impl<'a> SendMessage<'a> {
+impl<'a, R: Runtime> SendMessage<'a, R> {
     /// A future that sends `first` and then `rest`, or nothing for `None`.
     #[inline]
-    pub(crate) fn new(owner: Owner<'a>, message: Option<Outgoing>) -> SendMessage<'a> {
+    pub(crate) fn new(owner: Owner<'a, R>, message: Option<Outgoing>) -> SendMessage<'a, R> {
         match message {
             Some((first, rest)) => SendMessage::frames(owner, first, rest),
             None => {
                 let mut future = SendMessage::frames(owner, Message::new(), Vec::new());
-                future.op.flags = Op::DONE;
+                future.op.flags = flag::DONE;
                 future
             }
         }
     }
 
     #[inline]
-    pub(crate) fn frames(owner: Owner<'a>, first: Message, rest: Vec<Message>) -> SendMessage<'a> {
+    pub(crate) fn frames(
+        owner: Owner<'a, R>,
+        first: Message,
+        rest: Vec<Message>,
+    ) -> SendMessage<'a, R> {
         SendMessage {
             op: Op::new(owner, Dir::Send),
             first: ManuallyDrop::new(first),
@@ -309,13 +316,13 @@ impl<'a> SendMessage<'a> {
     }
 }
 
-impl Future for SendMessage<'_> {
+impl<R: Runtime> Future for SendMessage<'_, R> {
     type Output = Result<()>;
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        if this.op.is(Op::DONE) {
+        if this.op.is(flag::DONE) {
             // Sent already, or an empty multipart (which sends nothing, like the sync
             // send_multipart).
             return Poll::Ready(Ok(()));
@@ -323,27 +330,27 @@ impl Future for SendMessage<'_> {
         let (first, rest) = (&mut *this.first, &mut *this.rest);
         let res = ready!(this.op.poll(cx, |core, cx| core.poll_send(cx, first, rest)));
         this.op.flags |= if res.is_ok() {
-            Op::DONE | Op::SUCCEEDED
+            flag::DONE | flag::SUCCEEDED
         } else {
-            Op::DONE
+            flag::DONE
         };
         Poll::Ready(res)
     }
 }
 
-impl Drop for SendMessage<'_> {
+impl<R: Runtime> Drop for SendMessage<'_, R> {
     #[inline]
     fn drop(&mut self) {
-        if !self.op.is(Op::SUCCEEDED) || self.rest.capacity() != 0 {
+        if !self.op.is(flag::SUCCEEDED) || self.rest.capacity() != 0 {
             self.drop_frames();
         }
     }
 }
 
-impl SendMessage<'_> {
+impl<R: Runtime> SendMessage<'_, R> {
     #[cold]
     fn drop_frames(&mut self) {
-        if !self.op.is(Op::SUCCEEDED) {
+        if !self.op.is(flag::SUCCEEDED) {
             // SAFETY: `first` is dropped here only (the caller is `Drop`, which runs once),
             // and never used again.
             unsafe { ManuallyDrop::drop(&mut self.first) };
@@ -354,8 +361,8 @@ impl SendMessage<'_> {
 
 /// Sends one message if libzmq accepts it now, else hands it back (the `try_send`
 /// methods).
-pub(crate) fn try_send<I, T>(
-    mut owner: Owner<'_>,
+pub(crate) fn try_send<R: Runtime, I, T>(
+    mut owner: Owner<'_, R>,
     parts: I,
 ) -> std::result::Result<(), TrySendError>
 where
@@ -371,19 +378,21 @@ where
 }
 
 /// A frame as bytes (the `recv_bytes` methods).
-pub(crate) async fn bytes(frame: RecvMsg<'_>) -> Result<Vec<u8>> {
+pub(crate) async fn bytes<R: Runtime>(frame: RecvMsg<'_, R>) -> Result<Vec<u8>> {
     frame.await.map(|msg| msg.to_vec())
 }
 
 /// A frame as text, or its bytes when it is not UTF-8 (the `recv_string` methods).
-pub(crate) async fn string(frame: RecvMsg<'_>) -> Result<std::result::Result<String, Vec<u8>>> {
+pub(crate) async fn string<R: Runtime>(
+    frame: RecvMsg<'_, R>,
+) -> Result<std::result::Result<String, Vec<u8>>> {
     bytes(frame)
         .await
         .map(|bytes| String::from_utf8(bytes).map_err(|err| err.into_bytes()))
 }
 
 /// A whole message as byte vectors (the `recv_multipart` methods).
-pub(crate) async fn multipart(message: RecvMultipart<'_>) -> Result<Vec<Vec<u8>>> {
+pub(crate) async fn multipart<R: Runtime>(message: RecvMultipart<'_, R>) -> Result<Vec<Vec<u8>>> {
     let parts = message.await?;
     Ok(parts.iter().map(|part| part.to_vec()).collect())
 }
