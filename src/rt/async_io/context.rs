@@ -2,8 +2,8 @@
 //!
 //! `zmq_ctx_term` blocks until every socket is closed and its unsent messages are
 //! delivered or its linger has passed (infinite by default). async-io has no notion of "the
-//! current runtime", so a thread counts as an executor thread once it has parked a task
-//! on an async-io socket (marked in [`mark_executor_thread`]). When the last handle of a
+//! current runtime", so a thread counts as an executor thread once it has made an async-io
+//! socket or parked a task on one (marked by [`mark_executor_thread`]). When the last handle of a
 //! [`Context`](crate::Context) is released on such a thread, the termination runs on a
 //! plain thread of its own instead; at process exit, those threads are joined, so a
 //! program that ends still flushes its messages, as with the sync API.

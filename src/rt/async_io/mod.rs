@@ -46,8 +46,8 @@
 //! one thread, an operation wakes its own task and returns `Pending` once.
 //!
 //! # Closing
-//! async-io has no notion of "the current runtime". A thread that has parked a task on an
-//! async-io socket counts as an executor thread: a context whose last handle is released
+//! async-io has no notion of "the current runtime". A thread that has made an async-io
+//! socket or parked a task on one counts as an executor thread: a context whose last handle is released
 //! there is terminated on a thread of its own (`zmq-ctx-term`), and those threads are
 //! joined when the process exits, so unsent messages are still flushed (linger is infinite
 //! by default: set `LINGER` on sockets that may hold unsent messages). Elsewhere the
@@ -80,6 +80,8 @@ impl crate::rt::reactor::Binding for AsyncIo {
 
     fn install_context_hook() {
         context::install();
+        // The thread that makes an async-io socket runs async-io tasks (or sets them up).
+        context::mark_executor_thread();
     }
 }
 
