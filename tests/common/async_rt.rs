@@ -35,7 +35,16 @@ where
     Fut: Future<Output = ()>,
 {
     let _watchdog = super::watchdog(SCENARIO_LIMIT + Duration::from_secs(30));
-    let rt = match flavor {
+    runtime(flavor).block_on(async {
+        tokio::time::timeout(SCENARIO_LIMIT, body(flavor))
+            .await
+            .unwrap_or_else(|_| panic!("scenario hung for {SCENARIO_LIMIT:?} on {flavor:?}"))
+    });
+}
+
+/// A fresh tokio runtime of `flavor` (2 workers for `MultiThread`), with I/O and time.
+pub fn runtime(flavor: Flavor) -> tokio::runtime::Runtime {
+    match flavor {
         Flavor::CurrentThread => tokio::runtime::Builder::new_current_thread(),
         Flavor::MultiThread => {
             let mut b = tokio::runtime::Builder::new_multi_thread();
@@ -45,12 +54,7 @@ where
     }
     .enable_all()
     .build()
-    .expect("runtime");
-    rt.block_on(async {
-        tokio::time::timeout(SCENARIO_LIMIT, body(flavor))
-            .await
-            .unwrap_or_else(|_| panic!("scenario hung for {SCENARIO_LIMIT:?} on {flavor:?}"))
-    });
+    .expect("runtime")
 }
 
 /// Defines `$name::current_thread` and `$name::multi_thread` tests running `$body` (a
@@ -121,6 +125,9 @@ pub trait Harness: Send + Sync + 'static {
         F: FnOnce(Flavor) -> Fut,
         Fut: Future<Output = ()>;
 
+    /// Runs `fut` to completion on a fresh runtime of `flavor` (no watchdog, no timeout).
+    fn block_on<Fut: Future>(flavor: Flavor, fut: Fut) -> Fut::Output;
+
     /// Spawns `fut` on the runtime the caller runs on.
     fn spawn<F>(fut: F) -> Task<F::Output>
     where
@@ -147,6 +154,10 @@ impl Harness for TokioRt {
         Fut: Future<Output = ()>,
     {
         run(flavor, body);
+    }
+
+    fn block_on<Fut: Future>(flavor: Flavor, fut: Fut) -> Fut::Output {
+        runtime(flavor).block_on(fut)
     }
 
     fn spawn<F>(fut: F) -> Task<F::Output>
@@ -225,6 +236,16 @@ impl Harness for AsyncIoRt {
         Fut: Future<Output = ()>,
     {
         let _watchdog = super::watchdog(SCENARIO_LIMIT + Duration::from_secs(30));
+        Self::block_on(flavor, async {
+            any_timeout(SCENARIO_LIMIT, body(flavor))
+                .await
+                .unwrap_or_else(|| {
+                    panic!("scenario hung for {SCENARIO_LIMIT:?} on async-io {flavor:?}")
+                })
+        });
+    }
+
+    fn block_on<Fut: Future>(flavor: Flavor, fut: Fut) -> Fut::Output {
         let executor = Arc::new(smol::Executor::new());
         let (stop, stopped) = smol::channel::bounded::<()>(1);
         let workers: Vec<_> = match flavor {
@@ -246,22 +267,15 @@ impl Harness for AsyncIoRt {
                 .collect(),
         };
         let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            with_executor(&executor.clone(), || {
-                smol::block_on(executor.run(async {
-                    any_timeout(SCENARIO_LIMIT, body(flavor))
-                        .await
-                        .unwrap_or_else(|| {
-                            panic!("scenario hung for {SCENARIO_LIMIT:?} on async-io {flavor:?}")
-                        })
-                }))
-            })
+            with_executor(&executor.clone(), || smol::block_on(executor.run(fut)))
         }));
         drop(stop);
         for worker in workers {
             let _ = worker.join();
         }
-        if let Err(panic) = res {
-            std::panic::resume_unwind(panic);
+        match res {
+            Ok(value) => value,
+            Err(panic) => std::panic::resume_unwind(panic),
         }
     }
 
