@@ -18,13 +18,6 @@ use crate::Result;
 
 pub(crate) use crate::sys::{cvt, Errno};
 
-/// [`cvt`] with the error as [`Error`]. Transitional: only `message.rs` and `proxy.rs` still
-/// use it; new code uses `cvt(..)?`.
-#[inline]
-pub(crate) fn check(rc: c_int) -> Result<c_int> {
-    Ok(cvt(rc)?)
-}
-
 /// Whether libzmq resolves this bind endpoint through the interface list (getifaddrs).
 fn binds_by_interface(endpoint: &CStr) -> bool {
     let bytes = endpoint.to_bytes();
@@ -100,19 +93,23 @@ unsafe impl Send for RawContext {}
 unsafe impl Sync for RawContext {}
 
 impl RawContext {
-    pub(crate) fn new() -> RawContext {
+    /// Makes a context; `Err` (with errno, `EMFILE` when out of file descriptors) when
+    /// libzmq cannot.
+    pub(crate) fn try_new() -> Result<RawContext> {
         // SAFETY: zmq_ctx_new has no preconditions.
         let ptr = unsafe { zmq_sys::zmq_ctx_new() };
-        let ptr = NonNull::new(ptr).unwrap_or_else(|| {
-            panic!(
-                "zmq_ctx_new failed: {} (out of file descriptors or memory?)",
-                Error::from(Errno::last())
-            )
-        });
-        RawContext {
-            ptr,
-            terminated: RwLock::new(false),
-            owned: true,
+        match NonNull::new(ptr) {
+            Some(ptr) => Ok(RawContext {
+                ptr,
+                terminated: RwLock::new(false),
+                owned: true,
+            }),
+            // libzmq returns NULL when it cannot make the context's mailbox (an eventfd)
+            // or allocate; errno says which. Report ENOMEM when errno is not set.
+            None => Err(match Errno::last() {
+                Errno(0) => Error::ENOMEM,
+                errno => Error::from(errno),
+            }),
         }
     }
 
@@ -281,7 +278,7 @@ pub(crate) fn proxy(
             )
         },
     };
-    check(rc).map(drop)
+    Ok(cvt(rc).map(drop)?)
 }
 
 /// A libzmq socket pointer, closed on drop when owned.
@@ -506,12 +503,12 @@ impl RawPoller {
         let poller = RawPoller { ptr };
         let events = (zmq_sys::ZMQ_POLLIN | zmq_sys::ZMQ_POLLOUT) as libc::c_short;
         // SAFETY: the poller is live; the caller promises the socket is live.
-        check(unsafe {
+        cvt(unsafe {
             zmq_sys::zmq_poller_add(ptr.as_ptr(), socket.as_ptr(), std::ptr::null_mut(), events)
         })?;
         let mut fd: zmq_sys::zmq_fd_t = -1;
         // SAFETY: the poller is live; fd is a valid out-pointer.
-        check(unsafe { zmq_sys::zmq_poller_fd(ptr.as_ptr(), &mut fd) })?;
+        cvt(unsafe { zmq_sys::zmq_poller_fd(ptr.as_ptr(), &mut fd) })?;
         Ok((poller, fd))
     }
 }

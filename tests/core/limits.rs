@@ -270,6 +270,12 @@ fn emfile_scenario_in_child() {
     // Context::socket: EMFILE naming both limits.
     assert_names_the_limits(ctx.socket(zmq::DEALER).unwrap_err());
 
+    // A new context needs an fd too: try_new says EMFILE (Context::new would panic
+    // with the same message).
+    let err = zmq::Context::try_new().expect_err("a context with no fd left");
+    assert_eq!(err, zmq::Error::EMFILE);
+    assert!(err.to_string().contains("ulimit -n"), "{err}");
+
     // bind: EMFILE, naming the fd limit and the endpoint.
     assert_eq!(
         to_bind.bind("tcp://127.0.0.1:*").unwrap_err(),
@@ -305,6 +311,8 @@ fn emfile_scenario_in_child() {
     // Free the fds: everything that failed now succeeds.
     drop(hogs);
     wait_for_event(&accept_monitor, |e| matches!(e, Event::Accepted { .. }));
+    let fresh_ctx = zmq::Context::try_new().expect("a context once fds are free");
+    drop(fresh_ctx);
     let fresh = socket(&ctx, zmq::DEALER);
     fresh.connect(&endpoint).unwrap();
     round_trip(&fresh, &server, "new socket");
