@@ -18,8 +18,8 @@
 
 pub(crate) mod core;
 pub(crate) mod reactor;
-// Used by the draft sockets; compiled without them too, for its loom models.
-#[cfg_attr(not(feature = "draft"), allow(dead_code))]
+// Used by tokio's draft sockets; compiled without them too, for its loom models.
+#[cfg_attr(not(all(feature = "draft", feature = "tokio")), allow(dead_code))]
 pub(crate) mod shared;
 pub(crate) mod waiters;
 

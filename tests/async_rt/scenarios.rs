@@ -17,54 +17,11 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use common::async_rt::{
-    any_timeout, counting_waker, size, socket_on, within, Flavor, Harness, Rng,
+    any_timeout, counting_waker, every_rt_test, size, socket_on, within, Flavor, Harness, Rng,
 };
 use common::{Endpoints, Transport};
 use futures::{SinkExt, StreamExt};
 use zmq::rt::Multipart;
-
-/// Defines `$name::on_tokio::{current_thread, multi_thread}` and (feature `async-io`)
-/// `$name::on_async_io::{current_thread, multi_thread}`, each running `$body` (a closure
-/// `|flavor| ...` that names the runtime harness `H`): one scenario list, every runtime.
-macro_rules! scenario {
-    ($(#[$meta:meta])* $name:ident, $body:expr) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-            mod on_tokio {
-                #[allow(unused_imports)]
-                use super::*;
-                type H = common::async_rt::TokioRt;
-                $(#[$meta])*
-                #[test]
-                fn current_thread() {
-                    H::run(Flavor::CurrentThread, $body);
-                }
-                $(#[$meta])*
-                #[test]
-                fn multi_thread() {
-                    H::run(Flavor::MultiThread, $body);
-                }
-            }
-            #[cfg(feature = "async-io")]
-            mod on_async_io {
-                #[allow(unused_imports)]
-                use super::*;
-                type H = common::async_rt::AsyncIoRt;
-                $(#[$meta])*
-                #[test]
-                fn current_thread() {
-                    H::run(Flavor::CurrentThread, $body);
-                }
-                $(#[$meta])*
-                #[test]
-                fn multi_thread() {
-                    H::run(Flavor::MultiThread, $body);
-                }
-            }
-        }
-    };
-}
 
 fn seq_frame(n: u64) -> zmq::Message {
     zmq::Message::from(n.to_be_bytes().to_vec())
@@ -144,13 +101,13 @@ async fn pub_flood<H: Harness>(transport: Transport, messages: usize, nodrop: bo
     }
 }
 
-scenario!(s01_pub_flood_lossless, |_| pub_flood::<H>(
+every_rt_test!(s01_pub_flood_lossless, |_| pub_flood::<H>(
     Transport::Tcp,
     size(5_000, 1_000_000),
     false,
     64
 ));
-scenario!(s01_pub_flood_nodrop_parks, |_| pub_flood::<H>(
+every_rt_test!(s01_pub_flood_nodrop_parks, |_| pub_flood::<H>(
     Transport::Tcp,
     size(3_000, 1_000_000),
     true,
@@ -210,7 +167,7 @@ async fn req_rep<H: Harness>(transport: Transport, rounds: u64) {
     );
 }
 
-scenario!(s02_req_rep_tcp, |_| req_rep::<H>(
+every_rt_test!(s02_req_rep_tcp, |_| req_rep::<H>(
     Transport::Tcp,
     size(10_000, 1_000_000) as u64
 ));
@@ -265,7 +222,7 @@ async fn idle_wake_after_events<H: Harness>(transport: Transport) {
     assert_eq!(within("split reader", reader).await, "three");
 }
 
-scenario!(
+every_rt_test!(
     s03_idle_wake_after_events_tcp,
     |_| idle_wake_after_events::<H>(Transport::Tcp)
 );
@@ -331,12 +288,12 @@ async fn split_dealer<H: Harness>(transport: Transport, rounds: u64, burst: u64)
     assert!(dealer.events().is_ok());
 }
 
-scenario!(s04_split_dealer_pingpong, |_| split_dealer::<H>(
+every_rt_test!(s04_split_dealer_pingpong, |_| split_dealer::<H>(
     Transport::Tcp,
     size(10_000, 100_000) as u64,
     1
 ));
-scenario!(s04_split_dealer_bursts, |_| split_dealer::<H>(
+every_rt_test!(s04_split_dealer_bursts, |_| split_dealer::<H>(
     Transport::Ipc,
     size(10_000, 100_000) as u64,
     100
@@ -394,7 +351,7 @@ async fn hwm_stall<H: Harness>(transport: Transport, messages: u64) {
     );
 }
 
-scenario!(s05_send_hwm_stall_tcp, |_| hwm_stall::<H>(
+every_rt_test!(s05_send_hwm_stall_tcp, |_| hwm_stall::<H>(
     Transport::Tcp,
     size(50_000, 200_000) as u64
 ));
@@ -470,7 +427,7 @@ async fn drop_recv_mid_multipart<H: Harness>(transport: Transport, messages: u64
     eprintln!("s06: {messages} received whole, {cancelled} receives cancelled");
 }
 
-scenario!(
+every_rt_test!(
     s06_drop_recv_mid_multipart_tcp,
     |_| drop_recv_mid_multipart::<H>(Transport::Tcp, size(20_000, 100_000) as u64)
 );
@@ -567,7 +524,7 @@ async fn drop_send_mid_multipart<H: Harness>(transport: Transport, messages: u64
     eprintln!("s07: {messages} attempted, {completed} completed, {received} received");
 }
 
-scenario!(
+every_rt_test!(
     s07_drop_send_mid_multipart_ipc,
     |_| drop_send_mid_multipart::<H>(Transport::Ipc, size(3_000, 100_000) as u64)
 );
@@ -625,7 +582,7 @@ async fn peer_dies_mid_multipart<H: Harness>(transport: Transport, messages: u64
     eprintln!("s08: {messages} sent, survivor received {seen} whole messages");
 }
 
-scenario!(
+every_rt_test!(
     s08_peer_dies_mid_multipart_tcp,
     |_| peer_dies_mid_multipart::<H>(Transport::Tcp, size(1_000, 20_000) as u64)
 );
@@ -674,7 +631,7 @@ async fn select_storm<H: Harness>(transport: Transport, messages: u64) {
     eprintln!("s09: {count} received, {cancelled} receives cancelled by select!");
 }
 
-scenario!(s09_select_cancel_storm_tcp, |_| select_storm::<H>(
+every_rt_test!(s09_select_cancel_storm_tcp, |_| select_storm::<H>(
     Transport::Tcp,
     size(50_000, 1_000_000) as u64
 ));
@@ -753,7 +710,7 @@ async fn req_timeout_then_reuse<H: Harness>(transport: Transport) {
     );
 }
 
-scenario!(
+every_rt_test!(
     s10_req_timeout_then_reuse_tcp,
     |_| req_timeout_then_reuse::<H>(Transport::Tcp)
 );
@@ -832,7 +789,7 @@ async fn pollout_hint_no_spin<H: Harness>() {
     );
 }
 
-scenario!(
+every_rt_test!(
     s11_pollout_hint_without_progress,
     |_| pollout_hint_no_spin::<H>()
 );
@@ -873,7 +830,7 @@ async fn idle_quiet<H: Harness>(transport: Transport) {
     .await;
 }
 
-scenario!(s12_idle_quietness_tcp, |_| idle_quiet::<H>(Transport::Tcp));
+every_rt_test!(s12_idle_quietness_tcp, |_| idle_quiet::<H>(Transport::Tcp));
 
 // ---- 13. Fairness ---------------------------------------------------------------------------
 
@@ -939,7 +896,7 @@ async fn fairness<H: Harness>(flavor: Flavor, transport: Transport, messages: u6
     eprintln!("s13: drain polled {polls} times; ticker advanced {ticks} times during a {messages}-message drain");
 }
 
-scenario!(s13_fairness_inproc, |flavor| fairness::<H>(
+every_rt_test!(s13_fairness_inproc, |flavor| fairness::<H>(
     flavor,
     Transport::Inproc,
     20_000
@@ -947,20 +904,20 @@ scenario!(s13_fairness_inproc, |flavor| fairness::<H>(
 
 // ---- 14. inproc, and the monitor as a Stream --------------------------------------------------
 
-scenario!(s14_pub_flood_inproc, |_| pub_flood::<H>(
+every_rt_test!(s14_pub_flood_inproc, |_| pub_flood::<H>(
     Transport::Inproc,
     size(1_000, 1_000_000),
     true,
     16
 ));
-scenario!(s14_req_rep_inproc, |_| req_rep::<H>(
+every_rt_test!(s14_req_rep_inproc, |_| req_rep::<H>(
     Transport::Inproc,
     size(3_000, 1_000_000) as u64
 ));
-scenario!(s14_idle_wake_after_events_inproc, |_| {
+every_rt_test!(s14_idle_wake_after_events_inproc, |_| {
     idle_wake_after_events::<H>(Transport::Inproc)
 });
-scenario!(s14_ipc_idle_and_split, |_| async {
+every_rt_test!(s14_ipc_idle_and_split, |_| async {
     idle_wake_after_events::<H>(Transport::Ipc).await;
     split_dealer::<H>(Transport::Inproc, 1_000, 10).await;
 });
@@ -1009,7 +966,7 @@ async fn monitor_stream_churn<H: Harness>() {
     );
 }
 
-scenario!(s14_monitor_stream_churn, |_| monitor_stream_churn::<H>());
+every_rt_test!(s14_monitor_stream_churn, |_| monitor_stream_churn::<H>());
 
 // ---- 15. Drop inside the runtime -------------------------------------------------------------
 
@@ -1070,7 +1027,7 @@ async fn drop_inside_runtime<H: Harness>() {
     }
 }
 
-scenario!(s15_drop_inside_runtime, |_| drop_inside_runtime::<H>());
+every_rt_test!(s15_drop_inside_runtime, |_| drop_inside_runtime::<H>());
 
 // ---- 16. Send futures (compile-time) ------------------------------------------------------------
 
@@ -1116,7 +1073,7 @@ async fn spawned_tasks_own_sockets<H: Harness>() {
     assert_eq!(within("spawned", t).await, "moved");
 }
 
-scenario!(
+every_rt_test!(
     s16_spawned_tasks_own_sockets,
     |_| spawned_tasks_own_sockets::<H>()
 );

@@ -81,6 +81,53 @@ macro_rules! rt_test {
 #[allow(unused_imports)]
 pub(crate) use rt_test;
 
+/// Defines `$name::on_tokio::{current_thread, multi_thread}` and (feature `async-io`)
+/// `$name::on_async_io::{current_thread, multi_thread}`, each running `$body` (a closure
+/// `|flavor| ...` that names the runtime harness `H`): one scenario list, every runtime.
+#[allow(unused_macros)] // not every test file that includes `common` uses it
+macro_rules! every_rt_test {
+    ($(#[$meta:meta])* $name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            mod on_tokio {
+                #[allow(unused_imports)]
+                use super::*;
+                type H = $crate::common::async_rt::TokioRt;
+                $(#[$meta])*
+                #[test]
+                fn current_thread() {
+                    H::run(Flavor::CurrentThread, $body);
+                }
+                $(#[$meta])*
+                #[test]
+                fn multi_thread() {
+                    H::run(Flavor::MultiThread, $body);
+                }
+            }
+            #[cfg(feature = "async-io")]
+            mod on_async_io {
+                #[allow(unused_imports)]
+                use super::*;
+                type H = $crate::common::async_rt::AsyncIoRt;
+                $(#[$meta])*
+                #[test]
+                fn current_thread() {
+                    H::run(Flavor::CurrentThread, $body);
+                }
+                $(#[$meta])*
+                #[test]
+                fn multi_thread() {
+                    H::run(Flavor::MultiThread, $body);
+                }
+            }
+        }
+    };
+}
+
+#[allow(unused_imports)]
+pub(crate) use every_rt_test;
+
 /// Awaits `fut`, panicking with `what` if it takes longer than [`STEP_LIMIT`]. Works on
 /// every runtime (the timer is async-io's, whose reactor runs on its own thread).
 pub async fn within<T>(what: impl std::fmt::Display, fut: impl Future<Output = T>) -> T {
