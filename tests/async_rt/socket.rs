@@ -457,3 +457,34 @@ async fn sink_buffer_survives_dropped_flush<H: Harness>() {
 every_rt_test!(sink_buffer_survives, |_| {
     sink_buffer_survives_dropped_flush::<H>()
 });
+
+/// async-io's reactor runs on its own thread, so an executor that knows nothing of it
+/// (`futures::executor::block_on`) drives the sockets: the receive parks, a plain thread
+/// sends, the edge wakes it.
+#[cfg(feature = "async-io")]
+#[test]
+fn async_io_under_any_executor() {
+    let _watchdog = common::watchdog(Duration::from_secs(60));
+    let ctx = zmq::Context::new();
+    let mut pull = socket_on::<zmq::rt::async_io::AsyncIo>(&ctx, zmq::PULL);
+    pull.get_ref().bind("inproc://any-executor").unwrap();
+    let push = common::socket(&ctx, zmq::PUSH);
+    push.connect("inproc://any-executor").unwrap();
+    let text = {
+        let mut receive = pin!(pull.recv_string());
+        let mut cx = Context::from_waker(futures::task::noop_waker_ref());
+        assert!(
+            receive.as_mut().poll(&mut cx).is_pending(),
+            "nothing sent yet"
+        );
+        let sender = std::thread::spawn(move || {
+            push.send("late", 0).unwrap();
+            push
+        });
+        let text = futures::executor::block_on(within("late message", receive));
+        drop(sender.join().unwrap());
+        text
+    };
+    assert_eq!(text.unwrap().unwrap(), "late");
+    assert!(pull.is_registered(), "the receive parked on the reactor");
+}
