@@ -776,7 +776,10 @@ def goals(results, names, labels, ns):
     mid = 100
     for row, peer, what in ((1, "sync", "sync broker"), (1, "async", "async broker"),
                             (3, "async", "async sockets, current-thread"),
-                            (3, "async-mt", "async sockets, multi-thread"), (3, "sync", "sync sockets")):
+                            (3, "async-mt", "async sockets, multi-thread"), (3, "sync", "sync sockets"),
+                            # The same ratio for C libzmq: what libzmq and the kernel give.
+                            (1, "c", "reference, not a goal: C broker"),
+                            (3, "c", "reference, not a goal: C sockets")):
         big = max([r["n"] for r in results if r["row"] == row and r["peer"] == peer] or [0])
         a, b = fig(row, peer, big), fig(row, peer, mid)
         if a is None or b is None or big <= mid:
@@ -786,7 +789,8 @@ def goals(results, names, labels, ns):
         key = "broker_cpu_pct" if row == 1 else "clients_cpu_pct"
         ca, cb = cpu_us_per(fig(row, peer, big, key=None), key, "rt_s"), cpu_us_per(fig(row, peer, mid, key=None), key, "rt_s")
         per_cpu = f"; per CPU-second of the {'broker' if row == 1 else 'clients'}: {cb / ca:.2f}" if ca and cb else ""
-        rows.append(f"| {what}: rt/s at N = {big:,} ≥ 0.8 × N = 100 | {'met' if r >= 0.8 else '**missed**'} | "
+        verdict = ("met" if r >= 0.8 else "**missed**") if peer != "c" else f"{'≥' if r >= 0.8 else '<'} 0.8"
+        rows.append(f"| {what}: rt/s at N = {big:,} ≥ 0.8 × N = 100 | {verdict} | "
                     f"{human(a)} / {human(b)} = {r:.2f}{per_cpu} |")
     big = max([r["n"] for r in results if r["row"] == 3] or [0])
     s, a = fig(3, "sync", big, key=None), fig(3, "async", big, key=None)

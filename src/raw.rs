@@ -9,6 +9,7 @@
 
 use std::ffi::{c_void, CStr};
 use std::ptr::NonNull;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, RwLock};
 
 use libc::c_int;
@@ -24,6 +25,32 @@ fn binds_by_interface(endpoint: &CStr) -> bool {
     [&b"tcp://"[..], b"ws://", b"wss://", b"udp://"]
         .iter()
         .any(|scheme| bytes.starts_with(scheme))
+}
+
+/// `Err(EMFILE or ENFILE)` when the process cannot open `count` more file descriptors now
+/// (it opens them, then closes them).
+fn fds_available(count: usize) -> std::result::Result<(), c_int> {
+    let mut opened = Vec::with_capacity(count);
+    let mut result = Ok(());
+    for _ in 0..count {
+        // SAFETY: socket() has no memory-safety preconditions.
+        let fd = unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
+        if fd < 0 {
+            if let Some(errno @ (libc::EMFILE | libc::ENFILE)) =
+                std::io::Error::last_os_error().raw_os_error()
+            {
+                result = Err(errno);
+            }
+            // Anything else is not about running out of fds; let libzmq try.
+            break;
+        }
+        opened.push(fd);
+    }
+    for fd in opened {
+        // SAFETY: fd was opened above and is ours alone.
+        unsafe { libc::close(fd) };
+    }
+    result
 }
 
 /// `Err(EMFILE or ENFILE)` when the process cannot open one more file descriptor now.
@@ -80,6 +107,9 @@ pub(crate) struct RawContext {
     /// Readers hold the lock across any call that uses the pointer; termination holds it
     /// for writing.
     terminated: RwLock<bool>,
+    /// Whether a socket was made through this handle, so the context's threads run (see
+    /// [`RawContext::socket`]).
+    started: AtomicBool,
     /// Whether dropping the last handle terminates the context (false for borrowed
     /// pointers given to `from_raw` with `owned == false`).
     owned: bool,
@@ -102,6 +132,7 @@ impl RawContext {
             Some(ptr) => Ok(RawContext {
                 ptr,
                 terminated: RwLock::new(false),
+                started: AtomicBool::new(false),
                 owned: true,
             }),
             // libzmq returns NULL when it cannot make the context's mailbox (an eventfd)
@@ -121,6 +152,8 @@ impl RawContext {
         RawContext {
             ptr,
             terminated: RwLock::new(false),
+            // Unknown (C code may have made sockets): check before the first one of ours.
+            started: AtomicBool::new(false),
             owned,
         }
     }
@@ -156,10 +189,25 @@ impl RawContext {
 
     pub(crate) fn socket(&self, kind: c_int) -> Result<RawSocket> {
         self.with_live(|ctx| {
+            if !self.started.load(Ordering::Acquire) {
+                // The first socket starts the context's reaper and I/O threads, and libzmq
+                // 4.3.5 aborts the process (errno_assert in epoll.cpp) when their epoll or
+                // mailbox fds cannot be made. Each thread needs two; the socket one more.
+                // Fail with EMFILE instead. (Another thread can still take the last fds
+                // between this check and zmq_socket.)
+                // SAFETY: ctx is live (checked under the lock).
+                let io_threads =
+                    unsafe { zmq_sys::zmq_ctx_get(ctx, zmq_sys::ZMQ_IO_THREADS as c_int) };
+                let threads = 1 + usize::try_from(io_threads).unwrap_or(1);
+                fds_available(2 * threads + 1).map_err(|errno| Error::from(Errno(errno)))?;
+            }
             // SAFETY: ctx is live (checked under the lock); zmq_socket validates the type.
             let sock = unsafe { zmq_sys::zmq_socket(ctx, kind) };
             match NonNull::new(sock) {
-                Some(ptr) => Ok(RawSocket { ptr, owned: true }),
+                Some(ptr) => {
+                    self.started.store(true, Ordering::Release);
+                    Ok(RawSocket { ptr, owned: true })
+                }
                 None => Err(Error::from(Errno::last())),
             }
         })

@@ -56,7 +56,7 @@ pub(crate) enum Owner<'a, R: Runtime> {
 
 impl<R: Runtime> Owner<'_, R> {
     /// Runs `f` on the state, then wakes the waiters it marked, outside any lock.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn with<T>(&mut self, f: impl FnOnce(&mut CoreOf<R>) -> T) -> T {
         match self {
             Owner::Owned(core) => {
@@ -98,10 +98,14 @@ impl<R: Runtime> Owner<'_, R> {
 /// `SNDTIMEO`, emulated with the runtime's timer armed at the first park); unparks on
 /// completion, timeout and drop. Kept small: every future holds one, and a future larger
 /// than 128 bytes is moved with a `memcpy` call at each `.await`.
+///
+/// No `Drop` of its own: the futures that hold one release it ([`Op::release`]) when
+/// their flags say there is something to release, with one test of the flags for
+/// everything a future may have to drop.
 struct Op<'a, R: Runtime> {
     owner: Owner<'a, R>,
-    /// The timer, once armed. Dropped by hand in `Drop`, so that a future that never
-    /// parked has no drop glue to call for it.
+    /// The timer, once armed ([`flag::TIMER`]). Dropped by hand in [`Op::release`], so that
+    /// a future that never parked has no drop glue to call for it.
     timer: ManuallyDrop<Option<Pin<Box<R::Sleep>>>>,
     dir: Dir,
     /// [`flag::PARKED`], ...: one byte, so that moving a future moves it in one go.
@@ -118,6 +122,12 @@ mod flag {
     pub(crate) const DONE: u8 = 4;
     /// ... and succeeded (set by the send future).
     pub(crate) const SUCCEEDED: u8 = 8;
+    /// The timer is armed.
+    pub(crate) const TIMER: u8 = 16;
+    /// The send future's other frames have an allocation to free.
+    pub(crate) const REST: u8 = 32;
+    /// What [`release`] has to undo.
+    pub(crate) const TO_RELEASE: u8 = PARKED | TIMER;
 }
 
 impl<'a, R: Runtime> Op<'a, R> {
@@ -136,7 +146,16 @@ impl<'a, R: Runtime> Op<'a, R> {
         self.flags & flag != 0
     }
 
-    #[inline]
+    /// The core when the future owns it (not through the split halves' lock).
+    #[inline(always)]
+    fn owned_core(&mut self) -> Option<&mut CoreOf<R>> {
+        match &mut self.owner {
+            Owner::Owned(core) => Some(core),
+            Owner::Shared(_) => None,
+        }
+    }
+
+    #[inline(always)]
     fn poll<T>(
         &mut self,
         cx: &mut Context<'_>,
@@ -179,6 +198,7 @@ impl<'a, R: Runtime> Op<'a, R> {
                 Ok(ms) => {
                     let sleep = Box::pin(R::sleep(Duration::from_millis(ms)));
                     *self.timer = Some(sleep);
+                    self.flags |= flag::TIMER;
                 }
             }
         }
@@ -195,22 +215,13 @@ impl<'a, R: Runtime> Op<'a, R> {
             self.owner.fanout().slot(self.dir).clear();
         }
     }
-}
 
-impl<R: Runtime> Drop for Op<'_, R> {
-    #[inline]
-    fn drop(&mut self) {
-        if self.is(flag::PARKED) || self.timer.is_some() {
-            self.drop_slow();
-        }
-    }
-}
-
-impl<R: Runtime> Op<'_, R> {
+    /// What a dropped future must undo: a cancelled future leaves no waker behind (A28 d),
+    /// and its timer is dropped.
     #[cold]
-    fn drop_slow(&mut self) {
-        // A cancelled future leaves no waker behind (A28 d).
+    fn release(&mut self) {
         self.unpark();
+        self.flags &= !flag::TIMER;
         drop(ManuallyDrop::into_inner(std::mem::take(&mut self.timer)));
     }
 }
@@ -228,22 +239,104 @@ impl<'a, R: Runtime> RecvMsg<'a, R> {
             op: Op::new(owner, Dir::Recv),
         }
     }
+
+    /// Everything but the hot path; `tried` as [`Core::poll_recv_frame`] takes it.
+    #[inline(never)]
+    fn poll_slow(
+        &mut self,
+        cx: &mut Context<'_>,
+        msg: &mut Message,
+        tried: Option<Error>,
+    ) -> Poll<Result<()>> {
+        self.op
+            .poll(cx, |core, cx| core.poll_recv_frame(cx, msg, tried))
+    }
 }
 
 impl<R: Runtime> Future for RecvMsg<'_, R> {
     type Output = Result<Message>;
 
-    #[inline]
+    /// Inlined into the caller with the hot path (the frame is there: receive it, done),
+    /// the rest out of line.
+    #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
         let mut msg = Message::new();
-        match self
-            .get_mut()
-            .op
-            .poll(cx, |core, cx| core.poll_recv_frame(cx, &mut msg))
-        {
+        let mut tried = None;
+        if let Some(core) = this.op.owned_core() {
+            // Not parked (the path is closed while anything may be parked, so PARKED is
+            // clear), so there is nothing to unpark on success.
+            match core.recv_frame_fast(cx, &mut msg) {
+                Ok(()) => return Poll::Ready(Ok(msg)),
+                Err(err) => tried = err,
+            }
+        }
+        match this.poll_slow(cx, &mut msg, tried) {
             Poll::Ready(Ok(())) => Poll::Ready(Ok(msg)),
             Poll::Ready(Err(err)) => Poll::Ready(Err(err)),
             Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<R: Runtime> Drop for RecvMsg<'_, R> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        if self.op.is(flag::TO_RELEASE) {
+            self.op.release();
+        }
+    }
+}
+
+/// The future of [`AsyncSocket::recv`](crate::rt::AsyncSocket::recv): one frame,
+/// into a message the caller keeps. Cancel safe: dropped before completion, it has
+/// received nothing (the message may have been emptied, as by a failed sync `recv`).
+#[must_use = "futures do nothing unless polled"]
+pub struct Recv<'a, R: Runtime> {
+    op: Op<'a, R>,
+    msg: &'a mut Message,
+}
+
+impl<'a, R: Runtime> Recv<'a, R> {
+    pub(crate) fn new(owner: Owner<'a, R>, msg: &'a mut Message) -> Recv<'a, R> {
+        Recv {
+            op: Op::new(owner, Dir::Recv),
+            msg,
+        }
+    }
+
+    /// Everything but the hot path; `tried` as [`Core::poll_recv_frame`] takes it.
+    #[inline(never)]
+    fn poll_slow(&mut self, cx: &mut Context<'_>, tried: Option<Error>) -> Poll<Result<()>> {
+        let msg = &mut *self.msg;
+        self.op
+            .poll(cx, |core, cx| core.poll_recv_frame(cx, msg, tried))
+    }
+}
+
+impl<R: Runtime> Future for Recv<'_, R> {
+    type Output = Result<()>;
+
+    /// As [`RecvMsg`]'s.
+    #[inline(always)]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let mut tried = None;
+        if let Some(core) = this.op.owned_core() {
+            match core.recv_frame_fast(cx, this.msg) {
+                Ok(()) => return Poll::Ready(Ok(())),
+                Err(err) => tried = err,
+            }
+        }
+        this.poll_slow(cx, tried)
+    }
+}
+
+impl<R: Runtime> Drop for Recv<'_, R> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        if self.op.is(flag::TO_RELEASE) {
+            self.op.release();
         }
     }
 }
@@ -272,6 +365,15 @@ impl<R: Runtime> Future for RecvMultipart<'_, R> {
     }
 }
 
+impl<R: Runtime> Drop for RecvMultipart<'_, R> {
+    #[inline]
+    fn drop(&mut self) {
+        if self.op.is(flag::TO_RELEASE) {
+            self.op.release();
+        }
+    }
+}
+
 /// The future of [`AsyncSocket::send`](crate::rt::AsyncSocket::send) and
 /// [`send_multipart`](crate::rt::AsyncSocket::send_multipart). All or nothing: dropped
 /// before completion, it has sent nothing and drops its message.
@@ -283,8 +385,8 @@ pub struct SendMessage<'a, R: Runtime> {
     /// "NOT necessary after a successful zmq_msg_send()"), so `Drop` closes it only if the
     /// send did not succeed: that saves a call into libzmq per message.
     first: ManuallyDrop<Message>,
-    /// The other frames, in order. Dropped by hand (out of line, when there are any), so
-    /// that dropping a single-frame send is a few checks.
+    /// The other frames, in order. Dropped by hand (out of line, when it has an
+    /// allocation: [`flag::REST`]), so that dropping a sent one-frame message is one test.
     rest: ManuallyDrop<Vec<Message>>,
 }
 
@@ -308,28 +410,30 @@ impl<'a, R: Runtime> SendMessage<'a, R> {
         first: Message,
         rest: Vec<Message>,
     ) -> SendMessage<'a, R> {
+        let mut op = Op::new(owner, Dir::Send);
+        if rest.capacity() != 0 {
+            op.flags = flag::REST;
+        }
         SendMessage {
-            op: Op::new(owner, Dir::Send),
+            op,
             first: ManuallyDrop::new(first),
             rest: ManuallyDrop::new(rest),
         }
     }
-}
 
-impl<R: Runtime> Future for SendMessage<'_, R> {
-    type Output = Result<()>;
-
-    #[inline]
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        if this.op.is(flag::DONE) {
+    /// Everything but the hot path; `tried` as [`Core::poll_send`] takes it.
+    #[inline(never)]
+    fn poll_slow(&mut self, cx: &mut Context<'_>, tried: Option<Error>) -> Poll<Result<()>> {
+        if self.op.is(flag::DONE) {
             // Sent already, or an empty multipart (which sends nothing, like the sync
             // send_multipart).
             return Poll::Ready(Ok(()));
         }
-        let (first, rest) = (&mut *this.first, &mut *this.rest);
-        let res = ready!(this.op.poll(cx, |core, cx| core.poll_send(cx, first, rest)));
-        this.op.flags |= if res.is_ok() {
+        let (first, rest) = (&mut *self.first, &mut *self.rest);
+        let res = ready!(self
+            .op
+            .poll(cx, |core, cx| core.poll_send(cx, first, rest, tried)));
+        self.op.flags |= if res.is_ok() {
             flag::DONE | flag::SUCCEEDED
         } else {
             flag::DONE
@@ -338,24 +442,53 @@ impl<R: Runtime> Future for SendMessage<'_, R> {
     }
 }
 
+impl<R: Runtime> Future for SendMessage<'_, R> {
+    type Output = Result<()>;
+
+    /// Inlined into the caller with the hot path (a one-frame message on its first poll,
+    /// and libzmq takes it), the rest out of line.
+    #[inline(always)]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let mut tried = None;
+        // No flag: first poll, one frame, nothing sent yet, not parked.
+        if this.op.flags == 0 {
+            if let Some(core) = this.op.owned_core() {
+                match core.send_frame_fast(cx, &mut this.first) {
+                    Ok(()) => {
+                        this.op.flags = flag::DONE | flag::SUCCEEDED;
+                        return Poll::Ready(Ok(()));
+                    }
+                    Err(err) => tried = err,
+                }
+            }
+        }
+        this.poll_slow(cx, tried)
+    }
+}
+
 impl<R: Runtime> Drop for SendMessage<'_, R> {
-    #[inline]
+    #[inline(always)]
     fn drop(&mut self) {
-        if !self.op.is(flag::SUCCEEDED) || self.rest.capacity() != 0 {
-            self.drop_frames();
+        // The common case: sent, never parked, one frame: nothing to do.
+        if self.op.flags & (flag::TO_RELEASE | flag::REST | flag::SUCCEEDED) != flag::SUCCEEDED {
+            self.drop_slow();
         }
     }
 }
 
 impl<R: Runtime> SendMessage<'_, R> {
     #[cold]
-    fn drop_frames(&mut self) {
+    fn drop_slow(&mut self) {
         if !self.op.is(flag::SUCCEEDED) {
             // SAFETY: `first` is dropped here only (the caller is `Drop`, which runs once),
             // and never used again.
             unsafe { ManuallyDrop::drop(&mut self.first) };
         }
         drop(ManuallyDrop::into_inner(std::mem::take(&mut self.rest)));
+        if self.op.is(flag::TO_RELEASE) {
+            self.op.release();
+        }
     }
 }
 

@@ -36,7 +36,7 @@ pub mod tokio;
 
 use std::fmt;
 
-pub use self::future::{RecvMsg, RecvMultipart, SendMessage};
+pub use self::future::{Recv, RecvMsg, RecvMultipart, SendMessage};
 pub use self::monitor::MonitorStream;
 pub use self::proxy::{proxy, Proxy};
 pub use self::socket::AsyncSocket;

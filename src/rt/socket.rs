@@ -6,7 +6,9 @@ use std::task::{Context, Poll};
 use crate::rt::core::outgoing;
 use crate::rt::future::{self, Owner, Shared};
 use crate::rt::split::{RecvHalf, SendHalf};
-use crate::rt::{CoreOf, Multipart, RecvMsg, RecvMultipart, Runtime, SendMessage, TrySendError};
+use crate::rt::{
+    CoreOf, Multipart, Recv, RecvMsg, RecvMultipart, Runtime, SendMessage, TrySendError,
+};
 use crate::{Message, PollEvents, Result, Socket};
 
 /// A ZeroMQ socket on the async runtime `R`: the sync [`Socket`]'s sends and receives, as
@@ -92,6 +94,39 @@ impl<R: Runtime> AsyncSocket<R> {
     /// now; `ETERM` when the context (or the runtime) is gone.
     pub fn recv_msg(&mut self) -> RecvMsg<'_, R> {
         RecvMsg::new(self.owner())
+    }
+
+    /// Receives one frame into `msg`, like [`Socket::recv`]: what `msg` held is replaced.
+    /// A loop that receives into one message saves a move of each frame through the
+    /// future's output (see [`recv_msg`](Self::recv_msg)).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> zmq::Result<()> {
+    /// # use zmq::rt::tokio::AsyncSocket;
+    /// # let ctx = zmq::Context::new();
+    /// # let mut pull = AsyncSocket::new(ctx.socket(zmq::PULL)?)?;
+    /// # pull.get_ref().bind("inproc://doc-recv-into")?;
+    /// # let mut push = AsyncSocket::new(ctx.socket(zmq::PUSH)?)?;
+    /// # push.get_ref().connect("inproc://doc-recv-into")?;
+    /// # push.send("a").await?;
+    /// # push.send("b").await?;
+    /// let mut msg = zmq::Message::new();
+    /// for expected in ["a", "b"] {
+    ///     pull.recv(&mut msg).await?;
+    ///     assert_eq!(msg.as_str(), Some(expected));
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// Cancel safe: a dropped future has received nothing (`msg` may have been emptied, as
+    /// by a sync `recv` that fails).
+    ///
+    /// # Errors
+    /// As [`recv_msg`](Self::recv_msg).
+    pub fn recv<'a>(&'a mut self, msg: &'a mut Message) -> Recv<'a, R> {
+        Recv::new(self.owner(), msg)
     }
 
     /// Receives one frame as bytes, like [`Socket::recv_bytes`]. Cancel safe.

@@ -13,7 +13,7 @@ use std::task::{Context, Poll};
 use crate::rt::core::outgoing;
 use crate::rt::future::{self, Owner, Shared};
 use crate::rt::{
-    AsyncSocket, Multipart, RecvMsg, RecvMultipart, Runtime, SendMessage, TrySendError,
+    AsyncSocket, Multipart, Recv, RecvMsg, RecvMultipart, Runtime, SendMessage, TrySendError,
 };
 use crate::{Message, PollEvents, Result, Socket};
 
@@ -95,6 +95,11 @@ impl<R: Runtime> RecvHalf<R> {
     /// Receives one frame; see [`AsyncSocket::recv_msg`]. Cancel safe.
     pub fn recv_msg(&mut self) -> RecvMsg<'_, R> {
         RecvMsg::new(self.owner())
+    }
+
+    /// Receives one frame into `msg`; see [`AsyncSocket::recv`]. Cancel safe.
+    pub fn recv<'a>(&'a mut self, msg: &'a mut Message) -> Recv<'a, R> {
+        Recv::new(self.owner(), msg)
     }
 
     /// Receives one frame as bytes; see [`AsyncSocket::recv_bytes`]. Cancel safe.

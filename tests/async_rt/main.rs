@@ -15,6 +15,7 @@ mod glob_import;
 mod json;
 mod ownership;
 mod proxy;
+mod recv_into;
 mod scenarios;
 mod security;
 mod socket;

@@ -114,6 +114,8 @@ pub type AsyncSocket = crate::rt::AsyncSocket<AsyncIo>;
 pub type RecvHalf = crate::rt::RecvHalf<AsyncIo>;
 /// The sending half of an async-io [`AsyncSocket`] (see [`crate::rt::SendHalf`]).
 pub type SendHalf = crate::rt::SendHalf<AsyncIo>;
+/// The future of [`AsyncSocket::recv`](crate::rt::AsyncSocket::recv).
+pub type Recv<'a> = crate::rt::Recv<'a, AsyncIo>;
 /// The future of [`AsyncSocket::recv_msg`](crate::rt::AsyncSocket::recv_msg).
 pub type RecvMsg<'a> = crate::rt::RecvMsg<'a, AsyncIo>;
 /// The future of

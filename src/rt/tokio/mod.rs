@@ -118,6 +118,8 @@ pub type AsyncSocket = crate::rt::AsyncSocket<Tokio>;
 pub type RecvHalf = crate::rt::RecvHalf<Tokio>;
 /// The sending half of a tokio [`AsyncSocket`] (see [`crate::rt::SendHalf`]).
 pub type SendHalf = crate::rt::SendHalf<Tokio>;
+/// The future of [`AsyncSocket::recv`](crate::rt::AsyncSocket::recv).
+pub type Recv<'a> = crate::rt::Recv<'a, Tokio>;
 /// The future of [`AsyncSocket::recv_msg`](crate::rt::AsyncSocket::recv_msg).
 pub type RecvMsg<'a> = crate::rt::RecvMsg<'a, Tokio>;
 /// The future of
