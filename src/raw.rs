@@ -86,7 +86,10 @@ static TERMINATE_ELSEWHERE: Mutex<Vec<TerminateElsewhere>> = Mutex::new(Vec::new
 /// Installs a [`TerminateElsewhere`] hook, once (a second call with the same hook does
 /// nothing). Every later drop of an owned, live context's last handle offers it to the
 /// hooks first.
-#[cfg_attr(not(all(feature = "tokio", unix)), allow(dead_code))]
+#[cfg_attr(
+    not(all(any(feature = "tokio", feature = "async-io"), unix)),
+    allow(dead_code)
+)]
 pub(crate) fn install_terminate_elsewhere(hook: TerminateElsewhere) {
     let mut hooks = TERMINATE_ELSEWHERE
         .lock()
