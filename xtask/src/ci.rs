@@ -48,7 +48,7 @@ const STEPS: &[(&str, &str)] = &[
     ),
     (
         "package",
-        "cargo package --workspace (builds each packaged crate from its tarball)",
+        "cargo package --workspace; zmq and zmq-sys built from their tarballs",
     ),
     (
         "loom",
