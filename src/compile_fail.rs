@@ -132,3 +132,18 @@
 #[cfg(all(feature = "tokio", unix))]
 #[allow(dead_code)]
 pub struct TokioCases;
+
+/// The async-io adapter's socket is the same generic type on another runtime, with the
+/// same rules; it is not `Sync` either:
+///
+/// ```compile_fail,E0277
+/// // expect: E0277 (cannot be shared between threads safely)
+/// fn assert_sync<T: Sync>() {}
+///
+/// fn main() {
+///     assert_sync::<zmq::rt::async_io::AsyncSocket>();
+/// }
+/// ```
+#[cfg(all(feature = "async-io", unix))]
+#[allow(dead_code)]
+pub struct AsyncIoCases;

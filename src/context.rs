@@ -45,12 +45,31 @@ impl Context {
     ///
     /// # Panics
     /// If libzmq cannot create one, which happens only when the process is out of file
-    /// descriptors or memory.
+    /// descriptors (a context needs one) or memory. [`Context::try_new`] returns that
+    /// as an error instead.
     #[doc(alias = "zmq_ctx_new")]
     pub fn new() -> Context {
-        Context {
-            raw: Arc::new(RawContext::new()),
+        match Context::try_new() {
+            Ok(ctx) => ctx,
+            Err(e) => panic!("zmq::Context::new: {e} (use Context::try_new to handle this)"),
         }
+    }
+
+    /// Creates a context, or says why libzmq could not: [`Error::EMFILE`](crate::Error::EMFILE) when the
+    /// process is out of file descriptors (its message names `ulimit -n`), `ENOMEM` when
+    /// out of memory.
+    ///
+    /// ```
+    /// let ctx = zmq::Context::try_new()?;
+    /// let socket = ctx.socket(zmq::PAIR)?;
+    /// # drop(socket);
+    /// # Ok::<(), zmq::Error>(())
+    /// ```
+    #[doc(alias = "zmq_ctx_new")]
+    pub fn try_new() -> Result<Context> {
+        Ok(Context {
+            raw: Arc::new(RawContext::try_new()?),
+        })
     }
 
     /// The process-wide context: made on first use, then the same one for every call
@@ -87,12 +106,27 @@ impl Context {
     /// instance. Give each test its own `Context::new()` where it can; where code under
     /// test uses `instance()`, use endpoint names unique to the test, set linger on its
     /// sockets, and never `destroy` it (that would end the other tests' sockets too).
+    ///
+    /// # Panics
+    /// When a new context must be made and libzmq cannot make one (see
+    /// [`Context::new`]); [`Context::try_instance`] returns the error instead.
     pub fn instance() -> Context {
+        match Context::try_instance() {
+            Ok(ctx) => ctx,
+            Err(e) => {
+                panic!("zmq::Context::instance: {e} (use Context::try_instance to handle this)")
+            }
+        }
+    }
+
+    /// [`Context::instance`], with an error instead of a panic when the context must be
+    /// made and libzmq cannot (out of file descriptors or memory).
+    pub fn try_instance() -> Result<Context> {
         static INSTANCE: Mutex<Option<(u32, Context)>> = Mutex::new(None);
         let pid = std::process::id();
         let mut slot = INSTANCE.lock().unwrap_or_else(PoisonError::into_inner);
         match &*slot {
-            Some((owner, ctx)) if *owner == pid && !ctx.raw.is_terminating() => ctx.clone(),
+            Some((owner, ctx)) if *owner == pid && !ctx.raw.is_terminating() => Ok(ctx.clone()),
             _ => {
                 if let Some((owner, old)) = slot.take() {
                     if owner != pid {
@@ -106,9 +140,9 @@ impl Context {
                             .push(old);
                     }
                 }
-                let ctx = Context::new();
+                let ctx = Context::try_new()?;
                 *slot = Some((pid, ctx.clone()));
-                ctx
+                Ok(ctx)
             }
         }
     }

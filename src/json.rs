@@ -176,8 +176,8 @@ impl Socket {
     }
 }
 
-#[cfg(all(feature = "tokio", unix))]
-impl crate::rt::tokio::AsyncSocket {
+#[cfg(all(any(feature = "tokio", feature = "async-io"), unix))]
+impl<R: crate::rt::Runtime> crate::rt::AsyncSocket<R> {
     /// Sends `value` as one frame of JSON; see [`Socket::send_json`] (features `serde` and
     /// `tokio`). All or nothing, like [`send`](Self::send).
     ///
@@ -212,20 +212,20 @@ impl crate::rt::tokio::AsyncSocket {
     }
 }
 
-#[cfg(all(feature = "tokio", unix))]
-impl crate::rt::tokio::SendHalf {
+#[cfg(all(any(feature = "tokio", feature = "async-io"), unix))]
+impl<R: crate::rt::Runtime> crate::rt::SendHalf<R> {
     /// Sends `value` as one frame of JSON, from the sending half of a split socket; see
-    /// [`AsyncSocket::send_json`](crate::rt::tokio::AsyncSocket::send_json).
+    /// [`AsyncSocket::send_json`](crate::rt::AsyncSocket::send_json).
     pub async fn send_json<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), JsonError> {
         let frame = encode(value)?;
         self.send(frame).await.map_err(JsonError::Transport)
     }
 }
 
-#[cfg(all(feature = "tokio", unix))]
-impl crate::rt::tokio::RecvHalf {
+#[cfg(all(any(feature = "tokio", feature = "async-io"), unix))]
+impl<R: crate::rt::Runtime> crate::rt::RecvHalf<R> {
     /// Receives one whole message and decodes it from JSON, on the receiving half of a
-    /// split socket; see [`AsyncSocket::recv_json`](crate::rt::tokio::AsyncSocket::recv_json).
+    /// split socket; see [`AsyncSocket::recv_json`](crate::rt::AsyncSocket::recv_json).
     /// Cancel safe.
     pub async fn recv_json<T: DeserializeOwned>(&mut self) -> Result<T, JsonError> {
         let frames = self.recv_multipart_msgs().await?;

@@ -38,7 +38,8 @@
 //! - `zmq::draft` (feature `draft`): the draft socket types (SERVER/CLIENT, RADIO/DISH,
 //!   SCATTER/GATHER, PEER/CHANNEL, DGRAM); the thread-safe ones are `Sync`.
 //! - `zmq::rt`: async adapters; `zmq::rt::tokio` (feature `tokio`) has async sockets on
-//!   tokio.
+//!   tokio, `zmq::rt::async_io` (feature `async-io`) the same sockets on the async-io
+//!   reactor (smol).
 //!
 //! # Compatibility
 //! This crate builds programs written for the `zmq` 0.10 crate (rust-zmq) unchanged:
@@ -86,6 +87,7 @@ pub mod flags;
     doctest,
     feature = "draft",
     feature = "tokio",
+    feature = "async-io",
     feature = "bytes",
     feature = "serde"
 ))]
@@ -101,8 +103,11 @@ mod poll;
 pub mod poller;
 pub mod proxy;
 mod raw;
-#[cfg(all(feature = "tokio", unix))]
-#[cfg_attr(docsrs, doc(cfg(all(feature = "tokio", unix))))]
+#[cfg(all(any(feature = "tokio", feature = "async-io"), unix))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(all(any(feature = "tokio", feature = "async-io"), unix)))
+)]
 pub mod rt;
 mod serialized;
 mod socket;

@@ -8,7 +8,7 @@ use std::ops::{Deref, DerefMut};
 use std::ptr;
 use std::slice;
 
-use crate::raw::check;
+use crate::sys::cvt;
 use crate::tracker::Tracker;
 
 /// Payloads up to this size are copied into the message itself (libzmq's "very small
@@ -113,8 +113,11 @@ impl Message {
     unsafe fn alloc(len: usize) -> Message {
         let mut msg = zmq_sys::zmq_msg_t::default();
         // SAFETY: msg is writable storage for a zmq_msg_t.
-        if let Err(err) = check(unsafe { zmq_sys::zmq_msg_init_size(&mut msg, len) }) {
-            panic!("zmq_msg_init_size({len}) failed: {err}");
+        if let Err(err) = cvt(unsafe { zmq_sys::zmq_msg_init_size(&mut msg, len) }) {
+            panic!(
+                "zmq_msg_init_size({len}) failed: {}",
+                crate::Error::from(err)
+            );
         }
         Message::wrap(msg)
     }
@@ -271,7 +274,7 @@ impl Message {
     #[cfg(feature = "draft")]
     pub fn set_routing_id(&mut self, routing_id: u32) -> crate::Result<()> {
         // SAFETY: self.msg is initialised and held exclusively.
-        check(unsafe { zmq_sys::zmq_msg_set_routing_id(&mut self.msg, routing_id) }).map(drop)
+        Ok(cvt(unsafe { zmq_sys::zmq_msg_set_routing_id(&mut self.msg, routing_id) }).map(drop)?)
     }
 
     /// The group of a message received by a DISH socket.
@@ -301,7 +304,7 @@ impl Message {
         }
         let group = CString::new(group).map_err(|_| crate::Error::EINVAL)?;
         // SAFETY: self.msg is initialised and held exclusively; group is NUL-terminated.
-        check(unsafe { zmq_sys::zmq_msg_set_group(&mut self.msg, group.as_ptr()) }).map(drop)
+        Ok(cvt(unsafe { zmq_sys::zmq_msg_set_group(&mut self.msg, group.as_ptr()) }).map(drop)?)
     }
 
     /// Copies `data` into a new message.
@@ -430,12 +433,12 @@ impl Message {
         // `free` releases it; libzmq calls `free` exactly once, possibly from its I/O
         // thread, which is fine because the owners we rebuild (Vec, Box) are Send.
         let rc = unsafe { zmq_sys::zmq_msg_init_data(&mut msg, ptr.cast(), len, Some(free), hint) };
-        if let Err(err) = check(rc) {
+        if let Err(err) = cvt(rc) {
             // libzmq could not allocate its bookkeeping block: release the buffer and fail
             // like any other allocation failure.
             // SAFETY: libzmq did not take the buffer, so it is still ours to free once.
             unsafe { free(ptr.cast(), hint) };
-            panic!("zmq_msg_init_data failed: {err}");
+            panic!("zmq_msg_init_data failed: {}", crate::Error::from(err));
         }
         Message::wrap(msg)
     }

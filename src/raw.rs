@@ -9,6 +9,7 @@
 
 use std::ffi::{c_void, CStr};
 use std::ptr::NonNull;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, RwLock};
 
 use libc::c_int;
@@ -18,19 +19,38 @@ use crate::Result;
 
 pub(crate) use crate::sys::{cvt, Errno};
 
-/// [`cvt`] with the error as [`Error`]. Transitional: only `message.rs` and `proxy.rs` still
-/// use it; new code uses `cvt(..)?`.
-#[inline]
-pub(crate) fn check(rc: c_int) -> Result<c_int> {
-    Ok(cvt(rc)?)
-}
-
 /// Whether libzmq resolves this bind endpoint through the interface list (getifaddrs).
 fn binds_by_interface(endpoint: &CStr) -> bool {
     let bytes = endpoint.to_bytes();
     [&b"tcp://"[..], b"ws://", b"wss://", b"udp://"]
         .iter()
         .any(|scheme| bytes.starts_with(scheme))
+}
+
+/// `Err(EMFILE or ENFILE)` when the process cannot open `count` more file descriptors now
+/// (it opens them, then closes them).
+fn fds_available(count: usize) -> std::result::Result<(), c_int> {
+    let mut opened = Vec::with_capacity(count);
+    let mut result = Ok(());
+    for _ in 0..count {
+        // SAFETY: socket() has no memory-safety preconditions.
+        let fd = unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
+        if fd < 0 {
+            if let Some(errno @ (libc::EMFILE | libc::ENFILE)) =
+                std::io::Error::last_os_error().raw_os_error()
+            {
+                result = Err(errno);
+            }
+            // Anything else is not about running out of fds; let libzmq try.
+            break;
+        }
+        opened.push(fd);
+    }
+    for fd in opened {
+        // SAFETY: fd was opened above and is ours alone.
+        unsafe { libc::close(fd) };
+    }
+    result
 }
 
 /// `Err(EMFILE or ENFILE)` when the process cannot open one more file descriptor now.
@@ -66,7 +86,10 @@ static TERMINATE_ELSEWHERE: Mutex<Vec<TerminateElsewhere>> = Mutex::new(Vec::new
 /// Installs a [`TerminateElsewhere`] hook, once (a second call with the same hook does
 /// nothing). Every later drop of an owned, live context's last handle offers it to the
 /// hooks first.
-#[cfg_attr(not(all(feature = "tokio", unix)), allow(dead_code))]
+#[cfg_attr(
+    not(all(any(feature = "tokio", feature = "async-io"), unix)),
+    allow(dead_code)
+)]
 pub(crate) fn install_terminate_elsewhere(hook: TerminateElsewhere) {
     let mut hooks = TERMINATE_ELSEWHERE
         .lock()
@@ -84,6 +107,9 @@ pub(crate) struct RawContext {
     /// Readers hold the lock across any call that uses the pointer; termination holds it
     /// for writing.
     terminated: RwLock<bool>,
+    /// Whether a socket was made through this handle, so the context's threads run (see
+    /// [`RawContext::socket`]).
+    started: AtomicBool,
     /// Whether dropping the last handle terminates the context (false for borrowed
     /// pointers given to `from_raw` with `owned == false`).
     owned: bool,
@@ -97,19 +123,24 @@ unsafe impl Send for RawContext {}
 unsafe impl Sync for RawContext {}
 
 impl RawContext {
-    pub(crate) fn new() -> RawContext {
+    /// Makes a context; `Err` (with errno, `EMFILE` when out of file descriptors) when
+    /// libzmq cannot.
+    pub(crate) fn try_new() -> Result<RawContext> {
         // SAFETY: zmq_ctx_new has no preconditions.
         let ptr = unsafe { zmq_sys::zmq_ctx_new() };
-        let ptr = NonNull::new(ptr).unwrap_or_else(|| {
-            panic!(
-                "zmq_ctx_new failed: {} (out of file descriptors or memory?)",
-                Error::from(Errno::last())
-            )
-        });
-        RawContext {
-            ptr,
-            terminated: RwLock::new(false),
-            owned: true,
+        match NonNull::new(ptr) {
+            Some(ptr) => Ok(RawContext {
+                ptr,
+                terminated: RwLock::new(false),
+                started: AtomicBool::new(false),
+                owned: true,
+            }),
+            // libzmq returns NULL when it cannot make the context's mailbox (an eventfd)
+            // or allocate; errno says which. Report ENOMEM when errno is not set.
+            None => Err(match Errno::last() {
+                Errno(0) => Error::ENOMEM,
+                errno => Error::from(errno),
+            }),
         }
     }
 
@@ -121,6 +152,8 @@ impl RawContext {
         RawContext {
             ptr,
             terminated: RwLock::new(false),
+            // Unknown (C code may have made sockets): check before the first one of ours.
+            started: AtomicBool::new(false),
             owned,
         }
     }
@@ -156,10 +189,25 @@ impl RawContext {
 
     pub(crate) fn socket(&self, kind: c_int) -> Result<RawSocket> {
         self.with_live(|ctx| {
+            if !self.started.load(Ordering::Acquire) {
+                // The first socket starts the context's reaper and I/O threads, and libzmq
+                // 4.3.5 aborts the process (errno_assert in epoll.cpp) when their epoll or
+                // mailbox fds cannot be made. Each thread needs two; the socket one more.
+                // Fail with EMFILE instead. (Another thread can still take the last fds
+                // between this check and zmq_socket.)
+                // SAFETY: ctx is live (checked under the lock).
+                let io_threads =
+                    unsafe { zmq_sys::zmq_ctx_get(ctx, zmq_sys::ZMQ_IO_THREADS as c_int) };
+                let threads = 1 + usize::try_from(io_threads).unwrap_or(1);
+                fds_available(2 * threads + 1).map_err(|errno| Error::from(Errno(errno)))?;
+            }
             // SAFETY: ctx is live (checked under the lock); zmq_socket validates the type.
             let sock = unsafe { zmq_sys::zmq_socket(ctx, kind) };
             match NonNull::new(sock) {
-                Some(ptr) => Ok(RawSocket { ptr, owned: true }),
+                Some(ptr) => {
+                    self.started.store(true, Ordering::Release);
+                    Ok(RawSocket { ptr, owned: true })
+                }
                 None => Err(Error::from(Errno::last())),
             }
         })
@@ -278,7 +326,7 @@ pub(crate) fn proxy(
             )
         },
     };
-    check(rc).map(drop)
+    Ok(cvt(rc).map(drop)?)
 }
 
 /// A libzmq socket pointer, closed on drop when owned.
@@ -503,12 +551,12 @@ impl RawPoller {
         let poller = RawPoller { ptr };
         let events = (zmq_sys::ZMQ_POLLIN | zmq_sys::ZMQ_POLLOUT) as libc::c_short;
         // SAFETY: the poller is live; the caller promises the socket is live.
-        check(unsafe {
+        cvt(unsafe {
             zmq_sys::zmq_poller_add(ptr.as_ptr(), socket.as_ptr(), std::ptr::null_mut(), events)
         })?;
         let mut fd: zmq_sys::zmq_fd_t = -1;
         // SAFETY: the poller is live; fd is a valid out-pointer.
-        check(unsafe { zmq_sys::zmq_poller_fd(ptr.as_ptr(), &mut fd) })?;
+        cvt(unsafe { zmq_sys::zmq_poller_fd(ptr.as_ptr(), &mut fd) })?;
         Ok((poller, fd))
     }
 }

@@ -18,6 +18,7 @@
  * to wait on thousands of sockets. */
 #define ZMQ_BUILD_DRAFT_API 1
 #include <dirent.h>
+#include <poll.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -61,6 +62,7 @@ static void usage(long *rss, long *fds) {
 
 static int broker(int argc, char **argv) {
     void *ctx = zmq_ctx_new();
+    zmq_ctx_set(ctx, ZMQ_IO_THREADS, atoi(opt(argc, argv, "io-threads", "1")));
     void *s = zmq_socket(ctx, ZMQ_ROUTER);
     int zero = 0;
     zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
@@ -248,6 +250,12 @@ static int publisher(int argc, char **argv) {
     zmq_getsockopt(s, ZMQ_LAST_ENDPOINT, endpoint, &len);
     printf("READY %s\n", endpoint);
     fflush(stdout);
+    /* Paced (one message per --pace-ms) while the subscribers join, so that the io thread
+     * has time to accept them (it accepts only between bursts of pipe commands); then, on
+     * "go" from the harness, as fast as it can. */
+    int pace_ms = atoi(opt(argc, argv, "pace-ms", "20"));
+    struct pollfd in = {.fd = 0, .events = POLLIN};
+    while (poll(&in, 1, pace_ms) == 0) send_request(s);
     for (;;) send_request(s);
 }
 

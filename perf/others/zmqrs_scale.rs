@@ -118,13 +118,26 @@ async fn broker() {
     }
 }
 
-async fn publisher() {
+async fn publisher(pace: Duration) {
     let mut publisher = zeromq::PubSocket::new();
     let endpoint = publisher
         .bind("tcp://127.0.0.1:0")
         .await
         .unwrap_or_else(|e| fail("bind", e));
     say(format!("READY {endpoint}"));
+    // One message per `pace` while the subscribers join, then, on "go" from the harness
+    // (a line on stdin), as fast as it can.
+    let go = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = go.clone();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = std::io::stdin().lock().read_line(&mut line);
+        flag.store(true, Ordering::Release);
+    });
+    while !go.load(Ordering::Acquire) {
+        publisher.send(request()).await.unwrap_or_else(|e| fail("send", e));
+        tokio::time::sleep(pace).await;
+    }
     for sent in 0u64.. {
         publisher.send(request()).await.unwrap_or_else(|e| fail("send", e));
         if sent % 256 == 0 {
@@ -275,7 +288,7 @@ fn main() {
     let rest = args.get(1..).unwrap_or_default().to_vec();
     match args.first().map(String::as_str) {
         Some("broker") => runtime.block_on(broker()),
-        Some("pub") => runtime.block_on(publisher()),
+        Some("pub") => runtime.block_on(publisher(secs(&args, "pace-ms", 20.0) / 1000)),
         Some("clients") => runtime.block_on(clients(rest)),
         _ => fail("arguments", "usage: zmqrs_scale broker|pub|clients [--option value]..."),
     }

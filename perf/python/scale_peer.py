@@ -14,6 +14,7 @@ import json
 import os
 import struct
 import sys
+import threading
 import time
 
 import zmq
@@ -111,7 +112,17 @@ def broker(o):
 
 
 def publisher(o):
-    """Row 2: a PUB sending 16-byte stamped messages as fast as it can until killed."""
+    """Row 2: a PUB sending 16-byte stamped messages, one per --pace-ms while the
+    subscribers join, then (on "go" from the harness, on stdin) as fast as it can until
+    killed."""
+    go = threading.Event()
+    pace = int(o.get("pace-ms", 20)) / 1000
+
+    def wait_for_go():
+        sys.stdin.readline()
+        go.set()
+
+    threading.Thread(target=wait_for_go, daemon=True).start()
     if o.get("impl", "sync") == "sync":
         ctx = zmq.Context()
         s = ctx.socket(zmq.PUB)
@@ -119,6 +130,9 @@ def publisher(o):
         s.setsockopt(zmq.BACKLOG, int(o.get("backlog", 100)))
         s.bind("tcp://127.0.0.1:*")
         say("READY " + s.last_endpoint.decode())
+        while not go.is_set():
+            s.send(request())
+            time.sleep(pace)
         while True:
             s.send(request())
     else:
@@ -129,6 +143,9 @@ def publisher(o):
             s.setsockopt(zmq.BACKLOG, int(o.get("backlog", 100)))
             s.bind("tcp://127.0.0.1:*")
             say("READY " + s.last_endpoint.decode())
+            while not go.is_set():
+                await s.send(request())
+                await asyncio.sleep(pace)
             while True:
                 await s.send(request())
         asyncio.run(run())

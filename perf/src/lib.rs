@@ -12,6 +12,8 @@
 //! With the `ours` feature (the default) they also take:
 //! - `--async`: the same loops on this crate's tokio adapter (`zmq::rt::tokio`), on a
 //!   current-thread runtime;
+//! - `--async-io`: the same loops on the async-io adapter (`zmq::rt::async_io`), under
+//!   `async_io::block_on`;
 //! - `--tuned`: [`zmq::tuning::throughput`] (256 KiB batches) on every socket;
 //! - `--bytes`: the sync loops, with the senders sending clones of one `bytes::Bytes`
 //!   (zero copy, `From<Bytes> for zmq::Message`) instead of a new message each time, as
@@ -40,6 +42,8 @@ pub enum Mode {
     Sync,
     /// The tokio adapter.
     Async,
+    /// The async-io adapter.
+    AsyncIo,
     /// Blocking calls; the senders send clones of one `bytes::Bytes` ([`SharedBytes`]).
     SyncBytes,
 }
@@ -78,6 +82,7 @@ pub fn parse_args(tool: &str, endpoint: Option<&str>, count: &str) -> Args {
     for arg in std::env::args().skip(1) {
         match arg.as_str() {
             "--async" if cfg!(feature = "ours") => mode = Mode::Async,
+            "--async-io" if cfg!(feature = "ours") => mode = Mode::AsyncIo,
             "--bytes" if cfg!(feature = "ours") => mode = Mode::SyncBytes,
             "--tuned" if cfg!(feature = "ours") => tuned = true,
             _ => positional.push(arg),
@@ -87,7 +92,7 @@ pub fn parse_args(tool: &str, endpoint: Option<&str>, count: &str) -> Args {
     let usage = || -> ! {
         let first = endpoint.map(|e| format!("<{e}> ")).unwrap_or_default();
         let flags = if cfg!(feature = "ours") {
-            " [--async|--bytes] [--tuned]"
+            " [--async|--async-io|--bytes] [--tuned]"
         } else {
             ""
         };
@@ -299,10 +304,12 @@ pub fn main(tool: Tool) {
         #[cfg(feature = "ours")]
         Mode::Async => run::<asynchronous::Async>(tool, &args),
         #[cfg(feature = "ours")]
+        Mode::AsyncIo => run::<asynchronous::AsyncIo>(tool, &args),
+        #[cfg(feature = "ours")]
         Mode::SyncBytes => run::<SharedBytes>(tool, &args),
         #[cfg(not(feature = "ours"))]
-        Mode::Async | Mode::SyncBytes => {
-            unreachable!("--async and --bytes need the `ours` feature")
+        Mode::Async | Mode::AsyncIo | Mode::SyncBytes => {
+            unreachable!("--async, --async-io and --bytes need the `ours` feature")
         }
     }
 }

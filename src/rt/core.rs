@@ -55,23 +55,44 @@ pub(crate) struct Core<R: Registration> {
     /// PUSH, DEALER and REQ: libzmq's load balancer drops the rest of a message whose pipe
     /// died mid-message, and swallows frames up to the last one (F6).
     load_balanced: bool,
-    /// The last send attempt failed with `EAGAIN` (for `poll_send_ready`).
-    send_blocked: bool,
-    /// Per direction: the last wait ended on a `ZMQ_EVENTS` bit, not on a completed op.
-    hint_pending: [bool; 2],
-    /// Per direction: a `ZMQ_EVENTS` bit promised progress and the op still failed; do not
-    /// trust the bit again before a real fd edge (I5, F7).
-    hint_failed: [bool; 2],
+    /// Why operations must take the slow path: the [`Slow`] bits. Zero while traffic
+    /// flows, which is what lets an operation skip every other field ([`Core::poll_io`]).
+    slow: u8,
     /// Waiters to wake once the caller has released the socket (never wake under a lock).
     to_wake: [bool; 2],
     /// Operations this socket may still complete before it takes the next unit of the
     /// runtime's budget (see [`OPS_PER_BUDGET_UNIT`]).
     budget_credit: u8,
+}
+
+/// The bits of [`Core::slow`]. Each is a reason for an operation to do more than the op:
+/// a bit may be set while its reason is gone (the slow path then finds nothing to do and
+/// clears it), never the other way round.
+struct Slow;
+
+impl Slow {
     /// A waiter may be parked in a slot. Set before any waiter registers (only
     /// [`Core::poll_wait`] registers, and it runs with exclusive access to the core), and
     /// cleared when an operation finds both slots empty (the reactor only ever empties
     /// them), so that an operation skips the slots' atomics while nobody has parked.
-    maybe_parked: bool,
+    const MAYBE_PARKED: u8 = 1;
+    /// The last send attempt failed with `EAGAIN` (for `poll_send_ready`).
+    const SEND_BLOCKED: u8 = 2;
+    /// `recv_stash`, `send_tail` or `sink_item` may hold something.
+    const BACKLOG: u8 = 4;
+
+    /// The last wait in `dir` ended on a `ZMQ_EVENTS` bit, not on a completed op.
+    const fn hint_pending(dir: Dir) -> u8 {
+        8 << dir as u8
+    }
+
+    /// A `ZMQ_EVENTS` bit of `dir` promised progress and the op still failed; do not trust
+    /// the bit again before a real fd edge (I5, F7).
+    const fn hint_failed(dir: Dir) -> u8 {
+        32 << dir as u8
+    }
+
+    const HINTS_FAILED: u8 = Slow::hint_failed(Dir::Recv) | Slow::hint_failed(Dir::Send);
 }
 
 impl<R: Registration> Core<R> {
@@ -92,12 +113,9 @@ impl<R: Registration> Core<R> {
             send_tail: Vec::new(),
             sink_item: None,
             load_balanced,
-            send_blocked: false,
-            hint_pending: [false; 2],
-            hint_failed: [false; 2],
+            slow: 0,
             to_wake: [false; 2],
             budget_credit: 0,
-            maybe_parked: false,
         })
     }
 
@@ -150,12 +168,80 @@ impl<R: Registration> Core<R> {
         events
     }
 
-    /// I2 after an operation in `dir`: that call may have drained the fd edge the other
-    /// direction is parked on. Unparks `dir`. Nothing to do while nobody has parked.
+    #[inline]
+    fn is(&self, bits: u8) -> bool {
+        self.slow & bits != 0
+    }
+
+    /// The hot path of an operation: `op` alone, when nothing is (maybe) parked, no hint
+    /// is in play and nothing is left of an earlier message (no [`Slow`] bit). Takes a
+    /// unit of the runtime's budget when the credit is spent (out of line). `Err(None)`
+    /// when the path is closed (or the task must yield), `Err(Some(err))` when the op
+    /// failed: the caller gives that to the slow path ([`Core::poll_io`]), which does the
+    /// bookkeeping this skipped.
+    #[inline(always)]
+    fn fast_op(
+        &mut self,
+        cx: &mut Context<'_>,
+        op: impl FnOnce(&mut Self) -> Result<()>,
+    ) -> std::result::Result<(), Option<Error>> {
+        if self.slow != 0 {
+            return Err(None);
+        }
+        if self.budget_credit == 0 {
+            return self.fast_op_budgeted(cx, op);
+        }
+        match op(self) {
+            Ok(()) => {
+                self.budget_credit -= 1;
+                Ok(())
+            }
+            Err(err) => Err(Some(err)),
+        }
+    }
+
+    /// [`Core::fast_op`] when the credit is spent: as [`Core::poll_io_budgeted`].
+    #[inline(never)]
+    fn fast_op_budgeted(
+        &mut self,
+        cx: &mut Context<'_>,
+        op: impl FnOnce(&mut Self) -> Result<()>,
+    ) -> std::result::Result<(), Option<Error>> {
+        // Pending: the slow path asks again, and returns Pending (the runtime wakes us).
+        let Poll::Ready(coop) = R::poll_budget(cx) else {
+            return Err(None);
+        };
+        match op(self) {
+            Ok(()) => {
+                coop.made_progress();
+                self.budget_credit = OPS_PER_BUDGET_UNIT - 1;
+                Ok(())
+            }
+            // The unit is restored (the op may park).
+            Err(err) => Err(Some(err)),
+        }
+    }
+
+    /// After an operation in `dir` completed (or failed other than with `EAGAIN`). I2: that
+    /// call may have drained the fd edge the other direction is parked on. Unparks `dir`.
+    /// Nothing to do while nobody has parked.
     #[inline]
     fn after_op(&mut self, dir: Dir) {
-        if self.maybe_parked {
+        if self.slow != 0 {
+            self.after_op_slow(dir);
+        }
+    }
+
+    fn after_op_slow(&mut self, dir: Dir) {
+        if self.is(Slow::MAYBE_PARKED) {
             self.after_op_parked(dir);
+        }
+        if self.is(Slow::BACKLOG)
+            && self.recv_stash.is_empty()
+            && self.send_tail.is_empty()
+            && self.sink_item.is_none()
+        {
+            self.slow &= !Slow::BACKLOG;
         }
     }
 
@@ -165,7 +251,7 @@ impl<R: Registration> Core<R> {
             self.dispatch_after(dir);
         } else if !self.readiness.slot(dir).is_registered() {
             // Both slots are empty, and only poll_wait (which needs this core) fills them.
-            self.maybe_parked = false;
+            self.slow &= !Slow::MAYBE_PARKED;
         }
     }
 
@@ -179,7 +265,7 @@ impl<R: Registration> Core<R> {
     #[inline(never)]
     pub(crate) fn poll_wait(&mut self, dir: Dir, cx: &mut Context<'_>) -> Poll<Result<()>> {
         // 1. Register the waiter first: from now on, anyone who drains the fd wakes us.
-        self.maybe_parked = true;
+        self.slow |= Slow::MAYBE_PARKED;
         self.readiness.slot(dir).register(cx.waker());
         // Consume an edge seen earlier: the ZMQ_EVENTS read below covers its commands.
         if let Poll::Ready(res) = self.readiness.poll_edge() {
@@ -196,9 +282,9 @@ impl<R: Registration> Core<R> {
                     return Poll::Ready(Err(err));
                 }
             };
-            if events.contains(dir.event()) && !self.hint_failed[dir.index()] {
+            if events.contains(dir.event()) && !self.is(Slow::hint_failed(dir)) {
                 self.readiness.slot(dir).clear();
-                self.hint_pending[dir.index()] = true;
+                self.slow |= Slow::hint_pending(dir);
                 return Poll::Ready(Ok(()));
             }
             // 3. Park only if the reactor has seen no edge since; an edge clears the hints.
@@ -216,7 +302,7 @@ impl<R: Registration> Core<R> {
     fn stop_waiting(&mut self, dir: Dir, edge: Result<()>) -> Result<()> {
         match edge {
             Ok(()) => {
-                self.hint_failed = [false; 2];
+                self.slow &= !Slow::HINTS_FAILED;
                 Ok(())
             }
             Err(err) => {
@@ -229,28 +315,26 @@ impl<R: Registration> Core<R> {
     /// Bookkeeping of a successful op in `dir` (I5).
     #[inline]
     fn op_succeeded(&mut self, dir: Dir) {
-        let i = dir.index();
-        self.hint_pending[i] = false;
-        self.hint_failed[i] = false;
+        let mut done = Slow::hint_pending(dir) | Slow::hint_failed(dir);
         if dir == Dir::Send {
-            self.send_blocked = false;
+            done |= Slow::SEND_BLOCKED;
         }
+        self.slow &= !done;
     }
 
     /// Bookkeeping of a failed op in `dir`: a hint that did not deliver is not trusted
     /// again before a real fd edge (I5).
     #[cold]
     fn op_failed(&mut self, dir: Dir, err: Error) {
-        let i = dir.index();
+        let pending = self.is(Slow::hint_pending(dir));
+        self.slow &= !Slow::hint_pending(dir);
         if err == Error::EAGAIN {
-            if mem::take(&mut self.hint_pending[i]) {
-                self.hint_failed[i] = true;
+            if pending {
+                self.slow |= Slow::hint_failed(dir);
             }
             if dir == Dir::Send {
-                self.send_blocked = true;
+                self.slow |= Slow::SEND_BLOCKED;
             }
-        } else {
-            self.hint_pending[i] = false;
         }
     }
 
@@ -269,18 +353,35 @@ impl<R: Registration> Core<R> {
     /// completed ops take one unit of the runtime's cooperative budget, so that an always-ready
     /// socket cannot starve the runtime; the unit is taken before the op, which does not
     /// run when the task must yield.
+    ///
+    /// `tried` is the result of an attempt the caller already made on the fast path (the
+    /// op alone, [`Core::fast_op`]), which failed: its bookkeeping is done here.
+    /// The caller runs [`Core::after_op`] once the whole operation is done.
     #[inline]
     fn poll_io<T>(
         &mut self,
         dir: Dir,
         cx: &mut Context<'_>,
-        op: impl FnMut(&mut Self) -> Result<T>,
+        tried: Option<Error>,
+        mut op: impl FnMut(&mut Self) -> Result<T>,
     ) -> Poll<Result<T>> {
+        if let Some(err) = tried {
+            // The fast path took no credit (it may have had none: then this op takes none).
+            self.op_failed(dir, err);
+            let res = if err != Error::EAGAIN {
+                Poll::Ready(Err(err))
+            } else {
+                self.poll_io_parked(dir, cx, op)
+            };
+            if res.is_ready() {
+                self.budget_credit = self.budget_credit.saturating_sub(1);
+            }
+            return res;
+        }
         if self.budget_credit == 0 {
             return self.poll_io_budgeted(dir, cx, op);
         }
-        // The hot path: the op succeeds, nothing else is touched.
-        let res = self.attempt_or_park(dir, cx, op);
+        let res = self.attempt_or_park(dir, cx, &mut op);
         if res.is_ready() {
             self.budget_credit -= 1;
         }
@@ -329,7 +430,6 @@ impl<R: Registration> Core<R> {
     ) -> Poll<Result<T>> {
         loop {
             if let Err(err) = ready!(self.poll_wait(dir, cx)) {
-                self.after_op(dir);
                 return Poll::Ready(Err(err));
             }
             match self.attempt(dir, &mut op) {
@@ -362,6 +462,9 @@ impl<R: Registration> Core<R> {
                 Err(err) => {
                     // Only reachable on an error mid-message: libzmq delivers whole
                     // messages, so later frames never give EAGAIN. Keep what we have.
+                    if !parts.is_empty() {
+                        self.slow |= Slow::BACKLOG;
+                    }
                     self.recv_stash = parts;
                     return Err(err);
                 }
@@ -369,23 +472,45 @@ impl<R: Registration> Core<R> {
         }
     }
 
+    /// The hot path of a receive into `msg`: the op alone, when [`Core::fast_op`]
+    /// (then nothing is stashed). `Err(None)` when the path is closed, `Err(Some(err))`
+    /// when the op failed: give that to [`Core::poll_recv_frame`], which does the rest.
+    #[inline(always)]
+    pub(crate) fn recv_frame_fast(
+        &mut self,
+        cx: &mut Context<'_>,
+        msg: &mut Message,
+    ) -> std::result::Result<(), Option<Error>> {
+        self.fast_op(cx, |core| {
+            core.socket().raw.msg_recv(msg.for_io(), DONTWAIT)
+        })
+    }
+
     /// Receives one frame into `msg` (the sync `recv_msg`). Into a message the caller
     /// holds, so that a received frame is not moved through every layer of the poll.
-    #[inline]
+    /// `tried`: what [`Core::recv_frame_fast`] said, if the caller tried it.
+    #[inline(never)]
     pub(crate) fn poll_recv_frame(
         &mut self,
         cx: &mut Context<'_>,
         msg: &mut Message,
+        tried: Option<Error>,
     ) -> Poll<Result<()>> {
-        let res = ready!(self.poll_io(Dir::Recv, cx, |core| core.recv_frame_now(msg)));
+        let tried = match tried {
+            Some(err) => Some(err),
+            None => match self.recv_frame_fast(cx, msg) {
+                Ok(()) => return Poll::Ready(Ok(())),
+                Err(tried) => tried,
+            },
+        };
+        let res = ready!(self.poll_io(Dir::Recv, cx, tried, |core| core.recv_frame_now(msg)));
         self.after_op(Dir::Recv);
         Poll::Ready(res)
     }
 
     /// Receives every frame of one message in this poll.
-    #[inline]
     pub(crate) fn poll_recv_multipart(&mut self, cx: &mut Context<'_>) -> Poll<Result<Multipart>> {
-        let res = ready!(self.poll_io(Dir::Recv, cx, Self::recv_multipart_now));
+        let res = ready!(self.poll_io(Dir::Recv, cx, None, Self::recv_multipart_now));
         self.after_op(Dir::Recv);
         Poll::Ready(res)
     }
@@ -411,6 +536,7 @@ impl<R: Registration> Core<R> {
                 Err(Error::EAGAIN) if self.load_balanced => {}
                 Err(err) => {
                     self.send_tail.push(frame);
+                    self.slow |= Slow::BACKLOG;
                     return Err(err);
                 }
             }
@@ -431,6 +557,7 @@ impl<R: Registration> Core<R> {
     fn finish_multipart(&mut self, mut rest: Vec<Message>) -> Result<()> {
         rest.reverse();
         self.send_tail = rest;
+        self.slow |= Slow::BACKLOG;
         match self.push_tail() {
             Err(Error::EAGAIN) => Ok(()),
             other => other,
@@ -486,22 +613,49 @@ impl<R: Registration> Core<R> {
         if !self.has_backlog() {
             return Poll::Ready(Ok(()));
         }
-        let res = ready!(self.poll_io(Dir::Send, cx, Self::backlog_now));
+        let res = ready!(self.poll_io(Dir::Send, cx, None, Self::backlog_now));
         self.after_op(Dir::Send);
         Poll::Ready(res)
     }
 
+    /// The hot path of a send of a one-frame message: the op alone, when
+    /// [`Core::fast_op`] (then nothing is left of an earlier message).
+    /// `Err(None)` when the path is closed, `Err(Some(err))` when the op failed: give that
+    /// to [`Core::poll_send`], which does the rest.
+    #[inline(always)]
+    pub(crate) fn send_frame_fast(
+        &mut self,
+        cx: &mut Context<'_>,
+        frame: &mut Message,
+    ) -> std::result::Result<(), Option<Error>> {
+        self.fast_op(cx, |core| core.send_frame_now(frame, false))
+    }
+
     /// Sends one message: its first frame waits for room; once libzmq accepts it, the
     /// other frames go in the same poll. `first` is untouched until it is accepted.
-    #[inline]
+    /// `tried`: what [`Core::send_frame_fast`] said, if the caller tried it (only for a
+    /// message of one frame).
+    #[inline(never)]
     pub(crate) fn poll_send(
         &mut self,
         cx: &mut Context<'_>,
         first: &mut Message,
         rest: &mut Vec<Message>,
+        mut tried: Option<Error>,
     ) -> Poll<Result<()>> {
         let more = !rest.is_empty();
-        let res = ready!(self.poll_io(Dir::Send, cx, |core| {
+        if tried.is_none() {
+            // The op alone (no backlog to push first: no BACKLOG bit).
+            match self.fast_op(cx, |core| core.send_frame_now(first, more)) {
+                Ok(()) => {
+                    let res = self.finish_message(rest);
+                    self.after_op(Dir::Send);
+                    return Poll::Ready(res);
+                }
+                Err(err) => tried = err,
+            }
+        }
+        let res = ready!(self.poll_io(Dir::Send, cx, tried, |core| {
             if core.has_backlog() {
                 core.backlog_now()?;
             }
@@ -517,6 +671,7 @@ impl<R: Registration> Core<R> {
         debug_assert!(self.sink_item.is_none());
         if item.is_some() {
             self.sink_item = item;
+            self.slow |= Slow::BACKLOG;
         }
     }
 
@@ -524,9 +679,9 @@ impl<R: Registration> Core<R> {
     /// failed with `EAGAIN`, else when `ZMQ_EVENTS` says `POLLOUT` (a hint, I5).
     pub(crate) fn poll_send_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
         ready!(self.poll_flush(cx))?;
-        if self.send_blocked {
+        if self.is(Slow::SEND_BLOCKED) {
             let res = ready!(self.poll_wait(Dir::Send, cx));
-            self.send_blocked = false;
+            self.slow &= !Slow::SEND_BLOCKED;
             return Poll::Ready(res);
         }
         Poll::Ready(Ok(()))

@@ -1,6 +1,11 @@
 //! Async adapters: ZeroMQ sockets on an async runtime's reactor (unix only).
 //!
 //! - [`tokio`] (feature `tokio`): [`tokio::AsyncSocket`] and friends on tokio.
+//! - [`async_io`] (feature `async-io`): [`async_io::AsyncSocket`] on the `async-io` reactor,
+//!   the one smol and the other async-io based executors use.
+//!
+//! The socket types here are generic over the [`Runtime`]; each runtime's module names them
+//! for its runtime (`zmq::rt::tokio::AsyncSocket` is `AsyncSocket<Tokio>`).
 //!
 //! Every adapter is a thin binding over one reactor-independent readiness core (attempt
 //! the operation; on `EAGAIN`, register the waiter, re-check `ZMQ_EVENTS`, and only then
@@ -13,17 +18,37 @@
 
 pub(crate) mod core;
 pub(crate) mod reactor;
-// Used by the draft sockets; compiled without them too, for its loom models.
-#[cfg_attr(not(feature = "draft"), allow(dead_code))]
+// Used by tokio's draft sockets; compiled without them too, for its loom models.
+#[cfg_attr(not(all(feature = "draft", feature = "tokio")), allow(dead_code))]
 pub(crate) mod shared;
 pub(crate) mod waiters;
 
+#[cfg(feature = "async-io")]
+pub mod async_io;
+mod future;
+mod monitor;
+mod proxy;
+mod socket;
+mod split;
+mod stream;
 #[cfg(feature = "tokio")]
 pub mod tokio;
 
 use std::fmt;
 
+pub use self::future::{Recv, RecvMsg, RecvMultipart, SendMessage};
+pub use self::monitor::MonitorStream;
+pub use self::proxy::{proxy, Proxy};
+pub use self::socket::AsyncSocket;
+pub use self::split::{RecvHalf, ReuniteError, SendHalf};
 use crate::{Error, Message};
+
+/// An async runtime the sockets can wait on: [`tokio::Tokio`] or [`async_io::AsyncIo`]
+/// (with their features). Sealed: its items are the crate's own.
+pub trait Runtime: reactor::Binding {}
+
+/// The readiness core on runtime `R`'s reactor.
+pub(crate) type CoreOf<R> = core::Core<<R as reactor::Binding>::Registration>;
 
 /// One whole message: its frames, in order. What the `Stream`s yield and the `Sink`s take
 /// (they also take any `IntoIterator` of things that convert into [`Message`]).

@@ -6,17 +6,37 @@
 //! F8), so user task wakers are never handed to them (I3): the reactor only ever sees the
 //! fan-out waker, which wakes whatever is parked in our two slots.
 
+use std::future::Future;
 use std::os::unix::io::RawFd;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 
 pub(crate) use crate::rt::waiters::{Dir, FanOut, WakerSlot};
 use crate::Result;
 
+/// What a binding provides besides the registration: its timer (for `RCVTIMEO` and
+/// `SNDTIMEO`) and how a context released on one of its threads is terminated. The
+/// public, sealed [`Runtime`](crate::rt::Runtime) trait has this one as its supertrait,
+/// so that users can name the runtime markers but not implement them.
+pub trait Binding: Send + Sync + Sized + 'static {
+    /// How this runtime's reactor watches a socket's fd.
+    type Registration: Registration;
+    /// A timer future (its output is ignored).
+    type Sleep: Future + Send + Sync + 'static;
+
+    /// A timer that fires after `duration`.
+    fn sleep(duration: Duration) -> Self::Sleep;
+
+    /// Installs (once per process) the hook that keeps context termination off the
+    /// runtime's threads; called whenever an async socket is made.
+    fn install_context_hook();
+}
+
 /// One fd's registration with a reactor: the whole of what a binding implements.
 ///
 /// The fd belongs to libzmq (`ZMQ_FD`, or a poller's fd): a registration never closes it.
-pub(crate) trait Registration: Default + Send + Sync {
+pub trait Registration: Default + Send + Sync + Unpin {
     /// A unit of the runtime's cooperative budget, taken before an operation; the
     /// operation reports progress through it (see [`Registration::poll_budget`]).
     type Budget: Budget;
@@ -44,7 +64,7 @@ pub(crate) trait Registration: Default + Send + Sync {
 }
 
 /// A unit of cooperative budget: restored unless the operation made progress.
-pub(crate) trait Budget {
+pub trait Budget {
     /// The operation completed: the unit is spent.
     fn made_progress(self);
 }

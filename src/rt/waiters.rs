@@ -197,7 +197,9 @@ mod loom_model {
     }
 
     /// `Core::after_op` for the send half, under the socket's lock: `maybe_parked` is the
-    /// core's flag (set by poll_wait before it registers), `dispatch` is I2's re-check.
+    /// core's `Slow::MAYBE_PARKED` bit (set by poll_wait before it registers), `dispatch`
+    /// is I2's re-check. The hot path (`Core::fast_op`) runs only while the bit is clear,
+    /// i.e. where this function does nothing.
     fn after_send_op(maybe_parked: &mut bool, fanout: &FanOut, dispatch: impl FnOnce()) {
         if *maybe_parked {
             fanout.slot(Dir::Send).clear();
@@ -222,7 +224,7 @@ mod loom_model {
     /// I2 as the real code does it: the receiver registers and checks the state under the
     /// socket's lock; the send half changes the state (its op processed libzmq's commands)
     /// and then, under the same lock, wakes the receiver if it is parked. The lock guards
-    /// the core's `maybe_parked` flag.
+    /// the core's `Slow::MAYBE_PARKED` bit.
     #[test]
     fn other_direction_dispatches() {
         loom::model(|| {
@@ -235,6 +237,45 @@ mod loom_model {
                 let (fanout, ready, core) = (fanout.clone(), ready.clone(), core.clone());
                 move || {
                     let mut maybe_parked = core.lock().unwrap();
+                    ready.store(true, Ordering::SeqCst);
+                    after_send_op(&mut maybe_parked, &fanout, || {
+                        if ready.load(Ordering::SeqCst) {
+                            fanout.slot(Dir::Recv).wake();
+                        }
+                    });
+                }
+            });
+            let got = {
+                let mut maybe_parked = core.lock().unwrap();
+                *maybe_parked = true;
+                park(&fanout, Dir::Recv, &waker, &ready)
+            };
+            sender.join().unwrap();
+            assert!(got || counter.0.load(Ordering::SeqCst) >= 1, "lost wakeup");
+        });
+    }
+
+    /// I2 with the sender on the hot path (`Core::fast_op`): under the socket's lock it
+    /// tests the core's bit *before* its op and, while the bit is clear, does the op alone
+    /// (no re-check afterwards); otherwise the op and then `after_op`. The receiver
+    /// registers and checks as in `other_direction_dispatches`. Testing the bit before the
+    /// op instead of after it is the same, since only a holder of the lock changes it.
+    #[test]
+    fn fast_path_sender_dispatches() {
+        loom::model(|| {
+            let fanout = Arc::new(FanOut::default());
+            let ready = Arc::new(AtomicBool::new(false));
+            let core = Arc::new(loom::sync::Mutex::new(false));
+            let counter = Arc::new(Counter::default());
+            let waker = Waker::from(counter.clone());
+            let sender = thread::spawn({
+                let (fanout, ready, core) = (fanout.clone(), ready.clone(), core.clone());
+                move || {
+                    let mut maybe_parked = core.lock().unwrap();
+                    if !*maybe_parked {
+                        ready.store(true, Ordering::SeqCst); // the op alone
+                        return;
+                    }
                     ready.store(true, Ordering::SeqCst);
                     after_send_op(&mut maybe_parked, &fanout, || {
                         if ready.load(Ordering::SeqCst) {

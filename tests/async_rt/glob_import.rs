@@ -46,3 +46,26 @@ async fn a_main_next_to_the_glob() -> Result<()> {
 fn tokio_main_next_to_the_glob() {
     a_main_next_to_the_glob().unwrap();
 }
+
+/// The same for async-io: `async_io::block_on` and `smol::spawn` next to the glob (it
+/// brings in `rt`, not `async_io`).
+#[cfg(feature = "async-io")]
+#[test]
+fn async_io_next_to_the_glob() -> Result<()> {
+    async_io::block_on(async {
+        let ctx = Context::new();
+        let mut pull = rt::async_io::AsyncSocket::new(ctx.socket(PULL)?)?;
+        pull.get_ref().bind("inproc://glob-async-io")?;
+        let mut push = rt::async_io::AsyncSocket::new(ctx.socket(PUSH)?)?;
+        push.get_ref().connect("inproc://glob-async-io")?;
+        let task = smol::spawn(async move { push.send("hi").await });
+        let text = smol::future::or(async { Some(pull.recv_string().await) }, async {
+            async_io::Timer::after(LIMIT).await;
+            None
+        })
+        .await
+        .expect("hang: nothing received")?;
+        assert_eq!(text.unwrap(), "hi");
+        task.await
+    })
+}

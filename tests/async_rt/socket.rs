@@ -1,7 +1,8 @@
-//! The tokio adapter's API: every method over tcp, ipc and inproc, timeouts, Stream/Sink,
+//! The async adapters' API: every method over tcp, ipc and inproc, timeouts, Stream/Sink,
 //! split/reunite, try_send, teardown (fd never closed by us, deregistered before close,
-//! runtime shutdown), and reliability scenario A28 with its FIGURE line. Each runs on both
-//! runtime flavours.
+//! runtime shutdown), and reliability scenario A28 with its FIGURE line. The shared cases
+//! run on both runtime flavours of tokio and (feature `async-io`) of async-io; the ones
+//! about tokio's runtime itself, on tokio.
 #![cfg(all(feature = "tokio", unix))]
 
 use crate::common;
@@ -12,19 +13,21 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use common::async_rt::{counting_waker, rt_test, size, socket, within, Flavor};
+use common::async_rt::{
+    any_timeout, counting_waker, every_rt_test, size, socket, socket_on, within, Flavor, Harness,
+};
 use common::{Endpoints, Transport, TRANSPORTS};
 use futures::{SinkExt, StreamExt};
 use zmq::rt::tokio::{AsyncSocket, Multipart};
 
 /// Every async method once, over each transport.
-async fn round_trip_all_methods() {
+async fn round_trip_all_methods<H: Harness>() {
     let ctx = zmq::Context::new();
     let endpoints = Endpoints::new();
     for transport in TRANSPORTS {
-        let mut a = socket(&ctx, zmq::PAIR);
+        let mut a = socket_on::<H::Rt>(&ctx, zmq::PAIR);
         let endpoint = common::async_rt::bind(&endpoints, &a, transport);
-        let mut b = socket(&ctx, zmq::PAIR);
+        let mut b = socket_on::<H::Rt>(&ctx, zmq::PAIR);
         b.get_ref().connect(&endpoint).unwrap();
         within("send", a.send("one")).await.unwrap();
         assert_eq!(
@@ -102,12 +105,15 @@ async fn round_trip_all_methods() {
     }
 }
 
-rt_test!(all_methods_every_transport, |_| round_trip_all_methods());
+every_rt_test!(
+    all_methods_every_transport,
+    |_| round_trip_all_methods::<H>()
+);
 
 /// RCVTIMEO/SNDTIMEO give EAGAIN, like the sync calls (A28 c); 0 means "do not wait".
-async fn socket_timeouts() {
+async fn socket_timeouts<H: Harness>() {
     let ctx = zmq::Context::new();
-    let mut pull = socket(&ctx, zmq::PULL);
+    let mut pull = socket_on::<H::Rt>(&ctx, zmq::PULL);
     pull.get_ref().bind("inproc://timeouts").unwrap();
     pull.get_ref().set_rcvtimeo(30).unwrap();
     assert_eq!(
@@ -121,7 +127,7 @@ async fn socket_timeouts() {
             .unwrap_err(),
         zmq::Error::EAGAIN
     );
-    let mut push = socket(&ctx, zmq::PUSH); // no peer: cannot send
+    let mut push = socket_on::<H::Rt>(&ctx, zmq::PUSH); // no peer: cannot send
     push.get_ref().set_sndtimeo(30).unwrap();
     let err = within("sndtimeo", push.send("x")).await.unwrap_err();
     assert_eq!(err, zmq::Error::EAGAIN);
@@ -137,15 +143,15 @@ async fn socket_timeouts() {
     assert_eq!(within("recv", pull.recv_bytes()).await.unwrap(), b"after");
 }
 
-rt_test!(timeouts_give_eagain, |_| socket_timeouts());
+every_rt_test!(timeouts_give_eagain, |_| socket_timeouts::<H>());
 
 /// try_send hands the message back when full; poll_send_ready waits for room.
-async fn try_send_and_ready() {
+async fn try_send_and_ready<H: Harness>() {
     let ctx = zmq::Context::new();
-    let mut pull = socket(&ctx, zmq::PULL);
+    let mut pull = socket_on::<H::Rt>(&ctx, zmq::PULL);
     pull.get_ref().set_rcvhwm(1).unwrap();
     pull.get_ref().bind("inproc://try-send").unwrap();
-    let mut push = socket(&ctx, zmq::PUSH);
+    let mut push = socket_on::<H::Rt>(&ctx, zmq::PUSH);
     push.get_ref().set_sndhwm(1).unwrap();
     let err = push.try_send(["no", "peer"]).unwrap_err();
     assert!(err.is_full());
@@ -176,14 +182,14 @@ async fn try_send_and_ready() {
     }
 }
 
-rt_test!(try_send_poll_send_ready, |_| try_send_and_ready());
+every_rt_test!(try_send_poll_send_ready, |_| try_send_and_ready::<H>());
 
 /// Halves of different sockets do not reunite; halves of one do.
-async fn reunite() {
+async fn reunite<H: Harness>() {
     let ctx = zmq::Context::new();
-    let (r1, s1) = socket(&ctx, zmq::DEALER).into_split();
-    let (r2, s2) = socket(&ctx, zmq::DEALER).into_split();
-    let zmq::rt::tokio::ReuniteError(r1, s2) = r1.reunite(s2).unwrap_err();
+    let (r1, s1) = socket_on::<H::Rt>(&ctx, zmq::DEALER).into_split();
+    let (r2, s2) = socket_on::<H::Rt>(&ctx, zmq::DEALER).into_split();
+    let zmq::rt::ReuniteError(r1, s2) = r1.reunite(s2).unwrap_err();
     let one = r1.reunite(s1).unwrap();
     let two = s2.reunite(r2).unwrap();
     assert_eq!(one.get_ref().get_socket_type().unwrap(), zmq::DEALER);
@@ -197,7 +203,7 @@ async fn reunite() {
     );
 }
 
-rt_test!(split_and_reunite, |_| reunite());
+every_rt_test!(split_and_reunite, |_| reunite::<H>());
 
 #[cfg(feature = "draft")]
 #[test]
@@ -231,9 +237,9 @@ fn fd_is_open(fd: i32) -> bool {
 
 /// A28 (f): into_inner deregisters the fd and never closes it; registering it again works
 /// (it would fail with EEXIST if it were still in the reactor).
-async fn fd_deregistered_not_closed() -> bool {
+async fn fd_deregistered_not_closed<H: Harness>() -> bool {
     let ctx = zmq::Context::new();
-    let mut pull = socket(&ctx, zmq::PULL);
+    let mut pull = socket_on::<H::Rt>(&ctx, zmq::PULL);
     pull.get_ref().bind("inproc://fd-owner").unwrap();
     let fd = pull.get_ref().get_fd().unwrap();
     let mut cx = Context::from_waker(futures::task::noop_waker_ref());
@@ -242,7 +248,7 @@ async fn fd_deregistered_not_closed() -> bool {
     let sync = pull.into_inner();
     let closed_by_us = !fd_is_open(fd);
     assert_eq!(sync.get_fd().unwrap(), fd);
-    let mut again = AsyncSocket::new(sync).unwrap();
+    let mut again = zmq::rt::AsyncSocket::<H::Rt>::new(sync).unwrap();
     assert!(
         again.poll_recv(&mut cx).is_pending(),
         "registering again failed"
@@ -290,17 +296,17 @@ fn runtime_drop_wakes_pending_futures() {
 }
 
 /// Reliability scenario A28, printed as one FIGURE line per runtime flavour.
-async fn a28(flavor: Flavor) {
+async fn a28<H: Harness>(flavor: Flavor) {
     let ctx = zmq::Context::new();
     let endpoints = Endpoints::new();
 
     // (a) A burst sent while the receiving task sleeps is received whole.
     let burst = 100_000u64;
-    let mut pull = socket(&ctx, zmq::PULL);
+    let mut pull = socket_on::<H::Rt>(&ctx, zmq::PULL);
     pull.get_ref().set_rcvhwm(0).unwrap();
     let endpoint = common::async_rt::bind(&endpoints, &pull, Transport::Tcp);
-    let receiver = tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(200)).await;
+    let receiver = H::spawn(async move {
+        H::sleep(Duration::from_millis(200)).await;
         let mut received = 0u64;
         while received < burst {
             let msg = within(format!("burst message {received}"), pull.recv_msg())
@@ -311,23 +317,23 @@ async fn a28(flavor: Flavor) {
         }
         received
     });
-    let mut push = socket(&ctx, zmq::PUSH);
+    let mut push = socket_on::<H::Rt>(&ctx, zmq::PUSH);
     push.get_ref().set_sndhwm(0).unwrap();
     push.get_ref().connect(&endpoint).unwrap();
     for n in 0..burst {
         push.send(n.to_be_bytes().to_vec()).await.unwrap();
     }
-    let burst_received = within("burst", receiver).await.unwrap();
+    let burst_received = within("burst", receiver).await;
 
     // (a) A bidirectional DEALER pair ping-pongs with no stall.
     let rounds = size(10_000, 10_000) as u64;
-    let mut left = socket(&ctx, zmq::DEALER);
+    let mut left = socket_on::<H::Rt>(&ctx, zmq::DEALER);
     let endpoint = common::async_rt::bind(&endpoints, &left, Transport::Ipc);
-    let mut right = socket(&ctx, zmq::DEALER);
+    let mut right = socket_on::<H::Rt>(&ctx, zmq::DEALER);
     right.get_ref().connect(&endpoint).unwrap();
     // The tasks give their sockets back: closed with linger 0 as a task ends, a socket
     // would discard the messages it still has queued for tcp or ipc.
-    let echo = tokio::spawn(async move {
+    let echo = H::spawn(async move {
         for _ in 0..rounds {
             let msg = right.recv_msg().await.unwrap();
             right.send(msg).await.unwrap();
@@ -337,43 +343,43 @@ async fn a28(flavor: Flavor) {
     let mut stalls = 0u64;
     for n in 0..rounds {
         left.send(n.to_be_bytes().to_vec()).await.unwrap();
-        match tokio::time::timeout(common::async_rt::STEP_LIMIT, left.recv_bytes()).await {
-            Ok(reply) => assert_eq!(reply.unwrap(), n.to_be_bytes()),
-            Err(_) => {
+        match any_timeout(common::async_rt::STEP_LIMIT, left.recv_bytes()).await {
+            Some(reply) => assert_eq!(reply.unwrap(), n.to_be_bytes()),
+            None => {
                 stalls += 1;
                 break;
             }
         }
     }
-    within("echo", echo).await.unwrap();
+    within("echo", echo).await;
 
     // (a) A PUSH at HWM resumes when the PULL drains (tmq PR #5).
-    let mut slow = socket(&ctx, zmq::PULL);
+    let mut slow = socket_on::<H::Rt>(&ctx, zmq::PULL);
     slow.get_ref().set_rcvhwm(5).unwrap();
     let endpoint = common::async_rt::bind(&endpoints, &slow, Transport::Tcp);
-    let mut fast = socket(&ctx, zmq::PUSH);
+    let mut fast = socket_on::<H::Rt>(&ctx, zmq::PUSH);
     fast.get_ref().set_sndhwm(5).unwrap();
     fast.get_ref().connect(&endpoint).unwrap();
-    let producer = tokio::spawn(async move {
+    let producer = H::spawn(async move {
         for n in 0..2_000u64 {
             fast.send(n.to_be_bytes().to_vec()).await.unwrap();
         }
         fast
     });
-    tokio::time::sleep(Duration::from_millis(100)).await; // the producer is at HWM now
+    H::sleep(Duration::from_millis(100)).await; // the producer is at HWM now
     for n in 0..2_000u64 {
         assert_eq!(
             within("drain", slow.recv_bytes()).await.unwrap(),
             n.to_be_bytes()
         );
     }
-    within("producer resumed", producer).await.unwrap();
+    within("producer resumed", producer).await;
 
     // (b) Cancelling pending recv futures loses nothing; (d) 10 cancelled polls leave no
     // waker registered.
-    let mut a = socket(&ctx, zmq::PAIR);
+    let mut a = socket_on::<H::Rt>(&ctx, zmq::PAIR);
     let endpoint = common::async_rt::bind(&endpoints, &a, Transport::Inproc);
-    let mut b = socket(&ctx, zmq::PAIR);
+    let mut b = socket_on::<H::Rt>(&ctx, zmq::PAIR);
     b.get_ref().connect(&endpoint).unwrap();
     let (counter, waker) = counting_waker();
     let mut cx = Context::from_waker(&waker);
@@ -387,10 +393,10 @@ async fn a28(flavor: Flavor) {
         b.send_multipart([i.to_be_bytes(), i.to_be_bytes(), i.to_be_bytes()])
             .await
             .unwrap();
-        let cancelled = tokio::time::timeout(Duration::ZERO, a.recv_multipart()).await;
+        let cancelled = any_timeout(Duration::ZERO, a.recv_multipart()).await;
         let parts = match cancelled {
-            Ok(parts) => parts.unwrap(),
-            Err(_) => within("after cancel", a.recv_multipart()).await.unwrap(),
+            Some(parts) => parts.unwrap(),
+            None => within("after cancel", a.recv_multipart()).await.unwrap(),
         };
         if parts != vec![i.to_be_bytes().to_vec(); 3] {
             cancel_lost += 1;
@@ -400,11 +406,12 @@ async fn a28(flavor: Flavor) {
     // (c) and (e), (f) run in their own tests too; recorded here for the figure.
     a.get_ref().set_rcvtimeo(20).unwrap();
     assert_eq!(a.recv_msg().await.unwrap_err(), zmq::Error::EAGAIN);
-    let fd_closed_by_us = fd_deregistered_not_closed().await;
+    let fd_closed_by_us = fd_deregistered_not_closed::<H>().await;
 
     println!(
-        "FIGURE A28 flavor={flavor:?} burst_received={burst_received}/{burst} pingpong_stalls={stalls} \
+        "FIGURE A28 rt={} flavor={flavor:?} burst_received={burst_received}/{burst} pingpong_stalls={stalls} \
          cancel_lost={cancel_lost} leaked_wakers={leaked_wakers} fd_closed_by_us={}",
+        H::NAME,
         if fd_closed_by_us { "yes" } else { "no" }
     );
     assert_eq!(burst_received, burst);
@@ -414,13 +421,13 @@ async fn a28(flavor: Flavor) {
     assert!(!fd_closed_by_us);
 }
 
-rt_test!(a28_edge_trigger_and_cancellation, a28);
+every_rt_test!(a28_edge_trigger_and_cancellation, a28::<H>);
 
 /// A socket dropped while a send half waits, with messages in the Sink buffer: nothing
 /// hangs, and the Sink's buffered item survives a dropped flush (see also scenario 7).
-async fn sink_buffer_survives_dropped_flush() {
+async fn sink_buffer_survives_dropped_flush<H: Harness>() {
     let ctx = zmq::Context::new();
-    let mut push = socket(&ctx, zmq::PUSH);
+    let mut push = socket_on::<H::Rt>(&ctx, zmq::PUSH);
     push.get_ref().bind("inproc://sink-buffer").unwrap();
     within(
         "ready",
@@ -436,7 +443,7 @@ async fn sink_buffer_survives_dropped_flush() {
         let mut cx = Context::from_waker(futures::task::noop_waker_ref());
         assert!(flush.poll(&mut cx).is_pending(), "no peer yet");
     }
-    let mut pull = socket(&ctx, zmq::PULL);
+    let mut pull = socket_on::<H::Rt>(&ctx, zmq::PULL);
     pull.get_ref().connect("inproc://sink-buffer").unwrap();
     within("flush", SinkExt::<[&str; 2]>::flush(&mut push))
         .await
@@ -447,7 +454,37 @@ async fn sink_buffer_survives_dropped_flush() {
     );
 }
 
-rt_test!(
-    sink_buffer_survives,
-    |_| sink_buffer_survives_dropped_flush()
-);
+every_rt_test!(sink_buffer_survives, |_| {
+    sink_buffer_survives_dropped_flush::<H>()
+});
+
+/// async-io's reactor runs on its own thread, so an executor that knows nothing of it
+/// (`futures::executor::block_on`) drives the sockets: the receive parks, a plain thread
+/// sends, the edge wakes it.
+#[cfg(feature = "async-io")]
+#[test]
+fn async_io_under_any_executor() {
+    let _watchdog = common::watchdog(Duration::from_secs(60));
+    let ctx = zmq::Context::new();
+    let mut pull = socket_on::<zmq::rt::async_io::AsyncIo>(&ctx, zmq::PULL);
+    pull.get_ref().bind("inproc://any-executor").unwrap();
+    let push = common::socket(&ctx, zmq::PUSH);
+    push.connect("inproc://any-executor").unwrap();
+    let text = {
+        let mut receive = pin!(pull.recv_string());
+        let mut cx = Context::from_waker(futures::task::noop_waker_ref());
+        assert!(
+            receive.as_mut().poll(&mut cx).is_pending(),
+            "nothing sent yet"
+        );
+        let sender = std::thread::spawn(move || {
+            push.send("late", 0).unwrap();
+            push
+        });
+        let text = futures::executor::block_on(within("late message", receive));
+        drop(sender.join().unwrap());
+        text
+    };
+    assert_eq!(text.unwrap().unwrap(), "late");
+    assert!(pull.is_registered(), "the receive parked on the reactor");
+}

@@ -261,6 +261,7 @@ fn emfile_scenario_in_child() {
     round_trip(&client, &server, "before");
     let to_bind = socket(&ctx, zmq::PULL);
     let late_client = socket(&ctx, zmq::DEALER);
+    let host_client = socket(&ctx, zmq::DEALER);
 
     // Leave headroom only for what is open now, then take every fd left.
     lower_fd_limit(open_fds() as u64 + 32);
@@ -269,6 +270,12 @@ fn emfile_scenario_in_child() {
 
     // Context::socket: EMFILE naming both limits.
     assert_names_the_limits(ctx.socket(zmq::DEALER).unwrap_err());
+
+    // A new context needs an fd too: try_new says EMFILE (Context::new would panic
+    // with the same message).
+    let err = zmq::Context::try_new().expect_err("a context with no fd left");
+    assert_eq!(err, zmq::Error::EMFILE);
+    assert!(err.to_string().contains("ulimit -n"), "{err}");
 
     // bind: EMFILE, naming the fd limit and the endpoint.
     assert_eq!(
@@ -284,6 +291,9 @@ fn emfile_scenario_in_child() {
     // connect: libzmq connects in the background, so the call succeeds and the
     // connection is retried until an fd is free (below).
     late_client.connect(&endpoint).unwrap();
+    // The same with a host name, which libzmq resolves (getaddrinfo) with no fd left.
+    let by_name = endpoint.replace("127.0.0.1", "localhost");
+    host_client.connect(&by_name).unwrap();
 
     // The existing connection keeps working.
     round_trip(&client, &server, "while out of fds");
@@ -305,11 +315,14 @@ fn emfile_scenario_in_child() {
     // Free the fds: everything that failed now succeeds.
     drop(hogs);
     wait_for_event(&accept_monitor, |e| matches!(e, Event::Accepted { .. }));
+    let fresh_ctx = zmq::Context::try_new().expect("a context once fds are free");
+    drop(fresh_ctx);
     let fresh = socket(&ctx, zmq::DEALER);
     fresh.connect(&endpoint).unwrap();
     round_trip(&fresh, &server, "new socket");
     to_bind.bind("tcp://127.0.0.1:*").unwrap();
     round_trip(&late_client, &server, "delayed connect");
+    round_trip(&host_client, &server, "delayed connect by host name");
     round_trip(&client, &server, "after");
     drop(raw_peer);
     println!("EMFILE SCENARIO PASSED");
@@ -323,4 +336,78 @@ fn round_trip(client: &zmq::Socket, server: &zmq::Socket, text: &str) {
     let id = parts.remove(0);
     server.send_multipart([id, text.into()], 0).unwrap();
     assert_eq!(client.recv_bytes(0).expect("client recv"), text.as_bytes());
+}
+
+/// The first socket of a context starts libzmq's reaper and I/O threads, which need fds
+/// of their own: with none left, a clear error, no abort (in a child process).
+#[test]
+fn first_socket_of_a_context_with_no_fd_left() {
+    let _dog = watchdog(Duration::from_secs(90));
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "first_socket_scenario_in_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("ZMQ_LIMITS_CHILD", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("re-run the test binary");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            // SIGKILL to this child's PID.
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the first-socket scenario hung (child killed)");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        status.success() && stdout.contains("FIRST SOCKET SCENARIO PASSED"),
+        "child failed ({status}):\n{stdout}\n{stderr}"
+    );
+}
+
+/// The body of [`first_socket_of_a_context_with_no_fd_left`]; does nothing unless run as
+/// its child.
+#[test]
+fn first_socket_scenario_in_child() {
+    if std::env::var_os("ZMQ_LIMITS_CHILD").is_none() {
+        return;
+    }
+    // A context made while fds were free (it holds one), with no socket yet.
+    let ctx = zmq::Context::new();
+    lower_fd_limit(open_fds() as u64 + 32);
+    let mut hogs = exhaust_fds();
+    println!("holding {} fds; the process is out of them", hogs.len());
+    assert_names_the_limits(ctx.socket(zmq::DEALER).unwrap_err());
+    // With only a few fds free: still an error, never an abort.
+    for free in 1..=6 {
+        hogs.pop();
+        match ctx.socket(zmq::DEALER) {
+            Ok(socket) => {
+                println!("the first socket needed {free} free fds");
+                drop(socket);
+                break;
+            }
+            Err(err) => assert_names_the_limits(err),
+        }
+    }
+    drop(hogs);
+    let a = socket(&ctx, zmq::PAIR);
+    let b = socket(&ctx, zmq::PAIR);
+    a.bind("inproc://after-emfile").unwrap();
+    b.connect("inproc://after-emfile").unwrap();
+    a.send("ok", 0).unwrap();
+    b.set_rcvtimeo(5_000).unwrap();
+    assert_eq!(b.recv_bytes(0).unwrap(), b"ok");
+    println!("FIRST SOCKET SCENARIO PASSED");
 }

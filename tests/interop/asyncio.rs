@@ -1,5 +1,6 @@
-//! The tokio adapter (`zmq::rt::tokio::AsyncSocket`) against pyzmq's asyncio sockets
-//! (`zmq.asyncio`) in separate processes: REQ/REP, DEALER/ROUTER and PUB/SUB in both
+//! The async adapters (`zmq::rt::tokio::AsyncSocket`, and with feature `async-io`
+//! `zmq::rt::async_io::AsyncSocket` under smol's executor) against pyzmq's asyncio sockets
+//! (`zmq.asyncio`) in separate processes, every row on both: REQ/REP, DEALER/ROUTER and PUB/SUB in both
 //! directions, and scenarios 1, 2 and 6 of docs/design/async.md (§5, scenario 18):
 //!
 //! - 1, a PUB flood: an XPUB waits for every subscription (no slow joiner), then sends
@@ -24,10 +25,13 @@ use std::pin::pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+#[cfg(feature = "async-io")]
+use common::async_rt::AsyncIoRt;
+use common::async_rt::{any_timeout, Flavor, Harness, TokioRt};
 use common::interop::{figure, hex, python_bind_endpoint, BYE, END, STOP};
 use common::pypeer::{fields, Peer, LINE_WAIT};
 use common::Transport::{self, Ipc, Tcp};
-use zmq::rt::tokio::AsyncSocket;
+use zmq::rt::{AsyncSocket, Runtime};
 
 fn stress() -> bool {
     std::env::var_os("ZMQ_STRESS").is_some_and(|v| v == "1")
@@ -65,26 +69,6 @@ fn multipart_messages() -> usize {
     }
 }
 
-#[derive(Clone, Copy, Debug)]
-enum Flavor {
-    CurrentThread,
-    MultiThread,
-}
-
-fn runtime(flavor: Flavor) -> tokio::runtime::Runtime {
-    match flavor {
-        Flavor::CurrentThread => tokio::runtime::Builder::new_current_thread(),
-        Flavor::MultiThread => {
-            let mut builder = tokio::runtime::Builder::new_multi_thread();
-            builder.worker_threads(2);
-            builder
-        }
-    }
-    .enable_all()
-    .build()
-    .expect("tokio runtime")
-}
-
 /// The flavour a transport's cell runs on, so both flavours are covered.
 fn flavor_for(transport: Transport) -> Flavor {
     match transport {
@@ -94,11 +78,11 @@ fn flavor_for(transport: Transport) -> Flavor {
 }
 
 /// An async socket of `kind`, set up by `setup` before it binds or connects.
-fn async_socket(
+fn async_socket<R: Runtime>(
     ctx: &zmq::Context,
     kind: zmq::SocketType,
     setup: impl FnOnce(&zmq::Socket),
-) -> AsyncSocket {
+) -> AsyncSocket<R> {
     let socket = common::socket(ctx, kind);
     setup(&socket);
     AsyncSocket::new(socket).expect("async socket")
@@ -106,12 +90,12 @@ fn async_socket(
 
 /// Receives one message, checking every 100 ms (by dropping the receive future, which
 /// is cancel safe) that the peers are alive; panics after [`LINE_WAIT`] of silence.
-async fn recv(socket: &mut AsyncSocket, peers: &[&Peer]) -> Vec<Vec<u8>> {
+async fn recv<R: Runtime>(socket: &mut AsyncSocket<R>, peers: &[&Peer]) -> Vec<Vec<u8>> {
     let deadline = Instant::now() + LINE_WAIT;
     loop {
-        match tokio::time::timeout(Duration::from_millis(100), socket.recv_multipart()).await {
-            Ok(result) => return result.expect("recv"),
-            Err(_elapsed) => {
+        match any_timeout(Duration::from_millis(100), socket.recv_multipart()).await {
+            Some(result) => return result.expect("recv"),
+            None => {
                 for peer in peers {
                     peer.check_alive();
                 }
@@ -125,8 +109,8 @@ async fn recv(socket: &mut AsyncSocket, peers: &[&Peer]) -> Vec<Vec<u8>> {
 }
 
 /// Sends one message, bounded by [`LINE_WAIT`].
-async fn send(socket: &mut AsyncSocket, frames: Vec<Vec<u8>>) {
-    tokio::time::timeout(LINE_WAIT, socket.send_multipart(frames))
+async fn send<R: Runtime>(socket: &mut AsyncSocket<R>, frames: Vec<Vec<u8>>) {
+    any_timeout(LINE_WAIT, socket.send_multipart(frames))
         .await
         .expect("send did not complete")
         .expect("send");
@@ -139,7 +123,7 @@ fn round_message(i: usize) -> Vec<Vec<u8>> {
 
 // ---- REQ/REP ping-pong (scenario 2) ---------------------------------------------------
 
-fn req_rep_rust_req(cell: &str, transport: Transport) {
+fn req_rep_rust_req<H: Harness>(cell: &str, transport: Transport) {
     let _watchdog = common::watchdog(watchdog_limit());
     let endpoints = common::Endpoints::new();
     let server = Peer::python(
@@ -154,9 +138,9 @@ fn req_rep_rust_req(cell: &str, transport: Transport) {
     let endpoint = server.endpoint();
     server.expect("READY");
     let n = rounds();
-    runtime(flavor_for(transport)).block_on(async {
+    H::block_on(flavor_for(transport), async {
         let ctx = common::ctx();
-        let mut req = async_socket(&ctx, zmq::REQ, |_| {});
+        let mut req = async_socket::<H::Rt>(&ctx, zmq::REQ, |_| {});
         req.get_ref().connect(&endpoint).unwrap();
         for i in 0..n {
             send(&mut req, round_message(i)).await;
@@ -172,13 +156,13 @@ fn req_rep_rust_req(cell: &str, transport: Transport) {
     figure(cell, 2 * n);
 }
 
-fn req_rep_rust_rep(cell: &str, transport: Transport) {
+fn req_rep_rust_rep<H: Harness>(cell: &str, transport: Transport) {
     let _watchdog = common::watchdog(watchdog_limit());
     let endpoints = common::Endpoints::new();
     let n = rounds();
-    runtime(flavor_for(transport)).block_on(async {
+    H::block_on(flavor_for(transport), async {
         let ctx = common::ctx();
-        let mut rep = async_socket(&ctx, zmq::REP, |_| {});
+        let mut rep = async_socket::<H::Rt>(&ctx, zmq::REP, |_| {});
         let endpoint = endpoints.bind(rep.get_ref(), transport);
         let client = Peer::python(
             "aio_client.py",
@@ -213,22 +197,46 @@ fn req_rep_rust_rep(cell: &str, transport: Transport) {
 
 #[test]
 fn async_req_rep_rust_req_tcp() {
-    req_rep_rust_req("async/req_rep/tcp/python-binds", Tcp);
+    req_rep_rust_req::<TokioRt>("async/req_rep/tcp/python-binds", Tcp);
+}
+
+#[test]
+#[cfg(feature = "async-io")]
+fn async_io_req_rep_rust_req_tcp() {
+    req_rep_rust_req::<AsyncIoRt>("async-io/req_rep/tcp/python-binds", Tcp);
 }
 
 #[test]
 fn async_req_rep_rust_req_ipc() {
-    req_rep_rust_req("async/req_rep/ipc/python-binds", Ipc);
+    req_rep_rust_req::<TokioRt>("async/req_rep/ipc/python-binds", Ipc);
+}
+
+#[test]
+#[cfg(feature = "async-io")]
+fn async_io_req_rep_rust_req_ipc() {
+    req_rep_rust_req::<AsyncIoRt>("async-io/req_rep/ipc/python-binds", Ipc);
 }
 
 #[test]
 fn async_req_rep_rust_rep_tcp() {
-    req_rep_rust_rep("async/req_rep/tcp/rust-binds", Tcp);
+    req_rep_rust_rep::<TokioRt>("async/req_rep/tcp/rust-binds", Tcp);
+}
+
+#[test]
+#[cfg(feature = "async-io")]
+fn async_io_req_rep_rust_rep_tcp() {
+    req_rep_rust_rep::<AsyncIoRt>("async-io/req_rep/tcp/rust-binds", Tcp);
 }
 
 #[test]
 fn async_req_rep_rust_rep_ipc() {
-    req_rep_rust_rep("async/req_rep/ipc/rust-binds", Ipc);
+    req_rep_rust_rep::<TokioRt>("async/req_rep/ipc/rust-binds", Ipc);
+}
+
+#[test]
+#[cfg(feature = "async-io")]
+fn async_io_req_rep_rust_rep_ipc() {
+    req_rep_rust_rep::<AsyncIoRt>("async-io/req_rep/ipc/rust-binds", Ipc);
 }
 
 // ---- DEALER/ROUTER ------------------------------------------------------------------
@@ -240,7 +248,7 @@ fn dealer_ids() -> [Vec<u8>; 2] {
     [b"async-a".to_vec(), b"\xffasync-b".to_vec()]
 }
 
-fn dealer_router_rust_dealers(cell: &str, transport: Transport) {
+fn dealer_router_rust_dealers<H: Harness>(cell: &str, transport: Transport) {
     let _watchdog = common::watchdog(watchdog_limit());
     let endpoints = common::Endpoints::new();
     let router = Peer::python(
@@ -257,10 +265,11 @@ fn dealer_router_rust_dealers(cell: &str, transport: Transport) {
     let endpoint = router.endpoint();
     router.expect("READY");
     let router_ref = &router;
-    runtime(flavor_for(transport)).block_on(async {
+    H::block_on(flavor_for(transport), async {
         let ctx = common::ctx();
         let dealers = dealer_ids().map(|id| {
-            let mut dealer = async_socket(&ctx, zmq::DEALER, |s| s.set_identity(&id).unwrap());
+            let mut dealer =
+                async_socket::<H::Rt>(&ctx, zmq::DEALER, |s| s.set_identity(&id).unwrap());
             dealer.get_ref().connect(&endpoint).unwrap();
             async move {
                 let mut done = 0;
@@ -292,12 +301,13 @@ fn dealer_router_rust_dealers(cell: &str, transport: Transport) {
     figure(cell, 2 * 2 * DEALER_ROUNDS);
 }
 
-fn dealer_router_rust_router(cell: &str, transport: Transport) {
+fn dealer_router_rust_router<H: Harness>(cell: &str, transport: Transport) {
     let _watchdog = common::watchdog(watchdog_limit());
     let endpoints = common::Endpoints::new();
-    runtime(flavor_for(transport)).block_on(async {
+    H::block_on(flavor_for(transport), async {
         let ctx = common::ctx();
-        let mut router = async_socket(&ctx, zmq::ROUTER, |s| s.set_router_mandatory(true).unwrap());
+        let mut router =
+            async_socket::<H::Rt>(&ctx, zmq::ROUTER, |s| s.set_router_mandatory(true).unwrap());
         let endpoint = endpoints.bind(router.get_ref(), transport);
         let dealers: Vec<Peer> = dealer_ids()
             .iter()
@@ -353,22 +363,46 @@ fn dealer_router_rust_router(cell: &str, transport: Transport) {
 
 #[test]
 fn async_dealer_router_rust_dealers_tcp() {
-    dealer_router_rust_dealers("async/dealer_router/tcp/python-binds", Tcp);
+    dealer_router_rust_dealers::<TokioRt>("async/dealer_router/tcp/python-binds", Tcp);
+}
+
+#[test]
+#[cfg(feature = "async-io")]
+fn async_io_dealer_router_rust_dealers_tcp() {
+    dealer_router_rust_dealers::<AsyncIoRt>("async-io/dealer_router/tcp/python-binds", Tcp);
 }
 
 #[test]
 fn async_dealer_router_rust_dealers_ipc() {
-    dealer_router_rust_dealers("async/dealer_router/ipc/python-binds", Ipc);
+    dealer_router_rust_dealers::<TokioRt>("async/dealer_router/ipc/python-binds", Ipc);
+}
+
+#[test]
+#[cfg(feature = "async-io")]
+fn async_io_dealer_router_rust_dealers_ipc() {
+    dealer_router_rust_dealers::<AsyncIoRt>("async-io/dealer_router/ipc/python-binds", Ipc);
 }
 
 #[test]
 fn async_dealer_router_rust_router_tcp() {
-    dealer_router_rust_router("async/dealer_router/tcp/rust-binds", Tcp);
+    dealer_router_rust_router::<TokioRt>("async/dealer_router/tcp/rust-binds", Tcp);
+}
+
+#[test]
+#[cfg(feature = "async-io")]
+fn async_io_dealer_router_rust_router_tcp() {
+    dealer_router_rust_router::<AsyncIoRt>("async-io/dealer_router/tcp/rust-binds", Tcp);
 }
 
 #[test]
 fn async_dealer_router_rust_router_ipc() {
-    dealer_router_rust_router("async/dealer_router/ipc/rust-binds", Ipc);
+    dealer_router_rust_router::<TokioRt>("async/dealer_router/ipc/rust-binds", Ipc);
+}
+
+#[test]
+#[cfg(feature = "async-io")]
+fn async_io_dealer_router_rust_router_ipc() {
+    dealer_router_rust_router::<AsyncIoRt>("async-io/dealer_router/ipc/rust-binds", Ipc);
 }
 
 // ---- PUB flood (scenario 1) -----------------------------------------------------------
@@ -378,13 +412,13 @@ const PYTHON_SUBSCRIBERS: usize = 4;
 /// Rust SUB tasks of a flood from Python.
 const RUST_SUBSCRIBERS: usize = 16;
 
-fn flood_rust_xpub(cell: &str, transport: Transport) {
+fn flood_rust_xpub<H: Harness>(cell: &str, transport: Transport) {
     let _watchdog = common::watchdog(watchdog_limit());
     let endpoints = common::Endpoints::new();
     let n = flood();
-    runtime(flavor_for(transport)).block_on(async {
+    H::block_on(flavor_for(transport), async {
         let ctx = common::ctx();
-        let mut xpub = async_socket(&ctx, zmq::XPUB, |s| {
+        let mut xpub = async_socket::<H::Rt>(&ctx, zmq::XPUB, |s| {
             s.set_sndhwm(0).unwrap();
             s.set_xpub_verbose(true).unwrap();
         });
@@ -427,7 +461,7 @@ fn flood_rust_xpub(cell: &str, transport: Transport) {
     figure(cell, n * (1 + PYTHON_SUBSCRIBERS));
 }
 
-fn flood_python_xpub(cell: &str, transport: Transport) {
+fn flood_python_xpub<H: Harness>(cell: &str, transport: Transport) {
     let _watchdog = common::watchdog(watchdog_limit());
     let endpoints = common::Endpoints::new();
     let n = flood();
@@ -445,10 +479,10 @@ fn flood_python_xpub(cell: &str, transport: Transport) {
     let endpoint = publisher.endpoint();
     publisher.expect("READY");
     let publisher_ref = &publisher;
-    runtime(flavor_for(transport)).block_on(async {
+    H::block_on(flavor_for(transport), async {
         let ctx = common::ctx();
         let tasks = (0..RUST_SUBSCRIBERS).map(|index| {
-            let mut sub = async_socket(&ctx, zmq::SUB, |s| {
+            let mut sub = async_socket::<H::Rt>(&ctx, zmq::SUB, |s| {
                 s.set_rcvhwm(0).unwrap();
                 s.set_subscribe(b"").unwrap();
             });
@@ -481,22 +515,46 @@ fn flood_python_xpub(cell: &str, transport: Transport) {
 
 #[test]
 fn async_pub_flood_rust_xpub_tcp() {
-    flood_rust_xpub("async/pub_sub/tcp/rust-binds", Tcp);
+    flood_rust_xpub::<TokioRt>("async/pub_sub/tcp/rust-binds", Tcp);
+}
+
+#[test]
+#[cfg(feature = "async-io")]
+fn async_io_pub_flood_rust_xpub_tcp() {
+    flood_rust_xpub::<AsyncIoRt>("async-io/pub_sub/tcp/rust-binds", Tcp);
 }
 
 #[test]
 fn async_pub_flood_rust_xpub_ipc() {
-    flood_rust_xpub("async/pub_sub/ipc/rust-binds", Ipc);
+    flood_rust_xpub::<TokioRt>("async/pub_sub/ipc/rust-binds", Ipc);
+}
+
+#[test]
+#[cfg(feature = "async-io")]
+fn async_io_pub_flood_rust_xpub_ipc() {
+    flood_rust_xpub::<AsyncIoRt>("async-io/pub_sub/ipc/rust-binds", Ipc);
 }
 
 #[test]
 fn async_pub_flood_python_xpub_tcp() {
-    flood_python_xpub("async/pub_sub/tcp/python-binds", Tcp);
+    flood_python_xpub::<TokioRt>("async/pub_sub/tcp/python-binds", Tcp);
+}
+
+#[test]
+#[cfg(feature = "async-io")]
+fn async_io_pub_flood_python_xpub_tcp() {
+    flood_python_xpub::<AsyncIoRt>("async-io/pub_sub/tcp/python-binds", Tcp);
 }
 
 #[test]
 fn async_pub_flood_python_xpub_ipc() {
-    flood_python_xpub("async/pub_sub/ipc/python-binds", Ipc);
+    flood_python_xpub::<TokioRt>("async/pub_sub/ipc/python-binds", Ipc);
+}
+
+#[test]
+#[cfg(feature = "async-io")]
+fn async_io_pub_flood_python_xpub_ipc() {
+    flood_python_xpub::<AsyncIoRt>("async-io/pub_sub/ipc/python-binds", Ipc);
 }
 
 // ---- Receive futures dropped mid-multipart (scenario 6) ------------------------------
@@ -526,14 +584,14 @@ fn check_tagged(frames: &[Vec<u8>], expected: usize) -> bool {
     false
 }
 
-fn dropped_recv_futures(cell: &str, transport: Transport, rust_binds: bool) {
+fn dropped_recv_futures<H: Harness>(cell: &str, transport: Transport, rust_binds: bool) {
     let _watchdog = common::watchdog(watchdog_limit());
     let endpoints = common::Endpoints::new();
     let n = multipart_messages();
     let seed = 0x5eed_u64;
-    runtime(flavor_for(transport)).block_on(async {
+    H::block_on(flavor_for(transport), async {
         let ctx = common::ctx();
-        let mut pull = async_socket(&ctx, zmq::PULL, |_| {});
+        let mut pull = async_socket::<H::Rt>(&ctx, zmq::PULL, |_| {});
         let count = n.to_string();
         let source = if rust_binds {
             let endpoint = endpoints.bind(pull.get_ref(), transport);
@@ -572,9 +630,9 @@ fn dropped_recv_futures(cell: &str, transport: Transport, rust_binds: bool) {
                 }
                 1 => {
                     let tiny = Duration::from_micros(rng.next() % 50);
-                    match tokio::time::timeout(tiny, pull.recv_multipart()).await {
-                        Ok(result) => result.expect("recv"),
-                        Err(_elapsed) => {
+                    match any_timeout(tiny, pull.recv_multipart()).await {
+                        Some(result) => result.expect("recv"),
+                        None => {
                             timed_out += 1;
                             source.check_alive();
                             continue;
@@ -601,10 +659,22 @@ fn dropped_recv_futures(cell: &str, transport: Transport, rust_binds: bool) {
 
 #[test]
 fn async_dropped_recv_futures_python_binds_tcp() {
-    dropped_recv_futures("async/multipart-cancel/tcp/python-binds", Tcp, false);
+    dropped_recv_futures::<TokioRt>("async/multipart-cancel/tcp/python-binds", Tcp, false);
+}
+
+#[test]
+#[cfg(feature = "async-io")]
+fn async_io_dropped_recv_futures_python_binds_tcp() {
+    dropped_recv_futures::<AsyncIoRt>("async-io/multipart-cancel/tcp/python-binds", Tcp, false);
 }
 
 #[test]
 fn async_dropped_recv_futures_rust_binds_ipc() {
-    dropped_recv_futures("async/multipart-cancel/ipc/rust-binds", Ipc, true);
+    dropped_recv_futures::<TokioRt>("async/multipart-cancel/ipc/rust-binds", Ipc, true);
+}
+
+#[test]
+#[cfg(feature = "async-io")]
+fn async_io_dropped_recv_futures_rust_binds_ipc() {
+    dropped_recv_futures::<AsyncIoRt>("async-io/multipart-cancel/ipc/rust-binds", Ipc, true);
 }

@@ -178,6 +178,8 @@ fn broker_socket(ctx: &zmq::Context, opts: &Opts) -> (zmq::Socket, String) {
 
 fn broker(opts: &Opts) {
     let ctx = context(16);
+    ctx.set_io_threads(opts.num("io-threads", 1))
+        .or_fail("set_io_threads");
     let (socket, endpoint) = broker_socket(&ctx, opts);
     match opts.str("impl", "sync").as_str() {
         "sync" => {
@@ -205,9 +207,22 @@ fn broker(opts: &Opts) {
     }
 }
 
-/// Row 2's publisher: a PUB that sends 16-byte stamped messages as fast as it can, from
-/// the moment it is bound until it is killed (PUB drops at the high-water mark: it never
-/// blocks).
+/// A flag set when the harness writes a line (or closes) on stdin.
+fn go_flag() -> Arc<std::sync::atomic::AtomicBool> {
+    let go = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = go.clone();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = std::io::stdin().lock().read_line(&mut line);
+        flag.store(true, Ordering::Release);
+    });
+    go
+}
+
+/// Row 2's publisher: a PUB that sends 16-byte stamped messages, one per `--pace-ms`
+/// while the subscribers join (so that libzmq's io thread has time to accept them), then, once the
+/// harness says "go" on stdin, as fast as it can until it is killed (PUB drops at the
+/// high-water mark: it never blocks).
 fn publisher(opts: &Opts) {
     let ctx = context(16);
     let socket = ctx.socket(zmq::PUB).or_fail("socket");
@@ -221,12 +236,24 @@ fn publisher(opts: &Opts) {
         .or_fail("get_last_endpoint")
         .unwrap_or_else(|_| fail("get_last_endpoint", "not UTF-8"));
     say(format!("READY {endpoint}"));
+    let go = go_flag();
+    let pace = Duration::from_millis(opts.num("pace-ms", 20));
     match opts.str("impl", "sync").as_str() {
-        "sync" => loop {
-            socket.send(request(), 0).or_fail("send");
-        },
+        "sync" => {
+            while !go.load(Ordering::Acquire) {
+                socket.send(request(), 0).or_fail("send");
+                std::thread::sleep(pace);
+            }
+            loop {
+                socket.send(request(), 0).or_fail("send");
+            }
+        }
         "async" => current_thread().block_on(async move {
             let mut socket = AsyncSocket::new(socket).or_fail("AsyncSocket::new");
+            while !go.load(Ordering::Acquire) {
+                socket.send(request()).await.or_fail("send");
+                tokio::time::sleep(pace).await;
+            }
             loop {
                 socket.send(request()).await.or_fail("send");
             }

@@ -11,7 +11,7 @@ use crate::raw::RawPoller;
 use crate::rt::reactor::Dir;
 use crate::rt::shared::{EventSource, SharedReadiness, WaitState};
 use crate::rt::tokio::context;
-use crate::rt::tokio::readiness::Tokio;
+use crate::rt::tokio::readiness::TokioFd;
 use crate::{Error, Message, PollEvents, Result};
 
 const DONTWAIT: i32 = zmq_sys::ZMQ_DONTWAIT as i32;
@@ -69,7 +69,7 @@ impl EventSource for DraftSocket {
 /// Dropping it removes the fd from tokio's reactor, destroys the poller, then closes the
 /// socket; a context released on a runtime thread is terminated on a blocking thread.
 pub struct AsyncDraftSocket {
-    readiness: SharedReadiness<Tokio>,
+    readiness: SharedReadiness<TokioFd>,
     /// Destroyed after the fd leaves the reactor, before the socket closes.
     poller: Option<RawPoller>,
     socket: Option<DraftSocket>,

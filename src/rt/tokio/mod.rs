@@ -61,22 +61,74 @@
 mod context;
 #[cfg(feature = "draft")]
 mod draft;
-mod future;
-mod monitor;
-mod proxy;
 mod readiness;
-mod socket;
-mod split;
-mod stream;
+
+use std::time::Duration;
 
 #[cfg(feature = "draft")]
 pub use self::draft::{AsyncDraftSocket, DraftRecv, DraftSend};
-pub use self::future::{RecvMsg, RecvMultipart, SendMessage};
-pub use self::monitor::MonitorStream;
-pub use self::proxy::{proxy, Proxy};
-pub use self::socket::AsyncSocket;
-pub use self::split::{RecvHalf, ReuniteError, SendHalf};
-pub use crate::rt::{Multipart, TrySendError};
+pub use crate::rt::proxy;
+pub use crate::rt::{Multipart, ReuniteError, TrySendError};
 
-/// The readiness core on tokio's reactor.
-pub(crate) type Core = crate::rt::core::Core<readiness::Tokio>;
+/// The tokio runtime, as the type parameter of the [`crate::rt`] socket types.
+#[derive(Debug, Clone, Copy)]
+pub enum Tokio {}
+
+impl crate::rt::reactor::Binding for Tokio {
+    type Registration = readiness::TokioFd;
+    type Sleep = tokio::time::Sleep;
+
+    fn sleep(duration: Duration) -> tokio::time::Sleep {
+        tokio::time::sleep(duration)
+    }
+
+    fn install_context_hook() {
+        context::install();
+    }
+}
+
+impl crate::rt::Runtime for Tokio {}
+
+/// A ZeroMQ socket for tokio: the sync [`Socket`](crate::Socket)'s sends and receives, as
+/// futures. See [`crate::rt::AsyncSocket`] for its methods.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> zmq::Result<()> {
+/// use zmq::rt::tokio::AsyncSocket;
+///
+/// let ctx = zmq::Context::new();
+/// let mut server = AsyncSocket::new(ctx.socket(zmq::REP)?)?;
+/// server.get_ref().bind("inproc://doc-async")?;
+/// let mut client = AsyncSocket::new(ctx.socket(zmq::REQ)?)?;
+/// client.get_ref().connect("inproc://doc-async")?;
+///
+/// client.send("ping").await?;
+/// assert_eq!(server.recv_string().await?.unwrap(), "ping");
+/// server.send_multipart(["pong", "!"]).await?;
+/// assert_eq!(client.recv_multipart().await?, vec![b"pong".to_vec(), b"!".to_vec()]);
+/// # Ok(())
+/// # }
+/// ```
+///
+/// A context released on a tokio runtime thread (a worker, or inside `block_on`) is
+/// terminated on tokio's blocking pool; the runtime's shutdown waits for it.
+pub type AsyncSocket = crate::rt::AsyncSocket<Tokio>;
+/// The receiving half of a tokio [`AsyncSocket`] (see [`crate::rt::RecvHalf`]).
+pub type RecvHalf = crate::rt::RecvHalf<Tokio>;
+/// The sending half of a tokio [`AsyncSocket`] (see [`crate::rt::SendHalf`]).
+pub type SendHalf = crate::rt::SendHalf<Tokio>;
+/// The future of [`AsyncSocket::recv`](crate::rt::AsyncSocket::recv).
+pub type Recv<'a> = crate::rt::Recv<'a, Tokio>;
+/// The future of [`AsyncSocket::recv_msg`](crate::rt::AsyncSocket::recv_msg).
+pub type RecvMsg<'a> = crate::rt::RecvMsg<'a, Tokio>;
+/// The future of
+/// [`AsyncSocket::recv_multipart_msgs`](crate::rt::AsyncSocket::recv_multipart_msgs).
+pub type RecvMultipart<'a> = crate::rt::RecvMultipart<'a, Tokio>;
+/// A socket's monitor events as a `Stream` (see [`crate::rt::MonitorStream`]).
+pub type MonitorStream = crate::rt::MonitorStream<Tokio>;
+/// The future of [`proxy`] (see [`crate::rt::Proxy`]).
+pub type Proxy<'a> = crate::rt::Proxy<'a, Tokio>;
+/// The future of [`AsyncSocket::send`](crate::rt::AsyncSocket::send) and
+/// [`send_multipart`](crate::rt::AsyncSocket::send_multipart).
+pub type SendMessage<'a> = crate::rt::SendMessage<'a, Tokio>;

@@ -25,11 +25,11 @@ impl AsRawFd for ZmqFd {
 /// always writable), made on the first wait (once, even when several threads wait at
 /// once; a failed registration is not retried).
 #[derive(Default)]
-pub(crate) struct Tokio {
+pub struct TokioFd {
     registration: OnceLock<std::result::Result<AsyncFd<ZmqFd>, Error>>,
 }
 
-impl Registration for Tokio {
+impl Registration for TokioFd {
     type Budget = tokio::task::coop::RestoreOnPending;
 
     unsafe fn poll_edge(&self, fd: RawFd, waker: &Waker) -> Poll<Result<()>> {

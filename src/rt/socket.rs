@@ -1,16 +1,19 @@
-//! [`AsyncSocket`]: a [`Socket`] whose sends and receives are futures.
+//! [`AsyncSocket`]: a [`Socket`] whose sends and receives are futures, on any runtime.
 
 use std::fmt;
 use std::task::{Context, Poll};
 
 use crate::rt::core::outgoing;
-use crate::rt::tokio::future::{self, Owner, Shared};
-use crate::rt::tokio::split::{RecvHalf, SendHalf};
-use crate::rt::tokio::{context, Core, RecvMsg, RecvMultipart, SendMessage};
-use crate::rt::{Multipart, TrySendError};
+use crate::rt::future::{self, Owner, Shared};
+use crate::rt::split::{RecvHalf, SendHalf};
+use crate::rt::{
+    CoreOf, Multipart, Recv, RecvMsg, RecvMultipart, Runtime, SendMessage, TrySendError,
+};
 use crate::{Message, PollEvents, Result, Socket};
 
-/// A ZeroMQ socket for tokio: the sync [`Socket`]'s sends and receives, as futures.
+/// A ZeroMQ socket on the async runtime `R`: the sync [`Socket`]'s sends and receives, as
+/// futures. Name it through a runtime's module: [`zmq::rt::tokio::AsyncSocket`] or
+/// [`zmq::rt::async_io::AsyncSocket`] (each has an example).
 ///
 /// Made from a sync socket with [`AsyncSocket::new`]; bind, connect and set options through
 /// [`get_ref`](Self::get_ref). The methods take `&mut self`, so one task uses the socket at
@@ -18,60 +21,46 @@ use crate::{Message, PollEvents, Result, Socket};
 /// [`into_split`](Self::into_split). The socket is also a [`Stream`](futures_core::Stream)
 /// of whole messages and a [`Sink`](futures_sink::Sink) of them.
 ///
-/// ```
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> zmq::Result<()> {
-/// use zmq::rt::tokio::AsyncSocket;
-///
-/// let ctx = zmq::Context::new();
-/// let mut server = AsyncSocket::new(ctx.socket(zmq::REP)?)?;
-/// server.get_ref().bind("inproc://doc-async")?;
-/// let mut client = AsyncSocket::new(ctx.socket(zmq::REQ)?)?;
-/// client.get_ref().connect("inproc://doc-async")?;
-///
-/// client.send("ping").await?;
-/// assert_eq!(server.recv_string().await?.unwrap(), "ping");
-/// server.send_multipart(["pong", "!"]).await?;
-/// assert_eq!(client.recv_multipart().await?, vec![b"pong".to_vec(), b"!".to_vec()]);
-/// # Ok(())
-/// # }
-/// ```
-///
 /// # How it waits
 /// Every operation first tries libzmq without blocking; only when libzmq says `EAGAIN`
-/// does it register libzmq's `ZMQ_FD` with tokio (on first need, so the socket can be
-/// made outside a runtime) and park. While messages flow, there is no extra system call
-/// per message. Sends and receives never block a runtime thread.
+/// does it register libzmq's `ZMQ_FD` with the runtime's reactor (on first need, so the
+/// socket can be made outside a runtime) and park. While messages flow, there is no extra
+/// system call per message. Sends and receives never block a runtime thread.
 ///
 /// # Timeouts
 /// The async methods honour the socket's `RCVTIMEO`/`SNDTIMEO` (default: wait forever)
-/// with a tokio timer, failing with [`Error::EAGAIN`](crate::Error::EAGAIN) like the sync
-/// calls; the runtime needs its time driver then. The `Stream`, `Sink` and `poll_*`
-/// methods ignore them: use `tokio::time::timeout`.
+/// with the runtime's timer, failing with [`Error::EAGAIN`](crate::Error::EAGAIN) like the
+/// sync calls (on tokio, the runtime needs its time driver then). The `Stream`, `Sink` and
+/// `poll_*` methods ignore them: use the runtime's timeout.
 ///
 /// # Closing
-/// Dropping it removes the fd from tokio's reactor and then closes the socket (the fd
-/// belongs to libzmq and is never closed by us). If that releases the last handle of the
-/// [`Context`](crate::Context) inside a runtime, the context is terminated on a blocking
-/// thread, never on a runtime worker; it still waits for unsent messages (linger is
-/// infinite by default), so set `LINGER` on sockets that may hold unsent messages.
+/// Dropping it removes the fd from the reactor and then closes the socket (the fd belongs
+/// to libzmq and is never closed by us). If that releases the last handle of the
+/// [`Context`](crate::Context) on a runtime thread, the context is terminated on another
+/// thread, never on the runtime's (see the runtime's module); it still waits for unsent
+/// messages (linger is infinite by default), so set `LINGER` on sockets that may hold
+/// unsent messages.
 ///
 /// # Panics
-/// Waiting outside a tokio runtime (with I/O enabled) panics, like tokio's own I/O types.
-pub struct AsyncSocket {
-    pub(crate) core: Core,
+/// On tokio, waiting outside a tokio runtime (with I/O enabled) panics, like tokio's own
+/// I/O types. async-io's reactor runs on its own thread and works under any executor.
+///
+/// [`zmq::rt::tokio::AsyncSocket`]: crate::rt::tokio::AsyncSocket
+/// [`zmq::rt::async_io::AsyncSocket`]: crate::rt::async_io::AsyncSocket
+pub struct AsyncSocket<R: Runtime> {
+    pub(crate) core: CoreOf<R>,
 }
 
-impl AsyncSocket {
+impl<R: Runtime> AsyncSocket<R> {
     /// Wraps a sync socket.
     ///
     /// # Errors
     /// [`EINVAL`](crate::Error::EINVAL) for the thread-safe draft socket types (CLIENT,
     /// SERVER, RADIO, DISH, ...), which have no `ZMQ_FD`; `ETERM`.
-    pub fn new(socket: Socket) -> Result<AsyncSocket> {
-        context::install();
+    pub fn new(socket: Socket) -> Result<AsyncSocket<R>> {
+        R::install_context_hook();
         Ok(AsyncSocket {
-            core: Core::new(socket)?,
+            core: CoreOf::<R>::new(socket)?,
         })
     }
 
@@ -84,7 +73,7 @@ impl AsyncSocket {
         self.core.socket()
     }
 
-    /// Gives the sync socket back (the fd is removed from tokio's reactor, not closed).
+    /// Gives the sync socket back (the fd is removed from the reactor, not closed).
     ///
     /// What is left of a started multipart message is pushed first; a message buffered
     /// in the `Sink` and not flushed is dropped.
@@ -92,7 +81,7 @@ impl AsyncSocket {
         self.core.into_socket()
     }
 
-    fn owner(&mut self) -> Owner<'_> {
+    fn owner(&mut self) -> Owner<'_, R> {
         Owner::Owned(&mut self.core)
     }
 
@@ -102,9 +91,42 @@ impl AsyncSocket {
     ///
     /// # Errors
     /// `EAGAIN` after `RCVTIMEO`; `EFSM` when the socket type does not allow a receive
-    /// now; `ETERM` when the context (or the tokio runtime) is gone.
-    pub fn recv_msg(&mut self) -> RecvMsg<'_> {
+    /// now; `ETERM` when the context (or the runtime) is gone.
+    pub fn recv_msg(&mut self) -> RecvMsg<'_, R> {
         RecvMsg::new(self.owner())
+    }
+
+    /// Receives one frame into `msg`, like [`Socket::recv`]: what `msg` held is replaced.
+    /// A loop that receives into one message saves a move of each frame through the
+    /// future's output (see [`recv_msg`](Self::recv_msg)).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> zmq::Result<()> {
+    /// # use zmq::rt::tokio::AsyncSocket;
+    /// # let ctx = zmq::Context::new();
+    /// # let mut pull = AsyncSocket::new(ctx.socket(zmq::PULL)?)?;
+    /// # pull.get_ref().bind("inproc://doc-recv-into")?;
+    /// # let mut push = AsyncSocket::new(ctx.socket(zmq::PUSH)?)?;
+    /// # push.get_ref().connect("inproc://doc-recv-into")?;
+    /// # push.send("a").await?;
+    /// # push.send("b").await?;
+    /// let mut msg = zmq::Message::new();
+    /// for expected in ["a", "b"] {
+    ///     pull.recv(&mut msg).await?;
+    ///     assert_eq!(msg.as_str(), Some(expected));
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// Cancel safe: a dropped future has received nothing (`msg` may have been emptied, as
+    /// by a sync `recv` that fails).
+    ///
+    /// # Errors
+    /// As [`recv_msg`](Self::recv_msg).
+    pub fn recv<'a>(&'a mut self, msg: &'a mut Message) -> Recv<'a, R> {
+        Recv::new(self.owner(), msg)
     }
 
     /// Receives one frame as bytes, like [`Socket::recv_bytes`]. Cancel safe.
@@ -127,7 +149,7 @@ impl AsyncSocket {
 
     /// Receives every frame of one message without copying them, like
     /// [`Socket::recv_multipart_msgs`]. Cancel safe.
-    pub fn recv_multipart_msgs(&mut self) -> RecvMultipart<'_> {
+    pub fn recv_multipart_msgs(&mut self) -> RecvMultipart<'_, R> {
         RecvMultipart::new(self.owner())
     }
 
@@ -146,7 +168,7 @@ impl AsyncSocket {
     /// # Errors
     /// `EAGAIN` after `SNDTIMEO`; `EFSM`; `EHOSTUNREACH` (ROUTER with `ROUTER_MANDATORY`);
     /// `ETERM`.
-    pub fn send<T: Into<Message>>(&mut self, data: T) -> SendMessage<'_> {
+    pub fn send<T: Into<Message>>(&mut self, data: T) -> SendMessage<'_, R> {
         SendMessage::frames(self.owner(), data.into(), Vec::new())
     }
 
@@ -156,7 +178,7 @@ impl AsyncSocket {
     /// All or nothing: no frame is sent before libzmq accepts the first, and then all
     /// are sent in the same poll (libzmq counts its high-water mark in whole messages). A
     /// future dropped before that has sent nothing.
-    pub fn send_multipart<I, T>(&mut self, parts: I) -> SendMessage<'_>
+    pub fn send_multipart<I, T>(&mut self, parts: I) -> SendMessage<'_, R>
     where
         I: IntoIterator<Item = T>,
         T: Into<Message>,
@@ -191,7 +213,7 @@ impl AsyncSocket {
 
     /// Splits into a receive half and a send half that can be used from two tasks at
     /// once (e.g. a DEALER reading replies while it sends requests).
-    pub fn into_split(self) -> (RecvHalf, SendHalf) {
+    pub fn into_split(self) -> (RecvHalf<R>, SendHalf<R>) {
         let shared = std::sync::Arc::new(Shared::new(self.core));
         (RecvHalf::new(shared.clone()), SendHalf::new(shared))
     }
@@ -201,14 +223,14 @@ impl AsyncSocket {
         self.core.readiness.fanout.parked()
     }
 
-    /// Whether the socket's fd is registered with tokio's reactor (it is registered on the
+    /// Whether the socket's fd is registered with the runtime's reactor (it is registered on the
     /// first wait), for diagnostics.
     pub fn is_registered(&self) -> bool {
         self.core.readiness.is_registered_with_reactor()
     }
 }
 
-impl fmt::Debug for AsyncSocket {
+impl<R: Runtime> fmt::Debug for AsyncSocket<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AsyncSocket")
             .field("socket", self.core.socket())

@@ -6,9 +6,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use crate::rt::core::outgoing;
+use crate::rt::future::Owner;
 use crate::rt::reactor::Dir;
-use crate::rt::tokio::future::Owner;
-use crate::rt::tokio::{AsyncSocket, Core};
+use crate::rt::{AsyncSocket, CoreOf, Runtime};
 use crate::{Error, Result};
 
 /// Forwards messages both ways between `frontend` and `backend` until the future is
@@ -22,7 +22,7 @@ use crate::{Error, Result};
 /// nothing, and resumes where it stopped when it is called again.
 ///
 /// Like the `Stream` and `Sink`, it ignores `RCVTIMEO`/`SNDTIMEO`. A socket that is
-/// always ready still lets other tasks run (tokio's cooperative budget).
+/// always ready still lets other tasks run (the runtime's cooperative budget).
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -54,7 +54,10 @@ use crate::{Error, Result};
 /// `ENOTSUP` when neither socket can receive. The first error of a receive or a send (`ETERM` when the context is terminated,
 /// `EHOSTUNREACH` from a ROUTER with `ROUTER_MANDATORY`, ...). A message whose send failed
 /// is dropped, as with the `Sink`.
-pub fn proxy<'a>(frontend: &'a mut AsyncSocket, backend: &'a mut AsyncSocket) -> Proxy<'a> {
+pub fn proxy<'a, R: Runtime>(
+    frontend: &'a mut AsyncSocket<R>,
+    backend: &'a mut AsyncSocket<R>,
+) -> Proxy<'a, R> {
     Proxy {
         frontend: &mut frontend.core,
         backend: &mut backend.core,
@@ -64,9 +67,9 @@ pub fn proxy<'a>(frontend: &'a mut AsyncSocket, backend: &'a mut AsyncSocket) ->
 
 /// The future of [`proxy`]. Cancel safe.
 #[must_use = "futures do nothing unless polled"]
-pub struct Proxy<'a> {
-    frontend: &'a mut Core,
-    backend: &'a mut Core,
+pub struct Proxy<'a, R: Runtime> {
+    frontend: &'a mut CoreOf<R>,
+    backend: &'a mut CoreOf<R>,
     /// Per direction (frontend to backend, back): its receiving socket cannot receive
     /// (`ENOTSUP`), so that direction is skipped. Not message state.
     one_way: [bool; 2],
@@ -84,14 +87,18 @@ enum Step {
 
 /// One direction: flush what `to` holds, then move one message from `from` into `to`'s
 /// buffer.
-fn step(from: &mut Core, to: &mut Core, cx: &mut Context<'_>) -> Result<Step> {
+fn step<R: Runtime>(
+    from: &mut CoreOf<R>,
+    to: &mut CoreOf<R>,
+    cx: &mut Context<'_>,
+) -> Result<Step> {
     let had_backlog = to.has_sink_item();
-    match Owner::Owned(to).with(|core| core.poll_flush(cx)) {
+    match Owner::<R>::Owned(to).with(|core| core.poll_flush(cx)) {
         Poll::Ready(Ok(())) => {}
         Poll::Ready(Err(err)) => return Err(err),
         Poll::Pending => return Ok(Step::Idle),
     }
-    match Owner::Owned(from).with(|core| core.poll_recv_multipart(cx)) {
+    match Owner::<R>::Owned(from).with(|core| core.poll_recv_multipart(cx)) {
         Poll::Ready(Ok(message)) => {
             // Into the other socket's buffer in the same poll: nothing lives in this
             // future, so cancelling it loses nothing.
@@ -105,7 +112,7 @@ fn step(from: &mut Core, to: &mut Core, cx: &mut Context<'_>) -> Result<Step> {
     }
 }
 
-impl Future for Proxy<'_> {
+impl<R: Runtime> Future for Proxy<'_, R> {
     type Output = Result<()>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
@@ -120,7 +127,7 @@ impl Future for Proxy<'_> {
                     Forward => (&mut *this.frontend, &mut *this.backend),
                     Back => (&mut *this.backend, &mut *this.frontend),
                 };
-                match step(from, to, cx) {
+                match step::<R>(from, to, cx) {
                     Ok(Step::Progress) => progress = true,
                     Ok(Step::Idle) => {}
                     Ok(Step::OneWay) => this.one_way[i] = true,
@@ -148,7 +155,7 @@ enum Direction {
 }
 use Direction::{Back, Forward};
 
-impl Drop for Proxy<'_> {
+impl<R: Runtime> Drop for Proxy<'_, R> {
     fn drop(&mut self) {
         // A cancelled proxy leaves no waker behind in either socket.
         for core in [&*self.frontend, &*self.backend] {

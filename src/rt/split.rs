@@ -11,44 +11,45 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use crate::rt::core::outgoing;
-use crate::rt::tokio::future::{self, Owner, Shared};
-use crate::rt::tokio::{AsyncSocket, RecvMsg, RecvMultipart, SendMessage};
-use crate::rt::{Multipart, TrySendError};
+use crate::rt::future::{self, Owner, Shared};
+use crate::rt::{
+    AsyncSocket, Multipart, Recv, RecvMsg, RecvMultipart, Runtime, SendMessage, TrySendError,
+};
 use crate::{Message, PollEvents, Result, Socket};
 
 /// The receiving half of an [`AsyncSocket`] (see [`AsyncSocket::into_split`]). A
 /// [`Stream`](futures_core::Stream) of whole messages.
-pub struct RecvHalf {
-    pub(crate) shared: Arc<Shared>,
+pub struct RecvHalf<R: Runtime> {
+    pub(crate) shared: Arc<Shared<R>>,
 }
 
 /// The sending half of an [`AsyncSocket`] (see [`AsyncSocket::into_split`]). A
 /// [`Sink`](futures_sink::Sink) of whole messages.
-pub struct SendHalf {
-    pub(crate) shared: Arc<Shared>,
+pub struct SendHalf<R: Runtime> {
+    pub(crate) shared: Arc<Shared<R>>,
 }
 
 /// The halves given to [`RecvHalf::reunite`] come from different sockets; here they are
 /// back.
-pub struct ReuniteError(pub RecvHalf, pub SendHalf);
+pub struct ReuniteError<R: Runtime>(pub RecvHalf<R>, pub SendHalf<R>);
 
-impl fmt::Debug for ReuniteError {
+impl<R: Runtime> fmt::Debug for ReuniteError<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("ReuniteError(..)")
     }
 }
 
-impl fmt::Display for ReuniteError {
+impl<R: Runtime> fmt::Display for ReuniteError<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("tried to reunite halves of different sockets")
     }
 }
 
-impl StdError for ReuniteError {}
+impl<R: Runtime> StdError for ReuniteError<R> {}
 
 /// Runs `f` on the sync socket, then re-checks `ZMQ_EVENTS` for the parked halves (calls
 /// such as `connect` consume the fd notification).
-fn with_socket<R>(shared: &Shared, f: impl FnOnce(&Socket) -> R) -> R {
+fn with_socket<R: Runtime, T>(shared: &Shared<R>, f: impl FnOnce(&Socket) -> T) -> T {
     Owner::Shared(shared).with(|core| {
         let res = f(core.socket());
         let _ = core.read_events(None);
@@ -56,12 +57,12 @@ fn with_socket<R>(shared: &Shared, f: impl FnOnce(&Socket) -> R) -> R {
     })
 }
 
-impl RecvHalf {
-    pub(crate) fn new(shared: Arc<Shared>) -> RecvHalf {
+impl<R: Runtime> RecvHalf<R> {
+    pub(crate) fn new(shared: Arc<Shared<R>>) -> RecvHalf<R> {
         RecvHalf { shared }
     }
 
-    fn owner(&mut self) -> Owner<'_> {
+    fn owner(&mut self) -> Owner<'_, R> {
         Owner::Shared(&self.shared)
     }
 
@@ -69,7 +70,10 @@ impl RecvHalf {
     ///
     /// # Errors
     /// When the halves come from different sockets.
-    pub fn reunite(self, send: SendHalf) -> std::result::Result<AsyncSocket, ReuniteError> {
+    pub fn reunite(
+        self,
+        send: SendHalf<R>,
+    ) -> std::result::Result<AsyncSocket<R>, ReuniteError<R>> {
         if !Arc::ptr_eq(&self.shared, &send.shared) {
             return Err(ReuniteError(self, send));
         }
@@ -84,13 +88,18 @@ impl RecvHalf {
     }
 
     /// Runs `f` with the sync socket (options, bind, connect), under the socket's lock.
-    pub fn with_socket<R>(&self, f: impl FnOnce(&Socket) -> R) -> R {
+    pub fn with_socket<T>(&self, f: impl FnOnce(&Socket) -> T) -> T {
         with_socket(&self.shared, f)
     }
 
     /// Receives one frame; see [`AsyncSocket::recv_msg`]. Cancel safe.
-    pub fn recv_msg(&mut self) -> RecvMsg<'_> {
+    pub fn recv_msg(&mut self) -> RecvMsg<'_, R> {
         RecvMsg::new(self.owner())
+    }
+
+    /// Receives one frame into `msg`; see [`AsyncSocket::recv`]. Cancel safe.
+    pub fn recv<'a>(&'a mut self, msg: &'a mut Message) -> Recv<'a, R> {
+        Recv::new(self.owner(), msg)
     }
 
     /// Receives one frame as bytes; see [`AsyncSocket::recv_bytes`]. Cancel safe.
@@ -111,7 +120,7 @@ impl RecvHalf {
 
     /// Receives every frame of one message without copying them; see
     /// [`AsyncSocket::recv_multipart_msgs`]. Cancel safe.
-    pub fn recv_multipart_msgs(&mut self) -> RecvMultipart<'_> {
+    pub fn recv_multipart_msgs(&mut self) -> RecvMultipart<'_, R> {
         RecvMultipart::new(self.owner())
     }
 
@@ -126,12 +135,12 @@ impl RecvHalf {
     }
 }
 
-impl SendHalf {
-    pub(crate) fn new(shared: Arc<Shared>) -> SendHalf {
+impl<R: Runtime> SendHalf<R> {
+    pub(crate) fn new(shared: Arc<Shared<R>>) -> SendHalf<R> {
         SendHalf { shared }
     }
 
-    fn owner(&mut self) -> Owner<'_> {
+    fn owner(&mut self) -> Owner<'_, R> {
         Owner::Shared(&self.shared)
     }
 
@@ -139,23 +148,26 @@ impl SendHalf {
     ///
     /// # Errors
     /// When the halves come from different sockets.
-    pub fn reunite(self, recv: RecvHalf) -> std::result::Result<AsyncSocket, ReuniteError> {
+    pub fn reunite(
+        self,
+        recv: RecvHalf<R>,
+    ) -> std::result::Result<AsyncSocket<R>, ReuniteError<R>> {
         recv.reunite(self)
     }
 
     /// Runs `f` with the sync socket (options, bind, connect), under the socket's lock.
-    pub fn with_socket<R>(&self, f: impl FnOnce(&Socket) -> R) -> R {
+    pub fn with_socket<T>(&self, f: impl FnOnce(&Socket) -> T) -> T {
         with_socket(&self.shared, f)
     }
 
     /// Sends one frame; see [`AsyncSocket::send`]. All or nothing.
-    pub fn send<T: Into<Message>>(&mut self, data: T) -> SendMessage<'_> {
+    pub fn send<T: Into<Message>>(&mut self, data: T) -> SendMessage<'_, R> {
         SendMessage::frames(self.owner(), data.into(), Vec::new())
     }
 
     /// Sends the parts as one multipart message; see [`AsyncSocket::send_multipart`]. All
     /// or nothing.
-    pub fn send_multipart<I, T>(&mut self, parts: I) -> SendMessage<'_>
+    pub fn send_multipart<I, T>(&mut self, parts: I) -> SendMessage<'_, R>
     where
         I: IntoIterator<Item = T>,
         T: Into<Message>,
@@ -184,13 +196,13 @@ impl SendHalf {
     }
 }
 
-impl fmt::Debug for RecvHalf {
+impl<R: Runtime> fmt::Debug for RecvHalf<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RecvHalf").finish_non_exhaustive()
     }
 }
 
-impl fmt::Debug for SendHalf {
+impl<R: Runtime> fmt::Debug for SendHalf<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SendHalf").finish_non_exhaustive()
     }

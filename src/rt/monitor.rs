@@ -6,7 +6,7 @@ use std::task::{Context, Poll};
 use futures_core::Stream;
 
 use crate::monitor::{Event, Events, Monitor, MonitorEvent};
-use crate::rt::tokio::AsyncSocket;
+use crate::rt::{AsyncSocket, Runtime};
 use crate::{Error, Result, Socket};
 
 /// The monitor events of a socket, as a [`Stream`] of [`MonitorEvent`]s (decoded by
@@ -27,19 +27,18 @@ use crate::{Error, Result, Socket};
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Debug)]
-pub struct MonitorStream {
-    socket: AsyncSocket,
+pub struct MonitorStream<R: Runtime> {
+    socket: AsyncSocket<R>,
     endpoint: String,
     stopped: bool,
 }
 
-impl MonitorStream {
+impl<R: Runtime> MonitorStream<R> {
     /// Starts monitoring `target` for `events` (see [`Monitor::new`]).
     ///
     /// # Errors
     /// Those of [`Monitor::new`].
-    pub fn new(target: &Socket, events: Events) -> Result<MonitorStream> {
+    pub fn new(target: &Socket, events: Events) -> Result<MonitorStream<R>> {
         let monitor = Monitor::new(target, events)?;
         let endpoint = monitor.endpoint().to_owned();
         Ok(MonitorStream {
@@ -89,7 +88,7 @@ impl MonitorStream {
     }
 }
 
-impl Stream for MonitorStream {
+impl<R: Runtime> Stream for MonitorStream<R> {
     type Item = Result<MonitorEvent>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
@@ -101,5 +100,15 @@ impl Stream for MonitorStream {
             Poll::Ready(Err(Error::ETERM)) => Poll::Ready(None),
             other => other.map(Some),
         }
+    }
+}
+
+impl<R: Runtime> std::fmt::Debug for MonitorStream<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MonitorStream")
+            .field("socket", &self.socket)
+            .field("endpoint", &self.endpoint)
+            .field("stopped", &self.stopped)
+            .finish()
     }
 }

@@ -13,11 +13,14 @@ use futures_core::Stream;
 use futures_sink::Sink;
 
 use crate::rt::core::outgoing;
-use crate::rt::tokio::future::Owner;
-use crate::rt::tokio::{AsyncSocket, Core, Multipart, RecvHalf, SendHalf};
+use crate::rt::future::Owner;
+use crate::rt::{AsyncSocket, CoreOf, Multipart, RecvHalf, Runtime, SendHalf};
 use crate::{Error, Message, Result};
 
-fn poll_next(mut owner: Owner<'_>, cx: &mut Context<'_>) -> Poll<Option<Result<Multipart>>> {
+fn poll_next<R: Runtime>(
+    mut owner: Owner<'_, R>,
+    cx: &mut Context<'_>,
+) -> Poll<Option<Result<Multipart>>> {
     match owner.with(|core| core.poll_recv_multipart(cx)) {
         Poll::Pending => Poll::Pending,
         Poll::Ready(Err(Error::ETERM)) => Poll::Ready(None),
@@ -25,7 +28,7 @@ fn poll_next(mut owner: Owner<'_>, cx: &mut Context<'_>) -> Poll<Option<Result<M
     }
 }
 
-fn start_send<I>(mut owner: Owner<'_>, item: I) -> Result<()>
+fn start_send<R: Runtime, I>(mut owner: Owner<'_, R>, item: I) -> Result<()>
 where
     I: IntoIterator,
     I::Item: Into<Message>,
@@ -35,19 +38,19 @@ where
     Ok(())
 }
 
-fn poll_flush(mut owner: Owner<'_>, cx: &mut Context<'_>) -> Poll<Result<()>> {
-    owner.with(|core: &mut Core| core.poll_flush(cx))
+fn poll_flush<R: Runtime>(mut owner: Owner<'_, R>, cx: &mut Context<'_>) -> Poll<Result<()>> {
+    owner.with(|core: &mut CoreOf<R>| core.poll_flush(cx))
 }
 
-impl Stream for AsyncSocket {
+impl<R: Runtime> Stream for AsyncSocket<R> {
     type Item = Result<Multipart>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        poll_next(Owner::Owned(&mut self.get_mut().core), cx)
+        poll_next(Owner::<R>::Owned(&mut self.get_mut().core), cx)
     }
 }
 
-impl Stream for RecvHalf {
+impl<R: Runtime> Stream for RecvHalf<R> {
     type Item = Result<Multipart>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
@@ -56,7 +59,7 @@ impl Stream for RecvHalf {
 }
 
 /// Any multipart message: `Vec<Message>`, `Vec<Vec<u8>>`, `[&str; 2]`, ...
-impl<I> Sink<I> for AsyncSocket
+impl<R: Runtime, I> Sink<I> for AsyncSocket<R>
 where
     I: IntoIterator,
     I::Item: Into<Message>,
@@ -64,24 +67,24 @@ where
     type Error = Error;
 
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
-        poll_flush(Owner::Owned(&mut self.get_mut().core), cx)
+        poll_flush(Owner::<R>::Owned(&mut self.get_mut().core), cx)
     }
 
     fn start_send(self: Pin<&mut Self>, item: I) -> Result<()> {
-        start_send(Owner::Owned(&mut self.get_mut().core), item)
+        start_send(Owner::<R>::Owned(&mut self.get_mut().core), item)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
-        poll_flush(Owner::Owned(&mut self.get_mut().core), cx)
+        poll_flush(Owner::<R>::Owned(&mut self.get_mut().core), cx)
     }
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
-        poll_flush(Owner::Owned(&mut self.get_mut().core), cx)
+        poll_flush(Owner::<R>::Owned(&mut self.get_mut().core), cx)
     }
 }
 
 /// Any multipart message: `Vec<Message>`, `Vec<Vec<u8>>`, `[&str; 2]`, ...
-impl<I> Sink<I> for SendHalf
+impl<R: Runtime, I> Sink<I> for SendHalf<R>
 where
     I: IntoIterator,
     I::Item: Into<Message>,
