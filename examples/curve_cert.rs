@@ -3,7 +3,7 @@
 //! A certificate is two text files: `PATH`, the public one to hand out, and
 //! `PATH_secret` (mode 0600), which holds the secret key too. Both carry metadata
 //! (`name = value` lines). pyzmq's `zmq.auth.load_certificate` and czmq's `zcert_load`
-//! read what this writes, and this reads theirs (`scripts/czmq-certs.sh` checks czmq,
+//! read what this writes, and this reads theirs (`cargo xtask czmq-certs` checks czmq,
 //! `tests/interop/security.rs` pyzmq).
 //!
 //! ```text

@@ -22,14 +22,14 @@ case "${1:-}" in
     [ "$2" -ef "$log" ] || cp "$2" "$log"
     ;;
   --quick)
-    scripts/pyenv.sh
+    cargo xtask pyenv
     export ZMQ_TEST_PYTHON="$PWD/target/pyenv/bin/python"
     cargo test --features full,test-pyzmq,test-netns \
       --test security --test async_rt --test core --test netns \
       -- --nocapture 2>&1 | tee "$log" | grep -E '^(FIGURE|test result)' || true
     ;;
   *)
-    scripts/test.sh -- --nocapture 2>&1 | tee "$log" | grep -E '^(FIGURE|test result)' || true
+    cargo xtask test -- --nocapture 2>&1 | tee "$log" | grep -E '^(FIGURE|test result)' || true
     ;;
 esac
 # The endurance run is not part of the test suite: its figure comes from the last

@@ -151,7 +151,7 @@ pub struct Watchdog {
 }
 
 /// Starts a [`Watchdog`] for the current test. `ZMQ_TEST_SLOWDOWN=N` multiplies the
-/// limit (for runs under valgrind, see `scripts/leak-check.sh`).
+/// limit (for runs under valgrind, see `cargo xtask leak-check`).
 pub fn watchdog(limit: Duration) -> Watchdog {
     let slowdown = std::env::var("ZMQ_TEST_SLOWDOWN")
         .ok()
@@ -199,7 +199,7 @@ pub fn wait_for_event(
 }
 
 /// The Python interpreter with the pinned pyzmq: `$ZMQ_TEST_PYTHON`, or the virtualenv
-/// that `scripts/test.sh` makes in `target/pyenv`. Panics with instructions otherwise:
+/// that `cargo xtask test` makes in `target/pyenv`. Panics with instructions otherwise:
 /// interop tests never pass by skipping.
 pub fn python() -> PathBuf {
     if let Some(path) = std::env::var_os("ZMQ_TEST_PYTHON") {
@@ -211,8 +211,8 @@ pub fn python() -> PathBuf {
     }
     panic!(
         "the interop tests need Python 3 with pyzmq 27.3.0; none was found.\n\
-         Run the test suite with `scripts/test.sh`, which creates target/pyenv with it, or \
-         run `scripts/pyenv.sh` once, or set ZMQ_TEST_PYTHON to a python that has \
+         Run the test suite with `cargo xtask test`, which creates target/pyenv with it, or \
+         run `cargo xtask pyenv` once, or set ZMQ_TEST_PYTHON to a python that has \
          `pip install pyzmq==27.3.0`."
     )
 }

@@ -49,7 +49,7 @@ fn cited_docs(text: &str) -> Vec<String> {
 fn every_cited_document_exists() {
     let mut sources = Vec::new();
     for dir in [
-        "src", "tests", "scripts", "examples", "benches", "perf", "zmq-sys", ".ci",
+        "src", "tests", "scripts", "examples", "benches", "perf", "zmq-sys", ".ci", "xtask",
     ] {
         files(
             &root().join(dir),

@@ -1,4 +1,4 @@
-/* czmq's side of the certificate interop check (scripts/czmq-certs.sh): the same
+/* czmq's side of the certificate interop check (cargo xtask czmq-certs): the same
  * command line and output as examples/curve_cert.rs, written with czmq's zcert.
  *
  *   cert_tool new PATH [NAME=VALUE ...]   make a certificate, save PATH and PATH_secret

@@ -3,7 +3,7 @@
 //! returns, and a Lazy Pirate REQ client retries without losing or duplicating a
 //! request.
 //!
-//! Built only with the `test-netns` feature (`scripts/test.sh` and CI turn it on): these
+//! Built only with the `test-netns` feature (`cargo xtask test` and CI turn it on): these
 //! need root and iproute2 (CI has both). Where the machine refuses network
 //! namespaces they FAIL with the reason — a missing environment is a finding, not a
 //! pass — unless `ZMQ_TEST_NETNS=skip` is set, in which case they print a loud notice and

@@ -1,7 +1,7 @@
 //! S12 (key hygiene) of docs/design/reliability.md, and the certificates and the
 //! authenticator against pyzmq 27.3.0: its `zmq.auth` files load here, ours load there,
 //! and a pyzmq client is allowed or refused by our authenticator; the `curve_cert`
-//! example's command line. (czmq: `scripts/czmq-certs.sh`, in CI.)
+//! example's command line. (czmq: `cargo xtask czmq-certs`, in CI.)
 
 use crate::common;
 

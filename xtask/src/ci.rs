@@ -1,0 +1,251 @@
+//! `ci`: what CI runs (`.ci/run` calls it), step by step, with the seconds of each.
+//!
+//! The README's test command (`cargo xtask test`) comes first: its `cargo test` part, then
+//! its 2-minute soak, which runs in the background while the checks that follow run (it
+//! waits mostly on its own timers; its verdicts are counts, never times). The CI waits for
+//! it before the scale smoke test and the end.
+//!
+//! Build sharing: every step uses the one `target/` and the dev profile (but `loom` and
+//! the scale smoke test), so libzmq and libsodium are compiled once for the tests, once
+//! for zmq-sys's `bindgen` feature (the bindings check and the clippy run share that one)
+//! and once for the packaged zmq-sys (`cargo package` verifies in `target/` too). The loom
+//! models need `--cfg loom` for every crate, so a build of their own: it links the system
+//! libzmq and libsodium (Debian's) instead of compiling them again, since what the models
+//! check is Rust code. The scale smoke test builds its release peers (scripts/scale.py).
+
+use crate::util::{apt_install, apt_libclang, cargo, cmd, root, run, Result};
+use std::fs;
+use std::process::{Child, Stdio};
+use std::time::Instant;
+
+/// The steps, in order: name and what it does.
+const STEPS: &[(&str, &str)] = &[
+    (
+        "test",
+        "the README's test command: cargo xtask test (its soak runs in the background)",
+    ),
+    ("fmt", "cargo fmt --check"),
+    (
+        "bindings",
+        "zmq-sys/src/bindings.rs is what bindgen makes (regen-bindings --check)",
+    ),
+    (
+        "clippy",
+        "clippy -D warnings: the workspace with all features; zmq-sys without bindgen",
+    ),
+    ("doc", "cargo doc without warnings"),
+    (
+        "msrv",
+        "every package of the build graph fits the declared rust-version",
+    ),
+    (
+        "compat-route",
+        "zmq 0.10 + zmq-sys 0.12 from crates.io, patched, resolve to this repository",
+    ),
+    (
+        "czmq",
+        "certificates interoperate with czmq (Debian's libczmq-dev)",
+    ),
+    (
+        "package",
+        "cargo package --workspace; zmq and zmq-sys built from their tarballs",
+    ),
+    (
+        "loom",
+        "loom models of the async readiness core (src/rt; preemption bound 4)",
+    ),
+    ("soak", "wait for the 2-minute soak started after the tests"),
+    (
+        "scale",
+        "scale harness smoke test: cargo xtask scale --quick",
+    ),
+];
+
+/// The system libzmq and libsodium, for the builds that need not compile them again.
+fn system_libs() -> Result {
+    let have = |lib: &str| {
+        cmd("pkg-config")
+            .args(["--exists", lib])
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if have("libzmq") && have("libsodium") {
+        return Ok(());
+    }
+    apt_install(
+        &["libzmq3-dev", "libsodium-dev", "pkgconf"],
+        "the loom models link the system libzmq and libsodium",
+    )
+}
+
+/// Env for a build against the system libzmq and libsodium (zmq-sys, libsodium-sys-stable).
+const SYSTEM: &[(&str, &str)] = &[("ZMQ_SYS_NO_VENDOR", "1"), ("SODIUM_USE_PKG_CONFIG", "1")];
+
+fn step(name: &str, soak: &mut Option<Child>) -> Result {
+    match name {
+        "test" => {
+            crate::tests::suite(&[])?;
+            let minutes = std::env::var("ZMQ_SOAK_MINUTES").unwrap_or_else(|_| "2".into());
+            if minutes != "0" {
+                let log = fs::File::create(root().join("target/ci-soak.out"))
+                    .map_err(|e| format!("target/ci-soak.out: {e}"))?;
+                let err = log.try_clone().map_err(|e| e.to_string())?;
+                println!("soak: started in the background (output: target/ci-soak.out)");
+                *soak = Some(
+                    cmd("bash")
+                        .args(["scripts/soak.sh", "--minutes", &minutes])
+                        .stdout(Stdio::from(log))
+                        .stderr(Stdio::from(err))
+                        .spawn()
+                        .map_err(|e| format!("could not start scripts/soak.sh: {e}"))?,
+                );
+            }
+            Ok(())
+        }
+        "fmt" => run(cargo().args(["fmt", "--all", "--", "--check"])),
+        "bindings" => crate::bindings::regen(&["--check".into()]),
+        "clippy" => {
+            apt_libclang()?;
+            run(cargo()
+                .args(["clippy", "--workspace", "--all-targets", "--all-features"])
+                .args(["--", "-D", "warnings"]))?;
+            run(cargo().args([
+                "clippy",
+                "-p",
+                "zmq-sys",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ]))
+        }
+        "doc" => run(cargo()
+            .args(["doc", "--workspace", "--no-deps", "--features", "full"])
+            .env("RUSTDOCFLAGS", "-D warnings")),
+        "msrv" => crate::msrv::check(),
+        "compat-route" => crate::compat::route(),
+        "czmq" => crate::czmq::certs(),
+        "package" => {
+            // cargo unpacks the packaged crates of its temporary registry under a directory
+            // keyed by name and version only, and reuses it on the next run: drop what an
+            // earlier run left so the current sources are verified.
+            let home = std::env::var("CARGO_HOME").unwrap_or_else(|_| {
+                format!("{}/.cargo", std::env::var("HOME").unwrap_or_default())
+            });
+            if let Ok(registries) = fs::read_dir(format!("{home}/registry/src")) {
+                for registry in registries.flatten() {
+                    if !registry.file_name().to_string_lossy().starts_with('-') {
+                        continue;
+                    }
+                    for krate in fs::read_dir(registry.path())
+                        .into_iter()
+                        .flatten()
+                        .flatten()
+                    {
+                        let name = krate.file_name().to_string_lossy().into_owned();
+                        if name == "zmq-0.10.1" || name.starts_with("zmq-sys-0.12.1+") {
+                            let _ = fs::remove_dir_all(krate.path());
+                        }
+                    }
+                }
+            }
+            // Every package of the workspace packages; the two published ones are then
+            // built from their tarballs. (Verifying the unpublished perf and compat crates
+            // too compiled libzmq and libsodium a third time, for a build-dependency
+            // feature set of their own, and checks nothing a user downloads.) The packaged
+            // zmq-sys is a new package to cargo, so its verification compiles libzmq and
+            // libsodium again: that is the check that the tarball builds them.
+            run(cargo()
+                .args(["package", "--workspace", "--exclude", "xtask", "--locked"])
+                .arg("--no-verify"))?;
+            run(cargo().args(["package", "-p", "zmq-sys", "-p", "zmq", "--locked"]))
+        }
+        "loom" => {
+            system_libs()?;
+            run(cargo()
+                .args(["test", "--release", "--features", "tokio", "--lib", "loom"])
+                .env("LOOM_MAX_PREEMPTIONS", "4")
+                .env("RUSTFLAGS", "--cfg loom")
+                .env("CARGO_TARGET_DIR", root().join("target/loom"))
+                .envs(SYSTEM.iter().copied()))
+        }
+        "soak" => match soak.take() {
+            None => {
+                println!("soak: not started (ZMQ_SOAK_MINUTES=0)");
+                Ok(())
+            }
+            Some(mut child) => {
+                let status = child.wait().map_err(|e| e.to_string())?;
+                let out = fs::read_to_string(root().join("target/ci-soak.out")).unwrap_or_default();
+                let lines: Vec<&str> = out.lines().collect();
+                for line in &lines[lines.len().saturating_sub(15)..] {
+                    println!("{line}");
+                }
+                if status.success() {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "the soak failed ({status}): see target/ci-soak.out"
+                    ))
+                }
+            }
+        },
+        "scale" => run(cmd("python3").args(["scripts/scale.py", "--quick"])),
+        other => Err(format!("unknown step `{other}`")),
+    }
+}
+
+/// `cargo xtask ci [--list | --only a,b]`.
+pub fn ci(args: &[String]) -> Result {
+    let only: Option<Vec<String>> = match args {
+        [] => None,
+        [flag] if flag == "--list" => {
+            for (name, what) in STEPS {
+                println!("{name:13} {what}");
+            }
+            return Ok(());
+        }
+        [flag, names] if flag == "--only" => Some(names.split(',').map(String::from).collect()),
+        _ => return Err("usage: cargo xtask ci [--list | --only step,step]".into()),
+    };
+    if let Some(unknown) = only
+        .iter()
+        .flatten()
+        .find(|name| !STEPS.iter().any(|(step, _)| step == name))
+    {
+        return Err(format!(
+            "unknown step `{unknown}`; `cargo xtask ci --list` names them"
+        ));
+    }
+    let start = Instant::now();
+    let mut soak = None;
+    let mut times = Vec::new();
+    let mut failure = None;
+    for (name, what) in STEPS {
+        if only.as_ref().is_some_and(|o| !o.iter().any(|n| n == name)) {
+            continue;
+        }
+        println!("\n=== {name}: {what} (at {} s)", start.elapsed().as_secs());
+        let began = Instant::now();
+        let result = step(name, &mut soak);
+        times.push((*name, began.elapsed().as_secs_f64(), result.is_ok()));
+        if let Err(e) = result {
+            failure = Some(format!("step `{name}`: {e}"));
+            break;
+        }
+    }
+    if let Some(mut child) = soak {
+        // A step failed while the soak ran: stop it (our own child, by its id).
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    println!("\n=== CI steps (seconds)");
+    for (name, seconds, ok) in &times {
+        println!(
+            "{name:13} {seconds:7.1}{}",
+            if *ok { "" } else { "  FAILED" }
+        );
+    }
+    println!("{:13} {:7.1}", "total", start.elapsed().as_secs_f64());
+    failure.map_or(Ok(()), Err)
+}

@@ -1,0 +1,83 @@
+//! `cargo xtask`: the repository's tooling in one place. `cargo xtask help` lists the tasks.
+//!
+//! Each task runs from the workspace root whatever the current directory. Python appears
+//! only as the peer under test (pyzmq, in `target/pyenv`) and in the report generators
+//! `scripts/perf.py` and `scripts/scale.py`, which `perf` and `scale` run.
+
+mod bindings;
+mod ci;
+mod compat;
+mod czmq;
+mod leak;
+mod msrv;
+mod tests;
+mod util;
+
+use std::process::ExitCode;
+
+const HELP: &str = "\
+cargo xtask <task> [args]
+
+  test [cargo test args]   the whole test suite: every feature and every suite switch
+                           (pyzmq interop, network namespaces), then a 2-minute soak when
+                           no argument is given (ZMQ_SOAK_MINUTES=N sets it, 0 skips it);
+                           with arguments, only `cargo test` with them
+  ci                       what CI runs: `test`, then formatting, clippy, the loom models,
+                           docs, MSRV, packaging, the compat route, bindings freshness and
+                           czmq certificates, printing the seconds of each step;
+                           `ci --list` names the steps, `ci --only a,b` runs some of them
+  pyenv                    make target/pyenv, the virtualenv with the pinned pyzmq
+  perf [--quick ...]       side-by-side benchmarks (scripts/perf.py): docs/perf.md
+  scale [--quick ...]      cost with 1 to 10,000 sockets (scripts/scale.py): docs/scale.md
+  soak [--minutes N ...]   the endurance run (scripts/soak.sh, perf/src/bin/soak.rs)
+  leak-check [crate[:filters] ...]
+                           the test binaries under valgrind; a definite or indirect leak
+                           fails (e.g. `leak-check security core:zerocopy::,json::`)
+  regen-bindings [--check] regenerate zmq-sys/src/bindings.rs with bindgen (needs libclang);
+                           --check fails when the committed file is stale
+  msrv                     every package of the build graph fits the declared rust-version
+  compat-route             a zmq 0.10 + zmq-sys 0.12 project from crates.io, patched to this
+                           repository, resolves both to it (`cargo update --precise` route)
+  czmq-certs               our CURVE certificate files and czmq's load in each other
+  help                     this text
+";
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let Some(task) = args.next() else {
+        eprint!("{HELP}");
+        return ExitCode::from(2);
+    };
+    let rest: Vec<String> = args.collect();
+    if let Err(e) = std::env::set_current_dir(util::root()) {
+        eprintln!("xtask: cannot enter the workspace root: {e}");
+        return ExitCode::FAILURE;
+    }
+    let result = match task.as_str() {
+        "help" | "--help" | "-h" => {
+            print!("{HELP}");
+            Ok(())
+        }
+        "test" => tests::test(&rest),
+        "ci" => ci::ci(&rest),
+        "pyenv" => tests::pyenv(),
+        "perf" => util::run(util::cmd("python3").arg("scripts/perf.py").args(&rest)),
+        "scale" => util::run(util::cmd("python3").arg("scripts/scale.py").args(&rest)),
+        "soak" => tests::soak(&rest),
+        "leak-check" => leak::leak_check(&rest),
+        "regen-bindings" => bindings::regen(&rest),
+        "msrv" => msrv::check(),
+        "compat-route" => compat::route(),
+        "czmq-certs" => czmq::certs(),
+        other => Err(format!(
+            "unknown task `{other}`; `cargo xtask help` lists them"
+        )),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask {task}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! `test`, `pyenv` and `soak`.
+
+use crate::util::{cargo, cmd, have, output, root, run, Result};
+use std::fs;
+
+/// The features of the full test run: every feature of the crate and both suite switches.
+pub const FEATURES: &str = "full,test-pyzmq,test-netns";
+
+const VENV: &str = "target/pyenv";
+const REQUIREMENTS: &str = "tests/python/requirements.txt";
+
+/// The python of `target/pyenv`, as the tests find it in `ZMQ_TEST_PYTHON`.
+pub fn python() -> String {
+    root().join(VENV).join("bin/python").display().to_string()
+}
+
+/// `cargo xtask test [args]`.
+pub fn test(args: &[String]) -> Result {
+    suite(args)?;
+    let minutes = std::env::var("ZMQ_SOAK_MINUTES").unwrap_or_else(|_| "2".into());
+    if args.is_empty() && minutes != "0" {
+        soak(&["--minutes".into(), minutes])?;
+    }
+    Ok(())
+}
+
+/// The `cargo test` part of `test`: the pyzmq venv, then every test of the workspace.
+pub fn suite(args: &[String]) -> Result {
+    pyenv()?;
+    run(cargo()
+        .args(["test", "--workspace", "--features", FEATURES])
+        .args(args)
+        .env("ZMQ_TEST_PYTHON", python()))
+}
+
+/// `cargo xtask soak [args]`: the endurance run, by `scripts/soak.sh`.
+pub fn soak(args: &[String]) -> Result {
+    run(cmd("bash").arg("scripts/soak.sh").args(args))
+}
+
+/// `cargo xtask pyenv`: makes `target/pyenv`, a virtualenv with the pinned pyzmq the
+/// interop tests talk to. Does nothing when the pinned versions are already installed.
+pub fn pyenv() -> Result {
+    let venv = root().join(VENV);
+    let stamp = venv.join(".requirements");
+    let wanted = fs::read(root().join(REQUIREMENTS)).map_err(|e| format!("{REQUIREMENTS}: {e}"))?;
+    if venv.join("bin/python").is_file() && fs::read(&stamp).is_ok_and(|s| s == wanted) {
+        return Ok(());
+    }
+    if !have("python3") {
+        return Err("python3 is needed for the interop tests (Debian: python3-venv)".into());
+    }
+    fs::create_dir_all(root().join("target")).map_err(|e| e.to_string())?;
+    let pip = [
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "-r",
+        REQUIREMENTS,
+    ];
+    let with_pip = cmd("python3")
+        .args(["-m", "venv", "--clear", VENV])
+        .output()
+        .map_err(|e| format!("python3 -m venv: {e}"))?;
+    if with_pip.status.success() {
+        run(cmd(&python()).args(["-m", "pip"]).args(pip))?;
+    } else {
+        // A Python without ensurepip (Debian without python3-venv): a virtualenv without
+        // pip, filled by the system's pip (>= 22.3 for --python).
+        run(cmd("python3").args(["-m", "venv", "--clear", "--without-pip", VENV]))?;
+        run(cmd("python3")
+            .args(["-m", "pip", "--python", &python()])
+            .args(pip))
+        .map_err(|e| {
+            format!(
+                "{e}\ncould not install {REQUIREMENTS} into {VENV}: install python3-venv \
+                 (Debian) or pip >= 22.3, or point ZMQ_TEST_PYTHON at a python with pyzmq\n\
+                 python3 -m venv said: {}",
+                String::from_utf8_lossy(&with_pip.stderr).trim()
+            )
+        })?;
+    }
+    let version = output(cmd(&python()).args([
+        "-c",
+        "import zmq; print('pyzmq', zmq.__version__, 'libzmq', zmq.zmq_version(), \
+         'curve', zmq.has('curve'))",
+    ]))?;
+    println!("pyenv: {}", version.trim());
+    fs::write(stamp, wanted).map_err(|e| e.to_string())
+}
