@@ -1,9 +1,7 @@
 //! `ci`: what CI runs (`.ci/run` calls it), step by step, with the seconds of each.
 //!
-//! The README's test command (`cargo xtask test`) comes first: its `cargo test` part, then
-//! its 2-minute soak, which runs in the background while the checks that follow run (it
-//! waits mostly on its own timers; its verdicts are counts, never times). The CI waits for
-//! it before the scale smoke test and the end.
+//! The README's test command comes first, run exactly as the README gives it
+//! (`cargo xtask test`: every test, then the 2-minute soak); the other checks follow.
 //!
 //! Build sharing: every step uses the one `target/` and the dev profile (but `loom` and
 //! the scale smoke test), so libzmq and libsodium are compiled once for the tests, once
@@ -15,14 +13,13 @@
 
 use crate::util::{apt_install, apt_libclang, cargo, cmd, root, run, Result};
 use std::fs;
-use std::process::{Child, Stdio};
 use std::time::Instant;
 
 /// The steps, in order: name and what it does.
 const STEPS: &[(&str, &str)] = &[
     (
         "test",
-        "the README's test command: cargo xtask test (its soak runs in the background)",
+        "the README's test command, as written: cargo xtask test (every suite, then the soak)",
     ),
     ("fmt", "cargo fmt --check"),
     (
@@ -54,7 +51,6 @@ const STEPS: &[(&str, &str)] = &[
         "loom",
         "loom models of the async readiness core (src/rt; preemption bound 4)",
     ),
-    ("soak", "wait for the 2-minute soak started after the tests"),
     (
         "scale",
         "scale harness smoke test: cargo xtask scale --quick",
@@ -81,27 +77,10 @@ fn system_libs() -> Result {
 /// Env for a build against the system libzmq and libsodium (zmq-sys, libsodium-sys-stable).
 const SYSTEM: &[(&str, &str)] = &[("ZMQ_SYS_NO_VENDOR", "1"), ("SODIUM_USE_PKG_CONFIG", "1")];
 
-fn step(name: &str, soak: &mut Option<Child>) -> Result {
+fn step(name: &str) -> Result {
     match name {
-        "test" => {
-            crate::tests::suite(&[])?;
-            let minutes = std::env::var("ZMQ_SOAK_MINUTES").unwrap_or_else(|_| "2".into());
-            if minutes != "0" {
-                let log = fs::File::create(root().join("target/ci-soak.out"))
-                    .map_err(|e| format!("target/ci-soak.out: {e}"))?;
-                let err = log.try_clone().map_err(|e| e.to_string())?;
-                println!("soak: started in the background (output: target/ci-soak.out)");
-                *soak = Some(
-                    cmd("bash")
-                        .args(["scripts/soak.sh", "--minutes", &minutes])
-                        .stdout(Stdio::from(log))
-                        .stderr(Stdio::from(err))
-                        .spawn()
-                        .map_err(|e| format!("could not start scripts/soak.sh: {e}"))?,
-                );
-            }
-            Ok(())
-        }
+        // Exactly the README's command, in a process of its own.
+        "test" => run(cmd("cargo").args(["xtask", "test"])),
         "fmt" => run(cargo().args(["fmt", "--all", "--", "--check"])),
         "bindings" => crate::bindings::regen(&["--check".into()]),
         "clippy" => {
@@ -169,27 +148,6 @@ fn step(name: &str, soak: &mut Option<Child>) -> Result {
                 .env("CARGO_TARGET_DIR", root().join("target/loom"))
                 .envs(SYSTEM.iter().copied()))
         }
-        "soak" => match soak.take() {
-            None => {
-                println!("soak: not started (ZMQ_SOAK_MINUTES=0)");
-                Ok(())
-            }
-            Some(mut child) => {
-                let status = child.wait().map_err(|e| e.to_string())?;
-                let out = fs::read_to_string(root().join("target/ci-soak.out")).unwrap_or_default();
-                let lines: Vec<&str> = out.lines().collect();
-                for line in &lines[lines.len().saturating_sub(15)..] {
-                    println!("{line}");
-                }
-                if status.success() {
-                    Ok(())
-                } else {
-                    Err(format!(
-                        "the soak failed ({status}): see target/ci-soak.out"
-                    ))
-                }
-            }
-        },
         "scale" => run(cmd("python3").args(["scripts/scale.py", "--quick"])),
         other => Err(format!("unknown step `{other}`")),
     }
@@ -218,7 +176,6 @@ pub fn ci(args: &[String]) -> Result {
         ));
     }
     let start = Instant::now();
-    let mut soak = None;
     let mut times = Vec::new();
     let mut failure = None;
     for (name, what) in STEPS {
@@ -227,17 +184,12 @@ pub fn ci(args: &[String]) -> Result {
         }
         println!("\n=== {name}: {what} (at {} s)", start.elapsed().as_secs());
         let began = Instant::now();
-        let result = step(name, &mut soak);
+        let result = step(name);
         times.push((*name, began.elapsed().as_secs_f64(), result.is_ok()));
         if let Err(e) = result {
             failure = Some(format!("step `{name}`: {e}"));
             break;
         }
-    }
-    if let Some(mut child) = soak {
-        // A step failed while the soak ran: stop it (our own child, by its id).
-        let _ = child.kill();
-        let _ = child.wait();
     }
     println!("\n=== CI steps (seconds)");
     for (name, seconds, ok) in &times {
