@@ -703,7 +703,7 @@ def render(meta, peers, results, out_dir):
       "time from the first connect to the last reply. The backlog columns: libzmq's default "
       "`ZMQ_BACKLOG` of 100 (the only default of C and pyzmq), this crate's default when no "
       f"backlog is set (`net.core.somaxconn`, {meta.get('somaxconn')} here, since issue 11's "
-      f"change; measured separately, see the note below the table), and `set_backlog({BIG_BACKLOG})` "
+      f"change), and `set_backlog({BIG_BACKLOG})` "
       f"(the kernel caps it at somaxconn). A run stops after {meta['storm_timeout']} s: "
       "`k/N` then says how many completed. zmq.rs has no backlog option: its cells are in the "
       "first column but use tokio's default listen backlog (1,024).")
