@@ -33,7 +33,7 @@ case "${1:-}" in
     ;;
 esac
 # The endurance run is not part of the test suite: its figure comes from the last
-# scripts/soak.sh run (target/soak.figure), when there is one.
+# `cargo xtask soak` run (target/soak.figure), when there is one.
 if [ -f target/soak.figure ] && ! grep -q '^FIGURE SOAK ' "$log"; then
   cat target/soak.figure >>"$log"
 fi
@@ -86,7 +86,7 @@ rows=(
   "FAULT-PUBSUB|PUB/SUB through a 256 KiB/s link with a reset: losses counted and reported, order kept|core::faults::pubsub_through_a_capped_link_with_a_reset_counts_its_losses"
   "FAULT-HB|DEALER/ROUTER heartbeats (100/500 ms) detect a black hole; reconnect after it|core::faults::heartbeats_detect_a_black_hole_and_reconnect_after_it"
   "FAULT-RESET|Connections come back after 5 RST resets, a round trip after each|core::faults::connections_come_back_after_resets"
-  "SOAK|Endurance (scripts/soak.sh): 200 Lazy Pirate clients in 20 processes (sync/async, NULL/CURVE), random reconnects, 2 SIGKILLs a minute; RSS, fds, threads, loss, double execution|scripts/soak.sh (target/soak.figure)"
+  "SOAK|Endurance (cargo xtask soak): 200 Lazy Pirate clients in 20 processes (sync/async, NULL/CURVE), random reconnects, 2 SIGKILLs a minute; RSS, fds, threads, loss, double execution|cargo xtask soak (target/soak.figure)"
   "SEC-ASYNC|The async authenticator (a tokio task): allowed/refused CURVE keys, garbage, stop (both runtime flavours)|async_rt::security::async_authenticator_current_thread"
 )
 
@@ -146,7 +146,7 @@ git diff --quiet HEAD -- . ":(exclude)$out" 2>/dev/null || dirty=" (with uncommi
 - **FAULT-PUBSUB**: the loss is the figure, not a failure: PUB drops at its high-water
   mark what the capped link cannot carry, and what is sent while the SUB reconnects after
   the reset. The test checks that the count adds up and that what arrives is in order.
-- **SOAK**: from a separate `scripts/soak.sh --minutes 30` run (its `target/soak.figure`),
+- **SOAK**: from a separate `cargo xtask soak --minutes 30` run (its `target/soak.figure`),
   not from the test suite. Its processes call glibc's `malloc_trim(0)` once a second:
   without it, RSS creeps up while the heap in use stays flat (docs/scale-limits.md).
 - **T24**: `shutdown_to_eterm_ms` is reported, not asserted (no test asserts a time);

@@ -29,7 +29,7 @@ cargo xtask <task> [args]
   pyenv                    make target/pyenv, the virtualenv with the pinned pyzmq
   perf [--quick ...]       side-by-side benchmarks (scripts/perf.py): docs/perf.md
   scale [--quick ...]      cost with 1 to 10,000 sockets (scripts/scale.py): docs/scale.md
-  soak [--minutes N ...]   the endurance run (scripts/soak.sh, perf/src/bin/soak.rs)
+  soak [--minutes N ...]   the endurance run (perf/src/bin/soak.rs)
   leak-check [crate[:filters] ...]
                            the test binaries under valgrind; a definite or indirect leak
                            fails (e.g. `leak-check security core:zerocopy::,json::`)

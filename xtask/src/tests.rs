@@ -2,6 +2,7 @@
 
 use crate::util::{cargo, cmd, have, output, root, run, Result};
 use std::fs;
+use std::io::Write;
 
 /// The features of the full test run: every feature of the crate and both suite switches.
 pub const FEATURES: &str = "full,test-pyzmq,test-netns";
@@ -33,9 +34,55 @@ pub fn suite(args: &[String]) -> Result {
         .env("ZMQ_TEST_PYTHON", python()))
 }
 
-/// `cargo xtask soak [args]`: the endurance run, by `scripts/soak.sh`.
+/// `cargo xtask soak [args]`: the endurance run (docs/scale-limits.md), `soak run [args]`
+/// of perf/src/bin/soak.rs: one broker, a few hundred Lazy Pirate clients in separate
+/// processes (half sync, half async; half over CURVE) connecting, sending, disconnecting
+/// and reconnecting at random, two client processes SIGKILLed and restarted every minute;
+/// samples every 10 s and one `FIGURE SOAK ...` line; PASS/FAIL is the exit status.
+///
+/// `--minutes N` (default 30; CI: 2), `--processes P`, `--clients-per-process K`, ... go to
+/// `soak run`. The samples and stats land in target/soak/, the log in target/soak.log, the
+/// FIGURE line in target/soak.figure.
 pub fn soak(args: &[String]) -> Result {
-    run(cmd("bash").arg("scripts/soak.sh").args(args))
+    run(cargo().args(["build", "-q", "-p", "zmq-perf", "--bin", "soak"]))?;
+    let target = root().join("target");
+    let dir = target.join("soak");
+    fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    // Run a copy: a rebuild during the run must not pull the binary from under the
+    // processes it restarts.
+    let bin = target.join("soak-bin");
+    fs::copy(target.join("debug/soak"), &bin)
+        .map_err(|e| format!("copying the soak binary: {e}"))?;
+    let mut child = cmd(&bin.to_string_lossy())
+        .arg("run")
+        .arg("--dir")
+        .arg(&dir)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("could not start {}: {e}", bin.display()))?;
+    // Like `tee`: the output on the terminal and in target/soak.log.
+    let mut log =
+        fs::File::create(target.join("soak.log")).map_err(|e| format!("target/soak.log: {e}"))?;
+    let mut figure = String::new();
+    let stdout = child.stdout.take().expect("piped stdout");
+    for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)) {
+        let line = line.map_err(|e| format!("reading the soak's output: {e}"))?;
+        println!("{line}");
+        let _ = writeln!(log, "{line}");
+        if line.starts_with("FIGURE SOAK ") {
+            figure.push_str(&line);
+            figure.push('\n');
+        }
+    }
+    let status = child.wait().map_err(|e| e.to_string())?;
+    fs::write(target.join("soak.figure"), figure)
+        .map_err(|e| format!("target/soak.figure: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("the soak failed ({status}): see target/soak.log"))
+    }
 }
 
 /// `cargo xtask pyenv`: makes `target/pyenv`, a virtualenv with the pinned pyzmq the

@@ -1,4 +1,4 @@
-//! `soak`: the endurance run behind `scripts/soak.sh` (docs/scale-limits.md).
+//! `soak`: the endurance run behind `cargo xtask soak` (docs/scale-limits.md).
 //!
 //! ```text
 //! soak run [--minutes N] [--processes P] [--clients-per-process K] [--kills-per-minute M]
@@ -119,7 +119,25 @@ fn arg<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> T {
     }
 }
 
+/// Raises this process's soft `RLIMIT_NOFILE` to its hard limit (the broker holds one fd
+/// per connection, each client process ~3 per client); the processes it starts inherit it.
+fn raise_fd_limit() {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit read and write one rlimit struct we own.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max
+        {
+            limit.rlim_cur = limit.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+    }
+}
+
 fn main() {
+    raise_fd_limit();
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
