@@ -274,6 +274,27 @@ impl<R: Registration> Core<R> {
             }
         }
         loop {
+            // I5: while this direction's hint is distrusted, a ZMQ_EVENTS read of ours could
+            // process the very command we wait for and drain its fd edge before the reactor
+            // reports it, leaving us parked with nothing to wake us. So read only when libzmq
+            // has commands pending, and count that read as an edge (trust the bit again).
+            // With none pending, every later command signals the fd and nothing of ours
+            // drains it first: park on the reactor.
+            if self.is(Slow::hint_failed(dir)) {
+                if self.readiness.has_pending_commands() {
+                    self.slow &= !Slow::hint_failed(dir);
+                } else {
+                    match self.readiness.poll_edge() {
+                        Poll::Pending => return Poll::Pending,
+                        Poll::Ready(res) => {
+                            if let Err(err) = self.stop_waiting(dir, res) {
+                                return Poll::Ready(Err(err));
+                            }
+                            continue;
+                        }
+                    }
+                }
+            }
             // 2. Then read ZMQ_EVENTS (and wake the other direction if it can go on).
             let events = match self.read_events(Some(dir)) {
                 Ok(events) => events,

@@ -120,6 +120,22 @@ impl<R: Registration> Readiness<R> {
         unsafe { self.registration.poll_edge(self.fd, &self.fanout_waker) }
     }
 
+    /// Whether libzmq has commands waiting for the socket: its fd is readable now. Reads
+    /// nothing (a `poll` with no timeout), so an edge the reactor has not reported yet is
+    /// still reported later.
+    pub(crate) fn has_pending_commands(&self) -> bool {
+        let mut pollfd = libc::pollfd {
+            fd: self.fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd, count 1, no timeout; `fd` is open (see `new`).
+        let rc = unsafe { libc::poll(&mut pollfd, 1, 0) };
+        // An error (EINTR, ENOMEM) says nothing: answer "pending", the safe side (the
+        // caller then reads ZMQ_EVENTS, as it would without this check).
+        rc != 0
+    }
+
     /// Removes the fd from the reactor, without closing it. Must happen before
     /// `zmq_close`, after which libzmq's reaper closes the fd and the number can be reused
     /// (F10).
