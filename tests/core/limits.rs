@@ -206,16 +206,13 @@ fn lower_fd_limit(soft: u64) {
     set_fd_limit(&limit);
 }
 
-/// The `EMFILE` scenario, in a child process (it lowers the fd limit of its process).
-#[test]
-fn running_out_of_fds_gives_clear_errors_and_recovers() {
+/// Runs the test `name` of this binary in a child process (with `ZMQ_LIMITS_CHILD` set, so
+/// that it does its work) and checks that it printed `passed`. The scenarios lower the fd
+/// limit of their process, which must not be this one.
+fn run_in_child(name: &str, passed: &str) {
     let _dog = watchdog(Duration::from_secs(90));
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "emfile_scenario_in_child",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+        .args([name, "--nocapture", "--test-threads=1"])
         .env("ZMQ_LIMITS_CHILD", "1")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -230,7 +227,7 @@ fn running_out_of_fds_gives_clear_errors_and_recovers() {
             // SIGKILL to this child's PID.
             let _ = child.kill();
             let _ = child.wait();
-            panic!("the EMFILE scenario hung (child killed)");
+            panic!("{name} hung (child killed)");
         }
         std::thread::sleep(Duration::from_millis(20));
     };
@@ -238,9 +235,15 @@ fn running_out_of_fds_gives_clear_errors_and_recovers() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        status.success() && stdout.contains("EMFILE SCENARIO PASSED"),
+        status.success() && stdout.contains(passed),
         "child failed ({status}):\n{stdout}\n{stderr}"
     );
+}
+
+/// The `EMFILE` scenario, in a child process (it lowers the fd limit of its process).
+#[test]
+fn running_out_of_fds_gives_clear_errors_and_recovers() {
+    run_in_child("emfile_scenario_in_child", "EMFILE SCENARIO PASSED");
 }
 
 /// The body of [`running_out_of_fds_gives_clear_errors_and_recovers`]; does nothing
@@ -342,37 +345,9 @@ fn round_trip(client: &zmq::Socket, server: &zmq::Socket, text: &str) {
 /// of their own: with none left, a clear error, no abort (in a child process).
 #[test]
 fn first_socket_of_a_context_with_no_fd_left() {
-    let _dog = watchdog(Duration::from_secs(90));
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "first_socket_scenario_in_child",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("ZMQ_LIMITS_CHILD", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("re-run the test binary");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            // SIGKILL to this child's PID.
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the first-socket scenario hung (child killed)");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let output = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        status.success() && stdout.contains("FIRST SOCKET SCENARIO PASSED"),
-        "child failed ({status}):\n{stdout}\n{stderr}"
+    run_in_child(
+        "first_socket_scenario_in_child",
+        "FIRST SOCKET SCENARIO PASSED",
     );
 }
 
