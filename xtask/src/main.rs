@@ -2,7 +2,7 @@
 //!
 //! Each task runs from the workspace root whatever the current directory. Python appears
 //! only as the peer under test (pyzmq, in `target/pyenv`) and in the report generators
-//! `scripts/perf.py` and `scripts/scale.py`, which `perf` and `scale` run.
+//! `perf/report/perf.py` and `perf/report/scale.py`, which `perf` and `scale` run.
 
 mod bindings;
 mod ci;
@@ -27,8 +27,8 @@ cargo xtask <task> [args]
                            czmq certificates, printing the seconds of each step;
                            `ci --list` names the steps, `ci --only a,b` runs some of them
   pyenv                    make target/pyenv, the virtualenv with the pinned pyzmq
-  perf [--quick ...]       side-by-side benchmarks (scripts/perf.py): docs/perf.md
-  scale [--quick ...]      cost with 1 to 10,000 sockets (scripts/scale.py): docs/scale.md
+  perf [--quick ...]       side-by-side benchmarks (perf/report/perf.py): docs/perf.md
+  scale [--quick ...]      cost with 1 to 10,000 sockets (perf/report/scale.py): docs/scale.md
   soak [--minutes N ...]   the endurance run (perf/src/bin/soak.rs)
   leak-check [crate[:filters] ...]
                            the test binaries under valgrind; a definite or indirect leak
@@ -61,8 +61,8 @@ fn main() -> ExitCode {
         "test" => tests::test(&rest),
         "ci" => ci::ci(&rest),
         "pyenv" => tests::pyenv(),
-        "perf" => util::run(util::cmd("python3").arg("scripts/perf.py").args(&rest)),
-        "scale" => util::run(util::cmd("python3").arg("scripts/scale.py").args(&rest)),
+        "perf" => util::run(util::cmd("python3").arg("perf/report/perf.py").args(&rest)),
+        "scale" => util::run(util::cmd("python3").arg("perf/report/scale.py").args(&rest)),
         "soak" => tests::soak(&rest),
         "leak-check" => leak::leak_check(&rest),
         "regen-bindings" => bindings::regen(&rest),

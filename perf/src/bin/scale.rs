@@ -1,4 +1,4 @@
-//! The scale harness's peers written against this crate (run by `scripts/scale.py`).
+//! The scale harness's peers written against this crate (run by `perf/report/scale.py`).
 //!
 //! ```text
 //! scale keypair
