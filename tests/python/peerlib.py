@@ -83,6 +83,11 @@ def start(args):
     (the Rust test) goes away."""
     signal.signal(signal.SIGALRM, signal.SIG_DFL)
     signal.alarm(max(1, int(args.deadline + 0.999)))
+    # Ctrl+C raises KeyboardInterrupt, as at a terminal, even when the test suite was
+    # started from a background job (`cmd &` in a script), whose children inherit SIGINT
+    # ignored: Python then leaves it ignored, and a peer the test stops with SIGINT would
+    # never stop.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     parent = os.getppid()
 
     def watch_parent():
