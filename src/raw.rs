@@ -53,22 +53,6 @@ fn fds_available(count: usize) -> std::result::Result<(), c_int> {
     result
 }
 
-/// `Err(EMFILE or ENFILE)` when the process cannot open one more file descriptor now.
-fn fd_available() -> std::result::Result<(), c_int> {
-    // SAFETY: socket() has no memory-safety preconditions.
-    let fd = unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
-    if fd >= 0 {
-        // SAFETY: fd was opened just above and is ours alone.
-        unsafe { libc::close(fd) };
-        return Ok(());
-    }
-    match std::io::Error::last_os_error().raw_os_error() {
-        Some(errno @ (libc::EMFILE | libc::ENFILE)) => Err(errno),
-        // Anything else is not about running out of fds; let libzmq try.
-        _ => Ok(()),
-    }
-}
-
 /// Takes over the termination of a context whose last handle is being dropped, so that it
 /// runs somewhere it cannot block what the current thread is running (an async runtime's
 /// worker: rust-zmq #382). Returns `false` when it does not take it (the caller then
@@ -188,19 +172,17 @@ impl RawContext {
     }
 
     pub(crate) fn socket(&self, kind: c_int) -> Result<RawSocket> {
+        if !self.started.load(Ordering::Acquire) {
+            // The first socket starts the context's reaper and I/O threads, and libzmq
+            // 4.3.5 aborts the process (errno_assert in epoll.cpp) when their epoll or
+            // mailbox fds cannot be made. Each thread needs two; the socket one more.
+            // Fail with EMFILE instead. (Another thread can still take the last fds
+            // between this check and zmq_socket.)
+            let io_threads = self.get(zmq_sys::ZMQ_IO_THREADS as c_int)?;
+            let threads = 1 + usize::try_from(io_threads).unwrap_or(1);
+            fds_available(2 * threads + 1).map_err(Errno)?;
+        }
         self.with_live(|ctx| {
-            if !self.started.load(Ordering::Acquire) {
-                // The first socket starts the context's reaper and I/O threads, and libzmq
-                // 4.3.5 aborts the process (errno_assert in epoll.cpp) when their epoll or
-                // mailbox fds cannot be made. Each thread needs two; the socket one more.
-                // Fail with EMFILE instead. (Another thread can still take the last fds
-                // between this check and zmq_socket.)
-                // SAFETY: ctx is live (checked under the lock).
-                let io_threads =
-                    unsafe { zmq_sys::zmq_ctx_get(ctx, zmq_sys::ZMQ_IO_THREADS as c_int) };
-                let threads = 1 + usize::try_from(io_threads).unwrap_or(1);
-                fds_available(2 * threads + 1).map_err(|errno| Error::from(Errno(errno)))?;
-            }
             // SAFETY: ctx is live (checked under the lock); zmq_socket validates the type.
             let sock = unsafe { zmq_sys::zmq_socket(ctx, kind) };
             match NonNull::new(sock) {
@@ -361,7 +343,7 @@ impl RawSocket {
         // fails because no fd is left. Fail with the errno instead. (Another thread can
         // still take the last fd between this check and the bind.)
         if binds_by_interface(endpoint) {
-            fd_available().map_err(Errno)?;
+            fds_available(1).map_err(Errno)?;
         }
         // SAFETY: the socket is live (owned by self); endpoint is NUL-terminated.
         cvt(unsafe { zmq_sys::zmq_bind(self.as_ptr(), endpoint.as_ptr()) }).map(drop)

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <zmq.h>
 
 static const char *opt(int argc, char **argv, const char *key, const char *dflt) {
@@ -60,6 +61,16 @@ static void usage(long *rss, long *fds) {
     *fds -= 2; /* "." and ".." (the directory's own fd is counted, as the Rust peer does) */
 }
 
+/* Binds to a free tcp port on 127.0.0.1 and tells the harness where: "READY <endpoint>". */
+static void bind_and_announce(void *s) {
+    if (zmq_bind(s, "tcp://127.0.0.1:*")) die("bind");
+    char endpoint[256];
+    size_t len = sizeof endpoint;
+    zmq_getsockopt(s, ZMQ_LAST_ENDPOINT, endpoint, &len);
+    printf("READY %s\n", endpoint);
+    fflush(stdout);
+}
+
 static int broker(int argc, char **argv) {
     void *ctx = zmq_ctx_new();
     zmq_ctx_set(ctx, ZMQ_IO_THREADS, atoi(opt(argc, argv, "io-threads", "1")));
@@ -77,12 +88,7 @@ static int broker(int argc, char **argv) {
         zmq_setsockopt(s, ZMQ_CURVE_SERVER, &one, sizeof one);
         if (zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, secret, 40)) die("curve secret");
     }
-    if (zmq_bind(s, "tcp://127.0.0.1:*")) die("bind");
-    char endpoint[256];
-    size_t len = sizeof endpoint;
-    zmq_getsockopt(s, ZMQ_LAST_ENDPOINT, endpoint, &len);
-    printf("READY %s\n", endpoint);
-    fflush(stdout);
+    bind_and_announce(s);
     zmq_msg_t id, body;
     zmq_msg_init(&id);
     zmq_msg_init(&body);
@@ -244,12 +250,7 @@ static int publisher(int argc, char **argv) {
     int zero = 0, backlog = atoi(opt(argc, argv, "backlog", "100"));
     zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt(s, ZMQ_BACKLOG, &backlog, sizeof backlog);
-    if (zmq_bind(s, "tcp://127.0.0.1:*")) die("bind");
-    char endpoint[256];
-    size_t len = sizeof endpoint;
-    zmq_getsockopt(s, ZMQ_LAST_ENDPOINT, endpoint, &len);
-    printf("READY %s\n", endpoint);
-    fflush(stdout);
+    bind_and_announce(s);
     /* Paced (one message per --pace-ms) while the subscribers join, so that the io thread
      * has time to accept them (it accepts only between bursts of pipe commands); then, on
      * "go" from the harness, as fast as it can. */

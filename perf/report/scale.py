@@ -170,7 +170,7 @@ def python_peers():
     return [
         Peer("py", "pyzmq sync", note + ", blocking API; clients wait with zmq.Poller",
              broker=lambda o: [py, script, "broker", "--impl", "sync", *o],
-             publisher=lambda o: [py, script, "pub", "--impl", "sync", *o],
+             publisher=lambda o: [py, script, "pub", *o],
              clients=lambda o: [py, script, "clients", "--impl", "sync", *o]),
         Peer("py-asyncio", "pyzmq asyncio", note + ", zmq.asyncio on the default asyncio loop",
              clients=lambda o: [py, script, "clients", "--impl", "asyncio", *o],

@@ -280,33 +280,22 @@ impl<R: Registration> Core<R> {
             // has commands pending, and count that read as an edge (trust the bit again).
             // With none pending, every later command signals the fd and nothing of ours
             // drains it first: park on the reactor.
-            if self.is(Slow::hint_failed(dir)) {
-                if self.readiness.has_pending_commands() {
-                    self.slow &= !Slow::hint_failed(dir);
-                } else {
-                    match self.readiness.poll_edge() {
-                        Poll::Pending => return Poll::Pending,
-                        Poll::Ready(res) => {
-                            if let Err(err) = self.stop_waiting(dir, res) {
-                                return Poll::Ready(Err(err));
-                            }
-                            continue;
-                        }
+            let read = !self.is(Slow::hint_failed(dir)) || self.readiness.has_pending_commands();
+            if read {
+                self.slow &= !Slow::hint_failed(dir);
+                // 2. Then read ZMQ_EVENTS (and wake the other direction if it can go on).
+                let events = match self.read_events(Some(dir)) {
+                    Ok(events) => events,
+                    Err(err) => {
+                        self.readiness.slot(dir).clear();
+                        return Poll::Ready(Err(err));
                     }
-                }
-            }
-            // 2. Then read ZMQ_EVENTS (and wake the other direction if it can go on).
-            let events = match self.read_events(Some(dir)) {
-                Ok(events) => events,
-                Err(err) => {
+                };
+                if events.contains(dir.event()) {
                     self.readiness.slot(dir).clear();
-                    return Poll::Ready(Err(err));
+                    self.slow |= Slow::hint_pending(dir);
+                    return Poll::Ready(Ok(()));
                 }
-            };
-            if events.contains(dir.event()) && !self.is(Slow::hint_failed(dir)) {
-                self.readiness.slot(dir).clear();
-                self.slow |= Slow::hint_pending(dir);
-                return Poll::Ready(Ok(()));
             }
             // 3. Park only if the reactor has seen no edge since; an edge clears the hints.
             match self.readiness.poll_edge() {

@@ -21,7 +21,7 @@
 //! waiting, doing nothing, until the harness kills it: that is when its idle CPU is read.
 
 use std::io::{BufRead, Write};
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -207,13 +207,12 @@ fn broker(opts: &Opts) {
     }
 }
 
-/// A flag set when the harness writes a line (or closes) on stdin.
-fn go_flag() -> Arc<std::sync::atomic::AtomicBool> {
-    let go = Arc::new(std::sync::atomic::AtomicBool::new(false));
+/// A flag set once the harness says "go" ([`wait_for_go`], on a thread of its own).
+fn go_flag() -> Arc<AtomicBool> {
+    let go = Arc::new(AtomicBool::new(false));
     let flag = go.clone();
     std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = std::io::stdin().lock().read_line(&mut line);
+        wait_for_go();
         flag.store(true, Ordering::Release);
     });
     go

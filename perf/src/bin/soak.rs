@@ -719,42 +719,34 @@ fn run(args: &[String]) {
             let t = totals(&dir);
             let bs = read_stats(&dir.join("broker.stats"));
             let get = |m: &HashMap<String, u128>, key: &str| m.get(key).copied().unwrap_or(0);
+            // One row of samples.csv (its header names the columns), printed as a line too.
+            let row: [u128; 14] = [
+                elapsed.as_secs().into(),
+                b.rss_kib.into(),
+                b.heap_kib.into(),
+                b.fds.into(),
+                b.threads.into(),
+                c.rss_kib.into(),
+                c.heap_kib.into(),
+                c.fds.into(),
+                c.threads.into(),
+                get(&t, "sent"),
+                get(&t, "replies"),
+                get(&t, "retries"),
+                get(&t, "lost"),
+                get(&bs, "duplicates"),
+            ];
+            let [t_s, b_rss, b_heap, b_fds, b_threads, c_rss, c_heap, c_fds, c_threads, sent, received, retries, lost, duplicated] =
+                row;
             println!(
-                "soak t={:>4}s broker rss={}KiB heap={}KiB fds={} threads={} | client p0 \
-                 rss={}KiB heap={}KiB fds={} threads={} | sent={} received={} retries={} \
-                 lost={} duplicated={}",
-                elapsed.as_secs(),
-                b.rss_kib,
-                b.heap_kib,
-                b.fds,
-                b.threads,
-                c.rss_kib,
-                c.heap_kib,
-                c.fds,
-                c.threads,
-                get(&t, "sent"),
-                get(&t, "replies"),
-                get(&t, "retries"),
-                get(&t, "lost"),
-                get(&bs, "duplicates"),
+                "soak t={t_s:>4}s broker rss={b_rss}KiB heap={b_heap}KiB fds={b_fds} \
+                 threads={b_threads} | client p0 rss={c_rss}KiB heap={c_heap}KiB fds={c_fds} \
+                 threads={c_threads} | sent={sent} received={received} retries={retries} \
+                 lost={lost} duplicated={duplicated}"
             );
-            csv += &format!(
-                "{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
-                elapsed.as_secs(),
-                b.rss_kib,
-                b.heap_kib,
-                b.fds,
-                b.threads,
-                c.rss_kib,
-                c.heap_kib,
-                c.fds,
-                c.threads,
-                get(&t, "sent"),
-                get(&t, "replies"),
-                get(&t, "retries"),
-                get(&t, "lost"),
-                get(&bs, "duplicates"),
-            );
+            let fields: Vec<String> = row.iter().map(u128::to_string).collect();
+            csv += &fields.join(",");
+            csv.push('\n');
             // Hangs: a live process whose stats stopped moving.
             let now = now_ms();
             for slot in &slots {
