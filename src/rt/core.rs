@@ -261,12 +261,43 @@ impl<R: Registration> Core<R> {
     }
 
     /// Parks `dir` until `ZMQ_EVENTS` says it can make progress (I1). Only called after the
-    /// operation returned `EAGAIN`.
+    /// operation returned `EAGAIN`. `drained`: that operation was a receive attempted in
+    /// this same exclusive use of the socket (nothing touched libzmq since), which
+    /// processed every pending command before it said `EAGAIN` (F5); then, unless the other
+    /// direction is parked, the wait can skip `ZMQ_EVENTS` (I1a).
     #[inline(never)]
-    pub(crate) fn poll_wait(&mut self, dir: Dir, cx: &mut Context<'_>) -> Poll<Result<()>> {
+    pub(crate) fn poll_wait(
+        &mut self,
+        dir: Dir,
+        cx: &mut Context<'_>,
+        drained: bool,
+    ) -> Poll<Result<()>> {
         // 1. Register the waiter first: from now on, anyone who drains the fd wakes us.
         self.slow |= Slow::MAYBE_PARKED;
         self.readiness.slot(dir).register(cx.waker());
+        // I1a: the attempt left no command unprocessed, and every command since has
+        // signalled the fd, which nothing has drained: the reactor holds the edge or will
+        // report it. So park on the reactor without reading ZMQ_EVENTS, unless it already
+        // holds an edge and the fd is still readable (a command came after the attempt:
+        // read it below). Not while the other direction is parked: the attempt may have
+        // processed the command it waits for, and the ZMQ_EVENTS read below wakes it (I2).
+        if drained && !self.readiness.slot(dir.other()).is_registered() {
+            loop {
+                match self.readiness.poll_edge() {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(res) => {
+                        if let Err(err) = self.stop_waiting(dir, res) {
+                            return Poll::Ready(Err(err));
+                        }
+                    }
+                }
+                // Usually an edge the reactor reported before the attempt processed its
+                // commands (the one that woke us last time).
+                if self.readiness.has_pending_commands() {
+                    break;
+                }
+            }
+        }
         // Consume an edge seen earlier: the ZMQ_EVENTS read below covers its commands.
         if let Poll::Ready(res) = self.readiness.poll_edge() {
             if let Err(err) = self.stop_waiting(dir, res) {
@@ -439,7 +470,7 @@ impl<R: Registration> Core<R> {
         mut op: impl FnMut(&mut Self) -> Result<T>,
     ) -> Poll<Result<T>> {
         loop {
-            if let Err(err) = ready!(self.poll_wait(dir, cx)) {
+            if let Err(err) = ready!(self.poll_wait(dir, cx, dir == Dir::Recv)) {
                 return Poll::Ready(Err(err));
             }
             match self.attempt(dir, &mut op) {
@@ -690,7 +721,7 @@ impl<R: Registration> Core<R> {
     pub(crate) fn poll_send_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
         ready!(self.poll_flush(cx))?;
         if self.is(Slow::SEND_BLOCKED) {
-            let res = ready!(self.poll_wait(Dir::Send, cx));
+            let res = ready!(self.poll_wait(Dir::Send, cx, false));
             self.slow &= !Slow::SEND_BLOCKED;
             return Poll::Ready(res);
         }

@@ -381,6 +381,108 @@ mod loom_model {
         });
     }
 
+    /// I1a, the quick park after a receive's `EAGAIN`, with the parties of
+    /// `io_reactor_and_other_direction`. The receiver, under the socket's lock: its
+    /// attempt processes libzmq's commands (drains the fd) and then looks for the message
+    /// (`ready`); on `EAGAIN` it registers and, with the send slot empty, asks the reactor
+    /// for an edge *without* reading `ZMQ_EVENTS`: no edge parks at once; an edge is
+    /// cleared, and only if the fd is still readable (a command came after the attempt)
+    /// does it read `ZMQ_EVENTS` as `Core::poll_wait` does. The send half's op drains the
+    /// fd too, and wakes a parked receiver (I2). No interleaving may leave the receiver
+    /// parked, unwoken, with a message ready and no edge left in the fd.
+    #[test]
+    fn drained_receiver_parks_on_the_reactor() {
+        loom::model(|| {
+            let fanout = Arc::new(FanOut::default());
+            let ready = Arc::new(AtomicBool::new(false));
+            let edge = Arc::new(AtomicBool::new(false));
+            let readiness = Arc::new(AtomicBool::new(false));
+            // epoll's ready list (EPOLLET): an fd write queues one report, which epoll_wait
+            // delivers once, and only while the fd is still readable.
+            let queued = Arc::new(AtomicBool::new(false));
+            let core = Arc::new(loom::sync::Mutex::new(false));
+            let counter = Arc::new(Counter::default());
+            let waker = Waker::from(counter.clone());
+            let io = thread::spawn({
+                let (ready, edge, queued) = (ready.clone(), edge.clone(), queued.clone());
+                move || {
+                    ready.store(true, Ordering::SeqCst);
+                    edge.swap(true, Ordering::SeqCst); // eventfd write
+                    queued.swap(true, Ordering::SeqCst);
+                }
+            });
+            let reactor = thread::spawn({
+                let (fanout, edge, readiness, queued) = (
+                    fanout.clone(),
+                    edge.clone(),
+                    readiness.clone(),
+                    queued.clone(),
+                );
+                move || {
+                    if queued.swap(false, Ordering::SeqCst) && edge.load(Ordering::SeqCst) {
+                        readiness.swap(true, Ordering::SeqCst);
+                        Waker::from(fanout).wake();
+                    }
+                }
+            });
+            let sender = thread::spawn({
+                let (fanout, ready, edge, core) =
+                    (fanout.clone(), ready.clone(), edge.clone(), core.clone());
+                move || {
+                    let mut maybe_parked = core.lock().unwrap();
+                    edge.swap(false, Ordering::SeqCst); // the op processes the commands
+                    after_send_op(&mut maybe_parked, &fanout, || {
+                        edge.swap(false, Ordering::SeqCst); // ZMQ_EVENTS
+                        if ready.load(Ordering::SeqCst) {
+                            fanout.slot(Dir::Recv).wake();
+                        }
+                    });
+                }
+            });
+            let got = {
+                let mut maybe_parked = core.lock().unwrap();
+                // The attempt: processes every command, then finds no message (EAGAIN)...
+                edge.swap(false, Ordering::SeqCst);
+                if ready.load(Ordering::SeqCst) {
+                    true
+                } else {
+                    // ... so poll_wait(Recv, drained = true).
+                    *maybe_parked = true;
+                    fanout.slot(Dir::Recv).register(&waker);
+                    assert!(!fanout.slot(Dir::Send).is_registered());
+                    let mut got = false;
+                    let mut read_events = false;
+                    for _ in 0..2 {
+                        if read_events {
+                            edge.swap(false, Ordering::SeqCst); // ZMQ_EVENTS
+                            if ready.load(Ordering::SeqCst) {
+                                fanout.slot(Dir::Recv).clear();
+                                got = true;
+                                break;
+                            }
+                        }
+                        if !readiness.swap(false, Ordering::SeqCst) {
+                            break; // Pending: parked
+                        }
+                        // An edge: read ZMQ_EVENTS only if the fd is still readable.
+                        read_events = edge.load(Ordering::SeqCst);
+                    }
+                    got
+                }
+            };
+            io.join().unwrap();
+            reactor.join().unwrap();
+            sender.join().unwrap();
+            let woken = counter.0.load(Ordering::SeqCst) >= 1;
+            // A report still queued, for a readable fd, would wake the receiver later.
+            let edge_left = queued.load(Ordering::SeqCst) && edge.load(Ordering::SeqCst);
+            assert!(
+                got || woken || edge_left,
+                "lost wakeup: got={got} woken={woken} edge_left={edge_left}"
+            );
+        });
+    }
+
     /// I3: the reactor's fan-out waker wakes both directions, each parked independently;
     /// neither overwrites the other (the single-waker problem of tokio's registration).
     #[test]
