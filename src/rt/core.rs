@@ -9,6 +9,7 @@
 //! written whole within one poll, and what is left of a started message lives here, never
 //! in a future (I6).
 
+use std::cell::Cell;
 use std::mem;
 use std::task::{ready, Context, Poll};
 
@@ -63,6 +64,11 @@ pub(crate) struct Core<R: Registration> {
     /// Operations this socket may still complete before it takes the next unit of the
     /// runtime's budget (see [`OPS_PER_BUDGET_UNIT`]).
     budget_credit: u8,
+    /// `RCVTIMEO` and `SNDTIMEO` as last read, so that a parking operation does not ask
+    /// libzmq each time (two `zmq_getsockopt` calls, ~110 instructions each). `None` until
+    /// read, and again whenever the user can reach the sync socket (and so change them):
+    /// [`Core::user_socket`].
+    timeouts: Cell<Option<[i32; 2]>>,
 }
 
 /// The bits of [`Core::slow`]. Each is a reason for an operation to do more than the op:
@@ -116,6 +122,7 @@ impl<R: Registration> Core<R> {
             slow: 0,
             to_wake: [false; 2],
             budget_credit: 0,
+            timeouts: Cell::new(None),
         })
     }
 
@@ -125,6 +132,26 @@ impl<R: Registration> Core<R> {
             Some(socket) => socket,
             None => unreachable!("the socket is only taken by into_socket, which consumes"),
         }
+    }
+
+    /// The sync socket, for the user (options, bind, connect): whatever they change, the
+    /// timeouts are read again.
+    #[inline]
+    pub(crate) fn user_socket(&self) -> &Socket {
+        self.timeouts.set(None);
+        self.socket()
+    }
+
+    /// The socket's timeout in `dir` (`RCVTIMEO` or `SNDTIMEO`, in ms; -1 for none), read
+    /// from libzmq once and again after [`Core::user_socket`].
+    pub(crate) fn timeout(&self, dir: Dir) -> Result<i32> {
+        if let Some(timeouts) = self.timeouts.get() {
+            return Ok(timeouts[dir.index()]);
+        }
+        let socket = self.socket();
+        let timeouts = [socket.get_rcvtimeo()?, socket.get_sndtimeo()?];
+        self.timeouts.set(Some(timeouts));
+        Ok(timeouts[dir.index()])
     }
 
     /// Deregisters the fd, pushes what is left of a started message (so the sync socket

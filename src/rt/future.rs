@@ -187,10 +187,7 @@ impl<'a, R: Runtime> Op<'a, R> {
     fn poll_expired(&mut self, cx: &mut Context<'_>) -> Result<bool> {
         if !self.is(flag::TIMEOUT_READ) {
             let dir = self.dir;
-            let ms = self.owner.with(|core| match dir {
-                Dir::Recv => core.socket().get_rcvtimeo(),
-                Dir::Send => core.socket().get_sndtimeo(),
-            })?;
+            let ms = self.owner.with(|core| core.timeout(dir))?;
             self.flags |= flag::TIMEOUT_READ;
             match u64::try_from(ms) {
                 Err(_) => {}

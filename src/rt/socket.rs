@@ -70,7 +70,7 @@ impl<R: Runtime> AsyncSocket<R> {
     /// `poll_*` method is woken so that it re-checks.
     pub fn get_ref(&self) -> &Socket {
         self.core.readiness.fanout.wake_all();
-        self.core.socket()
+        self.core.user_socket()
     }
 
     /// Gives the sync socket back (the fd is removed from the reactor, not closed).

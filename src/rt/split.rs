@@ -51,7 +51,7 @@ impl<R: Runtime> StdError for ReuniteError<R> {}
 /// such as `connect` consume the fd notification).
 fn with_socket<R: Runtime, T>(shared: &Shared<R>, f: impl FnOnce(&Socket) -> T) -> T {
     Owner::Shared(shared).with(|core| {
-        let res = f(core.socket());
+        let res = f(core.user_socket());
         let _ = core.read_events(None);
         res
     })

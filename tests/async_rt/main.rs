@@ -19,5 +19,6 @@ mod recv_into;
 mod scenarios;
 mod security;
 mod socket;
+mod timeouts;
 #[cfg(feature = "bytes")]
 mod zerocopy;
