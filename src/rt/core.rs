@@ -367,6 +367,18 @@ impl<R: Registration> Core<R> {
         }
     }
 
+    /// Before a receive that follows a park: takes the edge the reactor may hold (usually
+    /// the one that woke us). The receive processes its commands (or succeeds), so the
+    /// edge says nothing more, and the next park after an `EAGAIN` (I1a) finds the
+    /// reactor without a stale edge: it parks at once, with no `poll` of the fd.
+    #[inline(never)]
+    fn take_edge(&mut self) {
+        if let Poll::Ready(res) = self.readiness.poll_edge() {
+            // An error is the wait's to report, if the receive has to wait again.
+            let _ = self.stop_waiting(Dir::Recv, res);
+        }
+    }
+
     fn stop_waiting(&mut self, dir: Dir, edge: Result<()>) -> Result<()> {
         match edge {
             Ok(()) => {
@@ -556,14 +568,19 @@ impl<R: Registration> Core<R> {
 
     /// Receives one frame into `msg` (the sync `recv_msg`). Into a message the caller
     /// holds, so that a received frame is not moved through every layer of the poll.
-    /// `tried`: what [`Core::recv_frame_fast`] said, if the caller tried it.
+    /// `tried`: what [`Core::recv_frame_fast`] said, if the caller tried it. `woken`: the
+    /// caller's future parked before, and is polled again (see [`Core::take_edge`]).
     #[inline(never)]
     pub(crate) fn poll_recv_frame(
         &mut self,
         cx: &mut Context<'_>,
         msg: &mut Message,
         tried: Option<Error>,
+        woken: bool,
     ) -> Poll<Result<()>> {
+        if woken && tried.is_none() {
+            self.take_edge();
+        }
         let tried = match tried {
             Some(err) => Some(err),
             None => match self.recv_frame_fast(cx, msg) {

@@ -245,8 +245,9 @@ impl<'a, R: Runtime> RecvMsg<'a, R> {
         msg: &mut Message,
         tried: Option<Error>,
     ) -> Poll<Result<()>> {
+        let woken = self.op.is(flag::PARKED);
         self.op
-            .poll(cx, |core, cx| core.poll_recv_frame(cx, msg, tried))
+            .poll(cx, |core, cx| core.poll_recv_frame(cx, msg, tried, woken))
     }
 }
 
@@ -306,8 +307,9 @@ impl<'a, R: Runtime> Recv<'a, R> {
     #[inline(never)]
     fn poll_slow(&mut self, cx: &mut Context<'_>, tried: Option<Error>) -> Poll<Result<()>> {
         let msg = &mut *self.msg;
+        let woken = self.op.is(flag::PARKED);
         self.op
-            .poll(cx, |core, cx| core.poll_recv_frame(cx, msg, tried))
+            .poll(cx, |core, cx| core.poll_recv_frame(cx, msg, tried, woken))
     }
 }
 

@@ -390,15 +390,19 @@ mod loom_model {
     /// does it read `ZMQ_EVENTS` as `Core::poll_wait` does. The send half's op drains the
     /// fd too, and wakes a parked receiver (I2). No interleaving may leave the receiver
     /// parked, unwoken, with a message ready and no edge left in the fd.
-    #[test]
-    fn drained_receiver_parks_on_the_reactor() {
-        loom::model(|| {
+    ///
+    /// The reactor starts with the stale edge that woke the receiver's last wait (its
+    /// commands processed, the fd drained). With `take_edge_first`, the receiver takes
+    /// it before its attempt, as `Core::take_edge` does for a receive polled again after
+    /// a park; without, the wait finds it.
+    fn drained_receiver(take_edge_first: bool) {
+        loom::model(move || {
             let fanout = Arc::new(FanOut::default());
             let ready = Arc::new(AtomicBool::new(false));
             let edge = Arc::new(AtomicBool::new(false));
-            let readiness = Arc::new(AtomicBool::new(false));
-            // epoll's ready list (EPOLLET): an fd write queues one report, which epoll_wait
-            // delivers once, and only while the fd is still readable.
+            let readiness = Arc::new(AtomicBool::new(true)); // stale
+                                                             // epoll's ready list (EPOLLET): an fd write queues one report, which epoll_wait
+                                                             // delivers once, and only while the fd is still readable.
             let queued = Arc::new(AtomicBool::new(false));
             let core = Arc::new(loom::sync::Mutex::new(false));
             let counter = Arc::new(Counter::default());
@@ -441,6 +445,9 @@ mod loom_model {
             });
             let got = {
                 let mut maybe_parked = core.lock().unwrap();
+                if take_edge_first {
+                    readiness.swap(false, Ordering::SeqCst);
+                }
                 // The attempt: processes every command, then finds no message (EAGAIN)...
                 edge.swap(false, Ordering::SeqCst);
                 if ready.load(Ordering::SeqCst) {
@@ -452,7 +459,7 @@ mod loom_model {
                     assert!(!fanout.slot(Dir::Send).is_registered());
                     let mut got = false;
                     let mut read_events = false;
-                    for _ in 0..2 {
+                    for _ in 0..3 {
                         if read_events {
                             edge.swap(false, Ordering::SeqCst); // ZMQ_EVENTS
                             if ready.load(Ordering::SeqCst) {
@@ -481,6 +488,16 @@ mod loom_model {
                 "lost wakeup: got={got} woken={woken} edge_left={edge_left}"
             );
         });
+    }
+
+    #[test]
+    fn drained_receiver_parks_on_the_reactor() {
+        drained_receiver(false);
+    }
+
+    #[test]
+    fn drained_receiver_takes_the_edge_first() {
+        drained_receiver(true);
     }
 
     /// I3: the reactor's fan-out waker wakes both directions, each parked independently;
