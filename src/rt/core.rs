@@ -593,8 +593,16 @@ impl<R: Registration> Core<R> {
         Poll::Ready(res)
     }
 
-    /// Receives every frame of one message in this poll.
-    pub(crate) fn poll_recv_multipart(&mut self, cx: &mut Context<'_>) -> Poll<Result<Multipart>> {
+    /// Receives every frame of one message in this poll. `woken` as for
+    /// [`Core::poll_recv_frame`].
+    pub(crate) fn poll_recv_multipart(
+        &mut self,
+        cx: &mut Context<'_>,
+        woken: bool,
+    ) -> Poll<Result<Multipart>> {
+        if woken {
+            self.take_edge();
+        }
         let res = ready!(self.poll_io(Dir::Recv, cx, None, Self::recv_multipart_now));
         self.after_op(Dir::Recv);
         Poll::Ready(res)

@@ -360,7 +360,9 @@ impl<R: Runtime> Future for RecvMultipart<'_, R> {
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.get_mut().op.poll(cx, CoreOf::<R>::poll_recv_multipart)
+        let op = &mut self.get_mut().op;
+        let woken = op.is(flag::PARKED);
+        op.poll(cx, |core, cx| core.poll_recv_multipart(cx, woken))
     }
 }
 

@@ -98,7 +98,7 @@ fn step<R: Runtime>(
         Poll::Ready(Err(err)) => return Err(err),
         Poll::Pending => return Ok(Step::Idle),
     }
-    match Owner::<R>::Owned(from).with(|core| core.poll_recv_multipart(cx)) {
+    match Owner::<R>::Owned(from).with(|core| core.poll_recv_multipart(cx, false)) {
         Poll::Ready(Ok(message)) => {
             // Into the other socket's buffer in the same poll: nothing lives in this
             // future, so cancelling it loses nothing.

@@ -156,7 +156,8 @@ impl<R: Runtime> AsyncSocket<R> {
     /// Polls for one whole message (what the `Stream` yields). Cancel safe; ignores
     /// `RCVTIMEO`.
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Result<Multipart>> {
-        self.owner().with(|core| core.poll_recv_multipart(cx))
+        self.owner()
+            .with(|core| core.poll_recv_multipart(cx, false))
     }
 
     /// Sends one frame (without `SNDMORE`), like [`Socket::send`].

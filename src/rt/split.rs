@@ -126,7 +126,8 @@ impl<R: Runtime> RecvHalf<R> {
 
     /// Polls for one whole message; see [`AsyncSocket::poll_recv`]. Cancel safe.
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Result<Multipart>> {
-        self.owner().with(|core| core.poll_recv_multipart(cx))
+        self.owner()
+            .with(|core| core.poll_recv_multipart(cx, false))
     }
 
     /// `ZMQ_EVENTS`, waking the other half if it can go on; see [`AsyncSocket::events`].

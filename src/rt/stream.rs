@@ -21,7 +21,7 @@ fn poll_next<R: Runtime>(
     mut owner: Owner<'_, R>,
     cx: &mut Context<'_>,
 ) -> Poll<Option<Result<Multipart>>> {
-    match owner.with(|core| core.poll_recv_multipart(cx)) {
+    match owner.with(|core| core.poll_recv_multipart(cx, false)) {
         Poll::Pending => Poll::Pending,
         Poll::Ready(Err(Error::ETERM)) => Poll::Ready(None),
         Poll::Ready(res) => Poll::Ready(Some(res)),
