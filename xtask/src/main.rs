@@ -10,6 +10,7 @@ mod compat;
 mod czmq;
 mod leak;
 mod msrv;
+mod perf;
 mod tests;
 mod util;
 
