@@ -62,7 +62,7 @@ fn main() -> ExitCode {
         "test" => tests::test(&rest),
         "ci" => ci::ci(&rest),
         "pyenv" => tests::pyenv(),
-        "perf" => util::run(util::cmd("python3").arg("perf/report/perf.py").args(&rest)),
+        "perf" => perf::perf(&rest),
         "scale" => util::run(util::cmd("python3").arg("perf/report/scale.py").args(&rest)),
         "soak" => tests::soak(&rest),
         "leak-check" => leak::leak_check(&rest),
