@@ -340,10 +340,11 @@ fn require_built(dir: &Path, tools: &[&str], what: &str) -> Result {
     }
 }
 
-/// Builds every implementation (unless `no_build`: then the binaries built before are
-/// used) and says how to run each. C and this crate must build; rust-zmq and zmq.rs that
-/// do not are reported as not measured.
-pub fn implementations(no_build: bool) -> Result<Vec<Impl>> {
+/// Builds the implementations `wanted` selects (unless `no_build`: then the binaries
+/// built before are used) and says how to run each. C and this crate's tools are always
+/// built (C is the baseline); rust-zmq and zmq.rs that do not build are reported as not
+/// measured.
+pub fn implementations(no_build: bool, wanted: impl Fn(&str) -> bool) -> Result<Vec<Impl>> {
     let (c_dir, c_source) = if no_build {
         let source = libzmq_source()?;
         require_built(&c_tools_dir(), &C_TOOLS, "libzmq's C perf tools")?;
@@ -408,40 +409,21 @@ pub fn implementations(no_build: bool) -> Result<Vec<Impl>> {
         ),
     ];
     // The async tools need the perf crate's tokio adapter: ask one whether it has it.
-    let probe: Vec<std::ffi::OsString> = vec![
-        release.join("inproc_thr").into(),
-        "64".into(),
-        "10".into(),
-        "--async".into(),
-    ];
-    let probe_out = work_dir().join("async-probe.out");
-    let (label, note) = (
-        "zmq async",
-        "this crate, tokio adapter (current-thread runtime)",
-    );
-    impls.push(
-        match run_to_end(&probe, &probe_out, Duration::from_secs(60))? {
-            (Some(0), _) => with("async", label, note.into(), ours(&["--async"])),
-            (rc, printed) => {
-                let last = printed
-                    .trim()
-                    .lines()
-                    .last()
-                    .unwrap_or_default()
-                    .to_string();
-                let why = if last.is_empty() {
-                    format!("the probe `inproc_thr 64 10 --async` failed (exit {rc:?})")
-                } else {
-                    last
-                };
-                Impl {
-                    note: note.into(),
-                    ..Impl::unavailable("async", label, why)
-                }
-            }
-        },
-    );
+    if wanted("async") {
+        let (label, note) = (
+            "zmq async",
+            "this crate, tokio adapter (current-thread runtime)",
+        );
+        impls.push(match probe_async()? {
+            None => with("async", label, note.into(), ours(&["--async"])),
+            Some(why) => Impl {
+                note: note.into(),
+                ..Impl::unavailable("async", label, why)
+            },
+        });
+    }
 
+    // The other crates' projects: built only when measured.
     let generated = |project: &str, manifest: String| {
         if no_build {
             let dir = generated_release_dir(project);
@@ -455,39 +437,59 @@ pub fn implementations(no_build: bool) -> Result<Vec<Impl>> {
             build_generated(project, &manifest).map_err(|e| format!("build failed ({e})"))
         }
     };
-    let (label, note) = (
-        "rust-zmq 0.10",
-        "crates.io zmq 0.10.0 (libzmq 4.3.4 via zeromq-src 0.2), our tool sources",
-    );
-    impls.push(match generated("rust-zmq", rust_zmq_manifest()) {
-        Ok(dir) => with(
-            "rust-zmq",
-            label,
-            note.into(),
-            Some(Tools::PerTool {
-                dir,
-                extra: Vec::new(),
-            }),
-        ),
-        Err(why) => Impl::unavailable("rust-zmq", label, why),
-    });
-    let (label, note) = (
-        "zmq.rs 0.7",
-        "crates.io zeromq 0.7.0, pure Rust, tokio current-thread; no inproc",
-    );
-    impls.push(match generated("zmqrs", zmqrs_manifest()) {
-        Ok(dir) => Impl {
-            transports: vec!["tcp", "ipc"],
-            ..with(
-                "zmq.rs",
+    if wanted("rust-zmq") {
+        let label = "rust-zmq 0.10";
+        impls.push(match generated("rust-zmq", rust_zmq_manifest()) {
+            Ok(dir) => with(
+                "rust-zmq",
                 label,
-                note.into(),
-                Some(Tools::OneBinary(dir.join("zmqrs_perf"))),
-            )
-        },
-        Err(why) => Impl::unavailable("zmq.rs", label, why),
-    });
+                "crates.io zmq 0.10.0 (libzmq 4.3.4 via zeromq-src 0.2), our tool sources".into(),
+                Some(Tools::PerTool {
+                    dir,
+                    extra: Vec::new(),
+                }),
+            ),
+            Err(why) => Impl::unavailable("rust-zmq", label, why),
+        });
+    }
+    if wanted("zmq.rs") {
+        let label = "zmq.rs 0.7";
+        impls.push(match generated("zmqrs", zmqrs_manifest()) {
+            Ok(dir) => Impl {
+                transports: vec!["tcp", "ipc"],
+                ..with(
+                    "zmq.rs",
+                    label,
+                    "crates.io zeromq 0.7.0, pure Rust, tokio current-thread; no inproc".into(),
+                    Some(Tools::OneBinary(dir.join("zmqrs_perf"))),
+                )
+            },
+            Err(why) => Impl::unavailable("zmq.rs", label, why),
+        });
+    }
     Ok(impls)
+}
+
+/// Runs `inproc_thr 64 10 --async` from the release tools: None when it works, else why
+/// not (the last line it printed).
+fn probe_async() -> Result<Option<String>> {
+    let argv: Vec<std::ffi::OsString> = vec![
+        release_dir().join("inproc_thr").into(),
+        "64".into(),
+        "10".into(),
+        "--async".into(),
+    ];
+    let out = work_dir().join("async-probe.out");
+    let (rc, printed) = run_to_end(&argv, &out, Duration::from_secs(60))?;
+    if rc == Some(0) {
+        return Ok(None);
+    }
+    let last = printed.trim().lines().last().unwrap_or_default();
+    Ok(Some(if last.is_empty() {
+        format!("the probe `inproc_thr 64 10 --async` failed (exit {rc:?})")
+    } else {
+        last.to_string()
+    }))
 }
 
 // ------------------------------------------------------------------ the machine

@@ -270,10 +270,14 @@ pub fn perf(args: &[String]) -> Result {
     }
 
     let started = Instant::now();
-    let mut impls = build::implementations(options.no_build)?;
-    if let Some(only) = &options.only {
-        impls.retain(|i| only.contains(&i.name));
-    }
+    let wanted = |name: &str| {
+        options
+            .only
+            .as_ref()
+            .is_none_or(|only| only.iter().any(|n| n == name))
+    };
+    let mut impls = build::implementations(options.no_build, wanted)?;
+    impls.retain(|i| wanted(&i.name));
     for i in impls.iter().filter(|i| !i.available()) {
         log(format_args!("{}: not measured: {}", i.label, i.why));
     }
