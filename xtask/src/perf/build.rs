@@ -9,13 +9,13 @@
 //! - [`build_generated`]: a Cargo project written under `target/perf/<name>` (other
 //!   crates' builds of the tools: rust-zmq, zmq.rs), with its own lock file and target.
 
-use super::run::{run_to_end, Impl, Tools};
 use crate::util::{cargo, cargo_message, describe, output, root, run, Result};
+use std::ffi::OsString;
 use std::fmt::Display;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The harnesses' scratch directory, `target/perf`: generated projects, the C tools, raw
 /// results, quick reports.
@@ -241,6 +241,65 @@ pub fn build_generated(name: &str, manifest: &str) -> Result<PathBuf> {
 }
 
 // ------------------------------------------------------------------ perf's implementations
+
+/// How an implementation's tools are started.
+#[derive(Debug, Clone)]
+pub enum Tools {
+    /// One binary per tool in `dir` (`local_thr`, ...), as libzmq's perf tools and ours:
+    /// `<dir>/<tool> [endpoint] <size> <count> <extra...>`.
+    PerTool { dir: PathBuf, extra: Vec<String> },
+    /// One binary taking the tool's name first: `<binary> <tool> <endpoint> <size>
+    /// <count>` (zmq.rs's).
+    OneBinary(PathBuf),
+}
+
+impl Tools {
+    /// The command line of one tool.
+    pub fn argv(&self, tool: &str, endpoint: Option<&str>, size: u64, count: u64) -> Vec<OsString> {
+        let mut argv: Vec<OsString> = match self {
+            Tools::PerTool { dir, .. } => vec![dir.join(tool).into()],
+            Tools::OneBinary(binary) => vec![binary.into(), tool.into()],
+        };
+        argv.extend(endpoint.map(OsString::from));
+        argv.push(size.to_string().into());
+        argv.push(count.to_string().into());
+        if let Tools::PerTool { extra, .. } = self {
+            argv.extend(extra.iter().map(OsString::from));
+        }
+        argv
+    }
+}
+
+/// One implementation under test.
+#[derive(Debug, Clone)]
+pub struct Impl {
+    pub name: String,
+    pub label: String,
+    pub note: String,
+    /// None when it is not available.
+    pub tools: Option<Tools>,
+    pub transports: Vec<&'static str>,
+    /// Why it is not measured (empty when it is).
+    pub why: String,
+}
+
+impl Impl {
+    pub fn available(&self) -> bool {
+        self.tools.is_some()
+    }
+
+    /// One that cannot be measured, and why.
+    pub fn unavailable(name: &str, label: &str, why: String) -> Impl {
+        Impl {
+            name: name.into(),
+            label: label.into(),
+            note: String::new(),
+            tools: None,
+            transports: Vec::new(),
+            why,
+        }
+    }
+}
 
 /// This repository's perf tools built against rust-zmq 0.10 (the sources are the same:
 /// so is the API). `{root}` and `{bins}` are filled in.
@@ -473,22 +532,19 @@ pub fn implementations(no_build: bool, wanted: impl Fn(&str) -> bool) -> Result<
 /// Runs `inproc_thr 64 10 --async` from the release tools: None when it works, else why
 /// not (the last line it printed).
 fn probe_async() -> Result<Option<String>> {
-    let argv: Vec<std::ffi::OsString> = vec![
-        release_dir().join("inproc_thr").into(),
-        "64".into(),
-        "10".into(),
-        "--async".into(),
-    ];
-    let out = work_dir().join("async-probe.out");
-    let (rc, printed) = run_to_end(&argv, &out, Duration::from_secs(60))?;
-    if rc == Some(0) {
+    let mut probe = Command::new(release_dir().join("inproc_thr"));
+    probe.args(["64", "10", "--async"]);
+    let out = probe
+        .output()
+        .map_err(|e| format!("could not start `{}`: {e}", describe(&probe)))?;
+    if out.status.success() {
         return Ok(None);
     }
-    let last = printed.trim().lines().last().unwrap_or_default();
-    Ok(Some(if last.is_empty() {
-        format!("the probe `inproc_thr 64 10 --async` failed (exit {rc:?})")
-    } else {
-        last.to_string()
+    // The tools print their errors on stdout, as libzmq's do; a panic goes to stderr.
+    let printed = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
+    Ok(Some(match printed.trim().lines().last() {
+        Some(last) => last.to_string(),
+        None => format!("`{}` failed ({})", describe(&probe), out.status),
     }))
 }
 
@@ -623,6 +679,34 @@ mod tests {
         );
         assert_eq!(facts.out_dir, PathBuf::from("/o/zmq"));
         assert!(zmq_sys_facts("").is_none());
+    }
+
+    #[test]
+    fn tool_command_lines() {
+        let ours = Tools::PerTool {
+            dir: "/r".into(),
+            extra: vec!["--bytes".into(), "--tuned".into()],
+        };
+        assert_eq!(
+            ours.argv("local_thr", Some("tcp://127.0.0.1:5555"), 64, 100),
+            [
+                "/r/local_thr",
+                "tcp://127.0.0.1:5555",
+                "64",
+                "100",
+                "--bytes",
+                "--tuned"
+            ]
+        );
+        assert_eq!(
+            ours.argv("inproc_lat", None, 1024, 7),
+            ["/r/inproc_lat", "1024", "7", "--bytes", "--tuned"]
+        );
+        let zmqrs = Tools::OneBinary("/z/zmqrs_perf".into());
+        assert_eq!(
+            zmqrs.argv("remote_lat", Some("ipc:///t/1.ipc"), 64, 5),
+            ["/z/zmqrs_perf", "remote_lat", "ipc:///t/1.ipc", "64", "5"]
+        );
     }
 
     #[test]

@@ -2,8 +2,7 @@
 //! that rotate the order of the implementations, with the peak RSS of the measured
 //! process read from /proc while it runs.
 
-use super::build::log;
-use super::report::tail;
+use super::build::{log, Impl};
 use super::results::Sample;
 use super::{count, transport_class, Options, KINDS};
 use crate::util::Result;
@@ -23,65 +22,6 @@ const RUN_TIMEOUT: Duration = Duration::from_secs(60);
 /// How often the waits look at the processes.
 const POLL: Duration = Duration::from_millis(2);
 
-/// How an implementation's tools are started.
-#[derive(Debug, Clone)]
-pub enum Tools {
-    /// One binary per tool in `dir` (`local_thr`, ...), as libzmq's perf tools and ours:
-    /// `<dir>/<tool> [endpoint] <size> <count> <extra...>`.
-    PerTool { dir: PathBuf, extra: Vec<String> },
-    /// One binary taking the tool's name first: `<binary> <tool> <endpoint> <size>
-    /// <count>` (zmq.rs's).
-    OneBinary(PathBuf),
-}
-
-impl Tools {
-    /// The command line of one tool.
-    pub fn argv(&self, tool: &str, endpoint: Option<&str>, size: u64, count: u64) -> Vec<OsString> {
-        let mut argv: Vec<OsString> = match self {
-            Tools::PerTool { dir, .. } => vec![dir.join(tool).into()],
-            Tools::OneBinary(binary) => vec![binary.into(), tool.into()],
-        };
-        argv.extend(endpoint.map(OsString::from));
-        argv.push(size.to_string().into());
-        argv.push(count.to_string().into());
-        if let Tools::PerTool { extra, .. } = self {
-            argv.extend(extra.iter().map(OsString::from));
-        }
-        argv
-    }
-}
-
-/// One implementation under test.
-#[derive(Debug, Clone)]
-pub struct Impl {
-    pub name: String,
-    pub label: String,
-    pub note: String,
-    /// None when it is not available.
-    pub tools: Option<Tools>,
-    pub transports: Vec<&'static str>,
-    /// Why it is not measured (empty when it is).
-    pub why: String,
-}
-
-impl Impl {
-    pub fn available(&self) -> bool {
-        self.tools.is_some()
-    }
-
-    /// One that cannot be measured, and why.
-    pub fn unavailable(name: &str, label: &str, why: String) -> Impl {
-        Impl {
-            name: name.into(),
-            label: label.into(),
-            note: String::new(),
-            tools: None,
-            transports: Vec::new(),
-            why,
-        }
-    }
-}
-
 /// Starts a program with stdout and stderr both going to `output` (a file, so that a
 /// chatty tool never blocks on a full pipe), without `ZMQ_PERF_KNOBS`.
 pub fn spawn(argv: &[OsString], output: &Path) -> Result<Child> {
@@ -100,21 +40,12 @@ pub fn spawn(argv: &[OsString], output: &Path) -> Result<Child> {
         .map_err(|e| format!("could not start {}: {e}", argv[0].to_string_lossy()))
 }
 
-/// Runs a program to its end (killed after `timeout`), with stdout and stderr both going
-/// to `output`; returns its exit code (None: killed) and what it printed.
-pub fn run_to_end(
-    argv: &[OsString],
-    output: &Path,
-    timeout: Duration,
-) -> Result<(Option<i32>, String)> {
-    let mut child = spawn(argv, output)?;
-    let rc = reap(
-        &mut child,
-        Instant::now() + timeout,
-        &mut HashMap::new(),
-        &[],
-    );
-    Ok((rc, read_output(output)))
+/// The last `n` characters of a text.
+fn tail(text: &str, n: usize) -> &str {
+    let skip = text.chars().count().saturating_sub(n);
+    text.char_indices()
+        .nth(skip)
+        .map_or("", |(at, _)| &text[at..])
 }
 
 /// What a process printed (stdout and stderr, interleaved), lossily decoded.
@@ -552,31 +483,10 @@ mod tests {
     }
 
     #[test]
-    fn tool_command_lines() {
-        let ours = Tools::PerTool {
-            dir: "/r".into(),
-            extra: vec!["--bytes".into(), "--tuned".into()],
-        };
-        assert_eq!(
-            ours.argv("local_thr", Some("tcp://127.0.0.1:5555"), 64, 100),
-            [
-                "/r/local_thr",
-                "tcp://127.0.0.1:5555",
-                "64",
-                "100",
-                "--bytes",
-                "--tuned"
-            ]
-        );
-        assert_eq!(
-            ours.argv("inproc_lat", None, 1024, 7),
-            ["/r/inproc_lat", "1024", "7", "--bytes", "--tuned"]
-        );
-        let zmqrs = Tools::OneBinary("/z/zmqrs_perf".into());
-        assert_eq!(
-            zmqrs.argv("remote_lat", Some("ipc:///t/1.ipc"), 64, 5),
-            ["/z/zmqrs_perf", "remote_lat", "ipc:///t/1.ipc", "64", "5"]
-        );
+    fn tail_counts_characters() {
+        assert_eq!(tail("abcdef", 2), "ef");
+        assert_eq!(tail("ab", 5), "ab");
+        assert_eq!(tail("µµµ", 2), "µµ");
     }
 
     #[test]
