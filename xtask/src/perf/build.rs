@@ -187,7 +187,9 @@ pub fn c_source_label(source: &LibzmqSource) -> String {
 }
 
 /// Compiles libzmq's `perf/*.cpp` against the `libzmq.a` zmq-sys built, into
-/// [`c_tools_dir`]; returns that directory and how to name the source.
+/// [`c_tools_dir`]; returns that directory and how to name the source. A tool is compiled
+/// again only when its command line changed or one of its inputs (source, libraries,
+/// zmq-sys's `platform.hpp`) is newer than it.
 pub fn build_c_tools(facts: &BuildFacts) -> Result<(PathBuf, String)> {
     let source = libzmq_source()?;
     let libs = facts.static_libs()?;
@@ -195,26 +197,48 @@ pub fn build_c_tools(facts: &BuildFacts) -> Result<(PathBuf, String)> {
     fs::create_dir_all(&dest).map_err(|e| format!("cannot create {}: {e}", dest.display()))?;
     let cxx = compiler("CXX", "c++");
     let include = |dir: &Path| {
-        let mut flag = std::ffi::OsString::from("-I");
+        let mut flag = OsString::from("-I");
         flag.push(dir);
         flag
     };
     for tool in C_TOOLS {
-        run_logged(
-            Command::new(&cxx)
-                .current_dir(root())
-                .args(["-O2", "-DZMQ_STATIC"])
-                .arg(include(&source.vendor.join("include")))
-                .arg(include(&facts.out_dir))
-                .arg(include(&source.vendor.join("src")))
-                .arg(source.vendor.join("perf").join(format!("{tool}.cpp")))
-                .arg("-o")
-                .arg(dest.join(tool))
-                .args(&libs)
-                .arg("-lpthread"),
-        )?;
+        let cpp = source.vendor.join("perf").join(format!("{tool}.cpp"));
+        let binary = dest.join(tool);
+        let mut command = Command::new(&cxx);
+        command
+            .current_dir(root())
+            .args(["-O2", "-DZMQ_STATIC"])
+            .arg(include(&source.vendor.join("include")))
+            .arg(include(&facts.out_dir))
+            .arg(include(&source.vendor.join("src")))
+            .arg(&cpp)
+            .arg("-o")
+            .arg(&binary)
+            .args(&libs)
+            .arg("-lpthread");
+        let mut inputs = vec![cpp, facts.out_dir.join("platform.hpp")];
+        inputs.extend(libs.iter().cloned());
+        let stamp = dest.join(format!("{tool}.command"));
+        let line = describe(&command);
+        if fresh(&binary, &inputs) && fs::read_to_string(&stamp).ok().as_deref() == Some(&line) {
+            continue;
+        }
+        run_logged(&mut command)?;
+        fs::write(&stamp, &line).map_err(|e| format!("cannot write {}: {e}", stamp.display()))?;
     }
     Ok((dest, c_source_label(&source)))
+}
+
+/// Whether `output` exists and is newer than every input that exists.
+fn fresh(output: &Path, inputs: &[PathBuf]) -> bool {
+    let modified = |path: &Path| fs::metadata(path).and_then(|m| m.modified()).ok();
+    let Some(built) = modified(output) else {
+        return false;
+    };
+    inputs
+        .iter()
+        .filter_map(|input| modified(input))
+        .all(|changed| changed <= built)
 }
 
 /// Where [`build_generated`] builds the project `name`: its release directory.
@@ -651,6 +675,7 @@ fn utc_minutes(unix_seconds: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs::File;
 
     #[test]
     fn pinned_version_reads_the_exact_requirement() {
@@ -707,6 +732,39 @@ mod tests {
             zmqrs.argv("remote_lat", Some("ipc:///t/1.ipc"), 64, 5),
             ["/z/zmqrs_perf", "remote_lat", "ipc:///t/1.ipc", "64", "5"]
         );
+    }
+
+    #[test]
+    fn fresh_compares_modification_times() {
+        let dir = std::env::temp_dir().join(format!("xtask-fresh-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let (input, output) = (dir.join("in"), dir.join("out"));
+        fs::write(&input, "source").unwrap();
+        assert!(
+            !fresh(&output, std::slice::from_ref(&input)),
+            "no output yet"
+        );
+        fs::write(&output, "binary").unwrap();
+        let old = SystemTime::now() - std::time::Duration::from_secs(60);
+        File::options()
+            .write(true)
+            .open(&input)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        assert!(fresh(&output, std::slice::from_ref(&input)));
+        assert!(
+            fresh(&output, &[dir.join("missing")]),
+            "missing inputs are ignored"
+        );
+        File::options()
+            .write(true)
+            .open(&output)
+            .unwrap()
+            .set_modified(old - std::time::Duration::from_secs(60))
+            .unwrap();
+        assert!(!fresh(&output, &[input]));
+        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
