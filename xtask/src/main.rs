@@ -11,6 +11,7 @@ mod czmq;
 mod leak;
 mod msrv;
 mod perf;
+mod scale;
 mod tests;
 mod util;
 
@@ -63,7 +64,7 @@ fn main() -> ExitCode {
         "ci" => ci::ci(&rest),
         "pyenv" => tests::pyenv(),
         "perf" => util::run(util::cmd("python3").arg("perf/report/perf.py").args(&rest)),
-        "scale" => util::run(util::cmd("python3").arg("perf/report/scale.py").args(&rest)),
+        "scale" => scale::scale(&rest),
         "soak" => tests::soak(&rest),
         "leak-check" => leak::leak_check(&rest),
         "regen-bindings" => bindings::regen(&rest),
