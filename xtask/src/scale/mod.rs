@@ -556,3 +556,160 @@ fn one_space_indent(pretty: &str) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Options> {
+        Options::parse(&args.iter().map(|a| a.to_string()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn defaults_full_and_quick() {
+        let full = parse(&[]).unwrap();
+        assert_eq!(full.ns, FULL_NS);
+        assert_eq!(full.storm_ns, FULL_STORM_NS);
+        assert_eq!(
+            (full.warmup, full.seconds, full.idle, full.storm_timeout),
+            (1.0, 2.0, 1.5, 15.0)
+        );
+        assert_eq!(full.rows, [1, 2, 3, 4].into());
+        assert_eq!(
+            full.backlogs,
+            [Backlog::Size(100), Backlog::Default, Backlog::Size(4096)]
+        );
+        assert!(full.wants("py") && full.wants("zmq.rs"));
+        assert!(full.results_path().ends_with("scale/results.json"));
+        assert!(full.out_dir().ends_with("docs"));
+        let quick = parse(&["--quick"]).unwrap();
+        assert_eq!(quick.ns, QUICK_NS);
+        assert_eq!(quick.storm_ns, QUICK_STORM_NS);
+        assert_eq!(
+            (quick.warmup, quick.seconds, quick.idle, quick.storm_timeout),
+            (0.1, 0.3, 0.5, 10.0)
+        );
+        assert!(quick.wants("c") && quick.wants("async-mt"));
+        assert!(!quick.wants("py") && !quick.wants_python() && !quick.wants("zmq.rs"));
+        assert!(quick.results_path().ends_with("scale/quick-results.json"));
+        assert!(quick.out_dir().ends_with("perf/scale-quick"));
+    }
+
+    #[test]
+    fn every_option() {
+        let o = parse(&[
+            "--quick",
+            "--only",
+            "py-asyncio,zmq.rs",
+            "--rows=1,3",
+            "--ns",
+            "1,10",
+            "--storm-ns",
+            "50",
+            "--backlogs",
+            "default,128",
+            "--pace-ms",
+            "40",
+            "--append",
+            "--storm-note",
+            "S.",
+            "--broker-io-threads",
+            "2",
+            "--perf",
+            "--report-only",
+            "--out",
+            "/tmp/x",
+            "--note",
+            "Quiet.",
+        ])
+        .unwrap();
+        assert!(o.quick && o.append && o.perf && o.report_only);
+        assert!(o.wants("c") && o.wants("py-asyncio") && o.wants("zmq.rs") && !o.wants("sync"));
+        assert!(o.wants_python());
+        assert_eq!(o.rows, [1, 3].into());
+        assert_eq!(
+            (o.ns.as_slice(), o.storm_ns.as_slice()),
+            (&[1, 10][..], &[50][..])
+        );
+        assert_eq!(o.backlogs, [Backlog::Default, Backlog::Size(128)]);
+        assert_eq!(o.pace_ms, Some(40));
+        assert_eq!(o.storm_note, "S.");
+        assert_eq!(
+            o.note,
+            "Quiet. The C and this crate's brokers ran with ZMQ_IO_THREADS = 2."
+        );
+        assert_eq!(o.out_dir(), PathBuf::from("/tmp/x"));
+    }
+
+    #[test]
+    fn bad_options_are_refused_clearly() {
+        let err = |args: &[&str]| parse(args).unwrap_err();
+        assert!(err(&["--fast"]).starts_with("unknown option `--fast`"));
+        assert!(err(&["--ns"]).starts_with("--ns needs a value"));
+        assert_eq!(err(&["--ns", "1,x"]), "--ns: `x` is not a number");
+        assert_eq!(err(&["--ns", "0"]), "N must be at least 1 (got 0)");
+        assert_eq!(err(&["--rows", "5"]), "--rows: there is no row 5 (1 to 4)");
+        assert!(err(&["--only", "pyzmq"]).starts_with("--only: no implementation `pyzmq`"));
+        assert_eq!(
+            err(&["--backlogs", "big"]),
+            "--backlogs: `big` is neither a number nor `default`"
+        );
+        assert_eq!(
+            err(&["--pace-ms", "0"]),
+            "--pace-ms: `0` is not a positive number"
+        );
+    }
+
+    #[test]
+    fn fd_limits_from_proc() {
+        let limits = "Limit                     Soft Limit           Hard Limit           Units     \n\
+                      Max processes             63457                63457                processes \n\
+                      Max open files            1024                 524288               files     \n";
+        assert_eq!(parse_fd_limits(limits), Some((1024, 524_288)));
+        let unlimited =
+            "Max open files            unlimited            unlimited            files\n";
+        assert_eq!(parse_fd_limits(unlimited), Some((u64::MAX, u64::MAX)));
+        assert_eq!(parse_fd_limits(""), None);
+    }
+
+    #[test]
+    fn results_json_is_indented_by_one_space() {
+        let v = json!({"meta": {"note": "a\nb", "missing": []}, "results": [{"n": 1}]});
+        let text = one_space_indent(&serde_json::to_string_pretty(&v).unwrap());
+        assert_eq!(
+            text,
+            "{\n \"meta\": {\n  \"missing\": [],\n  \"note\": \"a\\nb\"\n },\n \"results\": [\n  {\n   \"n\": 1\n  }\n ]\n}"
+        );
+    }
+
+    #[test]
+    fn append_replaces_the_same_cases() {
+        let saved = json!({
+            "meta": {"storm_note": "old", "date": "then"},
+            "peers": [{"name": "c"}, {"name": "sync"}],
+            "results": [
+                {"row": 1, "peer": "c", "n": 1, "rt_s": 1.0},
+                {"row": 4, "peer": "c", "n": 100, "security": "null", "backlog": 100, "hs_s": 1.0},
+                {"row": 4, "peer": "c", "n": 100, "security": "curve", "backlog": 100, "hs_s": 2.0},
+            ],
+        });
+        let new_results = vec![
+            json!({"row": 4, "peer": "c", "n": 100, "security": "null", "backlog": 100, "hs_s": 3.0}),
+            json!({"row": 1, "peer": "py", "n": 1, "rt_s": 4.0}),
+        ];
+        let new_peers = vec![json!({"name": "c"}), json!({"name": "py"})];
+        let (meta, peers, results) =
+            append(&saved, json!({"date": "now"}), new_peers, new_results, "");
+        assert_eq!(meta, json!({"storm_note": "old", "date": "then"}));
+        let names: Vec<&str> = peers.iter().map(|p| report::text(p, "name")).collect();
+        assert_eq!(names, ["c", "sync", "py"]);
+        let hs: Vec<f64> = results
+            .iter()
+            .filter_map(|r| report::num(r, "hs_s"))
+            .collect();
+        assert_eq!(hs, [2.0, 3.0]);
+        assert_eq!(results.len(), 4);
+        let (meta, ..) = append(&saved, json!({}), vec![], vec![], "new");
+        assert_eq!(meta["storm_note"], "new");
+    }
+}

@@ -117,7 +117,7 @@ pub(super) fn thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -745,4 +745,127 @@ fn goals(results: &[Value], label: &dyn Fn(&str) -> String) -> String {
         behind.join("; ")
     ));
     rows.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn numbers_read_as_the_python_harness_printed_them() {
+        assert_eq!(human(None), "–");
+        assert_eq!(human(Some(999.4)), "999");
+        assert_eq!(human(Some(11_709.5)), "11.7 k");
+        assert_eq!(human(Some(862_750.0)), "862.8 k");
+        assert_eq!(human(Some(1_234_567.0)), "1.23 M");
+        assert_eq!(us(Some(83.47)), "83 µs");
+        assert_eq!(us(Some(3693.68)), "3.7 ms");
+        assert_eq!(us(None), "–");
+        assert_eq!(thousands(1), "1");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(10_000), "10,000");
+        assert_eq!(thousands(-1_234_567), "-1,234,567");
+        assert_eq!(py_float(1.0), "1.0");
+        assert_eq!(py_float(0.1), "0.1");
+        assert_eq!(py_float(15.0), "15.0");
+        assert_eq!(py_float(1e16), "1e+16");
+        assert_eq!(py_float(1.5e-5), "1.5e-05");
+        assert_eq!(py_str(Some(&json!(20000))), "20000");
+        assert_eq!(py_str(Some(&json!(2.0))), "2.0");
+        assert_eq!(py_str(Some(&json!("4096"))), "4096");
+        assert_eq!(py_str(None), "None");
+        // Ties round to even, as Python's format does.
+        assert_eq!(format!("{:.0}", 2.5), "2");
+        assert_eq!(format!("{:.2}", 0.125), "0.12");
+    }
+
+    #[test]
+    fn cpu_per_unit_of_work() {
+        let r = json!({"broker_cpu_pct": 50.0, "rt_s": 10_000.0, "zero": 0.0});
+        assert_eq!(cpu_us_per(&r, "broker_cpu_pct", "rt_s"), Some(50.0));
+        assert_eq!(cpu_us_per(&r, "broker_cpu_pct", "zero"), None);
+        assert_eq!(cpu_us_per(&r, "missing", "rt_s"), None);
+    }
+
+    #[test]
+    fn storm_cells() {
+        assert_eq!(storm_cell(None), "");
+        assert_eq!(storm_cell(Some(&json!({"error": "x"}))), "failed");
+        let done = json!({"n": 100, "done": 100, "seconds": 0.0513, "hs_s": 1949.3});
+        assert_eq!(storm_cell(Some(&done)), "1.9 k/s (0.05 s)");
+        let cut = json!({"n": 10000, "done": 9876, "seconds": 15.02, "hs_s": 657.5});
+        assert_eq!(storm_cell(Some(&cut)), "9,876/10,000 in 15 s");
+        let instant = json!({"n": 1, "done": 1, "seconds": 0.0, "hs_s": null});
+        assert_eq!(storm_cell(Some(&instant)), "–/s (0.00 s)");
+    }
+
+    fn load(row: u8, peer: &str, n: i64, rt_s: f64) -> Value {
+        json!({
+            "row": row, "peer": peer, "n": n, "rt_s": rt_s,
+            "rtt_p50_us": 80.0, "rtt_p99_us": 1500.0, "wake_p99_us": 40.0,
+            "broker_base": [4000, 10, 3], "broker_connected": [5024, 110, 3],
+            "broker_loaded": null,
+            "clients_connected": [{"n": n, "rss_before_kib": 2000, "fds_before": 4,
+                                   "rss_kib": 2000 + 4 * n, "fds": 4 + 2 * n, "task_bytes": 512}],
+            "broker_cpu_pct": 50.0, "clients_cpu_pct": 100.0, "idle_cpu_pct": 0.25,
+        })
+    }
+
+    #[test]
+    fn a_small_report() {
+        let meta = json!({
+            "mode": "quick", "date": "2026-12-03 22:00", "commit": "abc", "cpus": 2,
+            "cpu_model": "CPU", "kernel": "Linux 6", "load_before": 0.5, "load_after": 3.0,
+            "wall_s": 90.0, "note": "", "warmup": 0.1, "seconds": 0.3, "idle": 0.5,
+            "storm_timeout": 10.0, "fd_limit": 20000, "storm_note": "", "somaxconn": "4096",
+            "missing": ["pyzmq: not measured."],
+        });
+        let peers = [
+            json!({"name": "c", "label": "C libzmq", "note": "C", "why": {}}),
+            json!({"name": "sync", "label": "zmq sync", "note": "ours", "why": {"4": "no"}}),
+            json!({"name": "zmq.rs", "label": "zmq.rs 0.7", "note": "theirs", "why": {}}),
+        ];
+        let results = [
+            load(1, "c", 100, 60_000.0),
+            load(1, "sync", 100, 50_000.0),
+            load(1, "sync", 1000, 45_000.0),
+            json!({"row": 1, "peer": "c", "n": 1000, "error": "c: no READY line in time"}),
+            load(1, "zmq.rs", 100, 55_000.0),
+            load(3, "sync", 100, 40_000.0),
+            load(3, "c", 100, 40_000.0),
+            load(3, "async", 100, 30_000.0),
+        ];
+        let saved = Saved {
+            meta: &meta,
+            peers: &peers,
+            results: &results,
+        };
+        let text = render(&saved, Some("## Notes\n\nBy hand.\n\n"));
+        let has = |line: &str| {
+            assert!(
+                text.lines().any(|l| l == line),
+                "no line {line:?} in\n{text}"
+            )
+        };
+        has("| N | C libzmq rt/s | zmq sync rt/s | zmq.rs 0.7 rt/s |");
+        has("|---:|---:|---:|---:|");
+        has("| 100 | 60.0 k | 50.0 k | 55.0 k |");
+        has("| 1,000 | failed | 45.0 k |  |");
+        has("| 100 | zmq sync | 50.0 k | 80 µs | 1.5 ms | 4.9 | 110 | 10.2 | 50 / 100 | 10.0 |");
+        has("| 1,000 | C libzmq | failed: c: no READY line in time | | | | | | | |");
+        has("| 100 | zmq sync | 40.0 k | 1.5 ms | 40 µs | 4.0 | 2.00 | 100 / 50 | 25.0 | 0.25 |");
+        has("| sync broker: rt/s at N = 1,000 ≥ 0.8 × N = 100 | met | 45.0 k / 50.0 k = 0.90; per CPU-second of the broker: 0.90 |");
+        has("| async broker: rt/s at N = 10,000 ≥ 0.8 × N = 100 | not measured | |");
+        has("| AsyncSocket ≤ ~1 KiB and 1 fd more than a sync Socket (N = 100) | met | +0.00 KiB per socket, of which the harness's task future is 0.50 KiB (the task's allocation adds more); +0.00 fds per socket |");
+        has("| ahead of pyzmq and zmq.rs where they run | **missed** | row 1 N=100 zmq.rs 0.7 (1.10×) |");
+        has("- zmq sync, row 4: no.");
+        has("- pyzmq: not measured.");
+        has("## Failed runs (1)");
+        has("- row 1 C libzmq N=1000: `c: no READY line in time`");
+        assert!(text.contains("**Quick mode"));
+        assert!(text.contains("**The machine was shared**"));
+        assert!(text.contains("\n## Notes\n\nBy hand.\n\n## Failed runs"));
+        assert!(text.ends_with("```\n"));
+    }
 }

@@ -20,22 +20,36 @@ fn color(name: &str) -> &'static str {
     }
 }
 
+/// One panel: a figure of a row against N, for the runs that match `storm` (security,
+/// backlog) in row 4.
+struct Panel {
+    row: u8,
+    key: &'static str,
+    storm: Option<(&'static str, i64)>,
+    title: String,
+}
+
 /// The chart; `names` in legend order, `label` their legend text.
 pub fn render(results: &[Value], names: &[&str], label: &dyn Fn(&str) -> String) -> String {
-    let panels: [(u8, &str, Option<(&str, i64)>, String); 3] = [
-        (1, "rt_s", None, "1. broker: round trips/s".into()),
-        (
-            3,
-            "rt_s",
-            None,
-            "3. N sockets in one process: round trips/s".into(),
-        ),
-        (
-            4,
-            "hs_s",
-            Some(("null", BIG_BACKLOG)),
-            format!("4. storm, NULL, backlog {BIG_BACKLOG}: handshakes/s"),
-        ),
+    let panels = [
+        Panel {
+            row: 1,
+            key: "rt_s",
+            storm: None,
+            title: "1. broker: round trips/s".into(),
+        },
+        Panel {
+            row: 3,
+            key: "rt_s",
+            storm: None,
+            title: "3. N sockets in one process: round trips/s".into(),
+        },
+        Panel {
+            row: 4,
+            key: "hs_s",
+            storm: Some(("null", BIG_BACKLOG)),
+            title: format!("4. storm, NULL, backlog {BIG_BACKLOG}: handshakes/s"),
+        },
     ];
     let (pw, ph, top, left, gap): (i32, i32, i32, i32, i32) = (300, 220, 60, 60, 40);
     let width = left + panels.len() as i32 * (pw + gap);
@@ -62,7 +76,13 @@ pub fn render(results: &[Value], names: &[&str], label: &dyn Fn(&str) -> String)
         w(format!("<text x=\"{}\" y=\"20\">{text}</text>", x + 16));
         x += 30 + 7 * text.chars().count() as i32;
     }
-    for (i, (row, key, storm, title)) in panels.iter().enumerate() {
+    for (i, panel) in panels.iter().enumerate() {
+        let Panel {
+            row,
+            key,
+            storm,
+            title,
+        } = panel;
         let x0 = left + i as i32 * (pw + gap);
         let pts: Vec<(&str, i64, f64)> = results
             .iter()
