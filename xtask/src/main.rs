@@ -63,7 +63,7 @@ fn main() -> ExitCode {
         "test" => tests::test(&rest),
         "ci" => ci::ci(&rest),
         "pyenv" => tests::pyenv(),
-        "perf" => util::run(util::cmd("python3").arg("perf/report/perf.py").args(&rest)),
+        "perf" => perf::perf(&rest),
         "scale" => scale::scale(&rest),
         "soak" => tests::soak(&rest),
         "leak-check" => leak::leak_check(&rest),
