@@ -404,15 +404,7 @@ fn write_report(meta: &Value, peers: &[Value], results: &[Value], out_dir: &Path
     };
     let markdown = report::render(&saved, notes.as_deref());
     let names: Vec<&str> = peers.iter().map(|p| report::text(p, "name")).collect();
-    let label = |name: &str| -> String {
-        peers
-            .iter()
-            .find(|p| report::text(p, "name") == name)
-            .map_or_else(
-                || name.to_string(),
-                |p| report::text(p, "label").to_string(),
-            )
-    };
+    let label = |name: &str| report::label_of(peers, name);
     let chart = svg::render(results, &names, &label);
     fs::create_dir_all(out_dir).map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
     for (file, text) in [("scale.md", &markdown), ("scale.svg", &chart)] {
@@ -486,7 +478,7 @@ pub fn scale(args: &[String]) -> Result {
     let mut peer_info: Vec<Value> = peers.iter().map(peers::Peer::info).collect();
     if o.append && results_path.exists() {
         let saved = read_json(&results_path)?;
-        (meta, peer_info, results) = append(&saved, meta, peer_info, results, &o.storm_note);
+        (meta, peer_info, results) = append(&saved, peer_info, results, &o.storm_note);
     }
     let saved = json!({"meta": meta, "peers": peer_info, "results": results});
     write_json(&results_path, &saved)?;
@@ -504,7 +496,6 @@ pub fn scale(args: &[String]) -> Result {
 /// run's storm note if it has one).
 fn append(
     saved: &Value,
-    _meta: Value,
     peers: Vec<Value>,
     results: Vec<Value>,
     storm_note: &str,
@@ -698,8 +689,7 @@ mod tests {
             json!({"row": 1, "peer": "py", "n": 1, "rt_s": 4.0}),
         ];
         let new_peers = vec![json!({"name": "c"}), json!({"name": "py"})];
-        let (meta, peers, results) =
-            append(&saved, json!({"date": "now"}), new_peers, new_results, "");
+        let (meta, peers, results) = append(&saved, new_peers, new_results, "");
         assert_eq!(meta, json!({"storm_note": "old", "date": "then"}));
         let names: Vec<&str> = peers.iter().map(|p| report::text(p, "name")).collect();
         assert_eq!(names, ["c", "sync", "py"]);
@@ -709,7 +699,7 @@ mod tests {
             .collect();
         assert_eq!(hs, [2.0, 3.0]);
         assert_eq!(results.len(), 4);
-        let (meta, ..) = append(&saved, json!({}), vec![], vec![], "new");
+        let (meta, ..) = append(&saved, vec![], vec![], "new");
         assert_eq!(meta["storm_note"], "new");
     }
 }

@@ -70,6 +70,15 @@ fn item(r: &Value, key: &str, i: usize) -> Option<f64> {
     r.get(key)?.get(i)?.as_f64()
 }
 
+/// The label of the implementation `name` (the name itself when it has no entry).
+pub(super) fn label_of(peers: &[Value], name: &str) -> String {
+    peers
+        .iter()
+        .find(|p| text(p, "name") == name)
+        .map_or(name, |p| text(p, "label"))
+        .to_string()
+}
+
 // ---------------------------------------------------------------- formatting
 
 /// A value as Python's `str` prints it: integers plain, floats in their shortest form with
@@ -169,12 +178,7 @@ pub fn render(saved: &Saved, notes: Option<&str>) -> String {
         results,
     } = *saved;
     let names: Vec<&str> = peers.iter().map(|p| text(p, "name")).collect();
-    let label = |name: &str| -> String {
-        peers
-            .iter()
-            .find(|p| text(p, "name") == name)
-            .map_or_else(|| name.to_string(), |p| text(p, "label").to_string())
-    };
+    let label = |name: &str| label_of(peers, name);
     let get = |row: u8, peer: &str, n: i64, matching: &[(&str, Value)]| {
         results.iter().find(|r| is_case(r, row, peer, n, matching))
     };

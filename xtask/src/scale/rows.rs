@@ -7,6 +7,7 @@
 
 use super::peers::Peer;
 use super::process::{cpu_ns, usage, Proc, Procs};
+use super::report::py_float;
 use super::{log, Backlog, Options, BIG_BACKLOG};
 use crate::perf::build;
 use crate::util::{output, Result};
@@ -161,11 +162,11 @@ fn load_run(
             "--mode".into(),
             "load".into(),
             "--warmup".into(),
-            super::report::py_float(o.warmup),
+            py_float(o.warmup),
             "--seconds".into(),
-            super::report::py_float(o.seconds),
+            py_float(o.seconds),
             "--timeout".into(),
-            super::report::py_float(t),
+            py_float(t),
         ])?;
         clients.push(procs.push(Proc::start(
             &argv,
@@ -204,13 +205,7 @@ fn load_run(
             let recorder = Command::new("perf")
                 .args(["record", "-g", "-o"])
                 .arg(&data)
-                .args([
-                    "-p",
-                    &pid.to_string(),
-                    "--",
-                    "sleep",
-                    &super::report::py_float(window),
-                ])
+                .args(["-p", &pid.to_string(), "--", "sleep", &py_float(window)])
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
@@ -300,11 +295,11 @@ fn pubsub_run(
             "--n".into(),
             k.to_string(),
             "--warmup".into(),
-            super::report::py_float(o.warmup),
+            py_float(o.warmup),
             "--seconds".into(),
-            super::report::py_float(o.seconds),
+            py_float(o.seconds),
             "--timeout".into(),
-            super::report::py_float(t),
+            py_float(t),
         ])?;
         subs.push(procs.push(Proc::start(&argv, &format!("{tag}-subs{i}"), &logs, true)?));
     }
@@ -383,7 +378,7 @@ fn storm_run(
         "--mode".into(),
         "storm".into(),
         "--timeout".into(),
-        super::report::py_float(o.storm_timeout),
+        py_float(o.storm_timeout),
     ];
     if curve {
         copts.extend(["--curve-server".into(), keys.public.clone()]);
