@@ -267,7 +267,6 @@ impl Options {
                 }
                 "--out" => o.out = Some(PathBuf::from(value()?)),
                 "--note" => o.note = value()?,
-                "-h" | "--help" => return Err(USAGE.into()),
                 other => return Err(format!("unknown option `{other}`\n\n{USAGE}")),
             }
         }
@@ -417,6 +416,10 @@ fn write_report(meta: &Value, peers: &[Value], results: &[Value], out_dir: &Path
 
 /// `cargo xtask scale [options]`.
 pub fn scale(args: &[String]) -> Result {
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        print!("{USAGE}");
+        return Ok(());
+    }
     let mut o = Options::parse(args)?;
     let results_path = o.results_path();
     let out_dir = o.out_dir();

@@ -222,7 +222,7 @@ pub fn usage(pid: u32) -> Option<[u64; 3]> {
     Some([rss, fds as u64, threads])
 }
 
-/// VmRSS (KiB) and Threads from /proc/<pid>/status (0 for a line that is missing).
+/// VmRSS (KiB) and Threads from `/proc/<pid>/status` (0 for a line that is missing).
 pub(super) fn parse_status(status: &str) -> (u64, u64) {
     let field = |name: &str| {
         status

@@ -46,7 +46,7 @@ pub(super) fn pace_ms(n: i64) -> i64 {
 }
 
 /// The q-quantile of samples summarised by `(count, points)` sketches: each process sends
-/// a fixed number of evenly spaced points of its sorted samples, and each point stands for
+/// up to 200 evenly spaced points of its sorted samples, and each point stands for
 /// count / points samples. `None` without points.
 pub(super) fn quantile(sketches: &[(f64, Vec<f64>)], q: f64) -> Option<f64> {
     let mut weighted: Vec<(f64, f64)> = sketches
