@@ -11,6 +11,7 @@ mod czmq;
 mod leak;
 mod msrv;
 mod perf;
+mod reliability;
 mod scale;
 mod tests;
 mod util;
@@ -41,6 +42,9 @@ cargo xtask <task> [args]
   compat-route             a zmq 0.10 + zmq-sys 0.12 project from crates.io, patched to this
                            repository, resolves both to it (`cargo update --precise` route)
   czmq-certs               our CURVE certificate files and czmq's load in each other
+  reliability-report [--quick | --from LOG]
+                           run the scenario tests and write docs/reliability.md from their
+                           FIGURE lines (--quick: only the crates with scenarios)
   help                     this text
 ";
 
@@ -71,6 +75,7 @@ fn main() -> ExitCode {
         "msrv" => msrv::check(),
         "compat-route" => compat::route(),
         "czmq-certs" => czmq::certs(),
+        "reliability-report" => reliability::report(&rest),
         other => Err(format!(
             "unknown task `{other}`; `cargo xtask help` lists them"
         )),
