@@ -10,7 +10,7 @@
 //! and once for the packaged zmq-sys (`cargo package` verifies in `target/` too). The loom
 //! models need `--cfg loom` for every crate, so a build of their own: it links the system
 //! libzmq and libsodium (Debian's) instead of compiling them again, since what the models
-//! check is Rust code. The scale smoke test builds its release peers (perf/report/scale.py).
+//! check is Rust code. The scale smoke test builds its release peers (xtask/src/scale/).
 
 use crate::util::{apt_install, apt_libclang, cargo, cmd, root, run, Result};
 use std::fs;
@@ -155,7 +155,7 @@ fn step(name: &str) -> Result {
                 .env("CARGO_TARGET_DIR", root().join("target/loom"))
                 .envs(SYSTEM.iter().copied()))
         }
-        "scale" => run(cmd("python3").args(["perf/report/scale.py", "--quick"])),
+        "scale" => crate::scale::scale(&["--quick".into()]),
         other => Err(format!("unknown step `{other}`")),
     }
 }

@@ -1,8 +1,8 @@
 //! `cargo xtask`: the repository's tooling in one place. `cargo xtask help` lists the tasks.
 //!
 //! Each task runs from the workspace root whatever the current directory. Python appears
-//! only as the peer under test (pyzmq, in `target/pyenv`) and in the report generator
-//! `perf/report/scale.py`, which `scale` runs.
+//! only as the peer under test (pyzmq, in `target/pyenv`); the harnesses that build, run
+//! and report (`perf`, `scale`) are Rust.
 
 mod bindings;
 mod ci;
@@ -12,6 +12,7 @@ mod leak;
 mod msrv;
 mod perf;
 mod reliability;
+mod scale;
 mod tests;
 mod util;
 
@@ -30,7 +31,7 @@ cargo xtask <task> [args]
                            `ci --list` names the steps, `ci --only a,b` runs some of them
   pyenv                    make target/pyenv, the virtualenv with the pinned pyzmq
   perf [--quick ...]       side-by-side benchmarks (xtask/src/perf/): docs/perf.md
-  scale [--quick ...]      cost with 1 to 10,000 sockets (perf/report/scale.py): docs/scale.md
+  scale [--quick ...]      cost with 1 to 10,000 sockets (xtask/src/scale/): docs/scale.md
   soak [--minutes N ...]   the endurance run (perf/src/bin/soak.rs)
   leak-check [crate[:filters] ...]
                            the test binaries under valgrind; a definite or indirect leak
@@ -67,7 +68,7 @@ fn main() -> ExitCode {
         "ci" => ci::ci(&rest),
         "pyenv" => tests::pyenv(),
         "perf" => perf::perf(&rest),
-        "scale" => util::run(util::cmd("python3").arg("perf/report/scale.py").args(&rest)),
+        "scale" => scale::scale(&rest),
         "soak" => tests::soak(&rest),
         "leak-check" => leak::leak_check(&rest),
         "regen-bindings" => bindings::regen(&rest),

@@ -61,6 +61,12 @@ fn suite_command(args: &[String]) -> std::process::Command {
         .args(["test", "--workspace", "--features", FEATURES])
         .args(args)
         .env("RUST_TEST_THREADS", threads)
+        // The tests that run example binaries build them with this selection, so that
+        // cargo finds them fresh (tests/common/examples.rs).
+        .env(
+            "ZMQ_TEST_CARGO_SELECTION",
+            format!("--workspace --features {FEATURES}"),
+        )
         .env("ZMQ_TEST_PYTHON", python());
     command
 }
