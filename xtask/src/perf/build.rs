@@ -75,13 +75,29 @@ impl BuildFacts {
 /// build-script facts, read from cargo's JSON messages.
 pub fn build_ours() -> Result<BuildFacts> {
     let mut command = cargo();
-    command.args([
-        "build",
-        "--release",
-        "-p",
-        "zmq-perf",
-        "--message-format=json",
-    ]);
+    command.args(["build", "--release", "-p", "zmq-perf"]);
+    build_with_facts(command)
+}
+
+/// Where the dev profile leaves this workspace's binaries.
+pub fn dev_dir() -> PathBuf {
+    root().join("target").join("debug")
+}
+
+/// Builds one binary of the perf crate in the dev profile, with the test suite's cargo
+/// selection (`--workspace --features ...` of `cargo xtask test`), so that what the tests
+/// built is reused; returns zmq-sys's build-script facts. For smoke tests, whose figures
+/// mean nothing.
+pub fn build_ours_dev(bin: &str) -> Result<BuildFacts> {
+    let mut command = cargo();
+    command
+        .args(["build", "--workspace", "--features", crate::tests::FEATURES])
+        .args(["--bin", bin]);
+    build_with_facts(command)
+}
+
+fn build_with_facts(mut command: Command) -> Result<BuildFacts> {
+    command.arg("--message-format=json");
     log(format_args!("$ {}", describe(&command)));
     let messages = output(&mut command)?;
     zmq_sys_facts(&messages)

@@ -62,8 +62,9 @@ const USAGE: &str = "\
 cargo xtask scale [options]: cost with 1 to 10,000 sockets, beside C, pyzmq and zmq.rs;
 writes docs/scale.md and docs/scale.svg (--quick: target/perf/scale-quick/)
 
-  --quick                  N up to 100, short runs (CI smoke test; pyzmq and zmq.rs
-                           only when --only names them)
+  --quick                  N up to 100, short runs, our peer and the C peer's libzmq
+                           built in the dev profile, as the tests build them (CI smoke
+                           test; pyzmq and zmq.rs only when --only names them)
   --only NAME[,NAME]       implementations: c sync async async-mt py py-asyncio zmq.rs
                            (c is always built and run)
   --rows 1,2,3,4           the rows to run
@@ -93,6 +94,17 @@ fn log(message: &str) {
 /// The harness's scratch directory: target/perf/scale (results, the C peer, logs).
 fn work_dir() -> PathBuf {
     build::work_dir().join("scale")
+}
+
+/// This crate's scale peer: the release build, or in `--quick` runs (a smoke test) the
+/// dev build the test suite shares.
+fn ours_bin(o: &Options) -> PathBuf {
+    let dir = if o.quick {
+        build::dev_dir()
+    } else {
+        build::release_dir()
+    };
+    dir.join("scale")
 }
 
 /// Row 4's listen backlog: libzmq's (or this crate's) default, or a size.

@@ -161,8 +161,12 @@ fn build_c(facts: &BuildFacts) -> Result<(PathBuf, String)> {
 /// Builds every peer the options ask for (the C peer always: it is the other side of rows
 /// 1 to 3) and returns them, C first.
 pub fn build_peers(o: &Options) -> Result<Vec<Peer>> {
-    let facts = build::build_ours()?;
-    let ours = build::release_dir().join("scale");
+    let facts = if o.quick {
+        build::build_ours_dev("scale")?
+    } else {
+        build::build_ours()?
+    };
+    let ours = super::ours_bin(o);
     let (c_bin, pinned) = build_c(&facts)?;
     let mut c = Peer::new(
         "c",

@@ -9,7 +9,6 @@ use super::peers::Peer;
 use super::process::{cpu_ns, usage, Proc, Procs};
 use super::report::py_float;
 use super::{log, Backlog, Options, BIG_BACKLOG};
-use crate::perf::build;
 use crate::util::{output, Result};
 use serde_json::{json, Map, Value};
 use std::path::Path;
@@ -415,7 +414,7 @@ pub fn measure(peers: &[Peer], o: &Options) -> Result<Vec<Value>> {
         .iter()
         .find(|p| p.name == "c")
         .ok_or("the C peer is missing")?;
-    let keypair = output(Command::new(build::release_dir().join("scale")).arg("keypair"))?;
+    let keypair = output(Command::new(super::ours_bin(o)).arg("keypair"))?;
     let mut words = keypair.split_whitespace().map(String::from);
     let (Some(public), Some(secret)) = (words.next(), words.next()) else {
         return Err(format!("`scale keypair` printed no key pair: {keypair}"));
