@@ -2,7 +2,7 @@
 //!
 //! The README's test command comes first, run exactly as the README gives it
 //! (`cargo xtask test`: every test, with the 2-minute soak beside them); the other checks
-//! follow, the loom models in a second process beside the rest (`SIDE`).
+//! follow; the loom models run from the start in a second process beside the rest (`SIDE`).
 //!
 //! Build sharing: every step uses the one `target/` and the dev profile (but `loom` and
 //! the scale smoke test), so libzmq and libsodium are compiled once for the tests, once
@@ -58,10 +58,10 @@ const STEPS: &[(&str, &str)] = &[
     ),
 ];
 
-/// Steps that a full run starts in a process of their own once `test` has passed, beside
-/// the others: the loom models build in a target directory of their own (no wait on
-/// cargo's lock) and their single-threaded phases fill the cores the other steps leave
-/// idle. Their output goes to target/ci-side.log and is printed at the end.
+/// Steps that a full run starts at once in a process of their own, beside the others: the
+/// loom models build in a target directory of their own (no wait on cargo's lock) and
+/// fill the cores that the test step leaves idle while its suites and soak wait. Their
+/// output goes to target/ci-side.log and is printed at the end.
 const SIDE: &[&str] = &["loom"];
 
 /// The system libzmq and libsodium, for the builds that need not compile them again.
@@ -185,7 +185,13 @@ pub fn ci(args: &[String]) -> Result {
     let start = Instant::now();
     let mut times = Vec::new();
     let mut failure = None;
-    let mut side: Option<(std::process::Child, Instant)> = None;
+    // The side steps start at once: the test step leaves the cores idle for long stretches
+    // (its suites and soak mostly wait), which the loom build fills.
+    let side = if only.is_none() {
+        Some((start_side()?, Instant::now()))
+    } else {
+        None
+    };
     for (name, what) in STEPS {
         if only.as_ref().is_some_and(|o| !o.iter().any(|n| n == name)) {
             continue;
@@ -205,9 +211,6 @@ pub fn ci(args: &[String]) -> Result {
             failure = Some(format!("step `{name}`: {e}"));
             break;
         }
-        if only.is_none() && *name == "test" {
-            side = Some((start_side()?, Instant::now()));
-        }
     }
     if let Some((child, began)) = side {
         println!(
@@ -216,7 +219,7 @@ pub fn ci(args: &[String]) -> Result {
             (began - start).as_secs()
         );
         let result = finish_side(child);
-        let name = format!("{} (beside)", SIDE.join(","));
+        let name = format!("{} (beside; joined at the end)", SIDE.join(","));
         times.push((name, began.elapsed().as_secs_f64(), result.is_ok()));
         if let Err(e) = result {
             failure.get_or_insert(e);
