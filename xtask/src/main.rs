@@ -22,9 +22,10 @@ const HELP: &str = "\
 cargo xtask <task> [args]
 
   test [cargo test args]   the whole test suite: every feature and every suite switch
-                           (pyzmq interop, network namespaces), then a 2-minute soak when
-                           no argument is given (ZMQ_SOAK_MINUTES=N sets it, 0 skips it);
-                           with arguments, only `cargo test` with them
+                           (pyzmq interop, network namespaces), 8 tests at a time, with a
+                           2-minute soak running beside them when no argument is given
+                           (ZMQ_SOAK_MINUTES=N sets it, 0 skips it); with arguments, only
+                           `cargo test` with them
   ci                       what CI runs: `test`, then formatting, clippy, the loom models,
                            docs, MSRV, packaging, the compat route, bindings freshness and
                            czmq certificates, printing the seconds of each step;
