@@ -20,7 +20,7 @@ use std::time::Instant;
 const STEPS: &[(&str, &str)] = &[
     (
         "test",
-        "the README's test command, as written: cargo xtask test (every suite, then the soak)",
+        "the README's test command, as written: cargo xtask test (every suite, the soak beside them)",
     ),
     ("fmt", "cargo fmt --check"),
     (
