@@ -291,14 +291,9 @@ pub fn render(saved: &Saved, notes: Option<&str>) -> String {
     );
     w("");
     let row1 = ran(1);
-    rate_table(&mut w, &row1, &label, "rt/s");
-    for &n in &ns {
-        let cells: Vec<String> = row1
-            .iter()
-            .map(|p| cell(get(1, p, n, &[]), &|r| human(num(r, "rt_s"))))
-            .collect();
-        w(&format!("| {} | {} |", thousands(n), cells.join(" | ")));
-    }
+    rate_table(&mut w, &row1, &label, "rt/s", &ns, &|p, n| {
+        cell(get(1, p, n, &[]), &|r| human(num(r, "rt_s")))
+    });
     w("");
     w("| N | implementation | rt/s | p50 round trip | p99 round trip | broker RSS MiB | broker fds | KiB per connection | CPU % broker / clients | broker CPU µs per rt |");
     w("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -409,14 +404,9 @@ pub fn render(saved: &Saved, notes: Option<&str>) -> String {
     ));
     w("");
     let row3 = ran(3);
-    rate_table(&mut w, &row3, &label, "rt/s");
-    for &n in &ns {
-        let cells: Vec<String> = row3
-            .iter()
-            .map(|p| cell(get(3, p, n, &[]), &|r| human(num(r, "rt_s"))))
-            .collect();
-        w(&format!("| {} | {} |", thousands(n), cells.join(" | ")));
-    }
+    rate_table(&mut w, &row3, &label, "rt/s", &ns, &|p, n| {
+        cell(get(3, p, n, &[]), &|r| human(num(r, "rt_s")))
+    });
     w("");
     w("| N | implementation | rt/s | p99 round trip | p99 reply-to-run | KiB per socket | fds per socket | CPU % clients / broker | client CPU µs per rt | idle CPU % |");
     w("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -575,6 +565,8 @@ fn rate_table(
     names: &[&str],
     label: &dyn Fn(&str) -> String,
     what: &str,
+    ns: &[i64],
+    rate: &dyn Fn(&str, i64) -> String,
 ) {
     let heads: Vec<String> = names
         .iter()
@@ -582,6 +574,10 @@ fn rate_table(
         .collect();
     w(&format!("| N | {} |", heads.join(" | ")));
     w(&format!("|---:|{}", "---:|".repeat(names.len())));
+    for &n in ns {
+        let cells: Vec<String> = names.iter().map(|p| rate(p, n)).collect();
+        w(&format!("| {} | {} |", thousands(n), cells.join(" | ")));
+    }
 }
 
 /// A storm cell: handshakes/s and the time, or how many completed before the deadline.

@@ -98,6 +98,11 @@ fn usage_json(pid: u32) -> Value {
     usage(pid).map_or(Value::Null, |u| json!(u))
 }
 
+/// The CPU time of each process now, for [`cpu_pct`].
+fn cpu_now(pids: &[u32]) -> Result<Vec<u64>> {
+    pids.iter().map(|&p| cpu_ns(p)).collect()
+}
+
 /// The CPU % (of one core) of each process since `before` was read at `since`.
 fn cpu_pct(pids: &[u32], before: &[u64], since: Instant) -> Result<Vec<f64>> {
     pids.iter()
@@ -186,10 +191,7 @@ fn load_run(
     sleep(secs(o.warmup));
     // CPU of the broker and of the clients over (most of) the measured window.
     let pids = procs.pids();
-    let cpu0 = pids
-        .iter()
-        .map(|&p| cpu_ns(p))
-        .collect::<Result<Vec<_>>>()?;
+    let cpu0 = cpu_now(&pids)?;
     let t0 = Instant::now();
     let window = o.seconds * 0.8;
     if o.perf {
@@ -312,10 +314,7 @@ fn pubsub_run(
     }
     sleep(secs(o.warmup));
     let pids = procs.pids();
-    let cpu0 = pids
-        .iter()
-        .map(|&p| cpu_ns(p))
-        .collect::<Result<Vec<_>>>()?;
+    let cpu0 = cpu_now(&pids)?;
     let t0 = Instant::now();
     sleep(secs(o.seconds * 0.8));
     let cpu = cpu_pct(&pids, &cpu0, t0)?;
