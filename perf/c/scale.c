@@ -1,4 +1,4 @@
-/* The scale harness's C peer: plain libzmq, built by perf/report/scale.py against the same
+/* The scale harness's C peer: plain libzmq, built by `cargo xtask scale` against the same
  * libzmq.a as the crate. Same commands, options, wire protocol and output lines as
  * perf/src/bin/scale.rs (see there):
  *

@@ -2,7 +2,7 @@
 //!
 //! `zmqrs_perf <tool> <endpoint> <message-size> <count>`, where `<tool>` is `local_thr`,
 //! `remote_thr`, `local_lat` or `remote_lat`; the output is that of libzmq's tools.
-//! `perf/report/perf.py` builds this file in a project it generates under `target/`; it is
+//! `cargo xtask perf` builds this file in a project it generates under `target/`; it is
 //! not part of the workspace. zmq.rs has no `inproc://`, so there are no inproc tools.
 //!
 //! It runs on a current-thread tokio runtime, the setting under which zmq.rs did best in

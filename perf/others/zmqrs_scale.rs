@@ -1,6 +1,6 @@
 //! The scale harness's zmq.rs peer (the `zeromq` crate, pure Rust, tokio): the commands,
 //! options, wire protocol and output lines of `perf/src/bin/scale.rs`, where zmq.rs can.
-//! `perf/report/scale.py` builds it in a project it generates under `target/`; it is not part
+//! `cargo xtask scale` builds it in a project it generates under `target/`; it is not part
 //! of the workspace.
 //!
 //! ```text

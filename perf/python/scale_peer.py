@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The scale harness's pyzmq peer (run by perf/report/scale.py with target/pyenv's python).
+"""The scale harness's pyzmq peer (run by `cargo xtask scale` with target/pyenv's python).
 
 Same commands, options, wire protocol and output lines as perf/src/bin/scale.rs:
 

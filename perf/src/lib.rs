@@ -1,5 +1,5 @@
 //! What the perf tools share: their command lines, the timed loops, and output in the
-//! format of libzmq's own perf tools, so that `perf/report/perf.py` reads both alike.
+//! format of libzmq's own perf tools, so that `cargo xtask perf` reads both alike.
 //!
 //! The tools measure what libzmq's do:
 //! - `local_thr`/`remote_thr`: PULL binds, PUSH connects and sends `count` messages of

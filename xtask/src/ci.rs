@@ -1,7 +1,8 @@
 //! `ci`: what CI runs (`.ci/run` calls it), step by step, with the seconds of each.
 //!
 //! The README's test command comes first, run exactly as the README gives it
-//! (`cargo xtask test`: every test, then the 2-minute soak); the other checks follow.
+//! (`cargo xtask test`: every test, with the 2-minute soak beside them); the other checks
+//! follow; the loom models run from the start in a second process beside the rest (`SIDE`).
 //!
 //! Build sharing: every step uses the one `target/` and the dev profile (but `loom` and
 //! the scale smoke test), so libzmq and libsodium are compiled once for the tests, once
@@ -9,7 +10,7 @@
 //! and once for the packaged zmq-sys (`cargo package` verifies in `target/` too). The loom
 //! models need `--cfg loom` for every crate, so a build of their own: it links the system
 //! libzmq and libsodium (Debian's) instead of compiling them again, since what the models
-//! check is Rust code. The scale smoke test builds its release peers (perf/report/scale.py).
+//! check is Rust code. The scale smoke test builds its release peers (xtask/src/scale/).
 
 use crate::util::{apt_install, apt_libclang, cargo, cmd, root, run, Result};
 use std::fs;
@@ -19,7 +20,7 @@ use std::time::Instant;
 const STEPS: &[(&str, &str)] = &[
     (
         "test",
-        "the README's test command, as written: cargo xtask test (every suite, then the soak)",
+        "the README's test command, as written: cargo xtask test (every suite, the soak beside them)",
     ),
     ("fmt", "cargo fmt --check"),
     (
@@ -56,6 +57,12 @@ const STEPS: &[(&str, &str)] = &[
         "scale harness smoke test: cargo xtask scale --quick",
     ),
 ];
+
+/// Steps that a full run starts at once in a process of their own, beside the others: the
+/// loom models build in a target directory of their own (no wait on cargo's lock) and
+/// fill the cores that the test step leaves idle while its suites and soak wait. Their
+/// output goes to target/ci-side.log and is printed at the end.
+const SIDE: &[&str] = &["loom"];
 
 /// The system libzmq and libsodium, for the builds that need not compile them again.
 fn system_libs() -> Result {
@@ -148,7 +155,7 @@ fn step(name: &str) -> Result {
                 .env("CARGO_TARGET_DIR", root().join("target/loom"))
                 .envs(SYSTEM.iter().copied()))
         }
-        "scale" => run(cmd("python3").args(["perf/report/scale.py", "--quick"])),
+        "scale" => crate::scale::scale(&["--quick".into()]),
         other => Err(format!("unknown step `{other}`")),
     }
 }
@@ -178,17 +185,44 @@ pub fn ci(args: &[String]) -> Result {
     let start = Instant::now();
     let mut times = Vec::new();
     let mut failure = None;
+    // The side steps start at once: the test step leaves the cores idle for long stretches
+    // (its suites and soak mostly wait), which the loom build fills.
+    let side = if only.is_none() {
+        Some((start_side()?, Instant::now()))
+    } else {
+        None
+    };
     for (name, what) in STEPS {
         if only.as_ref().is_some_and(|o| !o.iter().any(|n| n == name)) {
+            continue;
+        }
+        if only.is_none() && SIDE.contains(name) {
             continue;
         }
         println!("\n=== {name}: {what} (at {} s)", start.elapsed().as_secs());
         let began = Instant::now();
         let result = step(name);
-        times.push((*name, began.elapsed().as_secs_f64(), result.is_ok()));
+        times.push((
+            name.to_string(),
+            began.elapsed().as_secs_f64(),
+            result.is_ok(),
+        ));
         if let Err(e) = result {
             failure = Some(format!("step `{name}`: {e}"));
             break;
+        }
+    }
+    if let Some((child, began)) = side {
+        println!(
+            "\n=== {} (beside the others, from {} s): target/ci-side.log",
+            SIDE.join(", "),
+            (began - start).as_secs()
+        );
+        let result = finish_side(child);
+        let name = format!("{} (beside; joined at the end)", SIDE.join(","));
+        times.push((name, began.elapsed().as_secs_f64(), result.is_ok()));
+        if let Err(e) = result {
+            failure.get_or_insert(e);
         }
     }
     println!("\n=== CI steps (seconds)");
@@ -200,4 +234,37 @@ pub fn ci(args: &[String]) -> Result {
     }
     println!("{:13} {:7.1}", "total", start.elapsed().as_secs_f64());
     failure.map_or(Ok(()), Err)
+}
+
+const SIDE_LOG: &str = "target/ci-side.log";
+
+/// Starts `xtask ci --only <SIDE>` with its output in target/ci-side.log. The xtask binary
+/// itself, not `cargo xtask`, which would wait on the lock of the build in progress.
+fn start_side() -> Result<std::process::Child> {
+    let log = fs::File::create(root().join(SIDE_LOG)).map_err(|e| format!("{SIDE_LOG}: {e}"))?;
+    let err = log.try_clone().map_err(|e| format!("{SIDE_LOG}: {e}"))?;
+    let exe = std::env::current_exe().map_err(|e| format!("the xtask binary: {e}"))?;
+    cmd(&exe.to_string_lossy())
+        .args(["ci", "--only", &SIDE.join(",")])
+        .stdout(log)
+        .stderr(err)
+        .spawn()
+        .map_err(|e| format!("could not start the side steps: {e}"))
+}
+
+/// Waits for the side steps and prints their log.
+fn finish_side(mut child: std::process::Child) -> Result {
+    let status = child.wait().map_err(|e| format!("the side steps: {e}"))?;
+    print!(
+        "{}",
+        fs::read_to_string(root().join(SIDE_LOG)).unwrap_or_default()
+    );
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "side steps {} failed ({status}): see {SIDE_LOG}",
+            SIDE.join(",")
+        ))
+    }
 }

@@ -1,8 +1,8 @@
 //! `cargo xtask`: the repository's tooling in one place. `cargo xtask help` lists the tasks.
 //!
 //! Each task runs from the workspace root whatever the current directory. Python appears
-//! only as the peer under test (pyzmq, in `target/pyenv`) and in the report generators
-//! `perf/report/perf.py` and `perf/report/scale.py`, which `perf` and `scale` run.
+//! only as the peer under test (pyzmq, in `target/pyenv`); the harnesses that build, run
+//! and report (`perf`, `scale`) are Rust.
 
 mod bindings;
 mod ci;
@@ -10,6 +10,9 @@ mod compat;
 mod czmq;
 mod leak;
 mod msrv;
+mod perf;
+mod reliability;
+mod scale;
 mod tests;
 mod util;
 
@@ -19,16 +22,17 @@ const HELP: &str = "\
 cargo xtask <task> [args]
 
   test [cargo test args]   the whole test suite: every feature and every suite switch
-                           (pyzmq interop, network namespaces), then a 2-minute soak when
-                           no argument is given (ZMQ_SOAK_MINUTES=N sets it, 0 skips it);
-                           with arguments, only `cargo test` with them
+                           (pyzmq interop, network namespaces), 8 tests at a time, with a
+                           2-minute soak running beside them when no argument is given
+                           (ZMQ_SOAK_MINUTES=N sets it, 0 skips it); with arguments, only
+                           `cargo test` with them
   ci                       what CI runs: `test`, then formatting, clippy, the loom models,
                            docs, MSRV, packaging, the compat route, bindings freshness and
                            czmq certificates, printing the seconds of each step;
                            `ci --list` names the steps, `ci --only a,b` runs some of them
   pyenv                    make target/pyenv, the virtualenv with the pinned pyzmq
-  perf [--quick ...]       side-by-side benchmarks (perf/report/perf.py): docs/perf.md
-  scale [--quick ...]      cost with 1 to 10,000 sockets (perf/report/scale.py): docs/scale.md
+  perf [--quick ...]       side-by-side benchmarks (xtask/src/perf/): docs/perf.md
+  scale [--quick ...]      cost with 1 to 10,000 sockets (xtask/src/scale/): docs/scale.md
   soak [--minutes N ...]   the endurance run (perf/src/bin/soak.rs)
   leak-check [crate[:filters] ...]
                            the test binaries under valgrind; a definite or indirect leak
@@ -39,6 +43,9 @@ cargo xtask <task> [args]
   compat-route             a zmq 0.10 + zmq-sys 0.12 project from crates.io, patched to this
                            repository, resolves both to it (`cargo update --precise` route)
   czmq-certs               our CURVE certificate files and czmq's load in each other
+  reliability-report [--quick | --from LOG]
+                           run the scenario tests and write docs/reliability.md from their
+                           FIGURE lines (--quick: only the crates with scenarios)
   help                     this text
 ";
 
@@ -61,14 +68,15 @@ fn main() -> ExitCode {
         "test" => tests::test(&rest),
         "ci" => ci::ci(&rest),
         "pyenv" => tests::pyenv(),
-        "perf" => util::run(util::cmd("python3").arg("perf/report/perf.py").args(&rest)),
-        "scale" => util::run(util::cmd("python3").arg("perf/report/scale.py").args(&rest)),
+        "perf" => perf::perf(&rest),
+        "scale" => scale::scale(&rest),
         "soak" => tests::soak(&rest),
         "leak-check" => leak::leak_check(&rest),
         "regen-bindings" => bindings::regen(&rest),
         "msrv" => msrv::check(),
         "compat-route" => compat::route(),
         "czmq-certs" => czmq::certs(),
+        "reliability-report" => reliability::report(&rest),
         other => Err(format!(
             "unknown task `{other}`; `cargo xtask help` lists them"
         )),

@@ -15,23 +15,60 @@ pub fn python() -> String {
     root().join(VENV).join("bin/python").display().to_string()
 }
 
-/// `cargo xtask test [args]`.
+/// `cargo xtask test [args]`: with no argument, every suite and, at the same time, the
+/// 2-minute soak; with arguments, only `cargo test` with them.
+///
+/// The soak starts first and the suites build and run beside it: the soak spends most
+/// of its time waiting (it uses about a fifth of one core), so the build and the suites
+/// fill the time it takes, and each must pass under the other's load.
 pub fn test(args: &[String]) -> Result {
-    suite(args)?;
     let minutes = std::env::var("ZMQ_SOAK_MINUTES").unwrap_or_else(|_| "2".into());
-    if args.is_empty() && minutes != "0" {
-        soak(&["--minutes".into(), minutes])?;
+    if !args.is_empty() || minutes == "0" {
+        return suite(args);
     }
-    Ok(())
+    pyenv()?;
+    // The soak binary with the suites' features, so the two builds share the zmq crate.
+    run(cargo()
+        .args(["build", "-q", "--workspace", "--features", FEATURES])
+        .args(["--bin", "soak"]))?;
+    println!("test: the {minutes}-minute soak runs beside the suites; its log is target/soak.log");
+    let soak = std::thread::spawn(move || soak_prebuilt(&["--minutes".into(), minutes], false));
+    let suites = run(&mut suite_command(&[]));
+    let soak = soak
+        .join()
+        .unwrap_or_else(|_| Err("the soak thread panicked".into()));
+    match (suites, soak) {
+        (Ok(()), Ok(())) => Ok(()),
+        (Err(e), Ok(())) | (Ok(()), Err(e)) => Err(e),
+        (Err(suites), Err(soak)) => Err(format!("{suites}; and {soak}")),
+    }
 }
 
 /// The `cargo test` part of `test`: the pyzmq venv, then every test of the workspace.
 pub fn suite(args: &[String]) -> Result {
     pyenv()?;
-    run(cargo()
+    run(&mut suite_command(args))
+}
+
+/// `cargo test` of the whole workspace with every suite switched on.
+fn suite_command(args: &[String]) -> std::process::Command {
+    // Most tests spend their time waiting on sockets, timers and peer processes, not on
+    // the CPU: 8 at a time take about a third of the wall time of the default (one per
+    // core) on 2 cores. RUST_TEST_THREADS set by the caller wins.
+    let threads = std::env::var("RUST_TEST_THREADS").unwrap_or_else(|_| "8".into());
+    let mut command = cargo();
+    command
         .args(["test", "--workspace", "--features", FEATURES])
         .args(args)
-        .env("ZMQ_TEST_PYTHON", python()))
+        .env("RUST_TEST_THREADS", threads)
+        // The tests that run example binaries build them with this selection, so that
+        // cargo finds them fresh (tests/common/examples.rs).
+        .env(
+            "ZMQ_TEST_CARGO_SELECTION",
+            format!("--workspace --features {FEATURES}"),
+        )
+        .env("ZMQ_TEST_PYTHON", python());
+    command
 }
 
 /// `cargo xtask soak [args]`: the endurance run (docs/scale-limits.md), `soak run [args]`
@@ -44,7 +81,17 @@ pub fn suite(args: &[String]) -> Result {
 /// `soak run`. The samples and stats land in target/soak/, the log in target/soak.log, the
 /// FIGURE line in target/soak.figure.
 pub fn soak(args: &[String]) -> Result {
-    run(cargo().args(["build", "-q", "-p", "zmq-perf", "--bin", "soak"]))?;
+    build_soak()?;
+    soak_prebuilt(args, true)
+}
+
+fn build_soak() -> Result {
+    run(cargo().args(["build", "-q", "-p", "zmq-perf", "--bin", "soak"]))
+}
+
+/// The soak with the binary built; `echo`: its output on the terminal as well as in
+/// target/soak.log (otherwise only the FIGURE line and the result are printed, at the end).
+fn soak_prebuilt(args: &[String], echo: bool) -> Result {
     let target = root().join("target");
     let dir = target.join("soak");
     fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -68,7 +115,9 @@ pub fn soak(args: &[String]) -> Result {
     let stdout = child.stdout.take().expect("piped stdout");
     for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)) {
         let line = line.map_err(|e| format!("reading the soak's output: {e}"))?;
-        println!("{line}");
+        if echo {
+            println!("{line}");
+        }
         let _ = writeln!(log, "{line}");
         if line.starts_with("FIGURE SOAK ") {
             figure.push_str(&line);
@@ -76,9 +125,15 @@ pub fn soak(args: &[String]) -> Result {
         }
     }
     let status = child.wait().map_err(|e| e.to_string())?;
-    fs::write(target.join("soak.figure"), figure)
+    fs::write(target.join("soak.figure"), &figure)
         .map_err(|e| format!("target/soak.figure: {e}"))?;
+    if !echo {
+        print!("{figure}");
+    }
     if status.success() {
+        if !echo {
+            println!("soak: PASS");
+        }
         Ok(())
     } else {
         Err(format!("the soak failed ({status}): see target/soak.log"))

@@ -1,4 +1,4 @@
-//! The scale harness's peers written against this crate (run by `perf/report/scale.py`).
+//! The scale harness's peers written against this crate (run by `cargo xtask scale`, xtask/src/scale/).
 //!
 //! ```text
 //! scale keypair
