@@ -14,7 +14,8 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use common::async_rt::{
-    any_timeout, counting_waker, every_rt_test, size, socket, socket_on, within, Flavor, Harness,
+    any_timeout, counting_waker, every_rt_test, poll_until_parked, size, socket, socket_on, within,
+    Flavor, Harness,
 };
 use common::{Endpoints, Transport, TRANSPORTS};
 use futures::{SinkExt, StreamExt};
@@ -242,8 +243,9 @@ async fn fd_deregistered_not_closed<H: Harness>() -> bool {
     let mut pull = socket_on::<H::Rt>(&ctx, zmq::PULL);
     pull.get_ref().bind("inproc://fd-owner").unwrap();
     let fd = pull.get_ref().get_fd().unwrap();
-    let mut cx = Context::from_waker(futures::task::noop_waker_ref());
-    assert!(pull.poll_recv(&mut cx).is_pending());
+    let (counter, waker) = counting_waker();
+    let mut cx = Context::from_waker(&waker);
+    poll_until_parked(&counter, || pull.poll_recv(&mut cx));
     assert!(pull.is_registered());
     let sync = pull.into_inner();
     let closed_by_us = !fd_is_open(fd);

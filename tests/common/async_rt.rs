@@ -391,6 +391,25 @@ impl CountingWaker {
     }
 }
 
+/// Polls an operation until it parks: `Pending` without waking its task. Under async-io,
+/// whichever poll finds the thread's stand-in for a cooperative budget spent gives the
+/// thread back first (`Pending` and an immediate wake) without trying the operation, so a
+/// test that counts the wakes or checks the registration of a parked operation starts
+/// from this. Panics if the operation completes, or never parks in 3 polls.
+pub fn poll_until_parked<T>(counter: &CountingWaker, mut poll: impl FnMut() -> Poll<T>) {
+    for _ in 0..3 {
+        let before = counter.wakes();
+        assert!(
+            poll().is_pending(),
+            "the operation completed instead of parking"
+        );
+        if counter.wakes() == before {
+            return;
+        }
+    }
+    panic!("the operation woke its task on every poll instead of parking");
+}
+
 impl Wake for CountingWaker {
     fn wake(self: Arc<Self>) {
         self.wakes.fetch_add(1, Ordering::SeqCst);
