@@ -4,14 +4,13 @@
 //! (`cargo xtask test`: every test, with the 2-minute soak beside them); the other checks
 //! follow; the loom models run from the start in a second process beside the rest (`SIDE`).
 //!
-//! Build sharing: the main steps use the one `target/` and the dev profile, so libzmq and
-//! libsodium are compiled once for the tests (the scale smoke test reuses that build) and
-//! once for zmq-sys's `bindgen` feature (the bindings check and the clippy run share that
-//! one). The side steps (`SIDE`) build in directories of their own, beside the test step:
-//! the loom models need `--cfg loom` for every crate and link the system libzmq and
-//! libsodium (Debian's) instead of compiling them again, since what the models check is
-//! Rust code; the docs and the packaging check share target/side, where `cargo package`
-//! compiles the packaged zmq-sys (libzmq and libsodium from the tarball).
+//! Build sharing: every step uses the one `target/` and the dev profile (but `loom` and
+//! the scale smoke test), so libzmq and libsodium are compiled once for the tests, once
+//! for zmq-sys's `bindgen` feature (the bindings check and the clippy run share that one)
+//! and once for the packaged zmq-sys (`cargo package` verifies in `target/` too). The loom
+//! models need `--cfg loom` for every crate, so a build of their own: it links the system
+//! libzmq and libsodium (Debian's) instead of compiling them again, since what the models
+//! check is Rust code. The scale smoke test builds its release peers (xtask/src/scale/).
 
 use crate::util::{apt_install, apt_libclang, cargo, cmd, root, run, Result};
 use std::fs;
@@ -59,24 +58,11 @@ const STEPS: &[(&str, &str)] = &[
     ),
 ];
 
-/// Steps that a full run starts at once in a process of their own, beside the others. Each
-/// builds in a target directory of its own (the loom models in target/loom, the docs and
-/// the packaging check in target/side: no wait on the lock of the shared one) and fills
-/// the cores that the test step leaves idle while its suites and soak wait. Their output
-/// goes to target/ci-side.log and is printed at the end.
-const SIDE: &[&str] = &["loom", "doc", "package"];
-
-/// Set for the side process: its steps build in target/side.
-const SIDE_ENV: &str = "XTASK_CI_SIDE";
-
-/// `cargo`, in target/side when this is the side process.
-fn side_cargo() -> std::process::Command {
-    let mut command = cargo();
-    if std::env::var_os(SIDE_ENV).is_some() {
-        command.env("CARGO_TARGET_DIR", root().join("target/side"));
-    }
-    command
-}
+/// Steps that a full run starts at once in a process of their own, beside the others: the
+/// loom models build in a target directory of their own (no wait on cargo's lock) and
+/// fill the cores that the test step leaves idle while its suites and soak wait. Their
+/// output goes to target/ci-side.log and is printed at the end.
+const SIDE: &[&str] = &["loom"];
 
 /// The system libzmq and libsodium, for the builds that need not compile them again.
 fn system_libs() -> Result {
@@ -119,7 +105,7 @@ fn step(name: &str) -> Result {
                 "warnings",
             ]))
         }
-        "doc" => run(side_cargo()
+        "doc" => run(cargo()
             .args(["doc", "--workspace", "--no-deps", "--features", "full"])
             .env("RUSTDOCFLAGS", "-D warnings")),
         "msrv" => crate::msrv::check(),
@@ -155,10 +141,10 @@ fn step(name: &str) -> Result {
             // feature set of their own, and checks nothing a user downloads.) The packaged
             // zmq-sys is a new package to cargo, so its verification compiles libzmq and
             // libsodium again: that is the check that the tarball builds them.
-            run(side_cargo()
+            run(cargo()
                 .args(["package", "--workspace", "--exclude", "xtask", "--locked"])
                 .arg("--no-verify"))?;
-            run(side_cargo().args(["package", "-p", "zmq-sys", "-p", "zmq", "--locked"]))
+            run(cargo().args(["package", "-p", "zmq-sys", "-p", "zmq", "--locked"]))
         }
         "loom" => {
             system_libs()?;
@@ -260,7 +246,6 @@ fn start_side() -> Result<std::process::Child> {
     let exe = std::env::current_exe().map_err(|e| format!("the xtask binary: {e}"))?;
     cmd(&exe.to_string_lossy())
         .args(["ci", "--only", &SIDE.join(",")])
-        .env(SIDE_ENV, "1")
         .stdout(log)
         .stderr(err)
         .spawn()
