@@ -310,14 +310,7 @@ impl<R: Registration> Core<R> {
         // processed the command it waits for, and the ZMQ_EVENTS read below wakes it (I2).
         if drained && !self.readiness.slot(dir.other()).is_registered() {
             loop {
-                match self.readiness.poll_edge() {
-                    Poll::Pending => return Poll::Pending,
-                    Poll::Ready(res) => {
-                        if let Err(err) = self.stop_waiting(dir, res) {
-                            return Poll::Ready(Err(err));
-                        }
-                    }
-                }
+                ready!(self.take_reported_edge(dir))?;
                 // Usually an edge the reactor reported before the attempt processed its
                 // commands (the one that woke us last time).
                 if self.readiness.has_pending_commands() {
@@ -326,10 +319,8 @@ impl<R: Registration> Core<R> {
             }
         }
         // Consume an edge seen earlier: the ZMQ_EVENTS read below covers its commands.
-        if let Poll::Ready(res) = self.readiness.poll_edge() {
-            if let Err(err) = self.stop_waiting(dir, res) {
-                return Poll::Ready(Err(err));
-            }
+        if let Poll::Ready(res) = self.take_reported_edge(dir) {
+            res?;
         }
         loop {
             // I5: while this direction's hint is distrusted, a ZMQ_EVENTS read of ours could
@@ -356,14 +347,7 @@ impl<R: Registration> Core<R> {
                 }
             }
             // 3. Park only if the reactor has seen no edge since; an edge clears the hints.
-            match self.readiness.poll_edge() {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(res) => {
-                    if let Err(err) = self.stop_waiting(dir, res) {
-                        return Poll::Ready(Err(err));
-                    }
-                }
-            }
+            ready!(self.take_reported_edge(dir))?;
         }
     }
 
@@ -373,14 +357,15 @@ impl<R: Registration> Core<R> {
     /// reactor without a stale edge: it parks at once, with no `poll` of the fd.
     #[inline(never)]
     fn take_edge(&mut self) {
-        if let Poll::Ready(res) = self.readiness.poll_edge() {
-            // An error is the wait's to report, if the receive has to wait again.
-            let _ = self.stop_waiting(Dir::Recv, res);
-        }
+        // An error is the wait's to report, if the receive has to wait again.
+        let _ = self.take_reported_edge(Dir::Recv);
     }
 
-    fn stop_waiting(&mut self, dir: Dir, edge: Result<()>) -> Result<()> {
-        match edge {
+    /// Takes the edge the reactor reported, if any (`Pending`: none; parked on it). An
+    /// edge clears the hints; a reactor error clears `dir`'s waiter and is returned.
+    fn take_reported_edge(&mut self, dir: Dir) -> Poll<Result<()>> {
+        let edge = ready!(self.readiness.poll_edge());
+        Poll::Ready(match edge {
             Ok(()) => {
                 self.slow &= !Slow::HINTS_FAILED;
                 Ok(())
@@ -389,7 +374,7 @@ impl<R: Registration> Core<R> {
                 self.readiness.slot(dir).clear();
                 Err(err)
             }
-        }
+        })
     }
 
     /// Bookkeeping of a successful op in `dir` (I5).

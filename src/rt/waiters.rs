@@ -294,6 +294,29 @@ mod loom_model {
         });
     }
 
+    /// The send half of the socket in the models below, under the socket's lock: its op
+    /// processes libzmq's commands (drains the fd, F3), then, per I2, a parked receiver is
+    /// woken if `ready` (after a `ZMQ_EVENTS` read, which drains the fd too).
+    fn spawn_send_half(
+        fanout: &Arc<FanOut>,
+        ready: &Arc<AtomicBool>,
+        edge: &Arc<AtomicBool>,
+        core: &Arc<loom::sync::Mutex<bool>>,
+    ) -> thread::JoinHandle<()> {
+        let (fanout, ready, edge, core) =
+            (fanout.clone(), ready.clone(), edge.clone(), core.clone());
+        thread::spawn(move || {
+            let mut maybe_parked = core.lock().unwrap();
+            edge.swap(false, Ordering::SeqCst); // the op processes the commands
+            after_send_op(&mut maybe_parked, &fanout, || {
+                edge.swap(false, Ordering::SeqCst); // ZMQ_EVENTS
+                if ready.load(Ordering::SeqCst) {
+                    fanout.slot(Dir::Recv).wake();
+                }
+            });
+        })
+    }
+
     /// I1 + I2 with a model of both sides. libzmq's I/O thread makes a message available
     /// (`ready`), then writes the fd (`edge`). The edge-triggered reactor reports the fd
     /// only while it is still readable; tokio then sets its sticky readiness bit and wakes
@@ -339,20 +362,7 @@ mod loom_model {
                     }
                 }
             });
-            let sender = thread::spawn({
-                let (fanout, ready, edge, core) =
-                    (fanout.clone(), ready.clone(), edge.clone(), core.clone());
-                move || {
-                    let mut maybe_parked = core.lock().unwrap();
-                    edge.swap(false, Ordering::SeqCst); // the op processes the commands
-                    after_send_op(&mut maybe_parked, &fanout, || {
-                        edge.swap(false, Ordering::SeqCst); // ZMQ_EVENTS
-                        if ready.load(Ordering::SeqCst) {
-                            fanout.slot(Dir::Recv).wake();
-                        }
-                    });
-                }
-            });
+            let sender = spawn_send_half(&fanout, &ready, &edge, &core);
             let got = {
                 let mut maybe_parked = core.lock().unwrap();
                 *maybe_parked = true;
@@ -429,20 +439,7 @@ mod loom_model {
                     }
                 }
             });
-            let sender = thread::spawn({
-                let (fanout, ready, edge, core) =
-                    (fanout.clone(), ready.clone(), edge.clone(), core.clone());
-                move || {
-                    let mut maybe_parked = core.lock().unwrap();
-                    edge.swap(false, Ordering::SeqCst); // the op processes the commands
-                    after_send_op(&mut maybe_parked, &fanout, || {
-                        edge.swap(false, Ordering::SeqCst); // ZMQ_EVENTS
-                        if ready.load(Ordering::SeqCst) {
-                            fanout.slot(Dir::Recv).wake();
-                        }
-                    });
-                }
-            });
+            let sender = spawn_send_half(&fanout, &ready, &edge, &core);
             let got = {
                 let mut maybe_parked = core.lock().unwrap();
                 if take_edge_first {
