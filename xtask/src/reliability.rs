@@ -260,7 +260,7 @@ pub fn report(args: &[String]) -> Result {
         }
         [flag] if flag == "--quick" => {
             crate::tests::pyenv()?;
-            run_logged(
+            run_keeping_output(
                 cargo()
                     .args(["test", "--features", crate::tests::FEATURES])
                     .args(["--test", "security", "--test", "async_rt"])
@@ -269,7 +269,7 @@ pub fn report(args: &[String]) -> Result {
                     .env("ZMQ_TEST_PYTHON", crate::tests::python()),
             )
         }
-        [] => run_logged(
+        [] => run_keeping_output(
             cmd(&std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())).args([
                 "xtask",
                 "test",
@@ -297,7 +297,7 @@ pub fn report(args: &[String]) -> Result {
 }
 
 /// Runs a test command, printing only its FIGURE and result lines; returns all it printed.
-fn run_logged(command: &mut std::process::Command) -> String {
+fn run_keeping_output(command: &mut std::process::Command) -> String {
     let out = command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -122,6 +122,17 @@ pub(super) fn py_float(v: f64) -> String {
 }
 
 /// An integer with thousands separators: 10,000.
+/// A detail-table row for a failed run: N, the implementation, the error (clipped) and
+/// `empty` empty cells.
+fn failed_row(n: i64, implementation: &str, r: &Value, empty: usize) -> String {
+    format!(
+        "| {} | {implementation} | failed: {} |{}",
+        thousands(n),
+        clip(text(r, "error"), 100),
+        " |".repeat(empty)
+    )
+}
+
 pub(super) fn thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
@@ -301,12 +312,7 @@ pub fn render(saved: &Saved, notes: Option<&str>) -> String {
         for p in &row1 {
             let Some(r) = get(1, p, n, &[]) else { continue };
             if failed(r) {
-                w(&format!(
-                    "| {} | {} | failed: {} | | | | | | | |",
-                    thousands(n),
-                    label(p),
-                    clip(text(r, "error"), 100)
-                ));
+                w(&failed_row(n, &label(p), r, 7));
                 continue;
             }
             // The broker's usage under load; with the clients connected when /proc could
@@ -365,12 +371,7 @@ pub fn render(saved: &Saved, notes: Option<&str>) -> String {
         for p in &row2 {
             let Some(r) = get(2, p, n, &[]) else { continue };
             if failed(r) {
-                w(&format!(
-                    "| {} | {} | failed: {} | | | | | | |",
-                    thousands(n),
-                    label(p),
-                    clip(text(r, "error"), 100)
-                ));
+                w(&failed_row(n, &label(p), r, 6));
                 continue;
             }
             w(&format!(
@@ -414,12 +415,7 @@ pub fn render(saved: &Saved, notes: Option<&str>) -> String {
         for p in &row3 {
             let Some(r) = get(3, p, n, &[]) else { continue };
             if failed(r) {
-                w(&format!(
-                    "| {} | {} | failed: {} | | | | | | | |",
-                    thousands(n),
-                    label(p),
-                    clip(text(r, "error"), 100)
-                ));
+                w(&failed_row(n, &label(p), r, 7));
                 continue;
             }
             let c = r.get("clients_connected").and_then(|c| c.get(0));
