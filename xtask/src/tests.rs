@@ -27,10 +27,7 @@ pub fn test(args: &[String]) -> Result {
         return suite(args);
     }
     pyenv()?;
-    // The soak binary with the suites' features, so the two builds share the zmq crate.
-    run(cargo()
-        .args(["build", "-q", "--workspace", "--features", FEATURES])
-        .args(["--bin", "soak"]))?;
+    build_soak()?;
     println!("test: the {minutes}-minute soak runs beside the suites; its log is target/soak.log");
     let soak = std::thread::spawn(move || soak_prebuilt(&["--minutes".into(), minutes], false));
     let suites = run(&mut suite_command(&[]));
@@ -85,8 +82,12 @@ pub fn soak(args: &[String]) -> Result {
     soak_prebuilt(args, true)
 }
 
+/// The soak binary, built with the suites' cargo selection, so that it and the tests share
+/// one build of the zmq crate.
 fn build_soak() -> Result {
-    run(cargo().args(["build", "-q", "-p", "zmq-perf", "--bin", "soak"]))
+    run(cargo()
+        .args(["build", "-q", "--workspace", "--features", FEATURES])
+        .args(["--bin", "soak"]))
 }
 
 /// The soak with the binary built; `echo`: its output on the terminal as well as in
