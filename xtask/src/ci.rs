@@ -4,15 +4,17 @@
 //! (`cargo xtask test`: every test, with the 2-minute soak beside them); the other checks
 //! follow; the loom models run from the start in a second process beside the rest (`SIDE`).
 //!
-//! Build sharing: every step uses the one `target/` and the dev profile (but `loom` and
-//! the scale smoke test), so libzmq and libsodium are compiled once for the tests, once
-//! for zmq-sys's `bindgen` feature (the bindings check and the clippy run share that one)
-//! and once for the packaged zmq-sys (`cargo package` verifies in `target/` too). The loom
-//! models need `--cfg loom` for every crate, so a build of their own: it links the system
-//! libzmq and libsodium (Debian's) instead of compiling them again, since what the models
-//! check is Rust code. The scale smoke test builds its release peers (xtask/src/scale/).
+//! Build sharing: every step uses the one `target/` and the dev profile (but `loom`), and
+//! the test build's cargo selection (`--workspace --features` [`FEATURES`]) where it can:
+//! clippy, the docs and the scale smoke test reuse its build-script runs, so libzmq and
+//! libsodium are compiled once for the tests and once more for zmq-sys's `bindgen` feature
+//! (the bindings check and its clippy run share that one). The loom models (`--cfg loom`
+//! for every crate: a build of their own) and the packaged crates' build (new packages to
+//! cargo) link the system libzmq and libsodium (Debian's) instead of compiling them again:
+//! what they check is Rust code.
 
-use crate::util::{apt_install, apt_libclang, cargo, cmd, root, run, Result};
+use crate::tests::FEATURES;
+use crate::util::{apt_install, cargo, cmd, root, run, Result};
 use std::fs;
 use std::time::Instant;
 
@@ -25,13 +27,13 @@ const STEPS: &[(&str, &str)] = &[
     ("fmt", "cargo fmt --check"),
     (
         "bindings",
-        "zmq-sys/src/bindings.rs is what bindgen makes (regen-bindings --check)",
+        "zmq-sys/src/bindings.rs is what bindgen makes (regen-bindings --check); clippy of that build",
     ),
     (
         "clippy",
-        "clippy -D warnings: the workspace with all features; zmq-sys without bindgen",
+        "clippy -D warnings: the workspace with the suites' features (bindgen's in `bindings`)",
     ),
-    ("doc", "cargo doc without warnings"),
+    ("doc", "cargo doc without warnings, the suites' features"),
     (
         "msrv",
         "every package of the build graph fits the declared rust-version",
@@ -46,7 +48,7 @@ const STEPS: &[(&str, &str)] = &[
     ),
     (
         "package",
-        "cargo package --workspace; zmq and zmq-sys built from their tarballs",
+        "cargo package --workspace; zmq and zmq-sys built from their tarballs (system libzmq)",
     ),
     (
         "loom",
@@ -77,7 +79,7 @@ fn system_libs() -> Result {
     }
     apt_install(
         &["libzmq3-dev", "libsodium-dev", "pkgconf"],
-        "the loom models link the system libzmq and libsodium",
+        "the loom models and the packaged crates' build link the system libzmq and libsodium",
     )
 }
 
@@ -89,24 +91,23 @@ fn step(name: &str) -> Result {
         // Exactly the README's command, in a process of its own.
         "test" => run(cmd("cargo").args(["xtask", "test"])),
         "fmt" => run(cargo().args(["fmt", "--all", "--", "--check"])),
-        "bindings" => crate::bindings::regen(&["--check".into()]),
-        "clippy" => {
-            apt_libclang()?;
+        "bindings" => {
+            crate::bindings::regen(&["--check".into()])?;
+            // The `bindgen` feature's code, linted on the build the check just made (the
+            // same selection, so its build script does not run again). It stays out of the
+            // workspace's clippy run: bindgen's build dependencies (syn with more features,
+            // among others) would rebuild much of the graph there, libzmq included.
             run(cargo()
-                .args(["clippy", "--workspace", "--all-targets", "--all-features"])
-                .args(["--", "-D", "warnings"]))?;
-            run(cargo().args([
-                "clippy",
-                "-p",
-                "zmq-sys",
-                "--all-targets",
-                "--",
-                "-D",
-                "warnings",
-            ]))
+                .args(["clippy", "-p", "zmq-sys", "--features", "bindgen", "--all-targets"])
+                .args(["--", "-D", "warnings"]))
         }
+        // The test build's selection: clippy reuses its build-script runs (libzmq and
+        // libsodium are not compiled again) and its dependencies' features.
+        "clippy" => run(cargo()
+            .args(["clippy", "--workspace", "--all-targets", "--features", FEATURES])
+            .args(["--", "-D", "warnings"])),
         "doc" => run(cargo()
-            .args(["doc", "--workspace", "--no-deps", "--features", "full"])
+            .args(["doc", "--workspace", "--no-deps", "--features", FEATURES])
             .env("RUSTDOCFLAGS", "-D warnings")),
         "msrv" => crate::msrv::check(),
         "compat-route" => crate::compat::route(),
@@ -137,14 +138,19 @@ fn step(name: &str) -> Result {
             }
             // Every package of the workspace packages; the two published ones are then
             // built from their tarballs. (Verifying the unpublished perf and compat crates
-            // too compiled libzmq and libsodium a third time, for a build-dependency
-            // feature set of their own, and checks nothing a user downloads.) The packaged
-            // zmq-sys is a new package to cargo, so its verification compiles libzmq and
-            // libsodium again: that is the check that the tarball builds them.
+            // too checks nothing a user downloads.) The tarballs are built against the
+            // system libzmq and libsodium: what a tarball must carry is Rust code and the
+            // build script, every module of which compiles either way; the vendored C build
+            // is the same build script and crates that the test step ran from the tree.
+            // Built vendored, each packaged zmq-sys (one for itself, one from cargo's
+            // temporary registry for zmq) compiled libzmq again: about 80 s of CI.
             run(cargo()
                 .args(["package", "--workspace", "--exclude", "xtask", "--locked"])
                 .arg("--no-verify"))?;
-            run(cargo().args(["package", "-p", "zmq-sys", "-p", "zmq", "--locked"]))
+            system_libs()?;
+            run(cargo()
+                .args(["package", "-p", "zmq-sys", "-p", "zmq", "--locked"])
+                .envs(SYSTEM.iter().copied()))
         }
         "loom" => {
             system_libs()?;

@@ -78,7 +78,8 @@ pub fn apt_install(packages: &[&str], why: &str) -> Result {
     }
     let install = || {
         cmd("apt-get")
-            .args(["install", "-y", "-q"])
+            // Wait for another install (a side step's) instead of failing on dpkg's lock.
+            .args(["-o", "DPkg::Lock::Timeout=300", "install", "-y", "-q"])
             .args(packages)
             .env("DEBIAN_FRONTEND", "noninteractive")
             .stdout(Stdio::null())
@@ -89,7 +90,7 @@ pub fn apt_install(packages: &[&str], why: &str) -> Result {
         return Ok(());
     }
     let _ = cmd("apt-get")
-        .args(["update", "-q"])
+        .args(["-o", "DPkg::Lock::Timeout=300", "update", "-q"])
         .stdout(Stdio::null())
         .status();
     if install() {
