@@ -74,10 +74,17 @@ fn chunks(count: usize, mut send: impl FnMut(usize), mut recv: impl FnMut(usize)
 }
 
 fn main() {
-    let count: usize = std::env::args()
-        .nth(1)
-        .map(|n| n.parse().expect("count"))
-        .unwrap_or(200_000);
+    let count: usize = match std::env::args().nth(1).as_deref() {
+        None => 200_000,
+        Some("--help" | "-h") => {
+            println!("usage: async_cost [COUNT]   (messages per loop, default 200000)");
+            return;
+        }
+        Some(n) => n.parse().unwrap_or_else(|_| {
+            eprintln!("async_cost: COUNT must be a number, not {n:?}");
+            std::process::exit(2);
+        }),
+    };
     let ctx = zmq::Context::new();
     let pull = ctx.socket(zmq::PULL).unwrap();
     pull.set_rcvhwm(0).unwrap();

@@ -41,7 +41,11 @@ struct Args {
     sizes: Vec<usize>,
 }
 
-fn parse_args() -> Args {
+const USAGE: &str = "usage: async_thr [--count N] [--reps R] [--only sync|async] \
+                     [--dir recv|send] [--transport inproc|ipc|tcp] [--size BYTES]";
+
+/// The command line, or what is wrong with it.
+fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         count: 1_000_000,
         reps: 5,
@@ -52,36 +56,46 @@ fn parse_args() -> Args {
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
-        let value = it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
+        if flag == "--help" || flag == "-h" {
+            println!("{USAGE}");
+            std::process::exit(0);
+        }
+        let value = it.next().ok_or(format!("{flag} needs a value"))?;
+        let number = |what: &str| {
+            value
+                .parse::<usize>()
+                .map_err(|_| format!("{flag} {what}: not a number: {value:?}"))
+        };
         match flag.as_str() {
-            "--count" => args.count = value.parse().expect("--count N"),
-            "--reps" => args.reps = value.parse().expect("--reps R"),
+            "--count" => args.count = number("N")?,
+            "--reps" => args.reps = number("R")?,
+            "--size" => args.sizes = vec![number("BYTES")?],
             "--only" => {
-                args.modes = vec![if value == "sync" {
-                    Mode::Sync
-                } else {
-                    Mode::Async
+                args.modes = vec![match value.as_str() {
+                    "sync" => Mode::Sync,
+                    "async" => Mode::Async,
+                    _ => return Err(format!("--only sync|async, not {value:?}")),
                 }]
             }
             "--dir" => {
-                args.dirs = vec![if value == "send" {
-                    Dir::Send
-                } else {
-                    Dir::Recv
+                args.dirs = vec![match value.as_str() {
+                    "send" => Dir::Send,
+                    "recv" => Dir::Recv,
+                    _ => return Err(format!("--dir recv|send, not {value:?}")),
                 }]
             }
             "--transport" => {
                 args.transports = vec![match value.as_str() {
                     "inproc" => "inproc",
                     "ipc" => "ipc",
-                    _ => "tcp",
+                    "tcp" => "tcp",
+                    _ => return Err(format!("--transport inproc|ipc|tcp, not {value:?}")),
                 }]
             }
-            "--size" => args.sizes = vec![value.parse().expect("--size BYTES")],
-            other => panic!("unknown flag {other}"),
+            other => return Err(format!("unknown flag {other}")),
         }
     }
-    args
+    Ok(args)
 }
 
 fn endpoint(transport: &str, run: usize) -> String {
@@ -225,7 +239,10 @@ fn median(values: &mut [f64]) -> f64 {
 }
 
 fn main() {
-    let args = parse_args();
+    let args = parse_args().unwrap_or_else(|err| {
+        eprintln!("async_thr: {err}\n{USAGE}");
+        std::process::exit(2);
+    });
     let ctx = zmq::Context::new();
     println!(
         "{:<7} {:>5} {:<5} {:>12} {:>12} {:>7}   (msg/s, median of {} interleaved runs of {} messages)",

@@ -135,6 +135,11 @@ fn main() {
                 .expect("server");
             result
         }
+        Some("--help" | "-h") => {
+            println!("usage: lazy_pirate [server ENDPOINT | client ENDPOINT]");
+            println!("with no argument: a flaky server thread and the client, over loopback");
+            return;
+        }
         Some(other) => {
             eprintln!("usage: lazy_pirate [server ENDPOINT | client ENDPOINT] (got {other:?})");
             std::process::exit(2);

@@ -1,8 +1,9 @@
-//! A tour of ZeroMQ: every pattern of the reference programs ("ZeroMQ Practice", see
-//! docs/architecture.md) —
-//! request/reply, publish/subscribe, push/pull, pair, and the poller — over tcp, ipc and
-//! inproc, in one process, in a few seconds, printing what happens. Then the document's
-//! in-process client/worker program, with threads instead of asyncio.
+//! A tour of ZeroMQ: the patterns of the reference programs ("ZeroMQ Practice", see
+//! docs/architecture.md) — request/reply, publish/subscribe, push/pull, pair, dealer/router,
+//! a proxy between them, the poller, and (with `--features draft`) the thread-safe
+//! client/server — over tcp, ipc and inproc, in one process, in a few seconds, printing
+//! what happens. Then the document's in-process client/worker program, with threads
+//! instead of asyncio.
 //!
 //! ```sh
 //! cargo run --example tour
@@ -239,6 +240,119 @@ fn pair(ctx: &zmq::Context, eps: &Endpoints, transport: Transport) -> zmq::Resul
     Ok(())
 }
 
+fn dealer_router(ctx: &zmq::Context, eps: &Endpoints, transport: Transport) -> zmq::Result<()> {
+    // A ROUTER sees who sent each message (the first frame) and answers that peer only.
+    let router = socket(ctx, zmq::ROUTER)?;
+    let endpoint = eps.bind(&router, transport, "router")?;
+    let mut dealers = Vec::new();
+    for id in ["worker-a", "worker-b"] {
+        let dealer = socket(ctx, zmq::DEALER)?;
+        dealer.set_identity(id.as_bytes())?; // before connect
+        dealer.connect(&endpoint)?;
+        dealer.send(format!("job for {id}"), 0)?;
+        dealers.push((id, dealer));
+    }
+    let mut heard = Vec::new();
+    for _ in 0..dealers.len() {
+        let frames = router.recv_multipart(0)?; // [identity, body]
+        let (identity, body) = (&frames[0], &frames[frames.len() - 1]);
+        let reply = format!("done: {}", String::from_utf8_lossy(body));
+        router.send_multipart([&identity[..], reply.as_bytes()], 0)?;
+        heard.push(String::from_utf8_lossy(identity).into_owned());
+    }
+    heard.sort();
+    let mut replies = Vec::new();
+    for (id, dealer) in &dealers {
+        replies.push(format!("{id} got '{}'", recv_text(dealer)?));
+    }
+    row(
+        transport,
+        &[
+            format!("ROUTER heard from {}", heard.join(" and ")),
+            replies.join(", "),
+        ],
+    );
+    Ok(())
+}
+
+fn proxy(ctx: &zmq::Context, eps: &Endpoints, transport: Transport) -> zmq::Result<()> {
+    // A broker: clients connect to a ROUTER, workers to a DEALER, and a proxy on its own
+    // thread shuttles messages between the two until it is told to stop.
+    let frontend = ctx.socket(zmq::ROUTER)?;
+    let clients_endpoint = eps.bind(&frontend, transport, "proxy-clients")?;
+    let backend = ctx.socket(zmq::DEALER)?;
+    let workers_endpoint = eps.bind(&backend, transport, "proxy-workers")?;
+    let proxy = zmq::proxy::spawn(frontend, backend, None)?;
+
+    let worker = socket(ctx, zmq::REP)?;
+    worker.connect(&workers_endpoint)?;
+    let client = socket(ctx, zmq::REQ)?;
+    client.connect(&clients_endpoint)?;
+    client.send("what does a proxy do?", 0)?;
+    let request = recv_text(&worker)?;
+    worker.send("it forwards", 0)?;
+    let reply = recv_text(&client)?;
+    let statistics = proxy.statistics()?;
+    proxy.terminate()?;
+    row(
+        transport,
+        &[
+            format!("REQ → ROUTER ⇄ proxy ⇄ DEALER → REP '{request}' → '{reply}'"),
+            format!(
+                "the proxy forwarded {} frames, then stopped",
+                statistics.frontend_received_frames + statistics.backend_received_frames
+            ),
+        ],
+    );
+    Ok(())
+}
+
+#[cfg(feature = "draft")]
+fn client_server(ctx: &zmq::Context, eps: &Endpoints, transport: Transport) -> zmq::Result<()> {
+    use zmq::draft::DraftSocketType::{CLIENT, SERVER};
+    // Thread-safe sockets of the draft API: single frames, and the SERVER answers a
+    // CLIENT by the routing id each message carries.
+    let server = ctx.draft_socket(SERVER)?;
+    let endpoint = match transport {
+        Transport::Tcp => "tcp://127.0.0.1:*".to_owned(),
+        Transport::Ipc => format!("ipc://{}/server.ipc", eps.ipc_dir.display()),
+        Transport::Inproc => "inproc://tour-server".to_owned(),
+    };
+    server.bind(&endpoint)?;
+    let endpoint = server.get_last_endpoint()?.unwrap_or(endpoint);
+    let client = ctx.draft_socket(CLIENT)?;
+    client.connect(&endpoint)?;
+    let wait = |socket: &zmq::draft::DraftSocket| match socket.poll(zmq::POLLIN, 5000)? {
+        0 => Err(zmq::Error::EAGAIN),
+        _ => Ok(()),
+    };
+    client.send("ping", 0)?;
+    wait(&server)?;
+    let request = server.recv_msg(0)?;
+    let routing_id = request.routing_id().unwrap_or(0);
+    server.send_to(routing_id, "pong", 0)?;
+    wait(&client)?;
+    let reply = client.recv_msg(0)?;
+    row(
+        transport,
+        &[format!(
+            "CLIENT sends '{}', SERVER answers routing id {routing_id} with '{}'",
+            request.as_str().unwrap_or("?"),
+            reply.as_str().unwrap_or("?")
+        )],
+    );
+    Ok(())
+}
+
+#[cfg(not(feature = "draft"))]
+fn client_server(_: &zmq::Context, _: &Endpoints, transport: Transport) -> zmq::Result<()> {
+    row(
+        transport,
+        &["not in this build: `cargo run --example tour --features draft` runs it"],
+    );
+    Ok(())
+}
+
 fn poller(ctx: &zmq::Context, eps: &Endpoints, transport: Transport) -> zmq::Result<()> {
     let tasks = socket(ctx, zmq::PULL)?;
     let tasks_endpoint = eps.bind(&tasks, transport, "poll-tasks")?;
@@ -314,12 +428,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "no"
         }
     };
+    // The draft socket types need libzmq's draft API and this crate's `draft` feature.
+    let draft = if !zmq::has_capability("draft") {
+        "no"
+    } else if cfg!(feature = "draft") {
+        "yes"
+    } else {
+        "in libzmq, not in this build (--features draft)"
+    };
     println!(
-        "ZeroMQ tour · libzmq {major}.{minor}.{patch} · CURVE {} · draft API {}",
+        "ZeroMQ tour · libzmq {major}.{minor}.{patch} · CURVE {} · draft API {draft}",
         yes_no("curve"),
-        yes_no("draft")
     );
-    println!("Each pattern of \"ZeroMQ Practice\", over tcp, ipc and inproc.");
+    println!("The patterns of \"ZeroMQ Practice\" and a few more, each over tcp, ipc and inproc.");
 
     // One context for the whole program; it runs libzmq's I/O threads. Sockets made after
     // `set_blocky(false)` do not keep the program waiting at exit for undelivered messages.
@@ -327,7 +448,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     ctx.set_blocky(false)?;
     let eps = Endpoints::new()?;
 
-    let patterns: [(&str, &str, Pattern); 5] = [
+    let patterns: [(&str, &str, Pattern); 8] = [
         (
             "Request/Reply (REQ/REP)",
             "the classic client/server: REQ sends a request, REP answers it, in lock step",
@@ -349,9 +470,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             pair,
         ),
         (
+            "Dealer/Router (DEALER/ROUTER)",
+            "asynchronous request/reply: the ROUTER knows each peer by its identity",
+            dealer_router,
+        ),
+        (
+            "Proxy (ROUTER ⇄ DEALER)",
+            "a broker between clients and workers, on a thread of its own, stopped at the end",
+            proxy,
+        ),
+        (
             "Poller",
             "one thread waits on several sockets and learns which are ready",
             poller,
+        ),
+        (
+            "Client/Server (CLIENT/SERVER, draft API)",
+            "thread-safe sockets: the SERVER answers each CLIENT by its routing id",
+            client_server,
         ),
     ];
     for (number, (title, what, run)) in (1..).zip(patterns) {
@@ -362,7 +498,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     heading(
-        6,
+        9,
         "The reference programs' in-process client and worker",
         "its asyncio program, with a thread per coroutine: REQ/REP over inproc",
     );

@@ -8,9 +8,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use libc::c_int;
 
 use crate::raw::RawContext;
-use crate::{Result, Socket, SocketType};
+use crate::Result;
 
-/// A ZeroMQ context: it runs the I/O threads and creates [`Socket`]s.
+/// A ZeroMQ context: it runs the I/O threads and creates [`Socket`](crate::Socket)s.
 ///
 /// Usually one per process. Cloning is cheap (a shared handle) and a `Context` can be used
 /// from any thread. Every socket keeps its context alive, so dropping the `Context` handle
@@ -22,7 +22,7 @@ use crate::{Result, Socket, SocketType};
 /// blocks until every socket is closed **and** its pending outgoing messages are sent or
 /// its linger period has passed. The default linger is **infinite**, so a socket with
 /// unsent messages to a peer that never comes makes termination hang. Set
-/// [`Socket::set_linger`] (e.g. to 0), or [`Context::set_blocky(false)`](Context::set_blocky)
+/// [`Socket::set_linger`](crate::Socket::set_linger) (e.g. to 0), or [`Context::set_blocky(false)`](Context::set_blocky)
 /// so that new sockets default to a linger of 0. [`Context::shutdown`] makes blocking
 /// calls in other threads return [`Error::ETERM`](crate::Error::ETERM) at once.
 ///
@@ -171,37 +171,6 @@ impl Context {
     /// `Context` (or any clone or socket of it) is alive and the context is not terminated.
     pub fn as_raw(&self) -> *mut c_void {
         self.raw.as_ptr()
-    }
-
-    /// Creates a socket of the given type (`zmq_socket`). The socket keeps this context
-    /// alive.
-    ///
-    /// Unlike a bare `zmq_socket`, the socket's listen backlog (`ZMQ_BACKLOG`) starts at
-    /// the OS's limit (`/proc/sys/net/core/somaxconn`, or 511 where that cannot be read)
-    /// instead of libzmq's 100, so that a listener survives a reconnection storm; a
-    /// value given to [`Socket::set_backlog`] before `bind` replaces it. See
-    /// `docs/scale-limits.md`.
-    ///
-    /// # Errors
-    /// [`ETERM`](crate::Error::ETERM) after [`shutdown`](Self::shutdown) or
-    /// [`destroy`](Self::destroy); [`EMFILE`](crate::Error::EMFILE) past
-    /// [`max_sockets`](Self::get_max_sockets).
-    #[doc(alias = "zmq_socket")]
-    pub fn socket(&self, socket_type: SocketType) -> Result<Socket> {
-        self.socket_raw(socket_type.to_raw())
-    }
-
-    /// Creates a socket from a raw libzmq socket type (`ZMQ_*` constant), including the
-    /// draft types that [`SocketType`] cannot name. Its backlog is set as for
-    /// [`socket`](Self::socket).
-    pub fn socket_raw(&self, socket_type: i32) -> Result<Socket> {
-        let raw = self.raw.socket(socket_type)?;
-        // Set before the caller can touch the socket, so a later `set_backlog` wins.
-        raw.setsockopt(
-            zmq_sys::ZMQ_BACKLOG as c_int,
-            &storm_backlog().to_ne_bytes(),
-        )?;
-        Ok(Socket::from_parts(raw, Some(self.clone())))
     }
 
     /// Terminates the context now (`zmq_ctx_term`), blocking until all its sockets are

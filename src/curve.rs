@@ -26,7 +26,7 @@
 use std::ffi::CStr;
 use std::fmt;
 
-use crate::sys;
+use crate::raw::sys;
 use crate::{Error, Result};
 
 /// A CURVE key pair (binary keys). The secret key is not shown by `Debug` and is zeroed

@@ -347,6 +347,34 @@ impl DraftSocket {
         self.recv_msg(flags).map(|msg| msg.to_vec())
     }
 
+    /// Receives one message as text: `Ok(Ok(text))`, or `Ok(Err(bytes))` when it is not
+    /// UTF-8 (the shape of [`Socket::recv_string`]; see [`recv_utf8`](Self::recv_utf8)
+    /// for a flat one).
+    ///
+    /// ```
+    /// use zmq::draft::DraftSocketType::{CLIENT, SERVER};
+    /// # let ctx = zmq::Context::new();
+    /// let server = ctx.draft_socket(SERVER)?;
+    /// server.bind("inproc://recv-string")?;
+    /// let client = ctx.draft_socket(CLIENT)?;
+    /// client.connect("inproc://recv-string")?;
+    /// client.send("hello", 0)?;
+    /// assert_eq!(server.recv_string(0)?, Ok("hello".to_owned()));
+    /// client.send(&[0xff][..], 0)?;
+    /// assert_eq!(server.recv_string(0)?, Err(vec![0xff]));
+    /// # Ok::<(), zmq::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    pub fn recv_string(
+        &self,
+        flags: impl IntoRecvFlags,
+    ) -> Result<std::result::Result<String, Vec<u8>>> {
+        self.recv_bytes(flags)
+            .map(|bytes| String::from_utf8(bytes).map_err(|err| err.into_bytes()))
+    }
+
     /// Receives one message as text; one that is not UTF-8 is an error keeping its bytes.
     ///
     /// # Errors

@@ -13,7 +13,7 @@ use libc::c_int;
 use zmq_sys::errno;
 
 use crate::endpoint;
-use crate::sys::{self, Errno};
+use crate::raw::sys::{self, Errno};
 
 /// An error reported by libzmq, as in the zmq 0.10 API.
 ///

@@ -92,6 +92,8 @@ pub mod flags;
     feature = "serde"
 ))]
 mod guides;
+// The zero-copy handover to libzmq, under both message.rs and tracker.rs.
+mod handover;
 #[cfg(feature = "serde")]
 mod json;
 // message.rs owns `zmq_msg_t` and calls the `zmq_msg_*` functions itself (part of the raw
@@ -102,6 +104,8 @@ pub mod monitor;
 mod poll;
 pub mod poller;
 pub mod proxy;
+// The raw layer: raw/mod.rs owns the context and socket pointers, raw/sys.rs makes the
+// calls that need none (with message.rs, the only code that calls zmq_sys).
 mod raw;
 #[cfg(all(any(feature = "tokio", feature = "async-io"), unix))]
 #[cfg_attr(
@@ -112,7 +116,6 @@ pub mod rt;
 mod serialized;
 mod socket;
 pub mod sockopt;
-mod sys;
 mod tracker;
 pub mod tuning;
 pub mod z85;
@@ -150,7 +153,7 @@ pub const POLLERR: PollEvents = PollEvents::POLLERR;
 /// The version of the linked libzmq: `(4, 3, 5)` with the vendored build.
 #[doc(alias = "zmq_version")]
 pub fn version() -> (i32, i32, i32) {
-    sys::version()
+    raw::sys::version()
 }
 
 /// Whether libzmq has a capability (`zmq_has`): `"ipc"`, `"pgm"`, `"tipc"`, `"norm"`,
@@ -166,7 +169,7 @@ pub fn has_capability(capability: &str) -> bool {
     let Ok(name) = CString::new(capability) else {
         return false;
     };
-    sys::has(&name)
+    raw::sys::has(&name)
 }
 
 /// Encodes binary data (a multiple of 4 bytes) as Z85 text (zmq 0.10; see [`z85::encode`]).

@@ -8,7 +8,8 @@ use std::ops::{Deref, DerefMut};
 use std::ptr;
 use std::slice;
 
-use crate::sys::cvt;
+use crate::handover::{without_unwinding, FreeFn, Handover, ReleaseOnUnwind};
+use crate::raw::sys::cvt;
 use crate::tracker::Tracker;
 
 /// Payloads up to this size are copied into the message itself (libzmq's "very small
@@ -444,32 +445,6 @@ impl Message {
     }
 }
 
-/// libzmq's free callback (`zmq_free_fn`).
-pub(crate) type FreeFn = unsafe extern "C" fn(*mut c_void, *mut c_void);
-
-/// A payload to hand to libzmq with [`Message::adopt`].
-pub(crate) struct Handover {
-    pub(crate) ptr: *const u8,
-    pub(crate) len: usize,
-    pub(crate) free: FreeFn,
-    pub(crate) hint: *mut c_void,
-}
-
-/// Calls `free(NULL, hint)` if dropped, i.e. when a panic (in an owner's `as_ref`) comes
-/// before the payload reached libzmq. Forgotten once it has.
-pub(crate) struct ReleaseOnUnwind {
-    pub(crate) free: FreeFn,
-    pub(crate) hint: *mut c_void,
-}
-
-impl Drop for ReleaseOnUnwind {
-    fn drop(&mut self) {
-        // SAFETY: the guard is made with a matching callback and hint whose payload was not
-        // handed to libzmq (the guard is forgotten once it is), so this is the one release.
-        unsafe { (self.free)(ptr::null_mut(), self.hint) }
-    }
-}
-
 /// Boxes `owner` for [`Message::from_owner`]; `free_owner::<T>` drops it.
 fn owner_parts<T: AsRef<[u8]> + Send + 'static>(owner: T) -> Handover {
     // Boxed first, then borrowed: the payload may live inside the owner itself.
@@ -495,7 +470,7 @@ fn owner_parts<T: AsRef<[u8]> + Send + 'static>(owner: T) -> Handover {
 unsafe extern "C" fn free_owner<T>(_data: *mut c_void, hint: *mut c_void) {
     // SAFETY: the caller guarantees `hint` is our leaked Box<T>, released once.
     let owner = unsafe { Box::from_raw(hint.cast::<T>()) };
-    crate::tracker::without_unwinding(move || drop(owner));
+    without_unwinding(move || drop(owner));
 }
 
 /// Frees a `Vec<u8>` handed to libzmq: `hint` carries its capacity.

@@ -9,8 +9,8 @@ use std::ptr;
 
 use libc::{c_long, c_short};
 
-use crate::sys;
-use crate::{Result, Socket};
+use crate::raw::sys;
+use crate::Result;
 
 bitflags::bitflags! {
     /// Events to wait for or that occurred: readable, writable, error (bitflags 1.x, as in
@@ -37,14 +37,11 @@ pub struct PollItem<'a> {
     fd: zmq_sys::RawFd,
     events: c_short,
     revents: c_short,
-    marker: PhantomData<&'a Socket>,
+    /// The borrow of the polled socket (or of nothing, for an fd).
+    marker: PhantomData<&'a ()>,
 }
 
 impl<'a> PollItem<'a> {
-    pub(crate) fn from_socket(socket: &'a Socket, events: PollEvents) -> PollItem<'a> {
-        PollItem::from_raw_socket(socket.as_ptr(), events)
-    }
-
     /// An item for a libzmq socket pointer; the caller ties `'a` to the socket's owner.
     pub(crate) fn from_raw_socket(socket: *mut c_void, events: PollEvents) -> PollItem<'a> {
         PollItem {
@@ -92,9 +89,9 @@ impl<'a> PollItem<'a> {
         self.get_revents().contains(PollEvents::POLLERR)
     }
 
-    /// Whether this item polls `socket`.
-    pub fn has_socket(&self, socket: &Socket) -> bool {
-        self.socket == socket.as_ptr()
+    /// The libzmq socket this item polls; null for a file descriptor.
+    pub(crate) fn socket_ptr(&self) -> *mut c_void {
+        self.socket
     }
 
     /// Whether this item polls the file descriptor `fd`.

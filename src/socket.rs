@@ -446,7 +446,7 @@ impl Socket {
 
     /// A poll item for this socket, for [`crate::poll`]. It borrows the socket.
     pub fn as_poll_item(&self, events: PollEvents) -> PollItem<'_> {
-        PollItem::from_socket(self, events)
+        PollItem::from_raw_socket(self.as_ptr(), events)
     }
 
     /// Waits up to `timeout_ms` milliseconds (-1: forever) for `events` on this socket
@@ -472,5 +472,49 @@ impl std::os::unix::io::AsRawFd for Socket {
     /// The socket's `ZMQ_FD` (see [`Socket::get_fd`]), or -1 if libzmq has none for it.
     fn as_raw_fd(&self) -> std::os::unix::io::RawFd {
         self.get_fd().unwrap_or(-1)
+    }
+}
+
+// Defined here rather than in poll.rs, so that poll.rs (under this module) needs no
+// `Socket`.
+impl PollItem<'_> {
+    /// Whether this item polls `socket`.
+    pub fn has_socket(&self, socket: &Socket) -> bool {
+        self.socket_ptr() == socket.as_ptr()
+    }
+}
+
+// Made here rather than in context.rs, so that context.rs (under this module) needs no
+// `Socket`.
+impl Context {
+    /// Creates a socket of the given type (`zmq_socket`). The socket keeps this context
+    /// alive.
+    ///
+    /// Unlike a bare `zmq_socket`, the socket's listen backlog (`ZMQ_BACKLOG`) starts at
+    /// the OS's limit (`/proc/sys/net/core/somaxconn`, or 511 where that cannot be read)
+    /// instead of libzmq's 100, so that a listener survives a reconnection storm; a
+    /// value given to [`Socket::set_backlog`] before `bind` replaces it. See
+    /// `docs/scale-limits.md`.
+    ///
+    /// # Errors
+    /// [`ETERM`](crate::Error::ETERM) after [`shutdown`](Self::shutdown) or
+    /// [`destroy`](Self::destroy); [`EMFILE`](crate::Error::EMFILE) past
+    /// [`max_sockets`](Self::get_max_sockets).
+    #[doc(alias = "zmq_socket")]
+    pub fn socket(&self, socket_type: SocketType) -> Result<Socket> {
+        self.socket_raw(socket_type.to_raw())
+    }
+
+    /// Creates a socket from a raw libzmq socket type (`ZMQ_*` constant), including the
+    /// draft types that [`SocketType`] cannot name. Its backlog is set as for
+    /// [`socket`](Self::socket).
+    pub fn socket_raw(&self, socket_type: i32) -> Result<Socket> {
+        let raw = self.raw_context().socket(socket_type)?;
+        // Set before the caller can touch the socket, so a later `set_backlog` wins.
+        raw.setsockopt(
+            zmq_sys::ZMQ_BACKLOG as libc::c_int,
+            &crate::context::storm_backlog().to_ne_bytes(),
+        )?;
+        Ok(Socket::from_parts(raw, Some(self.clone())))
     }
 }

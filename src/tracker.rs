@@ -13,7 +13,6 @@ use std::ffi::c_void;
 use std::fmt;
 use std::future::Future;
 use std::mem::ManuallyDrop;
-use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -21,16 +20,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
 
-/// Runs `f`, catching a panic so that it never unwinds into libzmq (the callers are
-/// `extern "C"` callbacks). The panic hook has already reported the panic; its payload is
-/// dropped, or forgotten if dropping it panics too.
-pub(crate) fn without_unwinding(f: impl FnOnce()) {
-    if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(f)) {
-        if let Err(again) = panic::catch_unwind(AssertUnwindSafe(move || drop(payload))) {
-            std::mem::forget(again);
-        }
-    }
-}
+use crate::handover::{without_unwinding, FreeFn, Handover, ReleaseOnUnwind};
 
 /// The done flag and the waiters of one tracked message.
 struct Signal {
@@ -162,24 +152,22 @@ unsafe extern "C" fn free_tracked<T: Send>(_data: *mut c_void, hint: *mut c_void
 /// # Safety (for the caller)
 /// The hint must be handed to libzmq with this callback (or the callback called with it
 /// directly, exactly once), and the slice must not be used after the callback ran.
-pub(crate) fn tracked_parts<T: AsRef<[u8]> + Send + 'static>(
-    owner: T,
-) -> (crate::message::Handover, Tracker) {
+pub(crate) fn tracked_parts<T: AsRef<[u8]> + Send + 'static>(owner: T) -> (Handover, Tracker) {
     let block = Arc::new(TrackedOwner {
         signal: Signal::new(false),
         owner: UnsafeCell::new(ManuallyDrop::new(owner)),
     });
     let tracker = Tracker::from_arc(block.clone());
     let hint = Arc::into_raw(block).cast_mut().cast::<c_void>();
-    let free: crate::message::FreeFn = free_tracked::<T>;
+    let free: FreeFn = free_tracked::<T>;
     // If `as_ref` panics, release the block (and the owner) as libzmq would have.
-    let guard = crate::message::ReleaseOnUnwind { free, hint };
+    let guard = ReleaseOnUnwind { free, hint };
     // SAFETY: the block is alive (the tracker holds it too) and `owner` is not being
     // dropped: only free_tracked drops it, and it has not been called.
     let data: &[u8] = unsafe { &*(*hint.cast::<TrackedOwner<T>>()).owner.get() }.as_ref();
     let (ptr, len) = (data.as_ptr(), data.len());
     std::mem::forget(guard);
-    let parts = crate::message::Handover {
+    let parts = Handover {
         ptr,
         len,
         free,

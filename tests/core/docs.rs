@@ -106,3 +106,62 @@ fn every_guide_runs_as_a_doctest() {
         "not in src/guides.rs (so their snippets are not tested): {unlisted:?}"
     );
 }
+
+/// The targets of the Markdown links (`](target)`) and the `*.md` names in backticks of a
+/// text, without their `#anchor`; web addresses and pure anchors are left out.
+fn doc_references(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for (open, close) in [("](", ')'), ("`", '`')] {
+        let mut rest = text;
+        while let Some(at) = rest.find(open) {
+            let tail = &rest[at + open.len()..];
+            let Some(end) = tail.find(close) else { break };
+            let target = tail[..end].split('#').next().unwrap_or_default();
+            let markdown_name = target.ends_with(".md") && !target.contains(char::is_whitespace);
+            let link = open == "](" && !target.is_empty() && !target.contains("://");
+            if link || (open == "`" && markdown_name) {
+                found.push(target.to_owned());
+            }
+            rest = &tail[end + 1..];
+        }
+    }
+    found
+}
+
+#[test]
+fn every_link_and_document_name_in_the_docs_resolves() {
+    let mut docs = vec![root().join("README.md")];
+    files(&root().join("docs"), &["md"], &mut docs);
+    let mut missing = Vec::new();
+    let mut checked = 0;
+    for doc in &docs {
+        let text = fs::read_to_string(doc).unwrap();
+        let dir = doc.parent().unwrap();
+        for target in doc_references(&text) {
+            checked += 1;
+            // A link is relative to its document; a bare name in backticks may also be a
+            // path from the repository root or a name under docs/ or docs/design/.
+            let candidates = [
+                dir.join(&target),
+                root().join(&target),
+                root().join("docs").join(&target),
+                root().join("docs/design").join(&target),
+            ];
+            if !candidates.iter().any(|path| path.exists()) {
+                missing.push(format!(
+                    "{} refers to {target}",
+                    doc.strip_prefix(root()).unwrap().display()
+                ));
+            }
+        }
+    }
+    assert!(
+        checked > 20,
+        "found only {checked} references: is the scan broken?"
+    );
+    assert!(
+        missing.is_empty(),
+        "referred to but not in the repository:\n{}",
+        missing.join("\n")
+    );
+}

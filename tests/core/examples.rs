@@ -130,8 +130,11 @@ fn tour_runs_every_pattern_over_every_transport() {
         "2 · Publish/Subscribe (PUB/SUB)",
         "3 · Push/Pull (PUSH/PULL)",
         "4 · Pair (PAIR)",
-        "5 · Poller",
-        "6 · The reference programs' in-process client and worker",
+        "5 · Dealer/Router (DEALER/ROUTER)",
+        "6 · Proxy (ROUTER ⇄ DEALER)",
+        "7 · Poller",
+        "8 · Client/Server (CLIENT/SERVER, draft API)",
+        "9 · The reference programs' in-process client and worker",
     ] {
         assert!(
             stdout.contains(heading),
@@ -143,10 +146,16 @@ fn tour_runs_every_pattern_over_every_transport() {
             .lines()
             .filter(|line| line.starts_with(&format!("    {transport:<7} ")))
             .count();
-        assert_eq!(rows, 5, "{transport}: one row per pattern in:\n{stdout}");
+        assert_eq!(rows, 8, "{transport}: one row per pattern in:\n{stdout}");
     }
     assert!(stdout.contains("REP replies  'Server received your message: 'Hello over ipc''"));
     assert!(stdout.contains("SUB receives   'weather.paris sunny', 'weather.oslo snow'\n"));
+    assert!(stdout
+        .contains("worker-a got 'done: job for worker-a', worker-b got 'done: job for worker-b'"));
+    assert!(stdout.contains("'what does a proxy do?' → 'it forwards'"));
+    // The suites build the examples with every feature, so the draft pattern runs.
+    assert!(stdout.contains("draft API yes"), "{stdout}");
+    assert!(stdout.contains("CLIENT sends 'ping', SERVER answers routing id"));
     assert!(stdout.contains("REQ Client (in-process) received reply: 'REP Worker (in-process) received and processed: 'In-process request 3''"));
     assert!(stdout.contains("Every pattern ran over tcp, ipc and inproc"));
 }

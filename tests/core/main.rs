@@ -22,6 +22,7 @@ mod faults;
 mod flow_control;
 #[cfg(feature = "serde")]
 mod json;
+mod layers;
 mod lifecycle;
 mod limits;
 mod linking;

@@ -1,6 +1,7 @@
-//! The command-line tools (`curve_cert`, `zmqcat`) as a user runs them: `--help` exits 0,
-//! the documented exit statuses hold, `curve_cert` never replaces a key pair without
-//! `--force` and never prints a secret key, and `zmqcat` says what it waits for.
+//! The command-line tools (`curve_cert`, `zmqcat`, and the examples that take arguments) as a
+//! user runs them: `--help` exits 0, the documented exit statuses hold, `curve_cert` never
+//! replaces a key pair without `--force` and never prints a secret key, and `zmqcat` says what
+//! it waits for.
 //! Every run is bounded by `--timeout` or ends by itself; a watchdog catches hangs.
 
 use crate::common;
@@ -58,15 +59,20 @@ fn text(bytes: &[u8]) -> String {
 }
 
 #[test]
-fn help_exits_0_for_both_tools() {
+fn help_exits_0_for_the_tools_and_the_examples_that_take_arguments() {
     let _dog = common::watchdog(LIMIT);
-    for (name, args) in [
+    let mut cases = vec![
         ("curve_cert", &["--help"][..]),
         ("curve_cert", &["-h"][..]),
         ("curve_cert", &["new", "--help"][..]),
         ("zmqcat", &["--help"][..]),
         ("zmqcat", &["-h"][..]),
-    ] {
+        ("lazy_pirate", &["--help"][..]),
+    ];
+    if cfg!(feature = "tokio") {
+        cases.extend([("async_thr", &["--help"][..]), ("async_cost", &["-h"][..])]);
+    }
+    for (name, args) in cases {
         let out = run(name, args);
         assert_eq!(out.status.code(), Some(0), "{name} {args:?}: {out:?}");
         assert!(text(&out.stdout).contains("usage") || text(&out.stdout).contains("USAGE"));
@@ -87,7 +93,19 @@ fn bad_command_lines_exit_2() {
             "zmqcat",
             &["req", "-c", "tcp://127.0.0.1:99999", "-m", "hi"][..],
         ),
-    ] {
+        ("lazy_pirate", &["frobnicate"][..]),
+    ]
+    .into_iter()
+    .chain(
+        cfg!(feature = "tokio")
+            .then_some([
+                ("async_thr", &["--count", "lots"][..]),
+                ("async_thr", &["--transport"][..]),
+                ("async_cost", &["lots"][..]),
+            ])
+            .into_iter()
+            .flatten(),
+    ) {
         let out = run(name, args);
         assert_eq!(out.status.code(), Some(2), "{name} {args:?}: {out:?}");
         assert!(!out.stderr.is_empty(), "{name} {args:?} says nothing");

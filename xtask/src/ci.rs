@@ -98,13 +98,26 @@ fn step(name: &str) -> Result {
             // workspace's clippy run: bindgen's build dependencies (syn with more features,
             // among others) would rebuild much of the graph there, libzmq included.
             run(cargo()
-                .args(["clippy", "-p", "zmq-sys", "--features", "bindgen", "--all-targets"])
+                .args([
+                    "clippy",
+                    "-p",
+                    "zmq-sys",
+                    "--features",
+                    "bindgen",
+                    "--all-targets",
+                ])
                 .args(["--", "-D", "warnings"]))
         }
         // The test build's selection: clippy reuses its build-script runs (libzmq and
         // libsodium are not compiled again) and its dependencies' features.
         "clippy" => run(cargo()
-            .args(["clippy", "--workspace", "--all-targets", "--features", FEATURES])
+            .args([
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--features",
+                FEATURES,
+            ])
             .args(["--", "-D", "warnings"])),
         "doc" => run(cargo()
             .args(["doc", "--workspace", "--no-deps", "--features", FEATURES])

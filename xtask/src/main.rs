@@ -8,6 +8,7 @@ mod bindings;
 mod ci;
 mod compat;
 mod czmq;
+mod deadline;
 mod leak;
 mod msrv;
 mod perf;
@@ -46,6 +47,10 @@ cargo xtask <task> [args]
   reliability-report [--quick | --from LOG]
                            run the scenario tests and write docs/reliability.md from their
                            FIGURE lines (--quick: only the crates with scenarios)
+  deadline <program> [args]
+                           run a test program under a time limit (`test` makes it cargo's
+                           runner: a doctest 120 s, a test binary 20 min; the variables
+                           ZMQ_TEST_SNIPPET_SECS and ZMQ_TEST_BINARY_SECS set them)
   help                     this text
 ";
 
@@ -56,6 +61,13 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let rest: Vec<String> = args.collect();
+    if task == "deadline" {
+        // As cargo's runner: in the directory cargo chose, with the program's exit code.
+        return deadline::run(&rest).unwrap_or_else(|e| {
+            eprintln!("xtask deadline: {e}");
+            ExitCode::FAILURE
+        });
+    }
     if let Err(e) = std::env::set_current_dir(util::root()) {
         eprintln!("xtask: cannot enter the workspace root: {e}");
         return ExitCode::FAILURE;

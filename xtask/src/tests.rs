@@ -30,7 +30,7 @@ pub fn test(args: &[String]) -> Result {
     build_soak()?;
     println!("test: the {minutes}-minute soak runs beside the suites; its log is target/soak.log");
     let soak = std::thread::spawn(move || soak_prebuilt(&["--minutes".into(), minutes], false));
-    let suites = run(&mut suite_command(&[]));
+    let suites = suite_command(&[]).and_then(|mut command| run(&mut command));
     let soak = soak
         .join()
         .unwrap_or_else(|_| Err("the soak thread panicked".into()));
@@ -44,11 +44,12 @@ pub fn test(args: &[String]) -> Result {
 /// The `cargo test` part of `test`: the pyzmq venv, then every test of the workspace.
 pub fn suite(args: &[String]) -> Result {
     pyenv()?;
-    run(&mut suite_command(args))
+    run(&mut suite_command(args)?)
 }
 
-/// `cargo test` of the whole workspace with every suite switched on.
-fn suite_command(args: &[String]) -> std::process::Command {
+/// `cargo test` of the whole workspace with every suite switched on, each test binary and
+/// doctest run under a deadline (xtask/src/deadline.rs).
+fn suite_command(args: &[String]) -> Result<std::process::Command> {
     // Most tests spend their time waiting on sockets, timers and peer processes, not on
     // the CPU: 8 at a time take about a third of the wall time of the default (one per
     // core) on 2 cores. RUST_TEST_THREADS set by the caller wins.
@@ -64,8 +65,32 @@ fn suite_command(args: &[String]) -> std::process::Command {
             "ZMQ_TEST_CARGO_SELECTION",
             format!("--workspace --features {FEATURES}"),
         )
-        .env("ZMQ_TEST_PYTHON", python());
-    command
+        .env("ZMQ_TEST_PYTHON", python())
+        .env(runner_var()?, deadline_runner()?);
+    Ok(command)
+}
+
+/// `CARGO_TARGET_<HOST>_RUNNER`: cargo's runner for the host target, which it also hands
+/// to rustdoc for the doctests.
+fn runner_var() -> Result<String> {
+    let version = output(cmd("rustc").arg("-vV"))?;
+    let host = version
+        .lines()
+        .find_map(|line| line.strip_prefix("host: "))
+        .ok_or("`rustc -vV` named no host")?;
+    Ok(format!(
+        "CARGO_TARGET_{}_RUNNER",
+        host.to_uppercase().replace(['-', '.'], "_")
+    ))
+}
+
+/// `<copy of this xtask> deadline`: a copy, because the test build may relink the xtask
+/// binary while the runner is in use.
+fn deadline_runner() -> Result<String> {
+    let exe = std::env::current_exe().map_err(|e| format!("the xtask binary: {e}"))?;
+    let copy = root().join("target/xtask-deadline");
+    fs::copy(&exe, &copy).map_err(|e| format!("copying {}: {e}", exe.display()))?;
+    Ok(format!("{} deadline", copy.display()))
 }
 
 /// `cargo xtask soak [args]`: the endurance run (docs/scale-limits.md), `soak run [args]`

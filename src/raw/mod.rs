@@ -3,7 +3,7 @@
 //! Every FFI call that returns `-1` and sets `errno` goes through [`cvt`], which gives an
 //! [`Errno`] (`?` turns it into [`Error`]). The public modules (context, socket, sockopt,
 //! poll, proxy, monitor) call the safe methods here instead of calling libzmq themselves;
-//! the calls that need no pointer are in `sys.rs`. Messages own their `zmq_msg_t` in
+//! the calls that need no pointer are in `raw/sys.rs`. Messages own their `zmq_msg_t` in
 //! `message.rs`. `clippy.toml` forbids `zmq_sys` calls elsewhere.
 #![allow(clippy::disallowed_methods)]
 
@@ -17,7 +17,9 @@ use libc::c_int;
 use crate::error::Error;
 use crate::Result;
 
-pub(crate) use crate::sys::{cvt, Errno};
+pub(crate) mod sys;
+
+pub(crate) use self::sys::{cvt, Errno};
 
 /// Whether libzmq resolves this bind endpoint through the interface list (getifaddrs).
 fn binds_by_interface(endpoint: &CStr) -> bool {

@@ -2,9 +2,9 @@
 //! one conversion of libzmq's `-1 + errno` convention: [`cvt`] and [`Errno`].
 //!
 //! A leaf module: it depends on nothing else in the crate, so that `error.rs` can ask
-//! libzmq for its error texts without depending on the rest of the raw layer (`raw.rs`,
+//! libzmq for its error texts without depending on the rest of the raw layer (`raw/mod.rs`,
 //! which owns the context and socket pointers and depends on `error.rs`). Together with
-//! `raw.rs` (and `message.rs` for `zmq_msg_t`) it is the only code allowed to call
+//! `raw/mod.rs` (and `message.rs` for `zmq_msg_t`) it is the only code allowed to call
 //! `zmq_sys` functions; `clippy.toml` enforces that.
 #![allow(clippy::disallowed_methods)]
 
