@@ -89,7 +89,11 @@ fn runner_var() -> Result<String> {
 fn deadline_runner() -> Result<String> {
     let exe = std::env::current_exe().map_err(|e| format!("the xtask binary: {e}"))?;
     let copy = root().join("target/xtask-deadline");
-    fs::copy(&exe, &copy).map_err(|e| format!("copying {}: {e}", exe.display()))?;
+    // Copied under a name of its own, then renamed over the old copy, which another run
+    // may be executing (a running file cannot be overwritten, but it can be replaced).
+    let fresh = root().join(format!("target/xtask-deadline.{}", std::process::id()));
+    fs::copy(&exe, &fresh).map_err(|e| format!("copying {}: {e}", exe.display()))?;
+    fs::rename(&fresh, &copy).map_err(|e| format!("{}: {e}", copy.display()))?;
     Ok(format!("{} deadline", copy.display()))
 }
 
