@@ -15,6 +15,7 @@ pub mod async_rt;
 pub mod counted;
 pub mod examples;
 pub mod faultproxy;
+pub mod gen;
 pub mod inproc;
 pub mod interop;
 pub mod pypeer;

@@ -281,15 +281,8 @@ pub fn curve_dealer_pair(ctx: &zmq::Context) -> (zmq::Socket, zmq::Socket, Strin
     (server, client, endpoint)
 }
 
-/// A proptest runner with a fixed seed (printed in the figure lines) and `cases` cases.
-pub fn seeded(seed: &[u8; 32], cases: u32) -> proptest::test_runner::TestRunner {
-    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
-    TestRunner::new_with_rng(
-        Config {
-            cases,
-            failure_persistence: None,
-            ..Config::default()
-        },
-        TestRng::from_seed(RngAlgorithm::ChaCha, seed),
-    )
+/// The generated cases of a randomized test: a fixed seed (printed in the figure lines)
+/// and `cases` cases for [`Cases::run`](super::gen::Cases::run); see [`super::gen`].
+pub fn seeded(seed: &[u8; 32], cases: u32) -> super::gen::Cases {
+    super::gen::Cases::new(seed, cases)
 }

@@ -1,8 +1,9 @@
 //! Robustness scenarios R13–R16 of docs/design/reliability.md: malformed ZMTP from raw
 //! peers (both roles), invalid endpoints, random option values, `maxmsgsize`.
 //!
-//! The generated inputs come from proptest strategies run with fixed seeds (printed in
-//! the figure lines), so a failure reproduces. CI runs a bounded number of cases; set
+//! The generated inputs come from the deterministic generator of `tests/common/gen.rs`
+//! with fixed seeds (printed in the figure lines), so a failure reproduces; a failure
+//! names the seed and case index (no shrinking). CI runs a bounded number of cases; set
 //! `ZMQ_STRESS=1` for ten times more.
 
 use crate::common;
@@ -11,11 +12,9 @@ use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::time::Duration;
 
+use common::gen::{show, Gen};
 use common::scenario::*;
 use common::{bind_tcp, socket, watchdog, Endpoints, POSITIVE_WAIT};
-use proptest::prelude::*;
-use proptest::strategy::ValueTree;
-use proptest::test_runner::TestRunner;
 
 fn stress() -> u32 {
     if std::env::var_os("ZMQ_STRESS").is_some() {
@@ -25,79 +24,63 @@ fn stress() -> u32 {
     }
 }
 
-/// Draws `n` values from `strategy` with `runner`'s seeded generator.
-fn samples<S: Strategy>(runner: &mut TestRunner, strategy: S, n: usize) -> Vec<S::Value> {
-    (0..n)
-        .map(|_| strategy.new_tree(runner).expect("generate").current())
-        .collect()
-}
-
-/// Byte strings a hostile or broken ZMTP peer might send: random bytes, truncated and
-/// corrupted greetings, huge length prefixes, ZMTP 1.0/2.0/3.x mixtures, and a valid
-/// handshake for `mechanism` followed by garbage.
-fn zmtp_garbage(mechanism: &'static str, socket_type: &'static str) -> BoxedStrategy<Vec<u8>> {
+/// A byte string a hostile or broken ZMTP peer might send: random bytes, truncated and
+/// corrupted greetings, huge length prefixes, ZMTP 1.0/2.0/3.x mixtures, or a valid
+/// handshake for `mechanism` followed by garbage (each kind equally likely).
+fn zmtp_garbage(g: &mut Gen, mechanism: &str, socket_type: &str) -> Vec<u8> {
     let greeting = zmtp3_greeting(mechanism, false);
-    let g1 = greeting.clone();
-    let g2 = greeting.clone();
-    let g3 = greeting.clone();
-    let g4 = greeting.clone();
-    let ready = zmtp_command("READY", &ready_body(socket_type));
-    let bytes = |max| prop::collection::vec(any::<u8>(), 0..max);
-    prop_oneof![
+    g.one_of(&[
         // Random bytes.
-        bytes(300),
+        &|g: &mut Gen| g.bytes(0..300),
         // A truncated greeting.
-        (0..64usize).prop_map(move |n| g1[..n].to_vec()),
+        &|g: &mut Gen| greeting[..g.below(64)].to_vec(),
         // A greeting with one byte corrupted.
-        (0..64usize, any::<u8>()).prop_map(move |(i, b)| {
-            let mut g = g2.clone();
-            g[i] = b;
-            g
-        }),
+        &|g: &mut Gen| {
+            let (i, b) = (g.below(64), g.u8());
+            let mut out = greeting.clone();
+            out[i] = b;
+            out
+        },
         // A huge (or merely large) length prefix after the greeting.
-        (any::<u64>(), any::<u8>()).prop_map(move |(len, flags)| {
-            let mut out = g3.clone();
+        &|g: &mut Gen| {
+            let (len, flags) = (g.u64(), g.u8());
+            let mut out = greeting.clone();
             out.push(flags | 0x02);
             out.extend_from_slice(&len.to_be_bytes());
             out.extend_from_slice(b"not that long");
             out
-        }),
+        },
         // ZMTP 1.0: length, flags, body.
-        (any::<u8>(), any::<u8>(), bytes(64)).prop_map(|(len, flags, body)| {
-            let mut out = vec![len, flags];
-            out.extend(body);
+        &|g: &mut Gen| {
+            let mut out = vec![g.u8(), g.u8()];
+            out.extend(g.bytes(0..64));
             out
-        }),
+        },
         // ZMTP 2.0: signature, revision 1, socket type, then frames.
-        (any::<u8>(), bytes(64)).prop_map(|(kind, rest)| {
-            let mut out = vec![0xFF, 0, 0, 0, 0, 0, 0, 0, 1, 0x7F, 1, kind];
-            out.extend(rest);
+        &|g: &mut Gen| {
+            let mut out = vec![0xFF, 0, 0, 0, 0, 0, 0, 0, 1, 0x7F, 1, g.u8()];
+            out.extend(g.bytes(0..64));
             out
-        }),
+        },
         // ZMTP 3.x: a greeting, then random commands and frames.
-        (
-            any::<u8>(),
-            prop::collection::vec((any::<u8>(), bytes(40)), 0..5)
-        )
-            .prop_map(move |(minor, frames)| {
-                let mut out = g4.clone();
-                out[11] = minor;
-                for (flags, body) in frames {
-                    out.extend(zmtp_frame(flags & 0x05, &body));
-                }
-                out
-            }),
-        // A full NULL-style handshake, then garbage frames.
-        prop::collection::vec(bytes(80), 0..4).prop_map(move |tail| {
+        &|g: &mut Gen| {
             let mut out = greeting.clone();
-            out.extend(ready.clone());
-            for t in tail {
+            out[11] = g.u8();
+            for (flags, body) in g.vec_of(0..5, |g| (g.u8(), g.bytes(0..40))) {
+                out.extend(zmtp_frame(flags & 0x05, &body));
+            }
+            out
+        },
+        // A full NULL-style handshake, then garbage frames.
+        &|g: &mut Gen| {
+            let mut out = greeting.clone();
+            out.extend(zmtp_command("READY", &ready_body(socket_type)));
+            for t in g.vec_of(0..4, |g| g.bytes(0..80)) {
                 out.extend(t);
             }
             out
-        }),
-    ]
-    .boxed()
+        },
+    ])
 }
 
 /// Sends one garbage case over a fresh connection and hangs up.
@@ -136,6 +119,8 @@ fn r13_malformed_zmtp_from_raw_peers() {
     let ctx = zmq::Context::new();
     let mut report = Vec::new();
     let mut total_ok = 0;
+    // The cases after which the good peer failed: "<part> seed=.. case=..: <input>".
+    let mut failed = Vec::new();
     let rss_start = rss_kib();
 
     // NULL PUB: a good SUB must keep receiving "HELLO".
@@ -146,11 +131,13 @@ fn r13_malformed_zmtp_from_raw_peers() {
     subscriber.connect(&endpoint).unwrap();
     pub_sub_ready(&publisher, &subscriber);
     let mut ok = 0;
-    for case in samples(&mut runner, zmtp_garbage("NULL", "SUB"), n) {
+    for (id, case) in runner.draw(n, |g| zmtp_garbage(g, "NULL", "SUB")) {
         feed(&endpoint, &case);
         publisher.send("HELLO", 0).unwrap();
         if subscriber.recv_bytes(0).as_deref() == Ok(b"HELLO") {
             ok += 1;
+        } else {
+            failed.push(format!("null_pub {id}: {}", show(&case)));
         }
     }
     report.push(format!("null_pub={ok}/{n}"));
@@ -160,10 +147,12 @@ fn r13_malformed_zmtp_from_raw_peers() {
     let (server, client, endpoint) = curve_dealer_pair(&ctx);
     client.connect(&endpoint).unwrap();
     let mut ok = 0;
-    for case in samples(&mut runner, zmtp_garbage("CURVE", "DEALER"), n) {
+    for (id, case) in runner.draw(n, |g| zmtp_garbage(g, "CURVE", "DEALER")) {
         feed(&endpoint, &case);
         if bounce(&client, &server) {
             ok += 1;
+        } else {
+            failed.push(format!("curve_dealer {id}: {}", show(&case)));
         }
     }
     report.push(format!("curve_dealer={ok}/{n}"));
@@ -174,7 +163,7 @@ fn r13_malformed_zmtp_from_raw_peers() {
     let endpoint = bind_tcp(&stream);
     let mut good = raw_connect(&endpoint);
     let mut ok = 0;
-    for case in samples(&mut runner, zmtp_garbage("NULL", "DEALER"), n) {
+    for (id, case) in runner.draw(n, |g| zmtp_garbage(g, "NULL", "DEALER")) {
         feed(&endpoint, &case);
         write_all_lossy(&mut good, b"ping");
         // Skip notifications and other connections' data until the good peer's "ping".
@@ -190,6 +179,8 @@ fn r13_malformed_zmtp_from_raw_peers() {
         };
         if answered {
             ok += 1;
+        } else {
+            failed.push(format!("stream {id}: {}", show(&case)));
         }
     }
     report.push(format!("stream={ok}/{n}"));
@@ -205,7 +196,7 @@ fn r13_malformed_zmtp_from_raw_peers() {
     victim.set_reconnect_ivl(1).unwrap();
     victim.set_immediate(true).unwrap();
     let mut served = 0;
-    for case in samples(&mut runner, zmtp_garbage("NULL", "ROUTER"), n) {
+    for (id, case) in runner.draw(n, |g| zmtp_garbage(g, "NULL", "ROUTER")) {
         victim.connect(&evil_endpoint).unwrap();
         let deadline = std::time::Instant::now() + POSITIVE_WAIT;
         let conn = loop {
@@ -225,6 +216,8 @@ fn r13_malformed_zmtp_from_raw_peers() {
             let mut sink = [0u8; 128];
             let _ = conn.read(&mut sink);
             served += 1;
+        } else {
+            failed.push(format!("as_client (never accepted) {id}: {}", show(&case)));
         }
         // ENOENT when libzmq already dropped the session: fine.
         let _ = victim.disconnect(&evil_endpoint);
@@ -240,8 +233,11 @@ fn r13_malformed_zmtp_from_raw_peers() {
     report.push(format!("as_client_cases={served} as_client_then_good=ok"));
 
     let rss_growth = rss_kib().saturating_sub(rss_start);
-    assert_eq!(total_ok, 3 * n, "{report:?}");
-    assert_eq!(served, n, "the malicious server did not see every case");
+    assert_eq!(total_ok, 3 * n, "{report:?}; failed after: {failed:#?}");
+    assert_eq!(
+        served, n,
+        "the malicious server did not see every case; {failed:#?}"
+    );
     figure(
         "R13",
         format!(
@@ -381,14 +377,31 @@ fn r14_invalid_endpoints() {
     const SEED: [u8; 32] = *b"zmq-rs R14 endpoint strings.....";
     let n = 400 * stress() as usize;
     let mut runner = seeded(&SEED, n as u32);
-    let strategy = prop_oneof![
-        ".{0,40}",
-        "(tcp|ipc|inproc|udp|ws|pgm|epgm|vmci|tipc|x)://[ -~]{0,30}",
-        "tcp://[0-9.:*\\[\\]a-z%;-]{0,25}",
-    ];
+    // The shapes of three regexes (`{0,k}` is 0 to k chars).
+    let endpoint_string = |g: &mut Gen| -> String {
+        g.one_of(&[
+            // `.{0,40}`: any chars but a newline.
+            &|g: &mut Gen| g.string_of(0..41, Gen::line_char),
+            // `(tcp|ipc|...|x)://[ -~]{0,30}`: a scheme, then printable ASCII.
+            &|g: &mut Gen| {
+                let schemes = [
+                    "tcp", "ipc", "inproc", "udp", "ws", "pgm", "epgm", "vmci", "tipc", "x",
+                ];
+                let rest = g.string_of(0..31, |g| char::from(g.in_range(0x20..0x7F) as u8));
+                format!("{}://{rest}", g.pick(&schemes))
+            },
+            // `tcp://[0-9.:*\[\]a-z%;-]{0,25}`: address-like characters.
+            &|g: &mut Gen| {
+                let chars: Vec<char> = "0123456789.:*[]abcdefghijklmnopqrstuvwxyz%;-"
+                    .chars()
+                    .collect();
+                format!("tcp://{}", g.string_of(0..26, |g| g.pick(&chars)))
+            },
+        ])
+    };
     let fuzz_sock = socket(&ctx, zmq::PULL);
     let mut oks = 0;
-    for endpoint in samples(&mut runner, strategy, n) {
+    for (id, endpoint) in runner.draw(n, endpoint_string) {
         // Keep the fuzz on this host: no ipc files outside the temp dir, no real connects
         // to remote hosts (an ok connect only queues a background attempt).
         let endpoint = endpoint.replace("ipc://", &format!("ipc://{}/", dirs.dir().display()));
@@ -397,7 +410,10 @@ fn r14_invalid_endpoints() {
         for result in [&bind_result, &connect_result] {
             match result {
                 Ok(()) => oks += 1,
-                Err(err) => assert!(err.to_string().contains(&format!("{endpoint:?}"))),
+                Err(err) => assert!(
+                    err.to_string().contains(&format!("{endpoint:?}")),
+                    "{id}: the error {err} does not name {endpoint:?}"
+                ),
             }
         }
     }
@@ -438,12 +454,15 @@ fn r15_option_values() {
     let n = 3000 * stress() as usize;
     let mut runner = seeded(&SEED, n as u32);
     let ctx = zmq::Context::new();
-    let strategy = (
-        0..130i32,
-        prop::collection::vec(any::<u8>(), 0..48),
-        0..64usize,
-        0..12usize,
-    );
+    // (option number, value, getter buffer length, socket index)
+    let raw_case = |g: &mut Gen| {
+        (
+            g.below(130) as i32,
+            g.bytes(0..48),
+            g.below(64),
+            g.below(12),
+        )
+    };
     let types = [
         zmq::PAIR,
         zmq::PUB,
@@ -460,8 +479,8 @@ fn r15_option_values() {
     ];
     let mut sockets: Vec<zmq::Socket> = types.iter().map(|t| socket(&ctx, *t)).collect();
     let (mut set_ok, mut get_ok) = (0, 0);
-    for (i, (option, value, get_len, which)) in
-        samples(&mut runner, strategy, n).into_iter().enumerate()
+    for (i, (_, (option, value, get_len, which))) in
+        runner.draw(n, raw_case).into_iter().enumerate()
     {
         let sock = &sockets[which];
         if sock.set_option_raw(option, &value).is_ok() {

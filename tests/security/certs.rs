@@ -9,9 +9,9 @@ use std::mem::ManuallyDrop;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use common::gen::Gen;
 use common::scenario::*;
 use common::{python, socket, watchdog};
-use proptest::prelude::*;
 use zmq::auth::cert::{create_certificates, load_public_keys, secret_path, Certificate};
 use zmq::auth::{Authenticator, SecretKey};
 
@@ -40,33 +40,32 @@ fn s12_key_hygiene() {
     const SEED: [u8; 32] = *b"zmq-rs S12 z85 decode property..";
     const CASES: u32 = 3000;
     let mut runner = seeded(&SEED, CASES);
-    let alphabet =
-        "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
-    let text = prop_oneof![
-        ".{0,60}",
-        proptest::collection::vec(
-            proptest::sample::select(alphabet.as_bytes().to_vec()),
-            0..60
-        )
-        .prop_map(|b| String::from_utf8(b).unwrap()),
-    ];
-    runner
-        .run(
-            &(text, proptest::collection::vec(any::<u8>(), 0..64)),
-            |(text, bytes)| {
-                if let Ok(decoded) = zmq::z85::decode(&text) {
-                    prop_assert_eq!(text.len() % 5, 0);
-                    prop_assert_eq!(zmq::z85::encode(&decoded).unwrap(), text.clone());
-                }
-                let _ = zmq::z85_decode(&text);
-                let whole = &bytes[..bytes.len() / 4 * 4];
-                let encoded = zmq::z85::encode(whole).unwrap();
-                prop_assert_eq!(zmq::z85::decode(&encoded).unwrap(), whole.to_vec());
-                prop_assert!(zmq::z85::encode(&bytes).is_ok() == (bytes.len() % 4 == 0));
-                Ok(())
-            },
-        )
-        .expect("z85 properties");
+    let alphabet: Vec<char> =
+        "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#"
+            .chars()
+            .collect();
+    // Text: 0 to 60 chars but newlines (the regex `.{0,60}`), or 0 to 59 chars of the Z85
+    // alphabet; bytes: 0 to 63.
+    let text = |g: &mut Gen| -> String {
+        g.one_of(&[
+            &|g: &mut Gen| g.string_of(0..61, Gen::line_char),
+            &|g: &mut Gen| g.string_of(0..60, |g| g.pick(&alphabet)),
+        ])
+    };
+    runner.run(
+        |g| (text(g), g.bytes(0..64)),
+        |(text, bytes)| {
+            if let Ok(decoded) = zmq::z85::decode(text) {
+                assert_eq!(text.len() % 5, 0);
+                assert_eq!(&zmq::z85::encode(&decoded).unwrap(), text);
+            }
+            let _ = zmq::z85_decode(text);
+            let whole = &bytes[..bytes.len() / 4 * 4];
+            let encoded = zmq::z85::encode(whole).unwrap();
+            assert_eq!(zmq::z85::decode(&encoded).unwrap(), whole.to_vec());
+            assert!(zmq::z85::encode(bytes).is_ok() == (bytes.len() % 4 == 0));
+        },
+    );
 
     let pair = zmq::CurveKeyPair::new().unwrap();
     let round = zmq::curve::decode_key(&pair.public_key_z85()).unwrap();
