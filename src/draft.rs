@@ -371,8 +371,7 @@ impl DraftSocket {
         &self,
         flags: impl IntoRecvFlags,
     ) -> Result<std::result::Result<String, Vec<u8>>> {
-        self.recv_bytes(flags)
-            .map(|bytes| String::from_utf8(bytes).map_err(|err| err.into_bytes()))
+        self.recv_bytes(flags).map(crate::socket::text_or_bytes)
     }
 
     /// Receives one message as text; one that is not UTF-8 is an error keeping its bytes.

@@ -380,8 +380,7 @@ impl Socket {
         &self,
         flags: impl IntoRecvFlags,
     ) -> Result<std::result::Result<String, Vec<u8>>> {
-        self.recv_bytes(flags)
-            .map(|bytes| String::from_utf8(bytes).map_err(|err| err.into_bytes()))
+        self.recv_bytes(flags).map(text_or_bytes)
     }
 
     /// Receives one frame as text; a frame that is not UTF-8 is an error that keeps its
@@ -517,4 +516,10 @@ impl Context {
         )?;
         Ok(Socket::from_parts(raw, Some(self.clone())))
     }
+}
+
+/// A frame as text, or its bytes back when it is not UTF-8 (the zmq 0.10 shape of
+/// `recv_string`).
+pub(crate) fn text_or_bytes(bytes: Vec<u8>) -> std::result::Result<String, Vec<u8>> {
+    String::from_utf8(bytes).map_err(|err| err.into_bytes())
 }

@@ -99,10 +99,13 @@ async fn recv<R: Runtime>(socket: &mut AsyncSocket<R>, peers: &[&Peer]) -> Vec<V
                 for peer in peers {
                     peer.check_alive();
                 }
-                assert!(
-                    Instant::now() < deadline,
-                    "nothing received within {LINE_WAIT:?}"
-                );
+                if Instant::now() >= deadline {
+                    let peers: Vec<String> = peers.iter().map(|peer| peer.diagnostics()).collect();
+                    panic!(
+                        "nothing received within {LINE_WAIT:?}\n{}",
+                        peers.join("\n")
+                    );
+                }
             }
         }
     }

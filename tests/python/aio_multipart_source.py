@@ -2,6 +2,7 @@
 i being b"i:k:3", then END. Prints ENDPOINT lines, READY, DONE sent=N."""
 
 import asyncio
+import sys
 
 import zmq
 import zmq.asyncio
@@ -23,6 +24,9 @@ async def main():
     peerlib.say("READY")
     for i in range(args.messages):
         await sock.send_multipart([b"%d:%d:3" % (i, k) for k in range(3)])
+        if i % 100 == 99:
+            # Progress, for the diagnostics of a test that waits in vain.
+            print("sent %d" % (i + 1), file=sys.stderr, flush=True)
     await sock.send_multipart([peerlib.END])
     peerlib.say("DONE sent=%d" % args.messages)
     sock.close()

@@ -1,6 +1,6 @@
 //! `regen-bindings [--check]`: zmq-sys/src/bindings.rs from bindgen.
 
-use crate::util::{cargo, cargo_message, output, root, Result};
+use crate::util::{cargo, cargo_message, describe, root, Result};
 use std::fs;
 use std::path::PathBuf;
 
@@ -14,18 +14,60 @@ pub fn regen(args: &[String]) -> Result {
         [flag] if flag == "--check" => true,
         _ => return Err("usage: cargo xtask regen-bindings [--check]".into()),
     };
+    finish(generate(&["build"])?, check)
+}
+
+/// CI's bindings step: `--check`, on a clippy run of zmq-sys with `bindgen` (`-D
+/// warnings`, every target), so that the `bindgen` feature's code is linted by the same
+/// build. (A separate `cargo build` and `cargo clippy` each ran the build script, and so
+/// compiled libzmq, once.)
+pub fn check_linted() -> Result {
+    finish(
+        generate(&["clippy", "--all-targets", "--", "-D", "warnings"])?,
+        true,
+    )
+}
+
+/// Runs `cargo <command>` on zmq-sys with its `bindgen` feature and returns where its
+/// build script wrote the generated bindings.
+fn generate(command: &[&str]) -> Result<PathBuf> {
     crate::util::apt_libclang()?;
-    let messages = output(cargo().args([
-        "build",
-        "-p",
-        "zmq-sys",
-        "--features",
-        "bindgen",
-        "--message-format=json",
-    ]))?;
-    let out_dir = messages
+    let (subcommand, rest) = command.split_first().expect("a cargo subcommand");
+    let (options, after) = match rest.iter().position(|arg| *arg == "--") {
+        Some(at) => (&rest[..at], &rest[at..]),
+        None => (rest, &[][..]),
+    };
+    let mut command = cargo();
+    command
+        .arg(subcommand)
+        .args([
+            "-p",
+            "zmq-sys",
+            "--features",
+            "bindgen",
+            "--message-format=json",
+        ])
+        .args(options)
+        .args(after)
+        .stderr(std::process::Stdio::inherit());
+    let run = command
+        .output()
+        .map_err(|e| format!("could not start `{}`: {e}", describe(&command)))?;
+    let messages: Vec<_> = String::from_utf8_lossy(&run.stdout)
         .lines()
         .filter_map(cargo_message)
+        .collect();
+    // The diagnostics (clippy's lints among them) as the compiler rendered them.
+    for message in &messages {
+        if let Some(text) = message["message"]["rendered"].as_str() {
+            eprint!("{text}");
+        }
+    }
+    if !run.status.success() {
+        return Err(format!("`{}` failed ({})", describe(&command), run.status));
+    }
+    let out_dir = messages
+        .iter()
         .filter(|m| m["reason"] == "build-script-executed")
         .filter(|m| {
             m["package_id"]
@@ -34,6 +76,12 @@ pub fn regen(args: &[String]) -> Result {
         })
         .find_map(|m| m["out_dir"].as_str().map(PathBuf::from))
         .ok_or("cargo reported no build-script run of zmq-sys")?;
+    Ok(out_dir)
+}
+
+/// Compares the bindings generated in `out_dir` with the committed file (`check`), or
+/// writes them over it.
+fn finish(out_dir: PathBuf, check: bool) -> Result {
     let generated = out_dir.join("bindings.rs");
     let new = fs::read_to_string(&generated).map_err(|e| {
         format!(

@@ -91,23 +91,11 @@ fn step(name: &str) -> Result {
         // Exactly the README's command, in a process of its own.
         "test" => run(cmd("cargo").args(["xtask", "test"])),
         "fmt" => run(cargo().args(["fmt", "--all", "--", "--check"])),
-        "bindings" => {
-            crate::bindings::regen(&["--check".into()])?;
-            // The `bindgen` feature's code, linted on the build the check just made (the
-            // same selection, so its build script does not run again). It stays out of the
-            // workspace's clippy run: bindgen's build dependencies (syn with more features,
-            // among others) would rebuild much of the graph there, libzmq included.
-            run(cargo()
-                .args([
-                    "clippy",
-                    "-p",
-                    "zmq-sys",
-                    "--features",
-                    "bindgen",
-                    "--all-targets",
-                ])
-                .args(["--", "-D", "warnings"]))
-        }
+        // The check runs on a clippy build (`-D warnings`) of zmq-sys with `bindgen`, which
+        // lints that feature's code with the same build-script run. It stays out of the
+        // workspace's clippy run: bindgen's build dependencies (syn with more features,
+        // among others) would rebuild much of the graph there, libzmq included.
+        "bindings" => crate::bindings::check_linted(),
         // The test build's selection: clippy reuses its build-script runs (libzmq and
         // libsodium are not compiled again) and its dependencies' features.
         "clippy" => run(cargo()
@@ -160,9 +148,13 @@ fn step(name: &str) -> Result {
             run(cargo()
                 .args(["package", "--workspace", "--exclude", "xtask", "--locked"])
                 .arg("--no-verify"))?;
+            // In a target directory of its own: with the system libraries' variables, the
+            // build scripts of the shared target/debug would run again here, and once more
+            // (compiling libsodium and libzmq) in the next build without them.
             system_libs()?;
             run(cargo()
                 .args(["package", "-p", "zmq-sys", "-p", "zmq", "--locked"])
+                .env("CARGO_TARGET_DIR", root().join("target/package-check"))
                 .envs(SYSTEM.iter().copied()))
         }
         "loom" => {
