@@ -24,6 +24,10 @@ const STEPS: &[(&str, &str)] = &[
         "test",
         "the README's test command, as written: cargo xtask test (every suite, the soak beside them)",
     ),
+    (
+        "plain",
+        "plain `cargo test`, as a fresh clone runs it: default features, no suite switched on",
+    ),
     ("fmt", "cargo fmt --check"),
     (
         "bindings",
@@ -90,6 +94,12 @@ fn step(name: &str) -> Result {
     match name {
         // Exactly the README's command, in a process of its own.
         "test" => run(cmd("cargo").args(["xtask", "test"])),
+        // Without the test step's variables (pyzmq's Python, the test runner): what a user
+        // who has neither Python nor root gets.
+        "plain" => run(cargo()
+            .arg("test")
+            .env_remove("ZMQ_TEST_PYTHON")
+            .env_remove("ZMQ_TEST_CARGO_SELECTION")),
         "fmt" => run(cargo().args(["fmt", "--all", "--", "--check"])),
         // The check runs on a clippy build (`-D warnings`) of zmq-sys with `bindgen`, which
         // lints that feature's code with the same build-script run. It stays out of the

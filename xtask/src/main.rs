@@ -27,7 +27,8 @@ cargo xtask <task> [args]
                            2-minute soak running beside them when no argument is given
                            (ZMQ_SOAK_MINUTES=N sets it, 0 skips it); with arguments, only
                            `cargo test` with them
-  ci                       what CI runs: `test`, then formatting, clippy, the loom models,
+  ci                       what CI runs: `test`, then plain `cargo test`, formatting,
+                           clippy, the loom models,
                            docs, MSRV, packaging, the compat route, bindings freshness and
                            czmq certificates, printing the seconds of each step;
                            `ci --list` names the steps, `ci --only a,b` runs some of them
