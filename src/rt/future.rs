@@ -520,9 +520,7 @@ pub(crate) async fn bytes<R: Runtime>(frame: RecvMsg<'_, R>) -> Result<Vec<u8>> 
 pub(crate) async fn string<R: Runtime>(
     frame: RecvMsg<'_, R>,
 ) -> Result<std::result::Result<String, Vec<u8>>> {
-    bytes(frame)
-        .await
-        .map(|bytes| String::from_utf8(bytes).map_err(|err| err.into_bytes()))
+    bytes(frame).await.map(crate::socket::text_or_bytes)
 }
 
 /// A whole message as byte vectors (the `recv_multipart` methods).

@@ -1,11 +1,17 @@
 //! The crate's modules depend on each other one way only (docs/architecture.md): no
-//! module of `src/` reaches, through the `crate::` and `super::` paths of its code, a
-//! module that reaches it back.
+//! module of `src/` reaches, through the paths of its code, a module that reaches it back.
 //!
-//! The scan is textual: each file under `src/` is a module (`rt/core.rs` is `rt::core`,
-//! `rt/mod.rs` is `rt`); a path names the longest module it starts with, and a name
-//! re-exported at the crate root (`crate::Socket`) names the module it comes from. Comment
-//! lines are skipped, so doc links do not count.
+//! The scan is textual. Each file under `src/` is a module (`rt/core.rs` is `rt::core`,
+//! `rt/mod.rs` is `rt`). Its dependencies are the modules that its `crate::`, `super::`
+//! and `self::` paths and the paths through its own child modules (`core::Core` in
+//! `rt/mod.rs`) name: the longest known module a path starts with, or, for a name the
+//! crate root re-exports (`crate::Socket`), the module it comes from. `use` trees are
+//! expanded (`crate::{a::{B, C}, d}`), `super::` inside an inline `mod { }` stays in its
+//! file, and comment lines are skipped, so doc links do not count.
+//!
+//! One relation is allowed: a module using its own ancestors (`rt::core` using
+//! `crate::rt::Multipart`), since an ancestor's file is where its children are declared
+//! and re-exported. Cycles among siblings and across the tree are what this test forbids.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -42,30 +48,93 @@ fn modules(dir: &Path, prefix: &[String], out: &mut BTreeMap<String, String>) {
     }
 }
 
-/// The paths after `marker` in `code`: `crate::a::b::C` gives `a::b::C`; a braced list
-/// (`crate::{A, b::C}`) gives each of its entries.
-fn paths_after(code: &str, marker: &str) -> Vec<String> {
-    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == ':';
+fn is_ident(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+/// The paths of a `use` tree or path starting at `text` (after a `prefix::`): `a::b::C`
+/// gives `a::b::C`; `{A, b::{C, D}}` gives `A`, `b::C` and `b::D`.
+fn tree_paths(text: &str) -> Vec<String> {
+    fn walk(text: &str, prefix: &str, out: &mut Vec<String>) -> usize {
+        let mut at = 0;
+        let bytes: Vec<char> = text.chars().collect();
+        // A path segment run: identifiers and `::`.
+        while at < bytes.len() && (is_ident(bytes[at]) || bytes[at] == ':') {
+            at += 1;
+        }
+        let head: String = bytes[..at].iter().collect();
+        let full = format!("{prefix}{head}");
+        if at < bytes.len() && bytes[at] == '{' {
+            // A group: each entry continues `full`.
+            at += 1;
+            loop {
+                while at < bytes.len() && (bytes[at].is_whitespace() || bytes[at] == ',') {
+                    at += 1;
+                }
+                if at >= bytes.len() || bytes[at] == '}' {
+                    return at + 1;
+                }
+                let rest: String = bytes[at..].iter().collect();
+                at += walk(&rest, &full, out);
+                // Skip an `as name` or anything else up to the next entry.
+                while at < bytes.len() && bytes[at] != ',' && bytes[at] != '}' {
+                    at += 1;
+                }
+            }
+        }
+        out.push(full.trim_end_matches(':').to_owned());
+        at
+    }
+    let mut out = Vec::new();
+    // A use tree is short; the text after it does not matter.
+    let end = text
+        .char_indices()
+        .nth(2000)
+        .map_or(text.len(), |(at, _)| at);
+    walk(&text[..end], "", &mut out);
+    out.retain(|path| !path.is_empty());
+    out
+}
+
+/// The paths after each `marker` (`crate::`, `super::`, `self::`, or `child::`) of `code`,
+/// each with the number of inline `mod name {` blocks around it.
+fn paths_after(code: &str, marker: &str) -> Vec<(String, usize)> {
     let mut found = Vec::new();
-    let mut rest = code;
-    while let Some(at) = rest.find(marker) {
-        // `xcrate::` or `my_super::` are not our markers.
-        let before = rest[..at].chars().next_back();
-        let tail = &rest[at + marker.len()..];
-        rest = tail;
-        if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+    let mut inline = Vec::new(); // brace depths at which inline modules opened
+    let mut depth = 0usize;
+    let mut previous = ' ';
+    let mut skip_to = 0;
+    for (at, c) in code.char_indices() {
+        if at < skip_to {
+            previous = c;
             continue;
         }
-        if let Some(list) = tail.strip_prefix('{') {
-            let end = list.find('}').unwrap_or(list.len());
-            found.extend(
-                list[..end]
-                    .split(',')
-                    .map(|entry| entry.trim().split(' ').next().unwrap_or("").to_owned()),
-            );
-        } else {
-            let end = tail.find(|c: char| !ident(c)).unwrap_or(tail.len());
-            found.push(tail[..end].trim_end_matches(':').to_owned());
+        if c == '{' {
+            depth += 1;
+        } else if c == '}' {
+            depth = depth.saturating_sub(1);
+            while inline.last().is_some_and(|&d| d > depth) {
+                inline.pop();
+            }
+        }
+        let boundary = !is_ident(previous) && previous != ':';
+        previous = c;
+        if !boundary {
+            continue;
+        }
+        let rest = &code[at..];
+        if let Some(after) = rest.strip_prefix("mod ") {
+            // `mod name {` opens an inline module at the next depth.
+            let name_end = after.find(|c: char| !is_ident(c)).unwrap_or(after.len());
+            if after[name_end..].trim_start().starts_with('{') {
+                inline.push(depth + 1);
+            }
+        }
+        if let Some(after) = rest.strip_prefix(marker) {
+            for path in tree_paths(after) {
+                found.push((path, inline.len()));
+            }
+            skip_to = at + marker.len();
         }
     }
     found
@@ -89,48 +158,78 @@ fn module_of(
         })
 }
 
-fn graph() -> Graph {
-    let mut known = BTreeMap::new();
-    modules(&src(), &[], &mut known);
-    // `pub use crate::m::{A, B};` and `pub use crate::m::A;` in lib.rs.
+/// `module::path`, or `path` for the crate root.
+fn join(module: &str, path: &str) -> String {
+    if module.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{module}::{path}")
+    }
+}
+
+/// The dependency graph of the modules in `known` (name -> code).
+fn graph_of(known: &BTreeMap<String, String>) -> Graph {
+    // What the crate root re-exports: name -> the module it comes from.
     let mut reexports = BTreeMap::new();
-    for line in known[""].lines() {
-        let Some(used) = line.trim().strip_prefix("pub use crate::") else {
-            continue;
-        };
-        let used = used.trim_end_matches(';');
-        let (module, names) = match used.split_once("::{") {
-            Some((module, names)) => (module, names.trim_end_matches('}')),
-            None => used.rsplit_once("::").unwrap_or(("", used)),
-        };
-        for name in names.split(',') {
-            let name = name.trim().split(' ').next().unwrap_or("");
-            if !name.is_empty() {
-                reexports.insert(name.to_owned(), module.to_owned());
-            }
+    for (path, _) in paths_after(known.get("").map_or("", String::as_str), "pub use crate::") {
+        if let Some((module, name)) = path.rsplit_once("::") {
+            reexports.insert(name.to_owned(), module.to_owned());
         }
     }
     let mut graph = Graph::new();
-    for (module, code) in &known {
-        let parent: Vec<&str> = module.split("::").collect();
-        let parent = parent[..parent.len().saturating_sub(1)].join("::");
-        let mut deps = BTreeSet::new();
-        for path in paths_after(code, "crate::") {
-            deps.extend(module_of(&path, &known, &reexports));
-        }
-        for path in paths_after(code, "super::") {
-            let full = if parent.is_empty() {
-                path
+    for (module, code) in known {
+        let parent = module.rsplit_once("::").map_or("", |(parent, _)| parent);
+        let mut paths = Vec::new();
+        paths.extend(paths_after(code, "crate::").into_iter().map(|(p, _)| p));
+        for (path, inline) in paths_after(code, "self::") {
+            // `self::` inside an inline module names that module's items: this file.
+            paths.push(if inline > 0 {
+                module.clone()
             } else {
-                format!("{parent}::{path}")
-            };
-            deps.extend(module_of(&full, &known, &reexports));
+                join(module, &path)
+            });
         }
-        deps.remove(module);
-        deps.remove("");
+        for (path, inline) in paths_after(code, "super::") {
+            // Inside an inline module, the first `super::` is this file's own module; each
+            // further `super::` goes one level up.
+            let mut base = if inline > 0 { module.as_str() } else { parent };
+            let mut rest = path.as_str();
+            while let Some(after) = rest.strip_prefix("super::") {
+                base = base.rsplit_once("::").map_or("", |(up, _)| up);
+                rest = after;
+            }
+            paths.push(join(base, rest));
+        }
+        // Paths through this module's own children (`core::Core` in rt/mod.rs).
+        for child in known.keys().filter_map(|name| {
+            let rest = if module.is_empty() {
+                Some(name.as_str())
+            } else {
+                name.strip_prefix(module.as_str())?.strip_prefix("::")
+            };
+            rest.filter(|rest| !rest.is_empty() && !rest.contains("::"))
+        }) {
+            for (path, _) in paths_after(code, &format!("{child}::")) {
+                paths.push(join(module, &format!("{child}::{path}")));
+            }
+        }
+        let mut deps = BTreeSet::new();
+        for path in paths {
+            deps.extend(module_of(&path, known, &reexports));
+        }
+        // Allowed: a module using its ancestors (see the module doc).
+        deps.retain(|dep| {
+            dep != module && !dep.is_empty() && !module.starts_with(&format!("{dep}::"))
+        });
         graph.insert(module.clone(), deps);
     }
     graph
+}
+
+fn graph() -> Graph {
+    let mut known = BTreeMap::new();
+    modules(&src(), &[], &mut known);
+    graph_of(&known)
 }
 
 /// The cycles of `graph`: its strongly connected components of more than one module.
@@ -204,7 +303,55 @@ fn the_scan_sees_a_cycle() {
     graph.insert("c".into(), ["a".into()].into());
     graph.insert("d".into(), ["a".into()].into());
     assert_eq!(cycles(&graph), vec![vec!["a", "b", "c"]]);
-    let code = "use crate::{Result, poll::PollItem};\nlet x = super::waiters::Slot::new();";
-    assert_eq!(paths_after(code, "crate::"), ["Result", "poll::PollItem"]);
-    assert_eq!(paths_after(code, "super::"), ["waiters::Slot::new"]);
+}
+
+#[test]
+fn the_scan_reads_paths_as_rust_does() {
+    let paths = |code: &str, marker: &str| -> Vec<String> {
+        paths_after(code, marker)
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect()
+    };
+    assert_eq!(
+        paths("use crate::{Result, a::{B, c::D as E}, f};", "crate::"),
+        ["Result", "a::B", "a::c::D", "f"]
+    );
+    assert_eq!(
+        paths("x = super::waiters::Slot::new();", "super::"),
+        ["waiters::Slot::new"]
+    );
+    assert_eq!(
+        paths("let a = xcrate::b; my_super::c;", "crate::"),
+        Vec::<String>::new()
+    );
+
+    // A small tree: lib re-exports `Socket` from `socket`; `rt` (a directory) uses its
+    // child `core`, which uses its parent (allowed); `context` and `socket` use each other
+    // through a re-export and a `super::` path; `poll` has an inline test module whose
+    // `super::` is poll itself.
+    let known: BTreeMap<String, String> = [
+        (
+            "",
+            "pub use crate::socket::{Socket, Kind};\nmod context;\nmod socket;",
+        ),
+        ("context", "use crate::Socket;"),
+        ("socket", "fn f() { super::context::make() }"),
+        ("rt", "pub(crate) type CoreOf = core::Core;"),
+        ("rt::core", "use crate::rt::Multipart;"),
+        (
+            "poll",
+            "#[cfg(test)]\nmod tests {\n    use super::*;\n    use super::super::socket::Kind;\n}",
+        ),
+    ]
+    .into_iter()
+    .map(|(name, code)| (name.to_owned(), code.to_owned()))
+    .collect();
+    let graph = graph_of(&known);
+    assert_eq!(graph["context"], ["socket".to_owned()].into());
+    assert_eq!(graph["socket"], ["context".to_owned()].into());
+    assert_eq!(graph["rt"], ["rt::core".to_owned()].into());
+    assert!(graph["rt::core"].is_empty(), "{graph:?}");
+    assert_eq!(graph["poll"], ["socket".to_owned()].into());
+    assert_eq!(cycles(&graph), vec![vec!["context", "socket"]]);
 }

@@ -6,10 +6,11 @@
 
 use crate::common;
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use zmq::auth::cert::secret_path;
@@ -17,16 +18,22 @@ use zmq::auth::Certificate;
 
 const LIMIT: Duration = Duration::from_secs(120);
 
+/// The binary of the tool or example `name`, built once per test run.
 fn tool(name: &'static str) -> PathBuf {
-    static CURVE_CERT: OnceLock<PathBuf> = OnceLock::new();
-    static ZMQCAT: OnceLock<PathBuf> = OnceLock::new();
-    let cell = if name == "curve_cert" {
-        &CURVE_CERT
-    } else {
-        &ZMQCAT
-    };
-    cell.get_or_init(|| common::examples::example_binary(name))
-        .clone()
+    static BUILT: OnceLock<Mutex<HashMap<&'static str, PathBuf>>> = OnceLock::new();
+    let built = BUILT.get_or_init(Mutex::default);
+    if let Some(path) = built.lock().unwrap().get(name) {
+        return path.clone();
+    }
+    // Built outside the lock: cargo serializes concurrent builds itself.
+    let path = common::examples::example_binary(name);
+    assert!(
+        path.file_name().is_some_and(|file| file == name),
+        "{name}: got {}",
+        path.display()
+    );
+    built.lock().unwrap().insert(name, path.clone());
+    path
 }
 
 fn run(name: &'static str, args: &[&str]) -> Output {

@@ -55,6 +55,15 @@ fn run_limited(
             return Ok(exit_code(status));
         }
         if start.elapsed() >= Duration::from_secs(secs) {
+            // The program and whatever it started (peer processes, example binaries),
+            // which its own clean-up will not get to stop now. Found before the kill, as
+            // orphans are adopted elsewhere.
+            let mut pids = descendants(child.id());
+            pids.push(child.id());
+            let _ = Command::new("kill")
+                .arg("-KILL")
+                .args(pids.iter().map(u32::to_string))
+                .status();
             let _ = child.kill();
             let _ = child.wait();
             let what = if snippet {
@@ -83,14 +92,38 @@ fn limit(var: &str, default: u64) -> Result<u64> {
     }
 }
 
-/// The child's exit code; a child killed by signal N exits 128 + N, as a shell reports it.
+/// The child's exit code. A child killed by a signal is reported the same way: the runner
+/// sends itself that signal, so cargo says "signal: 6, SIGABRT" as without a runner (exit
+/// 128 + N if the signal does not end it).
 fn exit_code(status: std::process::ExitStatus) -> ExitCode {
     use std::os::unix::process::ExitStatusExt;
     match (status.code(), status.signal()) {
         (Some(code), _) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
-        (None, Some(signal)) => ExitCode::from(u8::try_from(128 + signal).unwrap_or(1)),
+        (None, Some(signal)) => {
+            let _ = Command::new("kill")
+                .arg(format!("-{signal}"))
+                .arg(std::process::id().to_string())
+                .status();
+            ExitCode::from(u8::try_from(128 + signal).unwrap_or(1))
+        }
         (None, None) => ExitCode::FAILURE,
     }
+}
+
+/// Every process below `pid`, from /proc (children of each of its threads, recursively).
+fn descendants(pid: u32) -> Vec<u32> {
+    let mut found = Vec::new();
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .into_iter()
+        .flatten();
+    for task in tasks.flatten() {
+        let children = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+        for child in children.split_whitespace().filter_map(|c| c.parse().ok()) {
+            found.push(child);
+            found.extend(descendants(child));
+        }
+    }
+    found
 }
 
 #[cfg(test)]
@@ -109,6 +142,27 @@ mod cases {
         assert!(err.contains("still running after 1 s"), "{err}");
         assert!(err.contains("sleep 30"), "{err}");
         assert!(err.contains("a test binary"), "{err}");
+    }
+
+    #[test]
+    fn kills_what_the_program_started_too() {
+        // A shell that starts a grandchild sleeping 30 s, says its pid, and waits for it.
+        let file = std::env::temp_dir().join(format!("xtask-deadline-{}", std::process::id()));
+        let script = format!("sleep 30 & echo $! > {}; wait", file.display());
+        let err = run_limited("sh", &["-c".into(), script], 1, false, "LIMIT").unwrap_err();
+        assert!(err.contains("still running after 1 s"), "{err}");
+        let pid = std::fs::read_to_string(&file).unwrap();
+        let _ = std::fs::remove_file(&file);
+        // Gone, or a zombie waiting for its new parent to reap it.
+        let alive = || {
+            std::fs::read_to_string(format!("/proc/{}/stat", pid.trim()))
+                .is_ok_and(|stat| !stat.contains(") Z "))
+        };
+        let start = Instant::now();
+        while alive() && start.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(!alive(), "the grandchild {} still runs", pid.trim());
     }
 
     #[test]

@@ -89,6 +89,14 @@ fn runner_var() -> Result<String> {
 fn deadline_runner() -> Result<String> {
     let exe = std::env::current_exe().map_err(|e| format!("the xtask binary: {e}"))?;
     let copy = root().join("target/xtask-deadline");
+    // Cargo splits the runner variable at whitespace.
+    if copy.to_string_lossy().contains(char::is_whitespace) {
+        return Err(format!(
+            "the checkout's path has a space ({}): cargo cannot run tests through \
+             `cargo xtask deadline` from there; move the checkout or run `cargo test`",
+            root().display()
+        ));
+    }
     // Copied under a name of its own, then renamed over the old copy, which another run
     // may be executing (a running file cannot be overwritten, but it can be replaced).
     let fresh = root().join(format!("target/xtask-deadline.{}", std::process::id()));
