@@ -10,7 +10,7 @@ fn root() -> &'static Path {
 }
 
 /// Every file under `dir` (recursively) whose name ends with one of `exts`.
-fn files(dir: &Path, exts: &[&str], out: &mut Vec<PathBuf>) {
+pub(super) fn files(dir: &Path, exts: &[&str], out: &mut Vec<PathBuf>) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };

@@ -24,28 +24,30 @@ fn src() -> std::path::PathBuf {
 }
 
 /// Every module's name and its code without comment lines.
-fn modules(dir: &Path, prefix: &[String], out: &mut BTreeMap<String, String>) {
-    for entry in fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if path.is_dir() {
-            let mut inner = prefix.to_vec();
-            inner.push(name);
-            modules(&path, &inner, out);
-        } else if let Some(stem) = name.strip_suffix(".rs") {
-            let mut parts = prefix.to_vec();
-            if stem != "mod" && !(prefix.is_empty() && stem == "lib") {
-                parts.push(stem.to_owned());
+fn modules() -> BTreeMap<String, String> {
+    let mut paths = Vec::new();
+    super::docs::files(&src(), &["rs"], &mut paths);
+    paths
+        .iter()
+        .map(|path| {
+            // src/rt/core.rs -> rt::core; src/rt/mod.rs -> rt; src/lib.rs -> the root.
+            let relative = path.strip_prefix(src()).unwrap().with_extension("");
+            let mut parts: Vec<String> = relative
+                .iter()
+                .map(|part| part.to_string_lossy().into_owned())
+                .collect();
+            if parts.last().is_some_and(|last| last == "mod") || parts == ["lib"] {
+                parts.pop();
             }
-            let code: String = fs::read_to_string(&path)
+            let code: String = fs::read_to_string(path)
                 .unwrap()
                 .lines()
                 .filter(|line| !line.trim_start().starts_with("//"))
                 .map(|line| format!("{line}\n"))
                 .collect();
-            out.insert(parts.join("::"), code);
-        }
-    }
+            (parts.join("::"), code)
+        })
+        .collect()
 }
 
 fn is_ident(c: char) -> bool {
@@ -227,9 +229,7 @@ fn graph_of(known: &BTreeMap<String, String>) -> Graph {
 }
 
 fn graph() -> Graph {
-    let mut known = BTreeMap::new();
-    modules(&src(), &[], &mut known);
-    graph_of(&known)
+    graph_of(&modules())
 }
 
 /// The cycles of `graph`: its strongly connected components of more than one module.

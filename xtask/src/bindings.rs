@@ -14,7 +14,7 @@ pub fn regen(args: &[String]) -> Result {
         [flag] if flag == "--check" => true,
         _ => return Err("usage: cargo xtask regen-bindings [--check]".into()),
     };
-    finish(generate(&["build"])?, check)
+    finish(generate("build", &[])?, check)
 }
 
 /// CI's bindings step: `--check`, on a clippy run of zmq-sys with `bindgen` (`-D
@@ -23,32 +23,21 @@ pub fn regen(args: &[String]) -> Result {
 /// compiled libzmq, once.)
 pub fn check_linted() -> Result {
     finish(
-        generate(&["clippy", "--all-targets", "--", "-D", "warnings"])?,
+        generate("clippy", &["--all-targets", "--", "-D", "warnings"])?,
         true,
     )
 }
 
-/// Runs `cargo <command>` on zmq-sys with its `bindgen` feature and returns where its
-/// build script wrote the generated bindings.
-fn generate(command: &[&str]) -> Result<PathBuf> {
+/// Runs `cargo <subcommand>` on zmq-sys with its `bindgen` feature (then `args`) and
+/// returns where its build script wrote the generated bindings.
+fn generate(subcommand: &str, args: &[&str]) -> Result<PathBuf> {
     crate::util::apt_libclang()?;
-    let (subcommand, rest) = command.split_first().expect("a cargo subcommand");
-    let (options, after) = match rest.iter().position(|arg| *arg == "--") {
-        Some(at) => (&rest[..at], &rest[at..]),
-        None => (rest, &[][..]),
-    };
     let mut command = cargo();
     command
         .arg(subcommand)
-        .args([
-            "-p",
-            "zmq-sys",
-            "--features",
-            "bindgen",
-            "--message-format=json",
-        ])
-        .args(options)
-        .args(after)
+        .args(["-p", "zmq-sys", "--features", "bindgen"])
+        .arg("--message-format=json")
+        .args(args)
         .stderr(std::process::Stdio::inherit());
     let run = command
         .output()

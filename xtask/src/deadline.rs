@@ -55,14 +55,12 @@ fn run_limited(
             return Ok(exit_code(status));
         }
         if start.elapsed() >= Duration::from_secs(secs) {
-            // The program and whatever it started (peer processes, example binaries),
-            // which its own clean-up will not get to stop now. Found before the kill, as
-            // orphans are adopted elsewhere.
-            let mut pids = descendants(child.id());
-            pids.push(child.id());
+            // What the program started (peer processes, example binaries), which its own
+            // clean-up will not get to stop now, then the program. Found before the kill,
+            // as orphans are adopted elsewhere.
             let _ = Command::new("kill")
                 .arg("-KILL")
-                .args(pids.iter().map(u32::to_string))
+                .args(descendants(child.id()).iter().map(u32::to_string))
                 .status();
             let _ = child.kill();
             let _ = child.wait();

@@ -28,9 +28,9 @@ cargo xtask <task> [args]
                            (ZMQ_SOAK_MINUTES=N sets it, 0 skips it); with arguments, only
                            `cargo test` with them
   ci                       what CI runs: `test`, then plain `cargo test`, formatting,
-                           clippy, the loom models,
-                           docs, MSRV, packaging, the compat route, bindings freshness and
-                           czmq certificates, printing the seconds of each step;
+                           clippy, the loom models, docs, MSRV, packaging, the compat
+                           route, bindings freshness and czmq certificates, printing the
+                           seconds of each step;
                            `ci --list` names the steps, `ci --only a,b` runs some of them
   pyenv                    make target/pyenv, the virtualenv with the pinned pyzmq
   perf [--quick ...]       side-by-side benchmarks (xtask/src/perf/): docs/perf.md
