@@ -7,8 +7,9 @@
 //! Build sharing: every step uses the one `target/` and the dev profile (but `loom`), and
 //! the test build's cargo selection (`--workspace --features` [`FEATURES`]) where it can:
 //! clippy, the docs and the scale smoke test reuse its build-script runs, so libzmq and
-//! libsodium are compiled once for the tests and once more for zmq-sys's `bindgen` feature
-//! (the bindings check and its clippy run share that one). The loom models (`--cfg loom`
+//! libsodium are compiled once, for the tests: the bindings check (zmq-sys with `bindgen`,
+//! another feature set) is a clippy build, which links nothing, and takes `zmq.h` from the
+//! test build (`ZMQ_SYS_HEADERS_ONLY`, xtask/src/bindings.rs). The loom models (`--cfg loom`
 //! for every crate: a build of their own) and the packaged crates' build (new packages to
 //! cargo) link the system libzmq and libsodium (Debian's) instead of compiling them again:
 //! what they check is Rust code.
@@ -95,9 +96,12 @@ fn step(name: &str) -> Result {
         // Exactly the README's command, in a process of its own.
         "test" => run(cmd("cargo").args(["xtask", "test"])),
         // Without the test step's variables (pyzmq's Python, the test runner): what a user
-        // who has neither Python nor root gets.
+        // who has neither Python nor root gets. With the test step's 8 test threads, not
+        // one per core: the suites mostly wait, so on 2 cores this halves the step's
+        // test time (core 26 s -> 14 s), and fewer threads only load the tests less.
         "plain" => run(cargo()
             .arg("test")
+            .env("RUST_TEST_THREADS", "8")
             .env_remove("ZMQ_TEST_PYTHON")
             .env_remove("ZMQ_TEST_CARGO_SELECTION")),
         "fmt" => run(cargo().args(["fmt", "--all", "--", "--check"])),
@@ -171,6 +175,11 @@ fn step(name: &str) -> Result {
             system_libs()?;
             run(cargo()
                 .args(["test", "--release", "--features", "tokio", "--lib", "loom"])
+                // One model at a time: loom maps a stack for every thread of every
+                // execution, and two models unmapping at once on two cores cost more system
+                // time than they save (alone on this machine: 83 s wall and 120 CPU-s with
+                // two, 60 s and 60 CPU-s with one).
+                .args(["--", "--test-threads", "1"])
                 .env("LOOM_MAX_PREEMPTIONS", "4")
                 .env("RUSTFLAGS", "--cfg loom")
                 .env("CARGO_TARGET_DIR", root().join("target/loom"))

@@ -6,6 +6,11 @@
 //! - `bindgen` feature: regenerate the FFI from the `zmq.h` that was found (see `bindings.rs`);
 //!   without it, `src/bindings.rs` (committed) is used and no libclang is needed.
 //!
+//! - `ZMQ_SYS_HEADERS_ONLY=<dir>`: for check-only builds (`cargo check`, `clippy`, `doc`),
+//!   which link nothing: take `zmq.h` from `<dir>` and compile and link no library. CI's
+//!   bindings check uses it with the headers of the test build's vendored libzmq, so that
+//!   libzmq is not compiled a second time for the `bindgen` feature (see `headers_only`).
+//!
 //! Whatever the source, the script publishes metadata for dependents' build scripts
 //! (`DEP_ZMQ_VERSION`, `DEP_ZMQ_DRAFT`, `DEP_ZMQ_CURVE`, `DEP_ZMQ_VENDORED`, `DEP_ZMQ_INCLUDE`).
 
@@ -42,7 +47,11 @@ fn main() {
     println!("cargo:rerun-if-changed=build");
     let force_system = env_var("ZMQ_SYS_NO_VENDOR").is_some_and(|v| !v.is_empty() && v != "0");
 
-    let linked = if cfg!(feature = "vendored") && !force_system {
+    let headers = env_var("ZMQ_SYS_HEADERS_ONLY").filter(|dir| !dir.is_empty());
+
+    let linked = if let Some(dir) = headers {
+        headers_only(PathBuf::from(dir))
+    } else if cfg!(feature = "vendored") && !force_system {
         #[cfg(feature = "vendored")]
         {
             vendored::build()
@@ -70,6 +79,26 @@ fn main() {
 
     #[cfg(feature = "bindgen")]
     bindings::generate(&linked.include_dir);
+}
+
+/// `ZMQ_SYS_HEADERS_ONLY`: what the configured build would publish, from a `zmq.h` alone
+/// and without a library, so the crate checks but cannot link. The draft API is declared as
+/// the vendored build compiles it; the directory must hold that build's `zmq.h` (4.3.5).
+fn headers_only(include_dir: PathBuf) -> Linked {
+    let header = include_dir.join("zmq.h");
+    println!("cargo:rerun-if-changed={}", header.display());
+    assert!(
+        header.is_file(),
+        "zmq-sys: ZMQ_SYS_HEADERS_ONLY={} holds no zmq.h",
+        include_dir.display()
+    );
+    Linked {
+        version: header_version(&header),
+        draft: true,
+        curve: Some(cfg!(feature = "curve")),
+        vendored: cfg!(feature = "vendored"),
+        include_dir,
+    }
 }
 
 /// Reads `ZMQ_VERSION_{MAJOR,MINOR,PATCH}` from a `zmq.h`.
