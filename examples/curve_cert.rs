@@ -23,8 +23,8 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use zmq::auth::cert::secret_path;
 use zmq::auth::Certificate;
+use zmq::auth::cert::secret_path;
 
 const USAGE: &str = "\
 usage: curve_cert new [--force] PATH [NAME=VALUE ...]

@@ -508,6 +508,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "\nEvery pattern ran over tcp, ipc and inproc in {} ms.",
         start.elapsed().as_millis()
     );
-    println!("Next: `cargo run --example zmq_server`, and `cargo run --example zmq_client` in another terminal.");
+    println!(
+        "Next: `cargo run --example zmq_server`, and `cargo run --example zmq_client` in another terminal."
+    );
     Ok(())
 }

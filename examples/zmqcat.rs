@@ -435,10 +435,10 @@ fn make_socket(
         socket
             .bind_endpoint(endpoint)
             .map_err(|e| Failure::Usage(e.to_string()))?;
-        if endpoint.contains('*') || endpoint.ends_with(":0") {
-            if let Ok(Ok(real)) = socket.get_last_endpoint() {
-                eprintln!("zmqcat: bound to {real}");
-            }
+        if (endpoint.contains('*') || endpoint.ends_with(":0"))
+            && let Ok(Ok(real)) = socket.get_last_endpoint()
+        {
+            eprintln!("zmqcat: bound to {real}");
         }
     }
     for endpoint in &options.connects {
@@ -557,15 +557,16 @@ fn pump(socket: &zmq::Socket, kind: zmq::SocketType, options: &Options) -> Resul
             return Ok(());
         }
         let ready_to_send = sends(kind) && kind != zmq::REP && !awaiting_reply;
-        if ready_to_send && Instant::now() >= start {
-            if let Some(text) = input.queue.pop_front() {
-                let frames = to_frames(&text, options)?;
-                send(socket, frames, options)?;
-                awaiting_reply = kind == zmq::REQ;
-                last_activity = Instant::now();
-                notice.reset();
-                continue;
-            }
+        if ready_to_send
+            && Instant::now() >= start
+            && let Some(text) = input.queue.pop_front()
+        {
+            let frames = to_frames(&text, options)?;
+            send(socket, frames, options)?;
+            awaiting_reply = kind == zmq::REQ;
+            last_activity = Instant::now();
+            notice.reset();
+            continue;
         }
         // Sending types are done when the input is (REQ: and the last reply came).
         if input.exhausted() && !awaiting_reply && (!receives(kind) || kind == zmq::REQ) {

@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use libc::c_int;
 
-use crate::raw::RawContext;
 use crate::Result;
+use crate::raw::RawContext;
 
 /// A ZeroMQ context: it runs the I/O threads and creates [`Socket`](crate::Socket)s.
 ///
@@ -128,17 +128,17 @@ impl Context {
         match &*slot {
             Some((owner, ctx)) if *owner == pid && !ctx.raw.is_terminating() => Ok(ctx.clone()),
             _ => {
-                if let Some((owner, old)) = slot.take() {
-                    if owner != pid {
-                        // The parent's context, inherited by fork: terminating it here
-                        // would touch the parent's I/O threads' state. Keep it, untouched
-                        // (and reachable, for leak checkers), until the process exits.
-                        static INHERITED: Mutex<Vec<Context>> = Mutex::new(Vec::new());
-                        INHERITED
-                            .lock()
-                            .unwrap_or_else(PoisonError::into_inner)
-                            .push(old);
-                    }
+                if let Some((owner, old)) = slot.take()
+                    && owner != pid
+                {
+                    // The parent's context, inherited by fork: terminating it here
+                    // would touch the parent's I/O threads' state. Keep it, untouched
+                    // (and reachable, for leak checkers), until the process exits.
+                    static INHERITED: Mutex<Vec<Context>> = Mutex::new(Vec::new());
+                    INHERITED
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push(old);
                 }
                 let ctx = Context::try_new()?;
                 *slot = Some((pid, ctx.clone()));

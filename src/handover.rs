@@ -37,9 +37,9 @@ impl Drop for ReleaseOnUnwind {
 /// `extern "C"` callbacks). The panic hook has already reported the panic; its payload is
 /// dropped, or forgotten if dropping it panics too.
 pub(crate) fn without_unwinding(f: impl FnOnce()) {
-    if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(f)) {
-        if let Err(again) = panic::catch_unwind(AssertUnwindSafe(move || drop(payload))) {
-            std::mem::forget(again);
-        }
+    if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(f))
+        && let Err(again) = panic::catch_unwind(AssertUnwindSafe(move || drop(payload)))
+    {
+        std::mem::forget(again);
     }
 }

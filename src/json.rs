@@ -4,8 +4,8 @@
 
 use std::fmt;
 
-use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use crate::{Error, Message, Socket};
 

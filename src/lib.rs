@@ -129,7 +129,7 @@ pub use crate::error::Error;
 pub use crate::json::JsonError;
 pub use crate::message::Message;
 pub use crate::monitor::SocketEvent;
-pub use crate::poll::{poll, PollEvents, PollItem};
+pub use crate::poll::{PollEvents, PollItem, poll};
 pub use crate::proxy::{proxy, proxy_steerable, proxy_steerable_with_capture, proxy_with_capture};
 pub use crate::socket::{Mechanism, Sendable, Socket, SocketType};
 pub use crate::tracker::Tracker;

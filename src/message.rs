@@ -1,14 +1,14 @@
 //! [`Message`]: one frame, owning a libzmq `zmq_msg_t`.
 
 use std::borrow::Borrow;
-use std::ffi::{c_void, CStr, CString};
+use std::ffi::{CStr, CString, c_void};
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::ops::{Deref, DerefMut};
 use std::ptr;
 use std::slice;
 
-use crate::handover::{without_unwinding, FreeFn, Handover, ReleaseOnUnwind};
+use crate::handover::{FreeFn, Handover, ReleaseOnUnwind, without_unwinding};
 use crate::raw::sys::cvt;
 use crate::tracker::Tracker;
 

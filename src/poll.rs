@@ -9,8 +9,8 @@ use std::ptr;
 
 use libc::{c_long, c_short};
 
-use crate::raw::sys;
 use crate::Result;
+use crate::raw::sys;
 
 bitflags::bitflags! {
     /// Events to wait for or that occurred: readable, writable, error (bitflags 1.x, as in

@@ -57,7 +57,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::{self, JoinHandle};
 
-use crate::{Error, Message, Result, Socket, PAIR};
+use crate::{Error, Message, PAIR, Result, Socket};
 
 fn run(
     frontend: &Socket,

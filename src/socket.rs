@@ -1,6 +1,6 @@
 //! [`Socket`]: bind, connect, send and receive. Socket options live in `sockopt.rs`.
 
-use std::ffi::{c_void, CString};
+use std::ffi::{CString, c_void};
 use std::fmt;
 use std::ptr::NonNull;
 

@@ -20,7 +20,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
 
-use crate::handover::{without_unwinding, FreeFn, Handover, ReleaseOnUnwind};
+use crate::handover::{FreeFn, Handover, ReleaseOnUnwind, without_unwinding};
 
 /// The done flag and the waiters of one tracked message.
 struct Signal {

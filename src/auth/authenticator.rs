@@ -3,13 +3,13 @@
 
 use std::fmt;
 use std::ops::Deref;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::JoinHandle;
 
 use super::config::{AuthConfig, AuthError};
 use super::zap::ZAP_ENDPOINT;
-use crate::{Context, Error, Socket, PAIR, REP};
+use crate::{Context, Error, PAIR, REP, Socket};
 
 /// A ZAP authenticator (ZeroMQ RFC 27) running on its own thread: it binds
 /// `inproc://zeromq.zap.01` in a context, and libzmq asks it about every PLAIN and CURVE

@@ -445,22 +445,21 @@ impl Certificate {
                     return Err(parse_error(
                         line_no,
                         "an indented line before any section".into(),
-                    ))
+                    ));
                 }
                 _ => {}
             }
         }
         let public_key =
             public_key.ok_or_else(|| parse_error(0, "no public-key in a curve section".into()))?;
-        if let Some(secret) = &secret_key {
-            if let Ok(derived) = crate::curve::public_key_of(secret.as_bytes()) {
-                if derived != public_key {
-                    return Err(parse_error(
-                        0,
-                        "the secret-key does not belong to the public-key".into(),
-                    ));
-                }
-            }
+        if let Some(secret) = &secret_key
+            && let Ok(derived) = crate::curve::public_key_of(secret.as_bytes())
+            && derived != public_key
+        {
+            return Err(parse_error(
+                0,
+                "the secret-key does not belong to the public-key".into(),
+            ));
         }
         Ok(Certificate {
             public_key,

@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-use super::cert::{load_public_keys, CertError};
-use super::policy::{reply_frames, AddressRule, CurveRule, Decision, Policy};
+use super::cert::{CertError, load_public_keys};
+use super::policy::{AddressRule, CurveRule, Decision, Policy, reply_frames};
 use super::zap::ZapRequest;
-use crate::error::EndpointError;
 use crate::Error;
+use crate::error::EndpointError;
 
 /// What went wrong configuring or starting an [`Authenticator`](super::Authenticator).
 #[derive(Debug)]

@@ -4,7 +4,7 @@
 //! [`Authenticator`]: super::Authenticator
 
 use std::collections::{HashMap, HashSet};
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 use super::zap::{Credentials, StatusCode, ZapReply, ZapRequest};
@@ -115,11 +115,7 @@ pub(crate) struct Policy {
 
 /// The configuration key of a request's domain.
 pub(crate) fn domain_key(domain: &str) -> &str {
-    if domain.is_empty() {
-        "*"
-    } else {
-        domain
-    }
+    if domain.is_empty() { "*" } else { domain }
 }
 
 /// Compares secrets in time that depends on their lengths only.

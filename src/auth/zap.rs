@@ -218,20 +218,20 @@ impl ZapRequest {
             (b"PLAIN", _) => {
                 return Err(RequestError::BadCredentials(
                     "PLAIN takes a user name and a password",
-                ))
+                ));
             }
             (b"CURVE", [key]) => Credentials::Curve {
                 public_key: <[u8; 32]>::try_from(*key)
                     .map_err(|_| RequestError::BadCredentials("a CURVE key is 32 bytes"))?,
             },
             (b"CURVE", _) => {
-                return Err(RequestError::BadCredentials("CURVE takes one public key"))
+                return Err(RequestError::BadCredentials("CURVE takes one public key"));
             }
             (b"GSSAPI", [principal]) => Credentials::Gssapi {
                 principal: principal.to_vec(),
             },
             (b"GSSAPI", _) => {
-                return Err(RequestError::BadCredentials("GSSAPI takes one principal"))
+                return Err(RequestError::BadCredentials("GSSAPI takes one principal"));
             }
             (mechanism, frames) => Credentials::Other {
                 mechanism: mechanism.to_vec(),

@@ -7,19 +7,19 @@
 //! `message.rs`. `clippy.toml` forbids `zmq_sys` calls elsewhere.
 #![allow(clippy::disallowed_methods)]
 
-use std::ffi::{c_void, CStr};
+use std::ffi::{CStr, c_void};
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, RwLock};
 
 use libc::c_int;
 
-use crate::error::Error;
 use crate::Result;
+use crate::error::Error;
 
 pub(crate) mod sys;
 
-pub(crate) use self::sys::{cvt, Errno};
+pub(crate) use self::sys::{Errno, cvt};
 
 /// Whether libzmq resolves this bind endpoint through the interface list (getifaddrs).
 fn binds_by_interface(endpoint: &CStr) -> bool {

@@ -8,7 +8,7 @@
 //! `zmq_sys` functions; `clippy.toml` enforces that.
 #![allow(clippy::disallowed_methods)]
 
-use std::ffi::{c_char, c_int, CStr};
+use std::ffi::{CStr, c_char, c_int};
 
 /// An `errno` value reported by libzmq.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,11 +27,7 @@ impl Errno {
 /// [`Errno`] into [`crate::Error`] (or keep it, to build a richer error).
 #[inline]
 pub(crate) fn cvt(rc: c_int) -> Result<c_int, Errno> {
-    if rc == -1 {
-        Err(Errno::last())
-    } else {
-        Ok(rc)
-    }
+    if rc == -1 { Err(Errno::last()) } else { Ok(rc) }
 }
 
 /// `zmq_version`: the linked libzmq's `(major, minor, patch)`.

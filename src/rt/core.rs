@@ -11,10 +11,10 @@
 
 use std::cell::Cell;
 use std::mem;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll, ready};
 
-use crate::rt::reactor::{Budget, Dir, Readiness, Registration};
 use crate::rt::Multipart;
+use crate::rt::reactor::{Budget, Dir, Readiness, Registration};
 use crate::{Error, Message, PollEvents, Result, Socket};
 
 const DONTWAIT: i32 = zmq_sys::ZMQ_DONTWAIT as i32;

@@ -9,10 +9,10 @@ use std::future::Future;
 use std::mem::ManuallyDrop;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
-use crate::rt::core::{outgoing, Outgoing};
+use crate::rt::core::{Outgoing, outgoing};
 use crate::rt::reactor::{Dir, FanOut};
 use crate::rt::{CoreOf, Runtime};
 use crate::rt::{Multipart, TrySendError};
@@ -431,9 +431,10 @@ impl<'a, R: Runtime> SendMessage<'a, R> {
             return Poll::Ready(Ok(()));
         }
         let (first, rest) = (&mut *self.first, &mut *self.rest);
-        let res = ready!(self
-            .op
-            .poll(cx, |core, cx| core.poll_send(cx, first, rest, tried)));
+        let res = ready!(
+            self.op
+                .poll(cx, |core, cx| core.poll_send(cx, first, rest, tried))
+        );
         self.op.flags |= if res.is_ok() {
             flag::DONE | flag::SUCCEEDED
         } else {
@@ -453,15 +454,15 @@ impl<R: Runtime> Future for SendMessage<'_, R> {
         let this = self.get_mut();
         let mut tried = None;
         // No flag: first poll, one frame, nothing sent yet, not parked.
-        if this.op.flags == 0 {
-            if let Some(core) = this.op.owned_core() {
-                match core.send_frame_fast(cx, &mut this.first) {
-                    Ok(()) => {
-                        this.op.flags = flag::DONE | flag::SUCCEEDED;
-                        return Poll::Ready(Ok(()));
-                    }
-                    Err(err) => tried = err,
+        if this.op.flags == 0
+            && let Some(core) = this.op.owned_core()
+        {
+            match core.send_frame_fast(cx, &mut this.first) {
+                Ok(()) => {
+                    this.op.flags = flag::DONE | flag::SUCCEEDED;
+                    return Poll::Ready(Ok(()));
                 }
+                Err(err) => tried = err,
             }
         }
         this.poll_slow(cx, tried)

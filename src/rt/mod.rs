@@ -38,7 +38,7 @@ use std::fmt;
 
 pub use self::future::{Recv, RecvMsg, RecvMultipart, SendMessage};
 pub use self::monitor::MonitorStream;
-pub use self::proxy::{proxy, Proxy};
+pub use self::proxy::{Proxy, proxy};
 pub use self::socket::AsyncSocket;
 pub use self::split::{RecvHalf, ReuniteError, SendHalf};
 use crate::{Error, Message};

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-pub(crate) use crate::rt::waiters::{Dir, FanOut, WakerSlot};
 use crate::Result;
+pub(crate) use crate::rt::waiters::{Dir, FanOut, WakerSlot};
 
 /// What a binding provides besides the registration: its timer (for `RCVTIMEO` and
 /// `SNDTIMEO`) and how a context released on one of its threads is terminated. The

@@ -19,12 +19,12 @@
 use loom::sync::atomic::{AtomicUsize, Ordering};
 #[cfg(loom)]
 use loom::sync::{Mutex, MutexGuard};
-#[cfg(not(loom))]
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 #[cfg(not(loom))]
+use std::sync::atomic::{AtomicUsize, Ordering};
+#[cfg(not(loom))]
 use std::sync::{Mutex, MutexGuard};
-use std::task::{ready, Context, Poll, Wake, Waker};
+use std::task::{Context, Poll, Wake, Waker, ready};
 
 use crate::rt::reactor::{Budget, Registration};
 use crate::rt::waiters::Dir;
@@ -323,8 +323,8 @@ mod loom_model {
     //! loads and stores as acquire/release, under which the store-then-load handshake
     //! between a parking waiter and a waker would be reported as a false lost wakeup.
 
-    use loom::sync::atomic::{AtomicUsize, Ordering};
     use loom::sync::Mutex;
+    use loom::sync::atomic::{AtomicUsize, Ordering};
     use loom::thread;
     use std::sync::Arc;
     use std::task::{Wake, Waker};

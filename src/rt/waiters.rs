@@ -12,9 +12,9 @@
 use loom::sync::atomic::{AtomicBool, Ordering};
 #[cfg(loom)]
 use loom::sync::{Mutex, MutexGuard};
+use std::sync::Arc;
 #[cfg(not(loom))]
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 #[cfg(not(loom))]
 use std::sync::{Mutex, MutexGuard};
 use std::task::{Wake, Waker};
@@ -387,7 +387,13 @@ mod loom_model {
             let woken = counter.0.load(Ordering::SeqCst) >= 1;
             // An edge still in the fd would be reported by the reactor later.
             let edge_left = edge.load(Ordering::SeqCst);
-            assert!(got || woken || edge_left, "lost wakeup: got={got} woken={woken} edge_left={edge_left} ready={} readiness={} parked={}", ready.load(Ordering::SeqCst), readiness.load(Ordering::SeqCst), fanout.parked());
+            assert!(
+                got || woken || edge_left,
+                "lost wakeup: got={got} woken={woken} edge_left={edge_left} ready={} readiness={} parked={}",
+                ready.load(Ordering::SeqCst),
+                readiness.load(Ordering::SeqCst),
+                fanout.parked()
+            );
         });
     }
 
@@ -411,8 +417,8 @@ mod loom_model {
             let ready = Arc::new(AtomicBool::new(false));
             let edge = Arc::new(AtomicBool::new(false));
             let readiness = Arc::new(AtomicBool::new(true)); // stale
-                                                             // epoll's ready list (EPOLLET): an fd write queues one report, which epoll_wait
-                                                             // delivers once, and only while the fd is still readable.
+            // epoll's ready list (EPOLLET): an fd write queues one report, which epoll_wait
+            // delivers once, and only while the fd is still readable.
             let queued = Arc::new(AtomicBool::new(false));
             let core = Arc::new(loom::sync::Mutex::new(false));
             let counter = Arc::new(Counter::default());

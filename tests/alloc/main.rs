@@ -22,8 +22,8 @@ mod zerocopy;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Counts allocations: globally (the largest one, and frees of large blocks) and per
 /// thread (how many).

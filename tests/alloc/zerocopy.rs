@@ -10,13 +10,13 @@
 //! and pointer identity shows that the payload itself was not copied there either.
 //! Each test prints its figures on a `FIGURE` line.
 
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use bytes::Bytes;
 
-use super::{common, BLOCKS, BYTES, LARGEST, SERIAL, THREAD_ALLOCS, THREAD_BYTES};
+use super::{BLOCKS, BYTES, LARGEST, SERIAL, THREAD_ALLOCS, THREAD_BYTES, common};
 
 fn reset() {
     BYTES.store(0, Ordering::SeqCst);

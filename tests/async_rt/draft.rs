@@ -6,12 +6,12 @@ use crate::common;
 
 use std::future::Future;
 use std::pin::pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use common::async_rt::{counting_waker, rt_test, size, within, Flavor, Rng};
+use common::async_rt::{Flavor, Rng, counting_waker, rt_test, size, within};
 use zmq::draft::DraftSocketType::{self, *};
 use zmq::rt::tokio::AsyncDraftSocket;
 
@@ -392,10 +392,11 @@ async fn idle(flavor: Flavor) {
         .collect();
     let (counter, waker) = counting_waker();
     let mut fut = pin!(client.recv_msg());
-    assert!(fut
-        .as_mut()
-        .poll(&mut Context::from_waker(&waker))
-        .is_pending());
+    assert!(
+        fut.as_mut()
+            .poll(&mut Context::from_waker(&waker))
+            .is_pending()
+    );
     within("parking", async {
         while client.parked_wakers().0 < 9 {
             tokio::task::yield_now().await;

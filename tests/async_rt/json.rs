@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use serde_json::{json, Value};
-use zmq::rt::tokio::AsyncSocket;
+use serde_json::{Value, json};
 use zmq::JsonError;
+use zmq::rt::tokio::AsyncSocket;
 
 use crate::common;
 

@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use common::async_rt::{rt_test, size, socket, within, Flavor, Rng};
+use common::async_rt::{Flavor, Rng, rt_test, size, socket, within};
 use zmq::rt::tokio::proxy;
 
 /// REQ clients -> ROUTER | proxy | DEALER -> REP worker, multipart requests and replies.

@@ -11,14 +11,14 @@ use crate::common;
 
 use std::future::Future;
 use std::pin::pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use common::async_rt::{
-    any_timeout, counting_waker, every_rt_test, poll_until_parked, size, socket_on, within, Flavor,
-    Harness, Rng,
+    Flavor, Harness, Rng, any_timeout, counting_waker, every_rt_test, poll_until_parked, size,
+    socket_on, within,
 };
 use common::{Endpoints, Transport};
 use futures::{SinkExt, StreamExt};
@@ -901,7 +901,9 @@ async fn fairness<H: Harness>(flavor: Flavor, transport: Transport, messages: u6
             "the other task never ran while the flood was drained"
         );
     }
-    eprintln!("s13: drain polled {polls} times; ticker advanced {ticks} times during a {messages}-message drain");
+    eprintln!(
+        "s13: drain polled {polls} times; ticker advanced {ticks} times during a {messages}-message drain"
+    );
 }
 
 every_rt_test!(s13_fairness_inproc, |flavor| fairness::<H>(

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use common::scenario::*;
 use common::{socket, watchdog};
-use zmq::auth::zap::{StatusCode, ZapReply, ZAP_ENDPOINT};
+use zmq::auth::zap::{StatusCode, ZAP_ENDPOINT, ZapReply};
 use zmq::auth::{AsyncAuthenticator, CurveKeys};
 use zmq::rt::tokio::AsyncSocket;
 

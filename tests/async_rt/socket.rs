@@ -14,10 +14,10 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use common::async_rt::{
-    any_timeout, counting_waker, every_rt_test, poll_until_parked, size, socket, socket_on, within,
-    Flavor, Harness,
+    Flavor, Harness, any_timeout, counting_waker, every_rt_test, poll_until_parked, size, socket,
+    socket_on, within,
 };
-use common::{Endpoints, Transport, TRANSPORTS};
+use common::{Endpoints, TRANSPORTS, Transport};
 use futures::{SinkExt, StreamExt};
 use zmq::rt::tokio::{AsyncSocket, Multipart};
 

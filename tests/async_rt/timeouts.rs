@@ -5,7 +5,7 @@
 
 use std::task::Poll;
 
-use crate::common::async_rt::{every_rt_test, socket_on, within, Flavor, Harness};
+use crate::common::async_rt::{Flavor, Harness, every_rt_test, socket_on, within};
 
 /// Parks once with no timeout (and is dropped), then honours the timeouts set after.
 async fn new_timeouts_apply<H: Harness>() {

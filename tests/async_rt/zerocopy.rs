@@ -10,7 +10,7 @@ use zmq::rt::tokio::AsyncSocket;
 
 use crate::common;
 use common::counted::{
-    counted, message, push_to_nowhere, released_once, still_held, LEN, VIAS, WATCHDOG,
+    LEN, VIAS, WATCHDOG, counted, message, push_to_nowhere, released_once, still_held,
 };
 
 fn runtime() -> tokio::runtime::Runtime {

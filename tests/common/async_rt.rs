@@ -5,8 +5,8 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
@@ -356,11 +356,7 @@ pub fn stress() -> bool {
 
 /// `ci` normally, `full` with `ZMQ_STRESS=1`.
 pub fn size(ci: usize, full: usize) -> usize {
-    if stress() {
-        full
-    } else {
-        ci
-    }
+    if stress() { full } else { ci }
 }
 
 /// An async socket with linger 0 (no RCVTIMEO/SNDTIMEO: the tests use tokio timeouts).

@@ -2,8 +2,8 @@
 //! tests/async_rt/zerocopy.rs): each buffer counts its drops, so a test can tell a
 //! release (1), a leak (0) and a double release (2).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;

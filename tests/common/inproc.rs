@@ -1,6 +1,6 @@
 //! Two bounded sockets connected over a fresh inproc endpoint.
 
-use super::{socket, Endpoints};
+use super::{Endpoints, socket};
 
 /// A socket of `bound` kind bound to a new inproc endpoint, and one of `connecting` kind
 /// connected to it (both bounded as by [`socket`]).

@@ -9,8 +9,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
-use super::pypeer::{Peer, LINE_WAIT};
 use super::Transport;
+use super::pypeer::{LINE_WAIT, Peer};
 
 /// Control frames start with a zero byte, which no data frame starts with.
 pub const STOP: &[u8] = b"\x00ctl:stop";
@@ -461,11 +461,9 @@ pub fn probe_until_python_synced(publisher: &zmq::Socket, subscribers: &[&Peer])
     while synced.contains(&false) {
         send(publisher, &[SYNC, b""], subscribers);
         for (peer, synced) in subscribers.iter().zip(synced.iter_mut()) {
-            if !*synced {
-                if let Some(line) = peer.try_line(std::time::Duration::from_millis(10)) {
-                    assert_eq!(line, "SYNCED", "{}", peer.diagnostics());
-                    *synced = true;
-                }
+            if !*synced && let Some(line) = peer.try_line(std::time::Duration::from_millis(10)) {
+                assert_eq!(line, "SYNCED", "{}", peer.diagnostics());
+                *synced = true;
             }
         }
         assert!(

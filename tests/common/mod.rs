@@ -11,11 +11,11 @@
 
 #[cfg(feature = "tokio")]
 pub mod async_rt;
+pub mod cases;
 #[cfg(feature = "bytes")]
 pub mod counted;
 pub mod examples;
 pub mod faultproxy;
-pub mod gen;
 pub mod inproc;
 pub mod interop;
 pub mod pypeer;

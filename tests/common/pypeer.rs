@@ -10,7 +10,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -140,10 +140,10 @@ impl Peer {
 
     /// Panics if the process ended with a failure (used while waiting on a socket).
     pub fn check_alive(&self) {
-        if let Some(status) = self.exit_status() {
-            if !status.success() {
-                panic!("{}", self.diagnostics());
-            }
+        if let Some(status) = self.exit_status()
+            && !status.success()
+        {
+            panic!("{}", self.diagnostics());
         }
     }
 
@@ -210,10 +210,10 @@ impl Peer {
             if line == key {
                 return String::new();
             }
-            if let Some(rest) = line.strip_prefix(key) {
-                if let Some(rest) = rest.strip_prefix(' ') {
-                    return rest.to_owned();
-                }
+            if let Some(rest) = line.strip_prefix(key)
+                && let Some(rest) = rest.strip_prefix(' ')
+            {
+                return rest.to_owned();
             }
         }
     }
@@ -304,8 +304,8 @@ impl Peer {
         for reader in self.readers.drain(..) {
             let _ = reader.join();
         }
-        let rest = self.lines.lock().unwrap().try_iter().collect();
-        rest
+
+        self.lines.lock().unwrap().try_iter().collect()
     }
 
     /// Sends a signal to the process (e.g. `libc::SIGSTOP` to freeze it).

@@ -282,7 +282,7 @@ pub fn curve_dealer_pair(ctx: &zmq::Context) -> (zmq::Socket, zmq::Socket, Strin
 }
 
 /// The generated cases of a randomized test: a fixed seed (printed in the figure lines)
-/// and `cases` cases for [`Cases::run`](super::gen::Cases::run); see [`super::gen`].
-pub fn seeded(seed: &[u8; 32], cases: u32) -> super::gen::Cases {
-    super::gen::Cases::new(seed, cases)
+/// and `cases` cases for [`Cases::run`](super::cases::Cases::run); see [`super::cases`].
+pub fn seeded(seed: &[u8; 32], cases: u32) -> super::cases::Cases {
+    super::cases::Cases::new(seed, cases)
 }

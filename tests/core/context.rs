@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use common::{socket, watchdog, NEGATIVE_WAIT, POSITIVE_WAIT};
+use common::{NEGATIVE_WAIT, POSITIVE_WAIT, socket, watchdog};
 
 #[test]
 fn context_is_shared_across_threads() {

@@ -2,7 +2,7 @@
 
 use crate::common;
 
-use common::{bind_tcp, socket, watchdog, NEGATIVE_WAIT, POSITIVE_WAIT};
+use common::{NEGATIVE_WAIT, POSITIVE_WAIT, bind_tcp, socket, watchdog};
 
 #[test]
 fn z85_zmq_010_functions() {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use common::{
-    watchdog, Endpoints, Transport, NEGATIVE_WAIT, POSITIVE_WAIT, TIMEOUT_MS, TRANSPORTS,
+    Endpoints, NEGATIVE_WAIT, POSITIVE_WAIT, TIMEOUT_MS, TRANSPORTS, Transport, watchdog,
 };
 use zmq::draft::DraftSocket;
 use zmq::draft::DraftSocketType::{self, *};
@@ -50,10 +50,12 @@ fn draft_sockets_are_thread_safe_and_sync() {
     assert_eq!(DraftSocketType::try_from_raw(zmq::REQ as i32), None);
     assert_eq!(DraftSocketType::try_from_raw(18), None); // DGRAM is not thread safe
     assert!(!ctx.socket(zmq::PAIR).unwrap().is_thread_safe().unwrap());
-    assert!(!zmq::draft::dgram_socket(&ctx)
-        .unwrap()
-        .is_thread_safe()
-        .unwrap());
+    assert!(
+        !zmq::draft::dgram_socket(&ctx)
+            .unwrap()
+            .is_thread_safe()
+            .unwrap()
+    );
 }
 
 #[test]

@@ -4,7 +4,7 @@ use crate::common;
 
 use std::io;
 
-use common::{bind_tcp, socket, watchdog, Endpoints, POSITIVE_WAIT};
+use common::{Endpoints, POSITIVE_WAIT, bind_tcp, socket, watchdog};
 
 #[test]
 fn bad_endpoints_are_named_in_the_error() {
@@ -42,9 +42,10 @@ fn bad_endpoints_are_named_in_the_error() {
         assert_eq!(s.bind(endpoint), Err(error));
     }
     let err = s.connect_endpoint("tcp://localhost").unwrap_err();
-    assert!(err
-        .to_string()
-        .starts_with("cannot connect to \"tcp://localhost\""));
+    assert!(
+        err.to_string()
+            .starts_with("cannot connect to \"tcp://localhost\"")
+    );
     assert_eq!(err.errno(), libc::EINVAL);
     // It converts into Error and io::Error with `?`.
     let as_zmq: zmq::Error = err.clone().into();

@@ -14,8 +14,8 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use common::examples::example_binary;
 use common::POSITIVE_WAIT;
+use common::examples::example_binary;
 
 /// How long an example may take before the test gives up on it (a hang detector).
 const EXAMPLE_LIMIT: Duration = Duration::from_secs(60);
@@ -150,8 +150,11 @@ fn tour_runs_every_pattern_over_every_transport() {
     }
     assert!(stdout.contains("REP replies  'Server received your message: 'Hello over ipc''"));
     assert!(stdout.contains("SUB receives   'weather.paris sunny', 'weather.oslo snow'\n"));
-    assert!(stdout
-        .contains("worker-a got 'done: job for worker-a', worker-b got 'done: job for worker-b'"));
+    assert!(
+        stdout.contains(
+            "worker-a got 'done: job for worker-a', worker-b got 'done: job for worker-b'"
+        )
+    );
     assert!(stdout.contains("'what does a proxy do?' → 'it forwards'"));
     // The example is built with this test's features: the draft pattern runs with `draft`.
     if cfg!(feature = "draft") {

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use common::faultproxy::{FaultProxy, Faults};
 use common::scenario::figure;
-use common::{bind_tcp, socket, wait_for_event, watchdog, POSITIVE_WAIT};
+use common::{POSITIVE_WAIT, bind_tcp, socket, wait_for_event, watchdog};
 use zmq::monitor::{Event, Events, Monitor};
 
 /// How long a Lazy Pirate client waits for a reply before it gives up on its socket:

@@ -7,7 +7,7 @@ use crate::common;
 use std::time::{Duration, Instant};
 
 use common::scenario::*;
-use common::{bind_tcp, socket, watchdog, Endpoints};
+use common::{Endpoints, bind_tcp, socket, watchdog};
 use zmq::monitor::{Event, Events};
 
 /// Sends empty frames with DONTWAIT until EAGAIN; returns how many were accepted.

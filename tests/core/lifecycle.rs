@@ -7,9 +7,9 @@ use crate::common;
 use std::time::{Duration, Instant};
 
 use common::scenario::*;
-use common::{bind_tcp, socket, watchdog, POSITIVE_WAIT};
-use zmq::monitor::{Event, Events, Monitor, MonitorEvent};
+use common::{POSITIVE_WAIT, bind_tcp, socket, watchdog};
 use zmq::SocketEvent;
+use zmq::monitor::{Event, Events, Monitor, MonitorEvent};
 
 fn kind(event: &Event) -> &'static str {
     match event.kind() {

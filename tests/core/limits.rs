@@ -13,7 +13,7 @@ use std::fs::File;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{bind_tcp, socket, wait_for_event, watchdog, POSITIVE_WAIT};
+use common::{POSITIVE_WAIT, bind_tcp, socket, wait_for_event, watchdog};
 use zmq::monitor::{Event, Events, Monitor};
 
 /// The listen backlog the kernel gave a listening fd (Linux: `tcpi_sacked` of a

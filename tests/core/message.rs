@@ -8,7 +8,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use common::inproc::connected;
-use common::{bind_tcp, socket, watchdog, POSITIVE_WAIT};
+use common::{POSITIVE_WAIT, bind_tcp, socket, watchdog};
 
 /// The system allocator, reporting when the block at `WATCHED` is freed.
 struct WatchingAllocator;

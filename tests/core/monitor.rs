@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use common::{bind_tcp, socket, wait_for_event, watchdog, POSITIVE_WAIT};
+use common::{POSITIVE_WAIT, bind_tcp, socket, wait_for_event, watchdog};
 use zmq::monitor::{Event, Events, Monitor, MonitorEvent, ProtocolError};
 
 #[test]

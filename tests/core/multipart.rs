@@ -2,7 +2,7 @@
 
 use crate::common;
 
-use common::{socket, watchdog, Endpoints, POSITIVE_WAIT, TRANSPORTS};
+use common::{Endpoints, POSITIVE_WAIT, TRANSPORTS, socket, watchdog};
 
 #[test]
 fn empty_frames_survive_every_transport() {

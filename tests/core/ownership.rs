@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::common::{socket, watchdog, POSITIVE_WAIT};
+use crate::common::{POSITIVE_WAIT, socket, watchdog};
 
 #[test]
 fn ownership_traits() {

@@ -6,7 +6,7 @@ use crate::common;
 use std::io::{Read, Write};
 use std::time::Instant;
 
-use common::{socket, watchdog, Endpoints, Transport, NEGATIVE_WAIT, POSITIVE_WAIT, TRANSPORTS};
+use common::{Endpoints, NEGATIVE_WAIT, POSITIVE_WAIT, TRANSPORTS, Transport, socket, watchdog};
 
 /// Runs `check` once per transport with a fresh context and endpoint set.
 fn each_transport(check: impl Fn(&zmq::Context, &Endpoints, Transport)) {

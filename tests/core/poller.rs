@@ -7,7 +7,7 @@ use std::io::Write;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::time::Duration;
 
-use common::{inproc::connected, watchdog, POSITIVE_WAIT};
+use common::{POSITIVE_WAIT, inproc::connected, watchdog};
 use zmq::poller::Poller;
 
 /// A pipe: (read end, write end).

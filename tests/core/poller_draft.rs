@@ -2,7 +2,7 @@
 
 use crate::common;
 
-use common::{socket, watchdog, POSITIVE_WAIT};
+use common::{POSITIVE_WAIT, socket, watchdog};
 use zmq::draft::DraftSocketType::{CLIENT, SERVER};
 use zmq::poller::Poller;
 

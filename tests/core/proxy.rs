@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use common::{socket, watchdog, NEGATIVE_WAIT, POSITIVE_WAIT};
+use common::{NEGATIVE_WAIT, POSITIVE_WAIT, socket, watchdog};
 
 #[test]
 fn steerable_proxy_with_capture() {

@@ -6,7 +6,7 @@ use crate::common;
 
 use std::time::Duration;
 
-use common::{socket, watchdog, NEGATIVE_WAIT, POSITIVE_WAIT};
+use common::{NEGATIVE_WAIT, POSITIVE_WAIT, socket, watchdog};
 use zmq::proxy::{ProxyHandle, ProxyStatistics};
 
 /// A socket for the proxy thread: no timeouts (a proxy must not fail on them), linger 0.

@@ -1,7 +1,7 @@
 //! Robustness scenarios R13–R16 of docs/design/reliability.md: malformed ZMTP from raw
 //! peers (both roles), invalid endpoints, random option values, `maxmsgsize`.
 //!
-//! The generated inputs come from the deterministic generator of `tests/common/gen.rs`
+//! The generated inputs come from the deterministic generator of `tests/common/cases.rs`
 //! with fixed seeds (printed in the figure lines), so a failure reproduces; a failure
 //! names the seed and case index (no shrinking). CI runs a bounded number of cases; set
 //! `ZMQ_STRESS=1` for ten times more.
@@ -12,9 +12,9 @@ use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::time::Duration;
 
-use common::gen::{show, Gen};
+use common::cases::{Gen, show};
 use common::scenario::*;
-use common::{bind_tcp, socket, watchdog, Endpoints, POSITIVE_WAIT};
+use common::{Endpoints, POSITIVE_WAIT, bind_tcp, socket, watchdog};
 
 fn stress() -> u32 {
     if std::env::var_os("ZMQ_STRESS").is_some() {

@@ -10,7 +10,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use common::scenario::*;
-use common::{bind_tcp, socket, watchdog, POSITIVE_WAIT};
+use common::{POSITIVE_WAIT, bind_tcp, socket, watchdog};
 use zmq::poller::Poller;
 
 /// T24: a thread blocked in recv gets ETERM when another calls `Context::shutdown`; the

@@ -885,11 +885,13 @@ fn options_that_need_decoding() {
     assert_eq!(socket.get_mechanism().unwrap(), zmq::Mechanism::ZMQ_PLAIN);
     assert_eq!(socket.get_last_endpoint().unwrap(), Ok(String::new()));
     socket.bind("tcp://127.0.0.1:*").unwrap();
-    assert!(socket
-        .get_last_endpoint()
-        .unwrap()
-        .unwrap()
-        .starts_with("tcp://127.0.0.1:"));
+    assert!(
+        socket
+            .get_last_endpoint()
+            .unwrap()
+            .unwrap()
+            .starts_with("tcp://127.0.0.1:")
+    );
     assert!(socket.get_fd().unwrap() >= 0);
     assert!(!socket.get_events().unwrap().contains(zmq::POLLIN));
     assert_eq!(

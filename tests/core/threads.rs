@@ -5,7 +5,7 @@ use crate::common;
 
 use std::sync::{Arc, Mutex};
 
-use common::{socket, watchdog, POSITIVE_WAIT};
+use common::{POSITIVE_WAIT, socket, watchdog};
 
 #[test]
 fn a_socket_moves_to_another_thread() {

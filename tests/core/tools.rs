@@ -13,8 +13,8 @@ use std::process::{Command, Output, Stdio};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use zmq::auth::cert::secret_path;
 use zmq::auth::Certificate;
+use zmq::auth::cert::secret_path;
 
 const LIMIT: Duration = Duration::from_secs(120);
 

@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use common::{inproc::connected, watchdog, POSITIVE_WAIT};
+use common::{POSITIVE_WAIT, inproc::connected, watchdog};
 
 const NOT_UTF8: &[u8] = b"caf\xe9 \xff\xfe";
 

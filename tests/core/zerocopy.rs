@@ -8,16 +8,16 @@
 //! ([`common::POSITIVE_WAIT`]); checking that nothing more happens waits
 //! [`common::NEGATIVE_WAIT`].
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
 
 use crate::common;
 use common::counted::{
-    check_tracker, counted, message, push_to_nowhere, released_once, still_held, LEN, VIAS,
-    WATCHDOG,
+    LEN, VIAS, WATCHDOG, check_tracker, counted, message, push_to_nowhere, released_once,
+    still_held,
 };
 
 #[test]

@@ -25,12 +25,12 @@ use std::pin::pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use common::Transport::{self, Ipc, Tcp};
 #[cfg(feature = "async-io")]
 use common::async_rt::AsyncIoRt;
-use common::async_rt::{any_timeout, Flavor, Harness, TokioRt};
-use common::interop::{figure, hex, python_bind_endpoint, BYE, END, STOP};
-use common::pypeer::{fields, Peer, LINE_WAIT};
-use common::Transport::{self, Ipc, Tcp};
+use common::async_rt::{Flavor, Harness, TokioRt, any_timeout};
+use common::interop::{BYE, END, STOP, figure, hex, python_bind_endpoint};
+use common::pypeer::{LINE_WAIT, Peer, fields};
 use zmq::rt::{AsyncSocket, Runtime};
 
 fn stress() -> bool {
@@ -44,29 +44,17 @@ fn watchdog_limit() -> Duration {
 
 /// Ping-pong rounds (scenario 2).
 fn rounds() -> usize {
-    if stress() {
-        1_000_000
-    } else {
-        10_000
-    }
+    if stress() { 1_000_000 } else { 10_000 }
 }
 
 /// Messages of a flood (scenario 1).
 fn flood() -> usize {
-    if stress() {
-        1_000_000
-    } else {
-        20_000
-    }
+    if stress() { 1_000_000 } else { 20_000 }
 }
 
 /// 3-part messages of scenario 6.
 fn multipart_messages() -> usize {
-    if stress() {
-        100_000
-    } else {
-        30_000
-    }
+    if stress() { 100_000 } else { 30_000 }
 }
 
 /// The flavour a transport's cell runs on, so both flavours are covered.

@@ -14,9 +14,9 @@ use crate::common;
 
 use std::time::{Duration, Instant};
 
-use common::interop::{self, figure, python_bind_endpoint};
-use common::pypeer::{fields, Peer};
 use common::Transport::{self, Ipc, Tcp};
+use common::interop::{self, figure, python_bind_endpoint};
+use common::pypeer::{Peer, fields};
 use zmq::monitor::{Event, Events, Monitor, MonitorEvent};
 
 const WATCHDOG: Duration = Duration::from_secs(120);

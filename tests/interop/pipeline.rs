@@ -12,9 +12,9 @@ use crate::common;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use common::interop::{self, figure, python_bind_endpoint, END};
-use common::pypeer::{fields, Peer};
 use common::Transport::{self, Ipc, Tcp};
+use common::interop::{self, END, figure, python_bind_endpoint};
+use common::pypeer::{Peer, fields};
 use zmq::monitor::{Event, Events, Monitor};
 
 const WATCHDOG: Duration = Duration::from_secs(180);

@@ -11,13 +11,13 @@ use crate::common;
 
 use std::time::Duration;
 
-use common::interop::{
-    self, drain_subscription, figure, probe_until_python_synced, probe_until_rust_synced, publish,
-    python_bind_endpoint, sub_socket, subscriber_args, SubscriptionCheck, SUBSCRIBER_A,
-    SUBSCRIBER_B,
-};
-use common::pypeer::{fields, Peer};
 use common::Transport::{self, Ipc, Tcp};
+use common::interop::{
+    self, SUBSCRIBER_A, SUBSCRIBER_B, SubscriptionCheck, drain_subscription, figure,
+    probe_until_python_synced, probe_until_rust_synced, publish, python_bind_endpoint, sub_socket,
+    subscriber_args,
+};
+use common::pypeer::{Peer, fields};
 
 const WATCHDOG: Duration = Duration::from_secs(180);
 

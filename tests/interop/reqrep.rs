@@ -10,9 +10,9 @@ use crate::common;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use common::interop::{self, figure, python_bind_endpoint, run_client, serve, Suite};
-use common::pypeer::{fields, Peer};
 use common::Transport::{self, Ipc, Tcp};
+use common::interop::{self, Suite, figure, python_bind_endpoint, run_client, serve};
+use common::pypeer::{Peer, fields};
 
 const WATCHDOG: Duration = Duration::from_secs(180);
 

@@ -16,12 +16,12 @@ use crate::common;
 
 use std::time::Duration;
 
-use common::interop::{figure, python_bind_endpoint, run_client, serve, Suite};
-use common::pypeer::{fields, wait_until, Peer, LINE_WAIT};
 use common::Transport::{self, Ipc, Tcp};
+use common::interop::{Suite, figure, python_bind_endpoint, run_client, serve};
+use common::pypeer::{LINE_WAIT, Peer, fields, wait_until};
+use zmq::CurveKeyPair;
 use zmq::auth::{Authenticator, CurveKeys};
 use zmq::monitor::{Event, Events, Monitor, ProtocolError};
-use zmq::CurveKeyPair;
 
 const WATCHDOG: Duration = Duration::from_secs(120);
 

@@ -9,9 +9,9 @@ use crate::common;
 
 use std::time::Duration;
 
-use common::interop::{self, big_frame, python_bind_endpoint};
-use common::pypeer::{fields, Peer};
 use common::Transport::{self, Ipc, Tcp};
+use common::interop::{self, big_frame, python_bind_endpoint};
+use common::pypeer::{Peer, fields};
 
 const WATCHDOG: Duration = Duration::from_secs(120);
 /// Bytes echoed each way.

@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 
 use crate::common;
-use common::interop::{big_frame, figure, python_bind_endpoint, BIG_SIZE};
-use common::pypeer::{fields, Peer, LINE_WAIT};
 use common::Transport::{self, Ipc, Tcp};
-use serde_json::{json, Value};
+use common::interop::{BIG_SIZE, big_frame, figure, python_bind_endpoint};
+use common::pypeer::{LINE_WAIT, Peer, fields};
+use serde_json::{Value, json};
 
 const WATCHDOG: Duration = Duration::from_secs(180);
 /// 16 MiB frames echoed.

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use common::interop::figure;
-use common::pypeer::{fields, Peer};
+use common::pypeer::{Peer, fields};
 
 const WATCHDOG: Duration = Duration::from_secs(240);
 

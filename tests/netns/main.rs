@@ -13,13 +13,13 @@
 mod common;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use common::netns::{net_pair_or_fail, NetPair, Side};
+use common::netns::{NetPair, Side, net_pair_or_fail};
 use common::scenario::*;
-use common::{socket, watchdog, POSITIVE_WAIT};
+use common::{POSITIVE_WAIT, socket, watchdog};
 use zmq::monitor::{Event, Events, Monitor};
 
 /// How long the link stays down in the Lazy Pirate test.

@@ -9,10 +9,10 @@ use std::mem::ManuallyDrop;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::gen::Gen;
+use common::cases::Gen;
 use common::scenario::*;
 use common::{python, socket, watchdog};
-use zmq::auth::cert::{create_certificates, load_public_keys, secret_path, Certificate};
+use zmq::auth::cert::{Certificate, create_certificates, load_public_keys, secret_path};
 use zmq::auth::{Authenticator, SecretKey};
 
 const LIMIT: Duration = Duration::from_secs(20);

@@ -331,7 +331,7 @@ fn s5_raw_tcp_injection() {
 mod sodium {
     use std::ffi::c_int;
 
-    extern "C" {
+    unsafe extern "C" {
         fn sodium_init() -> c_int;
         fn crypto_box_keypair(pk: *mut u8, sk: *mut u8) -> c_int;
         fn crypto_box_easy(

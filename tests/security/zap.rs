@@ -4,14 +4,14 @@
 
 use crate::common;
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use common::gen::Gen;
+use common::cases::Gen;
 use common::scenario::*;
-use common::{bind_tcp, socket, watchdog, NEGATIVE_WAIT, POSITIVE_WAIT};
-use zmq::auth::zap::{StatusCode, ZapReply, ZAP_ENDPOINT};
+use common::{NEGATIVE_WAIT, POSITIVE_WAIT, bind_tcp, socket, watchdog};
+use zmq::auth::zap::{StatusCode, ZAP_ENDPOINT, ZapReply};
 use zmq::auth::{AuthError, Authenticator, CurveKeys, Decision};
 
 const LIMIT: Duration = Duration::from_secs(10);

@@ -13,7 +13,9 @@ use std::path::Path;
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
-/// The limit for one doctest: the snippets finish in well under a second.
+/// The limit for one doctest program: the snippets finish in well under a second each, and
+/// rustdoc runs the crate's mergeable doctests (edition 2024) from one program, about
+/// 4 s for all of them.
 pub const SNIPPET_SECS: u64 = 120;
 /// The limit for one test binary: the slowest suite (interop) takes about a minute.
 pub const BINARY_SECS: u64 = 1200;
@@ -65,7 +67,8 @@ fn run_limited(
             let _ = child.kill();
             let _ = child.wait();
             let what = if snippet {
-                "a doctest (a snippet of the README, docs/ or rustdoc)"
+                "a doctest program (the snippets of the README, docs/ or rustdoc; the \
+                 test harness names a doctest running for over 60 s above)"
             } else {
                 "a test binary"
             };

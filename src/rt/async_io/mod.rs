@@ -64,7 +64,7 @@ use std::cell::Cell;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-pub use crate::rt::{proxy, Multipart, ReuniteError, TrySendError};
+pub use crate::rt::{Multipart, ReuniteError, TrySendError, proxy};
 
 /// The async-io reactor, as the type parameter of the [`crate::rt`] socket types.
 #[derive(Debug, Clone, Copy)]

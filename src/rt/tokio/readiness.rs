@@ -5,8 +5,8 @@ use std::os::unix::io::{AsRawFd, RawFd};
 use std::sync::OnceLock;
 use std::task::{Context, Poll, Waker};
 
-use tokio::io::unix::AsyncFd;
 use tokio::io::Interest;
+use tokio::io::unix::AsyncFd;
 
 use crate::rt::reactor::{Budget, Registration};
 use crate::{Error, Result};

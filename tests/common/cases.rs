@@ -11,7 +11,7 @@
 
 use std::fmt;
 use std::ops::Range;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// SplitMix64's increment (the golden ratio in 64 bits).
 const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
