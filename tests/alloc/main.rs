@@ -43,6 +43,10 @@ thread_local! {
     static THREAD_ALLOCS: Cell<usize> = const { Cell::new(0) };
     /// Bytes allocated by this thread.
     static THREAD_BYTES: Cell<usize> = const { Cell::new(0) };
+    /// The largest block this thread allocated since it last called [`reset`]. The small-block
+    /// bounds use it: other threads of the test process (libtest's, recording a finished
+    /// test while the next one counts) may allocate a kilobyte or so meanwhile.
+    static THREAD_LARGEST: Cell<usize> = const { Cell::new(0) };
 }
 
 fn count(size: usize) {
@@ -52,6 +56,7 @@ fn count(size: usize) {
     // `try_with`: the slot may be gone while the thread is being torn down.
     let _ = THREAD_ALLOCS.try_with(|n| n.set(n.get() + 1));
     let _ = THREAD_BYTES.try_with(|n| n.set(n.get() + size));
+    let _ = THREAD_LARGEST.try_with(|n| n.set(n.get().max(size)));
 }
 
 // SAFETY: every method forwards to `System` with the same arguments; the counting has no
@@ -93,6 +98,7 @@ static SERIAL: Mutex<()> = Mutex::new(());
 fn reset() {
     LARGEST.store(0, Ordering::SeqCst);
     LARGE_FREES.store(0, Ordering::SeqCst);
+    THREAD_LARGEST.with(|n| n.set(0));
 }
 
 fn thread_allocs() -> usize {
