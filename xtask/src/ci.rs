@@ -2,7 +2,8 @@
 //!
 //! The README's test command comes first, run exactly as the README gives it
 //! (`cargo xtask test`: every test, with the 2-minute soak beside them); the other checks
-//! follow; the loom models run from the start in a second process beside the rest (`SIDE`).
+//! follow; the loom models run from the start in a second process beside the rest, and the
+//! scale smoke test from the end of the test step in a third (`SIDE`).
 //!
 //! Build sharing: every step uses the one `target/` and the dev profile (but `loom`), and
 //! the test build's cargo selection (`--workspace --features` [`FEATURES`]) where it can:
@@ -65,11 +66,21 @@ const STEPS: &[(&str, &str)] = &[
     ),
 ];
 
-/// Steps that a full run starts at once in a process of their own, beside the others: the
-/// loom models build in a target directory of their own (no wait on cargo's lock) and
-/// fill the cores that the test step leaves idle while its suites and soak wait. Their
-/// output goes to target/ci-side.log and is printed at the end.
-const SIDE: &[&str] = &["loom"];
+/// Steps that a full run starts in a process of their own, beside the others, each group
+/// once the step it names has passed ("" = at the start); their output goes to
+/// target/ci-side-<group>.log and is printed at the end.
+/// - The loom models build in a target directory of their own (no wait on cargo's lock)
+///   and fill the cores that the test step leaves idle while its suites and soak wait.
+/// - The scale smoke test mostly waits on its peers' sockets; beside the checks that
+///   follow the test step (compilers, mostly) it fills their idle time. Its build is the
+///   test step's (its cargo waits on the lock while another step compiles, and cargo lets
+///   the lock go while tests run).
+const SIDE: &[(&str, &[&str])] = &[("", &["loom"]), ("test", &["scale"])];
+
+/// Whether a full run leaves `step` to a side group.
+fn on_the_side(step: &str) -> bool {
+    SIDE.iter().any(|(_, steps)| steps.contains(&step))
+}
 
 /// The system libzmq and libsodium, for the builds that need not compile them again.
 fn system_libs() -> Result {
@@ -215,18 +226,23 @@ pub fn ci(args: &[String]) -> Result {
     let start = Instant::now();
     let mut times = Vec::new();
     let mut failure = None;
-    // The side steps start at once: the test step leaves the cores idle for long stretches
-    // (its suites and soak mostly wait), which the loom build fills.
-    let side = if only.is_none() {
-        Some((start_side()?, Instant::now()))
-    } else {
-        None
+    // Side groups started, with when they started.
+    let mut side = Vec::new();
+    let start_side_after = |after: &str, side: &mut Vec<_>| -> Result {
+        if only.is_some() {
+            return Ok(());
+        }
+        for (_, steps) in SIDE.iter().filter(|(a, _)| *a == after) {
+            side.push((steps, start_side(steps)?, Instant::now()));
+        }
+        Ok(())
     };
+    start_side_after("", &mut side)?;
     for (name, what) in STEPS {
         if only.as_ref().is_some_and(|o| !o.iter().any(|n| n == name)) {
             continue;
         }
-        if only.is_none() && SIDE.contains(name) {
+        if only.is_none() && on_the_side(name) {
             continue;
         }
         println!("\n=== {name}: {what} (at {} s)", start.elapsed().as_secs());
@@ -241,15 +257,17 @@ pub fn ci(args: &[String]) -> Result {
             failure = Some(format!("step `{name}`: {e}"));
             break;
         }
+        start_side_after(name, &mut side)?;
     }
-    if let Some((child, began)) = side {
+    for (steps, child, began) in side {
         println!(
-            "\n=== {} (beside the others, from {} s): target/ci-side.log",
-            SIDE.join(", "),
-            (began - start).as_secs()
+            "\n=== {} (beside the others, from {} s): {}",
+            steps.join(", "),
+            (began - start).as_secs(),
+            side_log(steps)
         );
-        let result = finish_side(child);
-        let name = format!("{} (beside; joined at the end)", SIDE.join(","));
+        let result = finish_side(steps, child);
+        let name = format!("{} (beside; joined at the end)", steps.join(","));
         times.push((name, began.elapsed().as_secs_f64(), result.is_ok()));
         if let Err(e) = result {
             failure.get_or_insert(e);
@@ -266,35 +284,40 @@ pub fn ci(args: &[String]) -> Result {
     failure.map_or(Ok(()), Err)
 }
 
-const SIDE_LOG: &str = "target/ci-side.log";
+/// Where a side group's output goes.
+fn side_log(steps: &[&str]) -> String {
+    format!("target/ci-side-{}.log", steps.join("-"))
+}
 
-/// Starts `xtask ci --only <SIDE>` with its output in target/ci-side.log. The xtask binary
+/// Starts `xtask ci --only <steps>` with its output in its [`side_log`]. The xtask binary
 /// itself, not `cargo xtask`, which would wait on the lock of the build in progress.
-fn start_side() -> Result<std::process::Child> {
-    let log = fs::File::create(root().join(SIDE_LOG)).map_err(|e| format!("{SIDE_LOG}: {e}"))?;
-    let err = log.try_clone().map_err(|e| format!("{SIDE_LOG}: {e}"))?;
+fn start_side(steps: &[&str]) -> Result<std::process::Child> {
+    let path = side_log(steps);
+    let log = fs::File::create(root().join(&path)).map_err(|e| format!("{path}: {e}"))?;
+    let err = log.try_clone().map_err(|e| format!("{path}: {e}"))?;
     let exe = std::env::current_exe().map_err(|e| format!("the xtask binary: {e}"))?;
     cmd(&exe.to_string_lossy())
-        .args(["ci", "--only", &SIDE.join(",")])
+        .args(["ci", "--only", &steps.join(",")])
         .stdout(log)
         .stderr(err)
         .spawn()
         .map_err(|e| format!("could not start the side steps: {e}"))
 }
 
-/// Waits for the side steps and prints their log.
-fn finish_side(mut child: std::process::Child) -> Result {
+/// Waits for a side group and prints its log.
+fn finish_side(steps: &[&str], mut child: std::process::Child) -> Result {
     let status = child.wait().map_err(|e| format!("the side steps: {e}"))?;
+    let path = side_log(steps);
     print!(
         "{}",
-        fs::read_to_string(root().join(SIDE_LOG)).unwrap_or_default()
+        fs::read_to_string(root().join(&path)).unwrap_or_default()
     );
     if status.success() {
         Ok(())
     } else {
         Err(format!(
-            "side steps {} failed ({status}): see {SIDE_LOG}",
-            SIDE.join(",")
+            "side steps {} failed ({status}): see {path}",
+            steps.join(",")
         ))
     }
 }
