@@ -68,7 +68,7 @@ const STEPS: &[(&str, &str)] = &[
 
 /// Steps that a full run starts in a process of their own, beside the others, each group
 /// once the step it names has passed ("" = at the start); their output goes to
-/// target/ci-side-<group>.log and is printed at the end.
+/// `target/ci-side-<steps>.log` and is printed at the end.
 /// - The loom models build in a target directory of their own (no wait on cargo's lock)
 ///   and fill the cores that the test step leaves idle while its suites and soak wait.
 /// - The scale smoke test mostly waits on its peers' sockets; beside the checks that
