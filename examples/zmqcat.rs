@@ -380,6 +380,14 @@ impl Input {
     }
 }
 
+/// A stderr line that scripts read (the bound endpoint, the public key), written with one
+/// `write` so that a reader never sees half of it (`eprintln!` writes each piece of its
+/// format on its own).
+fn announce(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr().write_all(format!("zmqcat: {text}\n").as_bytes());
+}
+
 fn make_socket(
     ctx: &zmq::Context,
     kind: zmq::SocketType,
@@ -413,7 +421,7 @@ fn make_socket(
             None => zmq::CurveKeyPair::new(),
         }
         .map_err(|e| runtime("CURVE keys", e))?;
-        eprintln!("zmqcat: CURVE public key {}", keys.public_key_z85());
+        announce(&format!("CURVE public key {}", keys.public_key_z85()));
         set("--curve-serverkey", socket.set_curve_serverkey(server_key))?;
         set(
             "--curve-secretkey",
@@ -438,7 +446,7 @@ fn make_socket(
         if (endpoint.contains('*') || endpoint.ends_with(":0"))
             && let Ok(Ok(real)) = socket.get_last_endpoint()
         {
-            eprintln!("zmqcat: bound to {real}");
+            announce(&format!("bound to {real}"));
         }
     }
     for endpoint in &options.connects {

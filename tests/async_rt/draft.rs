@@ -35,6 +35,60 @@ fn pair(
     (first, second)
 }
 
+// ---- RCVTIMEO / SNDTIMEO ----------------------------------------------------------------
+
+/// The socket's timeouts bound a wait with `EAGAIN`; the waiter leaves its list; a send that
+/// timed out sent nothing; the socket works on; and -1 waits again.
+async fn timeouts(_: Flavor) {
+    let ctx = zmq::Context::new();
+    let server = draft(&ctx, SERVER);
+    server.get_ref().bind("inproc://draft-timeouts").unwrap();
+    server.get_ref().set_rcvtimeo(30).unwrap();
+    let err = within("rcvtimeo 30", server.recv_msg()).await.unwrap_err();
+    assert_eq!(err, zmq::Error::EAGAIN);
+    assert_eq!(
+        server.parked_wakers(),
+        (0, 0),
+        "the timed-out receive left its list"
+    );
+    server.get_ref().set_rcvtimeo(0).unwrap();
+    let err = within("rcvtimeo 0", server.recv_msg()).await.unwrap_err();
+    assert_eq!(err, zmq::Error::EAGAIN);
+
+    // A CLIENT with no peer cannot send.
+    let client = draft(&ctx, CLIENT);
+    client.get_ref().set_sndtimeo(30).unwrap();
+    let err = within("sndtimeo 30", client.send("lost"))
+        .await
+        .unwrap_err();
+    assert_eq!(err, zmq::Error::EAGAIN);
+    assert_eq!(
+        client.parked_wakers(),
+        (0, 0),
+        "the timed-out send left its list"
+    );
+
+    // Connected, the same sockets work, and nothing of the timed-out send arrives.
+    client.get_ref().connect("inproc://draft-timeouts").unwrap();
+    within("send", client.send("kept")).await.unwrap();
+    server.get_ref().set_rcvtimeo(-1).unwrap();
+    let msg = within("recv", server.recv_msg()).await.unwrap();
+    assert_eq!(msg.as_str(), Some("kept"));
+
+    // -1 waits again: a receive parks until a message comes.
+    let mut pending = pin!(server.recv_msg());
+    assert!(futures::poll!(pending.as_mut()).is_pending());
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(
+        futures::poll!(pending.as_mut()).is_pending(),
+        "-1 is no timeout"
+    );
+    within("send again", client.send("late")).await.unwrap();
+    let msg = within("recv after -1", pending).await.unwrap();
+    assert_eq!(msg.as_str(), Some("late"));
+}
+rt_test!(rcvtimeo_and_sndtimeo_bound_a_wait, timeouts);
+
 // ---- SERVER/CLIENT ping-pong with routing ids -------------------------------------------
 
 async fn ping_pong(_: Flavor) {

@@ -222,12 +222,14 @@ impl Peer {
     pub fn stderr_line(&self, prefix: &str) -> String {
         let limit = Instant::now() + LINE_WAIT;
         loop {
-            let found = self
-                .stderr
-                .lock()
-                .unwrap()
-                .lines()
-                .find_map(|line| line.strip_prefix(prefix).map(str::to_owned));
+            // Whole lines only: the last one may still be arriving a piece at a time.
+            let found = {
+                let stderr = self.stderr.lock().unwrap();
+                let complete = stderr.rfind('\n').map_or("", |end| &stderr[..end]);
+                complete
+                    .lines()
+                    .find_map(|line| line.strip_prefix(prefix).map(str::to_owned))
+            };
             if let Some(rest) = found {
                 return rest;
             }

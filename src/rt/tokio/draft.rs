@@ -5,6 +5,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
+use std::time::Duration;
 
 use crate::draft::DraftSocket;
 use crate::raw::RawPoller;
@@ -62,8 +63,15 @@ impl EventSource for DraftSocket {
 ///
 /// # Cancel safety
 /// As for [`AsyncSocket`](crate::rt::tokio::AsyncSocket): a dropped receive has received
-/// nothing, a dropped send has sent nothing (its message is dropped with it). The socket's
-/// `RCVTIMEO`/`SNDTIMEO` are ignored: use `tokio::time::timeout`.
+/// nothing, a dropped send has sent nothing (its message is dropped with it).
+///
+/// # Timeouts
+/// As on the sync socket, `RCVTIMEO` and `SNDTIMEO` (set through [`get_ref`](Self::get_ref))
+/// bound a wait: when the time passes with nothing received or sent, the future resolves
+/// to `EAGAIN` (a send drops its message) and the socket goes on working. The option is
+/// read when an operation first has to wait, with tokio's timer (the runtime needs
+/// `enable_time`, as `tokio::time::timeout` does). -1, the default, waits for ever; 0
+/// fails at once.
 ///
 /// # Closing
 /// Dropping it removes the fd from tokio's reactor, destroys the poller, then closes the
@@ -167,6 +175,7 @@ impl AsyncDraftSocket {
         DraftRecv {
             socket: self,
             state: WaitState::default(),
+            deadline: Deadline::default(),
         }
     }
 
@@ -208,6 +217,7 @@ impl fmt::Debug for AsyncDraftSocket {
 pub struct DraftRecv<'a> {
     socket: &'a AsyncDraftSocket,
     state: WaitState,
+    deadline: Deadline,
 }
 
 impl Future for DraftRecv<'_> {
@@ -216,7 +226,7 @@ impl Future for DraftRecv<'_> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<Message>> {
         let this = self.get_mut();
         let socket = this.socket;
-        socket.readiness.poll_op(
+        let res = socket.readiness.poll_op(
             socket.socket(),
             Dir::Recv,
             &mut this.state,
@@ -225,7 +235,13 @@ impl Future for DraftRecv<'_> {
                 let mut msg = Message::new();
                 s.raw.msg_recv(msg.for_io(), DONTWAIT).map(|()| msg)
             },
-        )
+        );
+        if res.is_ready() {
+            return res;
+        }
+        let expired = ready!(this.deadline.poll(cx, || socket.socket().get_rcvtimeo()));
+        socket.readiness.cancel(Dir::Recv, &mut this.state);
+        Poll::Ready(Err(expired))
     }
 }
 
@@ -241,6 +257,7 @@ impl Drop for DraftRecv<'_> {
 pub struct DraftSend<'a> {
     socket: &'a AsyncDraftSocket,
     state: WaitState,
+    deadline: Deadline,
     /// The message until libzmq accepts it; the error to report if it could not be made.
     msg: Option<Result<Message>>,
 }
@@ -250,6 +267,7 @@ impl<'a> DraftSend<'a> {
         DraftSend {
             socket,
             state: WaitState::default(),
+            deadline: Deadline::default(),
             msg: Some(msg),
         }
     }
@@ -271,13 +289,20 @@ impl Future for DraftSend<'_> {
             // Polled after completion.
             None => return Poll::Ready(Err(Error::EFSM)),
         };
-        let res = ready!(socket.readiness.poll_op(
+        let res = match socket.readiness.poll_op(
             socket.socket(),
             Dir::Send,
             &mut this.state,
             cx,
             |s: &DraftSocket| s.raw.msg_send(msg.for_io(), DONTWAIT),
-        ));
+        ) {
+            Poll::Ready(res) => res,
+            Poll::Pending => {
+                let expired = ready!(this.deadline.poll(cx, || socket.socket().get_sndtimeo()));
+                socket.readiness.cancel(Dir::Send, &mut this.state);
+                Err(expired)
+            }
+        };
         this.msg = None;
         Poll::Ready(res)
     }
@@ -286,5 +311,36 @@ impl Future for DraftSend<'_> {
 impl Drop for DraftSend<'_> {
     fn drop(&mut self) {
         self.socket.readiness.cancel(Dir::Send, &mut self.state);
+    }
+}
+
+/// A waiting operation's `RCVTIMEO`/`SNDTIMEO`: read at the first wait, then a tokio timer.
+#[derive(Default)]
+struct Deadline {
+    /// The option was read.
+    read: bool,
+    timer: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl Deadline {
+    /// After the operation returned `Pending`: `Pending` until the timeout (`option()`, in
+    /// ms; -1 for none) has passed, then the error to return: `EAGAIN`, or the option's
+    /// read error.
+    fn poll(&mut self, cx: &mut Context<'_>, option: impl FnOnce() -> Result<i32>) -> Poll<Error> {
+        if !self.read {
+            self.read = true;
+            match option().map(u64::try_from) {
+                Err(err) => return Poll::Ready(err),
+                Ok(Err(_)) => {}
+                Ok(Ok(0)) => return Poll::Ready(Error::EAGAIN),
+                Ok(Ok(ms)) => {
+                    self.timer = Some(Box::pin(tokio::time::sleep(Duration::from_millis(ms))));
+                }
+            }
+        }
+        match &mut self.timer {
+            Some(timer) => timer.as_mut().poll(cx).map(|()| Error::EAGAIN),
+            None => Poll::Pending,
+        }
     }
 }
