@@ -5,7 +5,8 @@
 //! there (eventfd signalers, TCP keepalive knobs, SO_BINDTODEVICE, CLOEXEC on every fd, …);
 //! without them options such as `ZMQ_TCP_KEEPALIVE_IDLE` or `ZMQ_BINDTODEVICE` would be
 //! silently ignored or fail with ENOTSUP, and libzmq's fds would leak into child processes.
-//! The library is optimised even in dev and test builds.
+//! The library is optimised even in dev and test builds, and carries line tables only when
+//! cargo asks for debug info (see `line_tables_only`).
 
 use std::env;
 use std::path::PathBuf;
@@ -47,9 +48,11 @@ pub fn build() -> Linked {
     let target_os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
 
     optimise_even_in_dev();
+    let mut flags: Vec<String> = Vec::new();
     if target_os == "linux" || target_os == "android" {
-        append_cxxflags(&target, LINUX_DEFINES);
+        flags.extend(LINUX_DEFINES.iter().map(|define| format!("-D{define}")));
     }
+    append_cxxflags(&target, flags, line_tables_only());
 
     let mut build = zeromq_src::Build::new();
     build.enable_draft(true);
@@ -84,9 +87,19 @@ fn optimise_even_in_dev() {
     }
 }
 
-/// Adds `-D` flags to the C++ flags that `cc` will read, keeping the user's own.
-/// `cc` uses the first of these variables that is set, so we extend that one.
-fn append_cxxflags(target: &str, defines: &[&str]) {
+/// Whether to ask for line tables only: cargo wants debug info (`DEBUG`, as for a dev
+/// build), for which `cc` passes `-g`. Full DWARF makes libzmq.a 47 MB instead of 7.4, and
+/// every test and example binary links it; line tables keep backtraces' files and lines,
+/// as the workspace's `debug = "line-tables-only"` does for Rust dependencies. A `-g`
+/// flag of the user's own in the C++ flags is kept as it is.
+fn line_tables_only() -> bool {
+    env_var("DEBUG").is_some_and(|debug| debug != "false" && debug != "0" && debug != "none")
+}
+
+/// Adds `flags` (and `-g1` when `line_tables` and the user set no `-g`) to the C++ flags
+/// that `cc` will read, keeping the user's own, which come first. `cc` uses the first of
+/// these variables that is set, so we extend that one.
+fn append_cxxflags(target: &str, mut flags: Vec<String>, line_tables: bool) {
     let candidates = [
         format!("CXXFLAGS_{target}"),
         format!("CXXFLAGS_{}", target.replace('-', "_")),
@@ -97,12 +110,19 @@ fn append_cxxflags(target: &str, defines: &[&str]) {
         .iter()
         .find_map(|name| env_var(name).map(|value| (name.clone(), value)))
         .unwrap_or_else(|| ("CXXFLAGS".to_string(), String::new()));
-    let mut flags = existing;
-    for define in defines {
-        flags.push_str(" -D");
-        flags.push_str(define);
+    let users_debug_flag = existing
+        .split_whitespace()
+        .any(|flag| flag.starts_with("-g"));
+    if line_tables && !users_debug_flag {
+        // After `cc`'s own `-g`: the last level given wins.
+        flags.push("-g1".to_string());
     }
-    env::set_var(name, flags.trim_start());
+    let mut value = existing;
+    for flag in flags {
+        value.push(' ');
+        value.push_str(&flag);
+    }
+    env::set_var(name, value.trim_start());
 }
 
 /// With the `curve` feature, point libzmq at the libsodium that `libsodium-sys-stable`
