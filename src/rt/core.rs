@@ -64,6 +64,10 @@ pub(crate) struct Core<R: Registration> {
     /// Operations this socket may still complete before it takes the next unit of the
     /// runtime's budget (see [`OPS_PER_BUDGET_UNIT`]).
     budget_credit: u8,
+    /// Per direction: the last `Pending` was the runtime's budget (the task must yield), not
+    /// a park after an attempt, so the socket's timeout must not be taken as passed (a
+    /// timeout of 0 would fail an operation that never ran). Read by [`Core::take_yielded`].
+    yielded: [bool; 2],
     /// `RCVTIMEO` and `SNDTIMEO` as last read, so that a parking operation does not ask
     /// libzmq each time (two `zmq_getsockopt` calls, ~110 instructions each). `None` until
     /// read, and again whenever the user can reach the sync socket (and so change them):
@@ -122,6 +126,7 @@ impl<R: Registration> Core<R> {
             slow: 0,
             to_wake: [false; 2],
             budget_credit: 0,
+            yielded: [false; 2],
             timeouts: Cell::new(None),
         })
     }
@@ -140,6 +145,12 @@ impl<R: Registration> Core<R> {
     pub(crate) fn user_socket(&self) -> &Socket {
         self.timeouts.set(None);
         self.socket()
+    }
+
+    /// Whether the last `Pending` in `dir` was a yield to the runtime (no attempt was made);
+    /// clears it.
+    pub(crate) fn take_yielded(&mut self, dir: Dir) -> bool {
+        std::mem::take(&mut self.yielded[dir.index()])
     }
 
     /// The socket's timeout in `dir` (`RCVTIMEO` or `SNDTIMEO`, in ms; -1 for none), read
@@ -476,7 +487,10 @@ impl<R: Registration> Core<R> {
         cx: &mut Context<'_>,
         op: impl FnMut(&mut Self) -> Result<T>,
     ) -> Poll<Result<T>> {
-        let coop = ready!(R::poll_budget(cx));
+        let Poll::Ready(coop) = R::poll_budget(cx) else {
+            self.yielded[dir.index()] = true;
+            return Poll::Pending;
+        };
         let res = self.attempt_or_park(dir, cx, op);
         if res.is_ready() {
             coop.made_progress();

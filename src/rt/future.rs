@@ -174,6 +174,11 @@ impl<'a, R: Runtime> Op<'a, R> {
     #[cold]
     fn poll_timeout<T>(&mut self, cx: &mut Context<'_>) -> Poll<Result<T>> {
         self.flags |= flag::PARKED;
+        let dir = self.dir;
+        // A yield to the runtime made no attempt: the timeout is not for it to end.
+        if self.owner.with(|core| core.take_yielded(dir)) {
+            return Poll::Pending;
+        }
         let res = match self.poll_expired(cx) {
             Ok(false) => return Poll::Pending,
             Ok(true) => Err(Error::EAGAIN),

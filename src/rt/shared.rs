@@ -166,6 +166,16 @@ pub(crate) struct WaitState {
     /// full). `POLLIN` is never a false promise on these sockets: a failed receive after
     /// it means another task took the message, which is progress.
     hint_failed: bool,
+    /// The last `Pending` of [`SharedReadiness::poll_op`] was the runtime's budget (no
+    /// attempt was made), not a park: a socket timeout has not passed for it.
+    yielded: bool,
+}
+
+impl WaitState {
+    /// Whether the last `Pending` was a yield to the runtime rather than a park.
+    pub(crate) fn yielded(&self) -> bool {
+        self.yielded
+    }
 }
 
 /// The socket side the shared core drives: `ZMQ_EVENTS`.
@@ -271,7 +281,11 @@ impl<R: Registration> SharedReadiness<R> {
         cx: &mut Context<'_>,
         mut op: impl FnMut(&S) -> Result<T>,
     ) -> Poll<Result<T>> {
-        let budget = ready!(R::poll_budget(cx));
+        state.yielded = false;
+        let Poll::Ready(budget) = R::poll_budget(cx) else {
+            state.yielded = true;
+            return Poll::Pending;
+        };
         loop {
             match op(socket) {
                 Err(Error::EAGAIN) => {

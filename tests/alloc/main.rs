@@ -25,8 +25,8 @@ use std::cell::Cell;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Counts allocations: globally (the largest one, and frees of large blocks) and per
-/// thread (how many).
+/// Counts allocations: globally (bytes, blocks, the largest one, and frees of large blocks)
+/// and per thread (how many, how many bytes, the largest one).
 struct Counting;
 
 /// The largest allocation since the last [`reset`], any thread.

@@ -89,6 +89,35 @@ async fn timeouts(_: Flavor) {
 }
 rt_test!(rcvtimeo_and_sndtimeo_bound_a_wait, timeouts);
 
+/// `RCVTIMEO` 0 on a SERVER with many messages queued: every one is received before
+/// `EAGAIN`. (The draft socket takes a unit of tokio's budget per operation, so the task
+/// yields every 128 or so; a yield is not a timeout.)
+async fn zero_timeout_drain(_: Flavor) {
+    const QUEUED: usize = 500;
+    let ctx = zmq::Context::new();
+    let (server, client) = pair(&ctx, "draft-zero-timeout", SERVER, CLIENT);
+    for i in 0..QUEUED {
+        within("queue", client.send(i.to_string())).await.unwrap();
+    }
+    server.get_ref().set_rcvtimeo(0).unwrap();
+    let mut received = 0;
+    loop {
+        match within("drain", server.recv_msg()).await {
+            Ok(msg) => {
+                assert_eq!(msg.as_str(), Some(received.to_string().as_str()));
+                received += 1;
+            }
+            Err(zmq::Error::EAGAIN) => break,
+            Err(err) => panic!("drain: {err}"),
+        }
+    }
+    assert_eq!(received, QUEUED, "EAGAIN with messages still queued");
+}
+rt_test!(
+    zero_rcvtimeo_drains_every_queued_message,
+    zero_timeout_drain
+);
+
 // ---- SERVER/CLIENT ping-pong with routing ids -------------------------------------------
 
 async fn ping_pong(_: Flavor) {

@@ -75,3 +75,34 @@ async fn new_timeouts_apply_split<H: Harness>() {
 every_rt_test!(timeouts_set_through_with_socket, |_: Flavor| {
     new_timeouts_apply_split::<H>()
 });
+
+/// With `RCVTIMEO` 0, a drain loop gets every queued message: a yield to the runtime's
+/// budget (every so many operations) is not a timeout, and must not end the loop early.
+async fn zero_timeout_drains_everything<H: Harness>() {
+    const QUEUED: usize = 1_500;
+    let ctx = zmq::Context::new();
+    let mut pull = socket_on::<H::Rt>(&ctx, zmq::PULL);
+    pull.get_ref().bind("inproc://timeouts-drain").unwrap();
+    let mut push = socket_on::<H::Rt>(&ctx, zmq::PUSH);
+    push.get_ref().connect("inproc://timeouts-drain").unwrap();
+    for i in 0..QUEUED {
+        within("queue", push.send(i.to_string())).await.unwrap();
+    }
+    pull.get_ref().set_rcvtimeo(0).unwrap();
+    let mut received = 0;
+    loop {
+        match within("drain", pull.recv_msg()).await {
+            Ok(msg) => {
+                assert_eq!(msg.as_str(), Some(received.to_string().as_str()));
+                received += 1;
+            }
+            Err(zmq::Error::EAGAIN) => break,
+            Err(err) => panic!("drain: {err}"),
+        }
+    }
+    assert_eq!(received, QUEUED, "EAGAIN with messages still queued");
+}
+
+every_rt_test!(zero_rcvtimeo_drains_every_queued_message, |_: Flavor| {
+    zero_timeout_drains_everything::<H>()
+});

@@ -222,6 +222,12 @@ impl Peer {
     pub fn stderr_line(&self, prefix: &str) -> String {
         let limit = Instant::now() + LINE_WAIT;
         loop {
+            // Read the exit before the lines: a line written just before the exit is then
+            // in the text read after it (once the reader thread has stored it).
+            let exited = self.exit_status().is_some();
+            if exited {
+                std::thread::sleep(Duration::from_millis(100));
+            }
             // Whole lines only: the last one may still be arriving a piece at a time.
             let found = {
                 let stderr = self.stderr.lock().unwrap();
@@ -233,7 +239,7 @@ impl Peer {
             if let Some(rest) = found {
                 return rest;
             }
-            if Instant::now() >= limit || self.exit_status().is_some() {
+            if Instant::now() >= limit || exited {
                 panic!("no stderr line `{prefix}...`\n{}", self.diagnostics());
             }
             std::thread::sleep(Duration::from_millis(10));

@@ -331,6 +331,9 @@ fn s5_raw_tcp_injection() {
 mod sodium {
     use std::ffi::c_int;
 
+    // SAFETY: these declarations match libsodium's `sodium.h` (unsigned long long lengths
+    // are u64 on the 64-bit targets this crate builds for); every call site passes buffers
+    // of the sizes libsodium documents.
     unsafe extern "C" {
         fn sodium_init() -> c_int;
         fn crypto_box_keypair(pk: *mut u8, sk: *mut u8) -> c_int;

@@ -42,20 +42,53 @@ pub fn check_linted() -> Result {
     )
 }
 
-/// The include directory of the newest vendored build of zmq-sys under target/debug.
-fn built_headers() -> Option<PathBuf> {
-    let build = root().join("target/debug/build");
-    fs::read_dir(build)
+/// The include directory of the vendored build of zmq-sys whose build script ran last
+/// under the target directory's `debug/build`: one whose last run compiled and linked
+/// libzmq (not a headers-only run) and whose `zmq.h` is the libzmq release zmq-sys's version
+/// names (`+4.3.5`). `None` when there is none: the bindings build then compiles libzmq.
+pub fn built_headers() -> Option<PathBuf> {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"));
+    let manifest = fs::read_to_string(root().join("zmq-sys/Cargo.toml")).ok()?;
+    let release = manifest
+        .lines()
+        .find_map(|line| line.strip_prefix("version = \""))
+        .and_then(|version| version.trim_end_matches('"').split_once('+'))
+        .map(|(_, release)| release.to_string())?;
+    fs::read_dir(target.join("debug/build"))
         .ok()?
         .flatten()
         .filter(|entry| entry.file_name().to_string_lossy().starts_with("zmq-sys-"))
-        .map(|entry| entry.path().join("out/source/include"))
-        .filter_map(|include| {
-            let modified = fs::metadata(include.join("zmq.h")).ok()?.modified().ok()?;
-            Some((modified, include))
+        .filter_map(|entry| {
+            let output = entry.path().join("output");
+            let ran = fs::metadata(&output).ok()?.modified().ok()?;
+            let linked = fs::read_to_string(&output)
+                .ok()?
+                .lines()
+                .any(|line| line == "cargo:rustc-link-lib=static=zmq");
+            let include = entry.path().join("out/source/include");
+            let header = fs::read_to_string(include.join("zmq.h")).ok()?;
+            (linked && header_release(&header) == Some(release.clone())).then_some((ran, include))
         })
         .max()
         .map(|(_, include)| include)
+}
+
+/// `major.minor.patch` from a `zmq.h`'s `ZMQ_VERSION_*` defines.
+fn header_release(header: &str) -> Option<String> {
+    let define = |name: &str| {
+        header.lines().find_map(|line| {
+            let rest = line.trim().strip_prefix("#define")?.trim_start();
+            rest.strip_prefix(name)?.trim().parse::<u32>().ok()
+        })
+    };
+    Some(format!(
+        "{}.{}.{}",
+        define("ZMQ_VERSION_MAJOR")?,
+        define("ZMQ_VERSION_MINOR")?,
+        define("ZMQ_VERSION_PATCH")?
+    ))
 }
 
 /// Runs `command` as `cargo <subcommand>` on zmq-sys with its `bindgen` feature (then
@@ -133,4 +166,17 @@ fn finish(out_dir: PathBuf, check: bool) -> Result {
     fs::write(&committed, new).map_err(|e| format!("{COMMITTED}: {e}"))?;
     println!("regen-bindings: wrote {COMMITTED}");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_release_reads_the_defines() {
+        let header = "#define ZMQ_VERSION_MAJOR 4\n#define ZMQ_VERSION_MINOR 3\n\
+                      #define ZMQ_VERSION_PATCH 5\n#define ZMQ_MAKE_VERSION(a, b, c) x\n";
+        assert_eq!(header_release(header).as_deref(), Some("4.3.5"));
+        assert_eq!(header_release("#define ZMQ_VERSION_MAJOR 4\n"), None);
+    }
 }

@@ -237,8 +237,10 @@ pub fn ci(args: &[String]) -> Result {
         }
         Ok(())
     };
-    start_side_after("", &mut side)?;
-    for (name, what) in STEPS {
+    if let Err(e) = start_side_after("", &mut side) {
+        failure = Some(e);
+    }
+    for (name, what) in STEPS.iter().filter(|_| failure.is_none()) {
         if only.as_ref().is_some_and(|o| !o.iter().any(|n| n == name)) {
             continue;
         }
@@ -257,7 +259,20 @@ pub fn ci(args: &[String]) -> Result {
             failure = Some(format!("step `{name}`: {e}"));
             break;
         }
-        start_side_after(name, &mut side)?;
+        if let Err(e) = start_side_after(name, &mut side) {
+            failure = Some(e);
+            break;
+        }
+    }
+    if only.is_none() {
+        for (after, steps) in SIDE {
+            if !side.iter().any(|(started, _, _)| *started == steps) {
+                println!(
+                    "\n=== {}: not run (it starts once `{after}` has passed)",
+                    steps.join(", ")
+                );
+            }
+        }
     }
     for (steps, child, began) in side {
         println!(

@@ -6,8 +6,9 @@
 //! - `bindgen` feature: regenerate the FFI from the `zmq.h` that was found (see `bindings.rs`);
 //!   without it, `src/bindings.rs` (committed) is used and no libclang is needed.
 //!
-//! - `ZMQ_SYS_HEADERS_ONLY=<dir>`: for check-only builds (`cargo check`, `clippy`, `doc`),
-//!   which link nothing: take `zmq.h` from `<dir>` and compile and link no library. CI's
+//! - `ZMQ_SYS_HEADERS_ONLY=<absolute dir>`: for check-only builds (`cargo check`, `clippy`,
+//!   `doc`), which link nothing: take `zmq.h` from `<dir>` and compile and link no libzmq
+//!   (libsodium, with `curve`, is still built by its own crate). CI's
 //!   bindings check uses it with the headers of the test build's vendored libzmq, so that
 //!   libzmq is not compiled a second time for the `bindgen` feature (see `headers_only`).
 //!
@@ -49,9 +50,10 @@ fn main() {
 
     let headers = env_var("ZMQ_SYS_HEADERS_ONLY").filter(|dir| !dir.is_empty());
 
+    let vendored = cfg!(feature = "vendored") && !force_system;
     let linked = if let Some(dir) = headers {
-        headers_only(PathBuf::from(dir))
-    } else if cfg!(feature = "vendored") && !force_system {
+        headers_only(PathBuf::from(dir), vendored)
+    } else if vendored {
         #[cfg(feature = "vendored")]
         {
             vendored::build()
@@ -81,10 +83,16 @@ fn main() {
     bindings::generate(&linked.include_dir);
 }
 
-/// `ZMQ_SYS_HEADERS_ONLY`: what the configured build would publish, from a `zmq.h` alone
-/// and without a library, so the crate checks but cannot link. The draft API is declared as
-/// the vendored build compiles it; the directory must hold that build's `zmq.h` (4.3.5).
-fn headers_only(include_dir: PathBuf) -> Linked {
+/// `ZMQ_SYS_HEADERS_ONLY`: the metadata the configured build (`vendored`: the vendored one,
+/// else a system libzmq's) would publish, from a `zmq.h` alone and without a library, so
+/// the crate checks but cannot link; cargo prints a warning saying so.
+fn headers_only(include_dir: PathBuf, vendored: bool) -> Linked {
+    assert!(
+        include_dir.is_absolute(),
+        "zmq-sys: ZMQ_SYS_HEADERS_ONLY must be an absolute path (the build script runs in \
+         zmq-sys's directory), not {}",
+        include_dir.display()
+    );
     let header = include_dir.join("zmq.h");
     println!("cargo:rerun-if-changed={}", header.display());
     assert!(
@@ -92,11 +100,20 @@ fn headers_only(include_dir: PathBuf) -> Linked {
         "zmq-sys: ZMQ_SYS_HEADERS_ONLY={} holds no zmq.h",
         include_dir.display()
     );
+    println!(
+        "cargo:warning=ZMQ_SYS_HEADERS_ONLY is set: libzmq is not compiled or linked (for \
+         cargo check, clippy and doc only; a binary or test will not link)"
+    );
+    let (draft, curve) = if vendored {
+        (true, Some(cfg!(feature = "curve")))
+    } else {
+        (system::has_draft(), None)
+    };
     Linked {
         version: header_version(&header),
-        draft: true,
-        curve: Some(cfg!(feature = "curve")),
-        vendored: cfg!(feature = "vendored"),
+        draft,
+        curve,
+        vendored,
         include_dir,
     }
 }

@@ -38,18 +38,20 @@ pub fn probe() -> Linked {
         .cloned()
         .unwrap_or_else(|| PathBuf::from("/usr/include"));
 
-    // A system library may or may not carry the draft API; nothing in pkg-config says so.
-    // Whoever built it with `--enable-drafts` can tell us.
-    let draft = env_var("ZMQ_SYS_SYSTEM_HAS_DRAFT").is_some_and(|v| v == "1");
-
     Linked {
         version,
-        draft,
+        draft: has_draft(),
         // Known only at run time: `zmq::has("curve")`.
         curve: None,
         vendored: false,
         include_dir,
     }
+}
+
+/// A system library may or may not carry the draft API; nothing in pkg-config says so.
+/// Whoever built it with `--enable-drafts` can tell us (`ZMQ_SYS_SYSTEM_HAS_DRAFT=1`).
+pub fn has_draft() -> bool {
+    env_var("ZMQ_SYS_SYSTEM_HAS_DRAFT").is_some_and(|v| v == "1")
 }
 
 fn parse_version(text: &str) -> Option<(u32, u32, u32)> {

@@ -71,7 +71,8 @@ impl EventSource for DraftSocket {
 /// to `EAGAIN` (a send drops its message) and the socket goes on working. The option is
 /// read when an operation first has to wait, with tokio's timer (the runtime needs
 /// `enable_time`, as `tokio::time::timeout` does). -1, the default, waits for ever; 0
-/// fails at once.
+/// fails at once when nothing can be received or sent (a yield to tokio's cooperative
+/// budget is not a failure: the operation is tried when the task runs again).
 ///
 /// # Closing
 /// Dropping it removes the fd from tokio's reactor, destroys the poller, then closes the
@@ -140,7 +141,7 @@ impl AsyncDraftSocket {
     ///
     /// # Errors
     /// `EHOSTUNREACH` (SERVER, PEER: no peer has the routing id); `ENOTSUP` for a type
-    /// that only receives (DISH, GATHER); `ETERM`.
+    /// that only receives (DISH, GATHER); `EAGAIN` when `SNDTIMEO` passed; `ETERM`.
     pub fn send<T: Into<Message>>(&self, data: T) -> DraftSend<'_> {
         DraftSend::new(self, Ok(data.into()))
     }
@@ -170,7 +171,8 @@ impl AsyncDraftSocket {
     /// [`Message::group`] its group (DISH). Cancel safe.
     ///
     /// # Errors
-    /// `ENOTSUP` for a type that only sends (RADIO, SCATTER); `ETERM`.
+    /// `ENOTSUP` for a type that only sends (RADIO, SCATTER); `EAGAIN` when `RCVTIMEO`
+    /// passed; `ETERM`.
     pub fn recv_msg(&self) -> DraftRecv<'_> {
         DraftRecv {
             socket: self,
@@ -236,7 +238,7 @@ impl Future for DraftRecv<'_> {
                 s.raw.msg_recv(msg.for_io(), DONTWAIT).map(|()| msg)
             },
         );
-        if res.is_ready() {
+        if res.is_ready() || this.state.yielded() {
             return res;
         }
         let expired = ready!(this.deadline.poll(cx, || socket.socket().get_rcvtimeo()));
@@ -297,6 +299,7 @@ impl Future for DraftSend<'_> {
             |s: &DraftSocket| s.raw.msg_send(msg.for_io(), DONTWAIT),
         ) {
             Poll::Ready(res) => res,
+            Poll::Pending if this.state.yielded() => return Poll::Pending,
             Poll::Pending => {
                 let expired = ready!(this.deadline.poll(cx, || socket.socket().get_sndtimeo()));
                 socket.readiness.cancel(Dir::Send, &mut this.state);
