@@ -3,7 +3,8 @@
 //! The README's test command comes first, run exactly as the README gives it
 //! (`cargo xtask test`: every test, with the 2-minute soak beside them); the other checks
 //! follow; the loom models run from the start in a second process beside the rest, and the
-//! scale smoke test from the end of the test step in a third (`SIDE`).
+//! scale smoke test and the packaging check from the end of the test step in two more
+//! (`SIDE`).
 //!
 //! Build sharing: every step uses the one `target/` and the dev profile (but `loom`), and
 //! the test build's cargo selection (`--workspace --features` [`FEATURES`]) where it can:
@@ -75,7 +76,13 @@ const STEPS: &[(&str, &str)] = &[
 ///   follow the test step (compilers, mostly) it fills their idle time. Its build is the
 ///   test step's (its cargo waits on the lock while another step compiles, and cargo lets
 ///   the lock go while tests run).
-const SIDE: &[(&str, &[&str])] = &[("", &["loom"]), ("test", &["scale"])];
+/// - The packaged crates build in a target directory of their own, so they compile while
+///   the plain step's suites and the scale test wait.
+const SIDE: &[(&str, &[&str])] = &[
+    ("", &["loom"]),
+    ("test", &["scale"]),
+    ("test", &["package"]),
+];
 
 /// Whether a full run leaves `step` to a side group.
 fn on_the_side(step: &str) -> bool {
