@@ -17,7 +17,7 @@
 //! what they check is Rust code.
 
 use crate::tests::FEATURES;
-use crate::util::{apt_install, cargo, cmd, root, run, Result};
+use crate::util::{apt_install, cargo, cmd, have, root, run, Result};
 use std::fs;
 use std::time::Instant;
 
@@ -240,7 +240,7 @@ pub fn ci(args: &[String]) -> Result {
             return Ok(());
         }
         for (_, steps) in SIDE.iter().filter(|(a, _)| *a == after) {
-            side.push((steps, start_side(steps)?, Instant::now()));
+            side.push((steps, start_side(steps, after.is_empty())?, Instant::now()));
         }
         Ok(())
     };
@@ -311,14 +311,25 @@ fn side_log(steps: &[&str]) -> String {
     format!("target/ci-side-{}.log", steps.join("-"))
 }
 
-/// Starts `xtask ci --only <steps>` with its output in its [`side_log`]. The xtask binary
-/// itself, not `cargo xtask`, which would wait on the lock of the build in progress.
-fn start_side(steps: &[&str]) -> Result<std::process::Child> {
+/// Starts `xtask ci --only <steps>` with its output in its [`side_log`] (`at_start`: the
+/// group starts with the run). The xtask binary itself, not `cargo xtask`, which would
+/// wait on the lock of the build in progress.
+fn start_side(steps: &[&str], at_start: bool) -> Result<std::process::Child> {
     let path = side_log(steps);
     let log = fs::File::create(root().join(&path)).map_err(|e| format!("{path}: {e}"))?;
     let err = log.try_clone().map_err(|e| format!("{path}: {e}"))?;
     let exe = std::env::current_exe().map_err(|e| format!("the xtask binary: {e}"))?;
-    cmd(&exe.to_string_lossy())
+    // The groups that start with the run yield the CPU to the test step's build, which is
+    // the run's critical path (libsodium, then libzmq, then the soak binary), and take
+    // what it leaves idle (`nice`, where there is one).
+    let mut command = if at_start && have("nice") {
+        let mut nice = cmd("nice");
+        nice.args(["-n", "19"]).arg(&exe);
+        nice
+    } else {
+        cmd(&exe.to_string_lossy())
+    };
+    command
         .args(["ci", "--only", &steps.join(",")])
         .stdout(log)
         .stderr(err)
