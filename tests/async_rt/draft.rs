@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use common::async_rt::{Flavor, Rng, counting_waker, rt_test, size, within};
+use common::async_rt::{Flavor, Rng, counting_waker, next_numbered, rt_test, size, within};
 use zmq::draft::DraftSocketType::{self, *};
 use zmq::rt::tokio::AsyncDraftSocket;
 
@@ -101,16 +101,7 @@ async fn zero_timeout_drain(_: Flavor) {
     }
     server.get_ref().set_rcvtimeo(0).unwrap();
     let mut received = 0;
-    loop {
-        match within("drain", server.recv_msg()).await {
-            Ok(msg) => {
-                assert_eq!(msg.as_str(), Some(received.to_string().as_str()));
-                received += 1;
-            }
-            Err(zmq::Error::EAGAIN) => break,
-            Err(err) => panic!("drain: {err}"),
-        }
-    }
+    while next_numbered(within("drain", server.recv_msg()).await, &mut received) {}
     assert_eq!(received, QUEUED, "EAGAIN with messages still queued");
 }
 rt_test!(

@@ -5,7 +5,7 @@
 
 use std::task::Poll;
 
-use crate::common::async_rt::{Flavor, Harness, every_rt_test, socket_on, within};
+use crate::common::async_rt::{Flavor, Harness, every_rt_test, next_numbered, socket_on, within};
 
 /// Parks once with no timeout (and is dropped), then honours the timeouts set after.
 async fn new_timeouts_apply<H: Harness>() {
@@ -90,16 +90,7 @@ async fn zero_timeout_drains_everything<H: Harness>() {
     }
     pull.get_ref().set_rcvtimeo(0).unwrap();
     let mut received = 0;
-    loop {
-        match within("drain", pull.recv_msg()).await {
-            Ok(msg) => {
-                assert_eq!(msg.as_str(), Some(received.to_string().as_str()));
-                received += 1;
-            }
-            Err(zmq::Error::EAGAIN) => break,
-            Err(err) => panic!("drain: {err}"),
-        }
-    }
+    while next_numbered(within("drain", pull.recv_msg()).await, &mut received) {}
     assert_eq!(received, QUEUED, "EAGAIN with messages still queued");
 }
 

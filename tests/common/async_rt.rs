@@ -137,6 +137,20 @@ pub async fn within<T>(what: impl std::fmt::Display, fut: impl Future<Output = T
     }
 }
 
+/// One receive of a drain of messages numbered "0", "1", ...: counts a message (checking
+/// its number) and returns `true`, or returns `false` at `EAGAIN`; panics on other errors.
+pub fn next_numbered(received: zmq::Result<zmq::Message>, count: &mut usize) -> bool {
+    match received {
+        Ok(msg) => {
+            assert_eq!(msg.as_str(), Some(count.to_string().as_str()));
+            *count += 1;
+            true
+        }
+        Err(zmq::Error::EAGAIN) => false,
+        Err(err) => panic!("drain: {err}"),
+    }
+}
+
 /// `fut`'s output, or `None` after `limit`, on any executor.
 pub async fn any_timeout<T>(limit: Duration, fut: impl Future<Output = T>) -> Option<T> {
     smol::future::or(async { Some(fut.await) }, async {
