@@ -55,7 +55,7 @@ pub fn built_headers() -> Option<PathBuf> {
         .lines()
         .find_map(|line| line.strip_prefix("version = \""))
         .and_then(|version| version.trim_end_matches('"').split_once('+'))
-        .map(|(_, release)| release.to_string())?;
+        .map(|(_, release)| release.to_owned())?;
     fs::read_dir(target.join("debug/build"))
         .ok()?
         .flatten()
@@ -69,7 +69,8 @@ pub fn built_headers() -> Option<PathBuf> {
                 .any(|line| line == "cargo:rustc-link-lib=static=zmq");
             let include = entry.path().join("out/source/include");
             let header = fs::read_to_string(include.join("zmq.h")).ok()?;
-            (linked && header_release(&header) == Some(release.clone())).then_some((ran, include))
+            (linked && header_release(&header).as_deref() == Some(release.as_str()))
+                .then_some((ran, include))
         })
         .max()
         .map(|(_, include)| include)
