@@ -256,10 +256,12 @@ pub fn ci(args: &[String]) -> Result {
         }
         println!("\n=== {name}: {what} (at {} s)", start.elapsed().as_secs());
         let began = Instant::now();
+        let cpu = children_cpu();
         let result = step(name);
         times.push((
             name.to_string(),
             began.elapsed().as_secs_f64(),
+            children_cpu() - cpu,
             result.is_ok(),
         ));
         if let Err(e) = result {
@@ -288,22 +290,52 @@ pub fn ci(args: &[String]) -> Result {
             (began - start).as_secs(),
             side_log(steps)
         );
+        let cpu = children_cpu();
         let result = finish_side(steps, child);
         let name = format!("{} (beside; joined at the end)", steps.join(","));
-        times.push((name, began.elapsed().as_secs_f64(), result.is_ok()));
+        times.push((
+            name,
+            began.elapsed().as_secs_f64(),
+            children_cpu() - cpu,
+            result.is_ok(),
+        ));
         if let Err(e) = result {
             failure.get_or_insert(e);
         }
     }
-    println!("\n=== CI steps (seconds)");
-    for (name, seconds, ok) in &times {
+    println!("\n=== CI steps (seconds: wall, and CPU of the step's processes, user + system)");
+    for (name, seconds, cpu, ok) in &times {
         println!(
-            "{name:13} {seconds:7.1}{}",
+            "{name:13} {seconds:7.1} {cpu:7.1}{}",
             if *ok { "" } else { "  FAILED" }
         );
     }
-    println!("{:13} {:7.1}", "total", start.elapsed().as_secs_f64());
+    println!(
+        "{:13} {:7.1} {:7.1}",
+        "total",
+        start.elapsed().as_secs_f64(),
+        children_cpu()
+    );
     failure.map_or(Ok(()), Err)
+}
+
+/// CPU seconds (user + system) of this process's children that have been waited for, from
+/// `/proc/self/stat` (0 where there is none): around a step, the CPU its processes took.
+fn children_cpu() -> f64 {
+    let ticks = |stat: &str| -> Option<f64> {
+        // The fields after the command name, which is in parentheses and may hold spaces:
+        // cutime and cstime are the 16th and 17th fields of the line, so the 14th and 15th
+        // after the name.
+        let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+        let user: f64 = fields.get(13)?.parse().ok()?;
+        let system: f64 = fields.get(14)?.parse().ok()?;
+        Some(user + system)
+    };
+    // Clock ticks per second: 100 on Linux everywhere (USER_HZ).
+    fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|stat| ticks(&stat))
+        .map_or(0.0, |t| t / 100.0)
 }
 
 /// Where a side group's output goes.
