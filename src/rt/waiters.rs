@@ -4,9 +4,8 @@
 //! reactor code so that a loom model can check the protocol: a waiter
 //! registers *before* it reads `ZMQ_EVENTS`, and whoever makes progress possible for it
 //! (the reactor's edge, or an operation of the other direction) wakes it afterwards, so a
-//! wakeup is never lost (I1-I3). Run the model with
-//! `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test --release --features tokio --lib loom`
-//! (the models cover this core once, for every reactor binding).
+//! wakeup is never lost (I1-I3). Run the models with `cargo xtask loom` (xtask/src/loom.rs;
+//! docs/design/async.md §4); they cover this core once, for every reactor binding.
 
 #[cfg(loom)]
 use loom::sync::atomic::{AtomicBool, Ordering};

@@ -17,7 +17,7 @@
 //! what they check is Rust code.
 
 use crate::tests::FEATURES;
-use crate::util::{apt_install, cargo, cmd, have, root, run, Result};
+use crate::util::{cargo, cmd, have, root, run, system_libs, Result, SYSTEM};
 use std::fs;
 use std::time::Instant;
 
@@ -59,7 +59,7 @@ const STEPS: &[(&str, &str)] = &[
     ),
     (
         "loom",
-        "loom models of the async readiness core (src/rt; preemption bound 4)",
+        "loom models of the async readiness core (src/rt; preemption bound 3; `cargo xtask loom` runs 4)",
     ),
     (
         "scale",
@@ -88,26 +88,6 @@ const SIDE: &[(&str, &[&str])] = &[
 fn on_the_side(step: &str) -> bool {
     SIDE.iter().any(|(_, steps)| steps.contains(&step))
 }
-
-/// The system libzmq and libsodium, for the builds that need not compile them again.
-fn system_libs() -> Result {
-    let have = |lib: &str| {
-        cmd("pkg-config")
-            .args(["--exists", lib])
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    if have("libzmq") && have("libsodium") {
-        return Ok(());
-    }
-    apt_install(
-        &["libzmq3-dev", "libsodium-dev", "pkgconf"],
-        "the loom models and the packaged crates' build link the system libzmq and libsodium",
-    )
-}
-
-/// Env for a build against the system libzmq and libsodium (zmq-sys, libsodium-sys-stable).
-const SYSTEM: &[(&str, &str)] = &[("ZMQ_SYS_NO_VENDOR", "1"), ("SODIUM_USE_PKG_CONFIG", "1")];
 
 fn step(name: &str) -> Result {
     match name {
@@ -187,22 +167,14 @@ fn step(name: &str) -> Result {
             run(cargo()
                 .args(["package", "-p", "zmq-sys", "-p", "zmq", "--locked"])
                 .env("CARGO_TARGET_DIR", root().join("target/package-check"))
+                // Each tarball is verified as the root of a workspace of its own, whose
+                // profiles are its manifest's: zmq's gives the dependencies line tables
+                // only, zmq-sys's has none. The same debug level for every crate in both
+                // builds lets the second reuse the first's dependencies.
+                .env("CARGO_PROFILE_DEV_DEBUG", "line-tables-only")
                 .envs(SYSTEM.iter().copied()))
         }
-        "loom" => {
-            system_libs()?;
-            run(cargo()
-                .args(["test", "--release", "--features", "tokio", "--lib", "loom"])
-                // One model at a time: loom maps a stack for every thread of every
-                // execution, and two models unmapping at once on two cores cost more system
-                // time than they save (alone on this machine: 83 s wall and 120 CPU-s with
-                // two, 60 s and 60 CPU-s with one).
-                .args(["--", "--test-threads", "1"])
-                .env("LOOM_MAX_PREEMPTIONS", "4")
-                .env("RUSTFLAGS", "--cfg loom")
-                .env("CARGO_TARGET_DIR", root().join("target/loom"))
-                .envs(SYSTEM.iter().copied()))
-        }
+        "loom" => crate::loom::run_models(Some(crate::loom::CI_PREEMPTIONS)),
         "scale" => crate::scale::scale(&["--quick".into()]),
         other => Err(format!("unknown step `{other}`")),
     }

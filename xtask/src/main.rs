@@ -10,6 +10,7 @@ mod compat;
 mod czmq;
 mod deadline;
 mod leak;
+mod loom;
 mod msrv;
 mod perf;
 mod reliability;
@@ -39,6 +40,9 @@ cargo xtask <task> [args]
   leak-check [crate[:filters] ...]
                            the test binaries under valgrind; a definite or indirect leak
                            fails (e.g. `leak-check security core:zerocopy::,json::`)
+  loom [--preemptions N | --unbounded]
+                           the loom models of the async readiness core with a preemption
+                           bound of 4 (CI: 3), N, or none (about 8 minutes)
   regen-bindings [--check] regenerate zmq-sys/src/bindings.rs with bindgen (needs libclang);
                            --check fails when the committed file is stale
   msrv                     every package of the build graph fits the declared rust-version
@@ -85,6 +89,7 @@ fn main() -> ExitCode {
         "scale" => scale::scale(&rest),
         "soak" => tests::soak(&rest),
         "leak-check" => leak::leak_check(&rest),
+        "loom" => loom::loom(&rest),
         "regen-bindings" => bindings::regen(&rest),
         "msrv" => msrv::check(),
         "compat-route" => compat::route(),

@@ -126,3 +126,23 @@ pub fn apt_libclang() -> Result {
         apt_install(&["libclang-dev"], "bindgen needs libclang")
     }
 }
+
+/// The system libzmq and libsodium, for the builds that need not compile them again.
+pub fn system_libs() -> Result {
+    let have = |lib: &str| {
+        cmd("pkg-config")
+            .args(["--exists", lib])
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if have("libzmq") && have("libsodium") {
+        return Ok(());
+    }
+    apt_install(
+        &["libzmq3-dev", "libsodium-dev", "pkgconf"],
+        "the loom models and the packaged crates' build link the system libzmq and libsodium",
+    )
+}
+
+/// Env for a build against the system libzmq and libsodium (zmq-sys, libsodium-sys-stable).
+pub const SYSTEM: &[(&str, &str)] = &[("ZMQ_SYS_NO_VENDOR", "1"), ("SODIUM_USE_PKG_CONFIG", "1")];
