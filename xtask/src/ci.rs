@@ -8,10 +8,11 @@
 //!
 //! Build sharing: every step uses the one `target/` and the dev profile (but `loom`), and
 //! the test build's cargo selection (`--workspace --features` [`FEATURES`]) where it can:
-//! clippy, the docs and the scale smoke test reuse its build-script runs, so libzmq and
-//! libsodium are compiled once, for the tests: the bindings check (zmq-sys with `bindgen`,
-//! another feature set) is a clippy build, which links nothing, and takes `zmq.h` from the
-//! test build (`ZMQ_SYS_HEADERS_ONLY`, xtask/src/bindings.rs). The loom models (`--cfg loom`
+//! the plain step, the docs and the scale smoke test reuse its build-script runs, so
+//! libzmq and libsodium are compiled once, for the tests. The two clippy builds (the
+//! bindings check, zmq-sys with `bindgen`; and the workspace's, whose build scripts
+//! clippy's driver compiles anew) link nothing, and take `zmq.h` from the test build
+//! (`ZMQ_SYS_HEADERS_ONLY`, xtask/src/bindings.rs). The loom models (`--cfg loom`
 //! for every crate: a build of their own) and the packaged crates' build (new packages to
 //! cargo) link the system libzmq and libsodium (Debian's) instead of compiling them again:
 //! what they check is Rust code.
@@ -108,17 +109,27 @@ fn step(name: &str) -> Result {
         // workspace's clippy run: bindgen's build dependencies (syn with more features,
         // among others) would rebuild much of the graph there, libzmq included.
         "bindings" => crate::bindings::check_linted(),
-        // The test build's selection: clippy reuses its build-script runs (libzmq and
-        // libsodium are not compiled again) and its dependencies' features.
-        "clippy" => run(cargo()
-            .args([
-                "clippy",
-                "--workspace",
-                "--all-targets",
-                "--features",
-                FEATURES,
-            ])
-            .args(["--", "-D", "warnings"])),
+        // The test build's selection, so its dependencies' features. clippy's driver
+        // compiles the workspace's build scripts too, so zmq-sys's runs again: it takes
+        // `zmq.h` from the test build (`ZMQ_SYS_HEADERS_ONLY`, as the bindings step does)
+        // instead of compiling libzmq a second time (about 45 CPU-seconds); a clippy build
+        // links nothing.
+        "clippy" => {
+            let mut command = cargo();
+            if let Some(include) = crate::bindings::built_headers() {
+                println!("clippy: zmq.h from {}", include.display());
+                command.env("ZMQ_SYS_HEADERS_ONLY", include);
+            }
+            run(command
+                .args([
+                    "clippy",
+                    "--workspace",
+                    "--all-targets",
+                    "--features",
+                    FEATURES,
+                ])
+                .args(["--", "-D", "warnings"]))
+        }
         "doc" => run(cargo()
             .args(["doc", "--workspace", "--no-deps", "--features", FEATURES])
             .env("RUSTDOCFLAGS", "-D warnings")),
