@@ -219,6 +219,15 @@ pub fn ci(args: &[String]) -> Result {
             "unknown step `{unknown}`; `cargo xtask ci --list` names them"
         ));
     }
+    // Every build of a CI run starts from a clean target directory and is not edited
+    // after, so incremental compilation only costs: without it the test build compiles the
+    // workspace's crates in 46 CPU-seconds instead of 69. Set for every step (side groups
+    // included), because it changes the build scripts' builds, and with them the runs of
+    // zmq-sys's, which compile libzmq. A value the caller set wins.
+    if std::env::var_os("CARGO_INCREMENTAL").is_none() {
+        // Before any thread of this process starts.
+        std::env::set_var("CARGO_INCREMENTAL", "0");
+    }
     let start = Instant::now();
     let mut times = Vec::new();
     let mut failure = None;
