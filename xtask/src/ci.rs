@@ -18,7 +18,7 @@
 //! what they check is Rust code.
 
 use crate::tests::FEATURES;
-use crate::util::{cargo, cmd, have, root, run, system_libs, Result};
+use crate::util::{cargo, cmd, have, root, run, system_libs, Result, SYSTEM};
 use std::fs;
 use std::time::Instant;
 
@@ -162,33 +162,34 @@ fn step(name: &str) -> Result {
             }
             // Every package of the workspace packages; the two published ones are then
             // built from their tarballs. (Verifying the unpublished perf and compat crates
-            // too checks nothing a user downloads.)
+            // too checks nothing a user downloads.) The tarballs are built against the
+            // system libzmq and libsodium: what a tarball must carry is Rust code and the
+            // build script, every module of which compiles either way; the vendored C build
+            // is the same build script and crates that the test step ran from the tree.
+            // Built vendored, each packaged zmq-sys (one for itself, one from cargo's
+            // temporary registry for zmq) compiled libzmq again: about 80 s of CI.
             run(cargo()
                 .args(["package", "--workspace", "--exclude", "xtask", "--locked"])
                 .arg("--no-verify"))?;
-            // The tarballs' zmq-sys links the system libzmq (`ZMQ_SYS_NO_VENDOR`): what a
-            // tarball must carry is Rust code and the build script, every module of which
-            // compiles either way, and the vendored C build is the same build script and
-            // crates that the test step ran from the tree. Vendored, each packaged zmq-sys
-            // (one for itself, one from cargo's temporary registry for zmq) compiled libzmq
-            // again. Only zmq-sys reads that variable, and the tarballs' crates are packages
-            // of their own to cargo, so the verify builds share the test build's target
-            // directory without touching its build-script runs: they reuse its registry
-            // crates, libsodium's build included.
+            // In a target directory of its own: with the system libraries' variables, the
+            // build scripts of the shared target/debug would run again here, and once more
+            // (compiling libsodium and libzmq) in the next build without them.
             system_libs()?;
             run(cargo()
                 .args(["package", "-p", "zmq-sys", "-p", "zmq", "--locked"])
+                .env("CARGO_TARGET_DIR", root().join("target/package-check"))
                 // Each tarball is verified as the root of a workspace of its own, whose
                 // profiles are its manifest's: zmq's gives the dependencies line tables
                 // only (a `package."*"` override, which cargo hashes into their metadata),
-                // as the workspace's does, and zmq-sys's has none. The same two settings
-                // for both builds let them reuse the test build's dependencies.
+                // zmq-sys's has none. The same two settings for both builds let the second
+                // reuse the first's dependencies (54 crates compiled once instead of
+                // twice).
                 .args(["--config", "profile.dev.debug=\"line-tables-only\""])
                 .args([
                     "--config",
                     "profile.dev.package.\"*\".debug=\"line-tables-only\"",
                 ])
-                .env("ZMQ_SYS_NO_VENDOR", "1"))
+                .envs(SYSTEM.iter().copied()))
         }
         "loom" => crate::loom::run_models(Some(crate::loom::CI_PREEMPTIONS)),
         "scale" => crate::scale::scale(&["--quick".into()]),
