@@ -173,7 +173,10 @@ fn step(name: &str) -> Result {
                 .arg("--no-verify"))?;
             // In a target directory of its own: with the system libraries' variables, the
             // build scripts of the shared target/debug would run again here, and once more
-            // (compiling libsodium and libzmq) in the next build without them.
+            // (compiling libsodium and libzmq) in the next build without them. And cargo
+            // hashes a path package by its path relative to its workspace's root, so the
+            // tarball's zmq (the root of its verify build) and the workspace's zmq (the
+            // root here) would overwrite each other's build script.
             system_libs()?;
             run(cargo()
                 .args(["package", "-p", "zmq-sys", "-p", "zmq", "--locked"])
