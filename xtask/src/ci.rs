@@ -3,8 +3,8 @@
 //! The README's test command comes first, run exactly as the README gives it
 //! (`cargo xtask test`: every test, with the 2-minute soak beside them); the other checks
 //! follow; the loom models run from the start in a second process beside the rest, and the
-//! scale smoke test and the packaging check from the end of the test step in two more
-//! (`SIDE`).
+//! scale smoke test, plain `cargo test` and the packaging check from the end of the test
+//! step in three more (`SIDE`).
 //!
 //! Build sharing: every step uses the one `target/` and the dev profile (but `loom`), and
 //! the test build's cargo selection (`--workspace --features` [`FEATURES`]) where it can:
@@ -77,11 +77,15 @@ const STEPS: &[(&str, &str)] = &[
 ///   follow the test step (compilers, mostly) it fills their idle time. Its build is the
 ///   test step's (its cargo waits on the lock while another step compiles, and cargo lets
 ///   the lock go while tests run).
+///   It starts first, so that its cargo takes the lock first: its build is one binary.
+/// - Plain `cargo test` compiles for ~13 s and then mostly waits on its suites' sockets,
+///   which the checks' compilers fill.
 /// - The packaged crates build in a target directory of their own, so they compile while
 ///   the plain step's suites and the scale test wait.
 const SIDE: &[(&str, &[&str])] = &[
     ("", &["loom"]),
     ("test", &["scale"]),
+    ("test", &["plain"]),
     ("test", &["package"]),
 ];
 

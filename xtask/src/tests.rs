@@ -26,8 +26,12 @@ pub fn test(args: &[String]) -> Result {
     if !args.is_empty() || minutes == "0" {
         return suite(args);
     }
-    pyenv()?;
-    build_soak()?;
+    // The venv (pip, mostly network and Python) while cargo builds the soak binary.
+    let venv = std::thread::spawn(pyenv);
+    let built = build_soak();
+    venv.join()
+        .unwrap_or_else(|_| Err("the pyenv thread panicked".into()))?;
+    built?;
     println!("test: the {minutes}-minute soak runs beside the suites; its log is target/soak.log");
     let soak = std::thread::spawn(move || soak_prebuilt(&["--minutes".into(), minutes], false));
     let suites = suite_command(&[]).and_then(|mut command| run(&mut command));
