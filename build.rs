@@ -12,7 +12,7 @@ fn main() {
     for cfg in ["zmq_draft", "zmq_curve", "zmq_vendored"] {
         println!("cargo:rustc-check-cfg=cfg({cfg})");
     }
-    // Set by hand (RUSTFLAGS="--cfg loom") to run the loom model of the tokio adapter.
+    // Set by `cargo xtask loom` (RUSTFLAGS="--cfg loom") for the loom models of src/rt.
     println!("cargo:rustc-check-cfg=cfg(loom)");
     // Set by docs.rs (see `[package.metadata.docs.rs]`).
     println!("cargo:rustc-check-cfg=cfg(docsrs)");

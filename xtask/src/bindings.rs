@@ -42,7 +42,8 @@ pub fn check_linted() -> Result {
     )
 }
 
-/// The include directory of the vendored build of zmq-sys whose build script ran last
+/// For the check-only builds of CI (the bindings check, clippy): the include directory of
+/// the vendored build of zmq-sys whose build script ran last
 /// under the target directory's `debug/build`: one whose last run compiled and linked
 /// libzmq (not a headers-only run) and whose `zmq.h` is the libzmq release zmq-sys's version
 /// names (`+4.3.5`). `None` when there is none: the bindings build then compiles libzmq.

@@ -6,8 +6,9 @@
 //! scale smoke test, plain `cargo test` and the packaging check from the end of the test
 //! step in three more (`SIDE`).
 //!
-//! Build sharing: every step uses the one `target/` and the dev profile (but `loom`), and
-//! the test build's cargo selection (`--workspace --features` [`FEATURES`]) where it can:
+//! Build sharing: every step but `loom` and `package` uses the one `target/` and the dev
+//! profile, and the test build's cargo selection (`--workspace --features` [`FEATURES`])
+//! where it can:
 //! the plain step, the docs and the scale smoke test reuse its build-script runs, so
 //! libzmq and libsodium are compiled once, for the tests. The two clippy builds (the
 //! bindings check, zmq-sys with `bindgen`; and the workspace's, whose build scripts
@@ -18,8 +19,9 @@
 //! what they check is Rust code.
 
 use crate::tests::FEATURES;
-use crate::util::{cargo, cmd, have, root, run, system_libs, Result, SYSTEM};
+use crate::util::{cargo, cmd, copy_of_self, have, root, run, system_libs, Result, SYSTEM};
 use std::fs;
+use std::path::Path;
 use std::time::Instant;
 
 /// The steps, in order: name and what it does.
@@ -77,7 +79,6 @@ const STEPS: &[(&str, &str)] = &[
 ///   follow the test step (compilers, mostly) it fills their idle time. Its build is the
 ///   test step's (its cargo waits on the lock while another step compiles, and cargo lets
 ///   the lock go while tests run).
-///   It starts first, so that its cargo takes the lock first: its build is one binary.
 /// - Plain `cargo test` compiles for ~13 s and then mostly waits on its suites' sockets,
 ///   which the checks' compilers fill.
 /// - The packaged crates build in a target directory of their own, so they compile while
@@ -226,26 +227,26 @@ pub fn ci(args: &[String]) -> Result {
             "unknown step `{unknown}`; `cargo xtask ci --list` names them"
         ));
     }
-    // Every build of a CI run starts from a clean target directory and is not edited
-    // after, so incremental compilation only costs: without it the test build compiles the
-    // workspace's crates in 46 CPU-seconds instead of 69. Set for every step (side groups
-    // included), because it changes the build scripts' builds, and with them the runs of
-    // zmq-sys's, which compile libzmq. A value the caller set wins.
-    if std::env::var_os("CARGO_INCREMENTAL").is_none() {
-        // Before any thread of this process starts.
-        std::env::set_var("CARGO_INCREMENTAL", "0");
-    }
     let start = Instant::now();
     let mut times = Vec::new();
     let mut failure = None;
+    // The side groups run a copy of this binary: the test step's build may relink it.
+    let side_exe = match only {
+        Some(_) => None,
+        None => Some(copy_of_self("xtask-ci")?),
+    };
     // Side groups started, with when they started.
     let mut side = Vec::new();
     let start_side_after = |after: &str, side: &mut Vec<_>| -> Result {
-        if only.is_some() {
+        let Some(exe) = &side_exe else {
             return Ok(());
-        }
+        };
         for (_, steps) in SIDE.iter().filter(|(a, _)| *a == after) {
-            side.push((steps, start_side(steps, after.is_empty())?, Instant::now()));
+            side.push((
+                steps,
+                start_side(exe, steps, after.is_empty())?,
+                Instant::now(),
+            ));
         }
         Ok(())
     };
@@ -266,7 +267,7 @@ pub fn ci(args: &[String]) -> Result {
         times.push((
             name.to_string(),
             began.elapsed().as_secs_f64(),
-            children_cpu() - cpu,
+            cpu_since(cpu),
             result.is_ok(),
         ));
         if let Err(e) = result {
@@ -301,7 +302,7 @@ pub fn ci(args: &[String]) -> Result {
         times.push((
             name,
             began.elapsed().as_secs_f64(),
-            children_cpu() - cpu,
+            cpu_since(cpu),
             result.is_ok(),
         ));
         if let Err(e) = result {
@@ -309,24 +310,27 @@ pub fn ci(args: &[String]) -> Result {
         }
     }
     println!("\n=== CI steps (seconds: wall, and CPU of the step's processes, user + system)");
+    let show = |cpu: Option<f64>| cpu.map_or_else(|| "-".into(), |cpu| format!("{cpu:.1}"));
     for (name, seconds, cpu, ok) in &times {
         println!(
-            "{name:13} {seconds:7.1} {cpu:7.1}{}",
+            "{name:13} {seconds:7.1} {:>7}{}",
+            show(*cpu),
             if *ok { "" } else { "  FAILED" }
         );
     }
     println!(
-        "{:13} {:7.1} {:7.1}",
+        "{:13} {:7.1} {:>7}",
         "total",
         start.elapsed().as_secs_f64(),
-        children_cpu()
+        show(children_cpu())
     );
     failure.map_or(Ok(()), Err)
 }
 
 /// CPU seconds (user + system) of this process's children that have been waited for, from
-/// `/proc/self/stat` (0 where there is none): around a step, the CPU its processes took.
-fn children_cpu() -> f64 {
+/// `/proc/self/stat` (`None` where there is none): around a step, the CPU its processes
+/// took.
+fn children_cpu() -> Option<f64> {
     let ticks = |stat: &str| -> Option<f64> {
         // The fields after the command name, which is in parentheses and may hold spaces:
         // cutime and cstime are the 16th and 17th fields of the line, so the 14th and 15th
@@ -336,11 +340,16 @@ fn children_cpu() -> f64 {
         let system: f64 = fields.get(14)?.parse().ok()?;
         Some(user + system)
     };
-    // Clock ticks per second: 100 on Linux everywhere (USER_HZ).
+    // Clock ticks per second: USER_HZ, 100 on x86 and the other common architectures.
     fs::read_to_string("/proc/self/stat")
         .ok()
         .and_then(|stat| ticks(&stat))
-        .map_or(0.0, |t| t / 100.0)
+        .map(|t| t / 100.0)
+}
+
+/// The CPU seconds of the children waited for since `before` was read.
+fn cpu_since(before: Option<f64>) -> Option<f64> {
+    Some(children_cpu()? - before?)
 }
 
 /// Where a side group's output goes.
@@ -348,20 +357,19 @@ fn side_log(steps: &[&str]) -> String {
     format!("target/ci-side-{}.log", steps.join("-"))
 }
 
-/// Starts `xtask ci --only <steps>` with its output in its [`side_log`] (`at_start`: the
-/// group starts with the run). The xtask binary itself, not `cargo xtask`, which would
-/// wait on the lock of the build in progress.
-fn start_side(steps: &[&str], at_start: bool) -> Result<std::process::Child> {
+/// Starts `<exe> ci --only <steps>` with its output in its [`side_log`] (`at_start`: the
+/// group starts with the run). `exe` is a copy of the xtask binary, not `cargo xtask`,
+/// which would wait on the lock of the build in progress.
+fn start_side(exe: &Path, steps: &[&str], at_start: bool) -> Result<std::process::Child> {
     let path = side_log(steps);
     let log = fs::File::create(root().join(&path)).map_err(|e| format!("{path}: {e}"))?;
     let err = log.try_clone().map_err(|e| format!("{path}: {e}"))?;
-    let exe = std::env::current_exe().map_err(|e| format!("the xtask binary: {e}"))?;
     // The groups that start with the run yield the CPU to the test step's build, which is
     // the run's critical path (libsodium, then libzmq, then the soak binary), and take
     // what it leaves idle (`nice`, where there is one).
     let mut command = if at_start && have("nice") {
         let mut nice = cmd("nice");
-        nice.args(["-n", "19"]).arg(&exe);
+        nice.args(["-n", "19"]).arg(exe);
         nice
     } else {
         cmd(&exe.to_string_lossy())

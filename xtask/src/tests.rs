@@ -1,6 +1,6 @@
 //! `test`, `pyenv` and `soak`.
 
-use crate::util::{cargo, cmd, have, output, root, run, Result};
+use crate::util::{cargo, cmd, copy_of_self, have, output, root, run, Result};
 use std::fs;
 use std::io::Write;
 
@@ -29,19 +29,25 @@ pub fn test(args: &[String]) -> Result {
     // The venv (pip, mostly network and Python) while cargo builds the soak binary.
     let venv = std::thread::spawn(pyenv);
     let built = build_soak();
-    venv.join()
-        .unwrap_or_else(|_| Err("the pyenv thread panicked".into()))?;
-    built?;
+    let venv = venv
+        .join()
+        .unwrap_or_else(|_| Err("the pyenv thread panicked".into()));
+    both(venv, built)?;
     println!("test: the {minutes}-minute soak runs beside the suites; its log is target/soak.log");
     let soak = std::thread::spawn(move || soak_prebuilt(&["--minutes".into(), minutes], false));
     let suites = suite_command(&[]).and_then(|mut command| run(&mut command));
     let soak = soak
         .join()
         .unwrap_or_else(|_| Err("the soak thread panicked".into()));
-    match (suites, soak) {
+    both(suites, soak)
+}
+
+/// Two results of work done side by side: both errors when both failed.
+fn both(a: Result, b: Result) -> Result {
+    match (a, b) {
         (Ok(()), Ok(())) => Ok(()),
         (Err(e), Ok(())) | (Ok(()), Err(e)) => Err(e),
-        (Err(suites), Err(soak)) => Err(format!("{suites}; and {soak}")),
+        (Err(a), Err(b)) => Err(format!("{a}; and {b}")),
     }
 }
 
@@ -91,22 +97,18 @@ fn runner_var() -> Result<String> {
 /// `<copy of this xtask> deadline`: a copy, because the test build may relink the xtask
 /// binary while the runner is in use.
 fn deadline_runner() -> Result<String> {
-    let exe = std::env::current_exe().map_err(|e| format!("the xtask binary: {e}"))?;
-    let copy = root().join("target/xtask-deadline");
     // Cargo splits the runner variable at whitespace.
-    if copy.to_string_lossy().contains(char::is_whitespace) {
+    if root().to_string_lossy().contains(char::is_whitespace) {
         return Err(format!(
             "the checkout's path has a space ({}): cargo cannot run tests through \
              `cargo xtask deadline` from there; move the checkout or run `cargo test`",
             root().display()
         ));
     }
-    // Copied under a name of its own, then renamed over the old copy, which another run
-    // may be executing (a running file cannot be overwritten, but it can be replaced).
-    let fresh = root().join(format!("target/xtask-deadline.{}", std::process::id()));
-    fs::copy(&exe, &fresh).map_err(|e| format!("copying {}: {e}", exe.display()))?;
-    fs::rename(&fresh, &copy).map_err(|e| format!("{}: {e}", copy.display()))?;
-    Ok(format!("{} deadline", copy.display()))
+    Ok(format!(
+        "{} deadline",
+        copy_of_self("xtask-deadline")?.display()
+    ))
 }
 
 /// `cargo xtask soak [args]`: the endurance run (docs/scale-limits.md), `soak run [args]`

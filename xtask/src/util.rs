@@ -146,3 +146,17 @@ pub fn system_libs() -> Result {
 
 /// Env for a build against the system libzmq and libsodium (zmq-sys, libsodium-sys-stable).
 pub const SYSTEM: &[(&str, &str)] = &[("ZMQ_SYS_NO_VENDOR", "1"), ("SODIUM_USE_PKG_CONFIG", "1")];
+
+/// A copy of this xtask binary as `target/<name>`, for the programs that run it later:
+/// cargo may relink `target/debug/xtask` meanwhile (a test build does), and the running
+/// binary's path then names a deleted file.
+pub fn copy_of_self(name: &str) -> Result<PathBuf> {
+    let exe = std::env::current_exe().map_err(|e| format!("the xtask binary: {e}"))?;
+    let copy = root().join("target").join(name);
+    // Copied under a name of its own, then renamed over the old copy, which another run
+    // may be executing (a running file cannot be overwritten, but it can be replaced).
+    let fresh = root().join(format!("target/{name}.{}", std::process::id()));
+    std::fs::copy(&exe, &fresh).map_err(|e| format!("copying {}: {e}", exe.display()))?;
+    std::fs::rename(&fresh, &copy).map_err(|e| format!("{}: {e}", copy.display()))?;
+    Ok(copy)
+}

@@ -9,8 +9,9 @@
 //! - `ZMQ_SYS_HEADERS_ONLY=<absolute dir>`: for check-only builds (`cargo check`, `clippy`,
 //!   `doc`), which link nothing: take `zmq.h` from `<dir>` and compile and link no libzmq
 //!   (libsodium, with `curve`, is still built by its own crate). CI's
-//!   bindings check uses it with the headers of the test build's vendored libzmq, so that
-//!   libzmq is not compiled a second time for the `bindgen` feature (see `headers_only`).
+//!   bindings check and clippy step use it with the headers of the test build's vendored
+//!   libzmq, so that libzmq is not compiled again for the `bindgen` feature, nor for
+//!   clippy's own build of this script (see `headers_only`).
 //!
 //! Whatever the source, the script publishes metadata for dependents' build scripts
 //! (`DEP_ZMQ_VERSION`, `DEP_ZMQ_DRAFT`, `DEP_ZMQ_CURVE`, `DEP_ZMQ_VENDORED`, `DEP_ZMQ_INCLUDE`).
