@@ -25,9 +25,9 @@ cargo xtask <task> [args]
 
   test [cargo test args]   the whole test suite: every feature and every suite switch
                            (pyzmq interop, network namespaces), 8 tests at a time, with a
-                           2-minute soak running beside them when no argument is given
-                           (ZMQ_SOAK_MINUTES=N sets it, 0 skips it); with arguments, only
-                           `cargo test` with them
+                           2-minute soak (10 client processes) running beside them when
+                           no argument is given (ZMQ_SOAK_MINUTES=N sets its length, 0
+                           skips it); with arguments, only `cargo test` with them
   ci                       what CI runs (.ci/run: with CARGO_INCREMENTAL=0): `test`,
                            then formatting, bindings freshness, clippy, docs, MSRV, the
                            compat route and czmq certificates, with the loom models, plain

@@ -16,7 +16,7 @@ pub fn python() -> String {
 }
 
 /// `cargo xtask test [args]`: with no argument, every suite and, at the same time, the
-/// 2-minute soak; with arguments, only `cargo test` with them.
+/// 2-minute soak (10 client processes); with arguments, only `cargo test` with them.
 ///
 /// The soak starts first and the suites build and run beside it: the soak spends most
 /// of its time waiting (it uses about a fifth of one core), so the build and the suites
@@ -34,7 +34,16 @@ pub fn test(args: &[String]) -> Result {
         .unwrap_or_else(|_| Err("the pyenv thread panicked".into()));
     both(venv, built)?;
     println!("test: the {minutes}-minute soak runs beside the suites; its log is target/soak.log");
-    let soak = std::thread::spawn(move || soak_prebuilt(&["--minutes".into(), minutes], false));
+    // 10 client processes (100 clients), half the endurance run's: beside the suites, the
+    // soak is a load and a smoke test, and each process costs the 2 cores ~1.7 CPU-s a
+    // minute that the suites wait for.
+    let args = [
+        "--minutes".into(),
+        minutes,
+        "--processes".into(),
+        "10".into(),
+    ];
+    let soak = std::thread::spawn(move || soak_prebuilt(&args, false));
     let suites = suite_command(&[]).and_then(|mut command| run(&mut command));
     let soak = soak
         .join()
