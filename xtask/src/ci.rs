@@ -189,10 +189,8 @@ fn step(name: &str) -> Result {
                 // Each tarball is verified as the root of a workspace of its own, whose
                 // profiles are its manifest's: zmq's gives the dependencies line tables
                 // only (a `package."*"` override, which cargo hashes into their metadata),
-                // zmq-sys's has none. The same two settings for both builds let the second
-                // reuse the first's dependencies (54 crates compiled once instead of
-                // twice).
-                .args(["--config", "profile.dev.debug=\"line-tables-only\""])
+                // zmq-sys's has none. The same override for both builds lets the second
+                // reuse the first's dependencies (54 crates compiled once, not twice).
                 .args([
                     "--config",
                     "profile.dev.package.\"*\".debug=\"line-tables-only\"",
