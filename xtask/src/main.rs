@@ -28,11 +28,12 @@ cargo xtask <task> [args]
                            2-minute soak (10 client processes) running beside them when
                            no argument is given (ZMQ_SOAK_MINUTES=N sets its length, 0
                            skips it); with arguments, only `cargo test` with them
-  ci                       what CI runs (.ci/run: with CARGO_INCREMENTAL=0): `test`,
-                           then formatting, bindings freshness, clippy, docs, MSRV, the
-                           compat route and czmq certificates, with the loom models, plain
-                           `cargo test`, packaging and the scale smoke test beside them,
-                           printing the wall and CPU seconds of each step;
+  ci                       what CI runs: `test`, then formatting, bindings freshness,
+                           clippy, docs, MSRV, the compat route and czmq certificates,
+                           with the loom models, plain `cargo test`, packaging and the
+                           scale smoke test beside them, printing the wall and CPU
+                           seconds of each step (.ci/run runs it with
+                           CARGO_INCREMENTAL=0 and CARGO_PROFILE_DEV_DEBUG=0);
                            `ci --list` names the steps, `ci --only a,b` runs some of them
   pyenv                    make target/pyenv, the virtualenv with the pinned pyzmq
   perf [--quick ...]       side-by-side benchmarks (xtask/src/perf/): docs/perf.md
