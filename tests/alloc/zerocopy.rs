@@ -20,11 +20,11 @@ use super::{
     BLOCKS, BYTES, LARGE, LARGEST, SERIAL, THREAD_ALLOCS, THREAD_BYTES, THREAD_LARGEST, common,
 };
 
+/// [`super::reset`], and the totals of bytes and blocks.
 fn reset() {
+    super::reset();
     BYTES.store(0, Ordering::SeqCst);
     BLOCKS.store(0, Ordering::SeqCst);
-    LARGEST.store(0, Ordering::SeqCst);
-    THREAD_LARGEST.with(|n| n.set(0));
 }
 
 /// Bytes and blocks allocated (any thread) since [`reset`], and the largest block: of this

@@ -28,10 +28,7 @@ pub fn regen(args: &[String]) -> Result {
 /// same zeromq-src source, pinned, so the same header.
 pub fn check_linted() -> Result {
     let mut command = cargo();
-    if let Some(include) = built_headers() {
-        println!("bindings: zmq.h from {}", include.display());
-        command.env("ZMQ_SYS_HEADERS_ONLY", include);
-    }
+    use_built_headers(&mut command, "bindings");
     finish(
         generate(
             command,
@@ -42,12 +39,23 @@ pub fn check_linted() -> Result {
     )
 }
 
+/// Points a check-only build (`command`, which links nothing) at the test build's
+/// headers ([`built_headers`]) through `ZMQ_SYS_HEADERS_ONLY`, so that zmq-sys's build
+/// script does not compile libzmq again; `step` names the caller in the line it prints.
+/// Without such headers the build compiles libzmq.
+pub fn use_built_headers(command: &mut std::process::Command, step: &str) {
+    if let Some(include) = built_headers() {
+        println!("{step}: zmq.h from {}", include.display());
+        command.env("ZMQ_SYS_HEADERS_ONLY", include);
+    }
+}
+
 /// For the check-only builds of CI (the bindings check, clippy): the include directory of
 /// the vendored build of zmq-sys whose build script ran last
 /// under the target directory's `debug/build`: one whose last run compiled and linked
 /// libzmq (not a headers-only run) and whose `zmq.h` is the libzmq release zmq-sys's version
 /// names (`+4.3.5`). `None` when there is none: the bindings build then compiles libzmq.
-pub fn built_headers() -> Option<PathBuf> {
+fn built_headers() -> Option<PathBuf> {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("target"));

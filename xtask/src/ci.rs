@@ -121,10 +121,7 @@ fn step(name: &str) -> Result {
         // links nothing.
         "clippy" => {
             let mut command = cargo();
-            if let Some(include) = crate::bindings::built_headers() {
-                println!("clippy: zmq.h from {}", include.display());
-                command.env("ZMQ_SYS_HEADERS_ONLY", include);
-            }
+            crate::bindings::use_built_headers(&mut command, "clippy");
             run(command
                 .args([
                     "clippy",

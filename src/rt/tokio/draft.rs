@@ -128,6 +128,29 @@ impl AsyncDraftSocket {
         }
     }
 
+    /// One poll of `op` in `dir`, bounded by the socket's `RCVTIMEO` or `SNDTIMEO`: once it
+    /// has passed, the waiter leaves its list and the result is `EAGAIN`.
+    fn poll_timed<T>(
+        &self,
+        dir: Dir,
+        state: &mut WaitState,
+        deadline: &mut Deadline,
+        cx: &mut Context<'_>,
+        op: impl FnMut(&DraftSocket) -> Result<T>,
+    ) -> Poll<Result<T>> {
+        let res = self.readiness.poll_op(self.socket(), dir, state, cx, op);
+        // A yield to tokio's budget made no attempt: it is not for the timeout to end.
+        if res.is_ready() || state.yielded() {
+            return res;
+        }
+        let expired = ready!(deadline.poll(cx, || match dir {
+            Dir::Recv => self.socket().get_rcvtimeo(),
+            Dir::Send => self.socket().get_sndtimeo(),
+        }));
+        self.readiness.cancel(dir, state);
+        Poll::Ready(Err(expired))
+    }
+
     fn close_poller(&mut self) {
         self.readiness.deregister();
         drop(self.poller.take());
@@ -228,22 +251,16 @@ impl Future for DraftRecv<'_> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<Message>> {
         let this = self.get_mut();
         let socket = this.socket;
-        let res = socket.readiness.poll_op(
-            socket.socket(),
+        socket.poll_timed(
             Dir::Recv,
             &mut this.state,
+            &mut this.deadline,
             cx,
             |s: &DraftSocket| {
                 let mut msg = Message::new();
                 s.raw.msg_recv(msg.for_io(), DONTWAIT).map(|()| msg)
             },
-        );
-        if res.is_ready() || this.state.yielded() {
-            return res;
-        }
-        let expired = ready!(this.deadline.poll(cx, || socket.socket().get_rcvtimeo()));
-        socket.readiness.cancel(Dir::Recv, &mut this.state);
-        Poll::Ready(Err(expired))
+        )
     }
 }
 
@@ -291,21 +308,13 @@ impl Future for DraftSend<'_> {
             // Polled after completion.
             None => return Poll::Ready(Err(Error::EFSM)),
         };
-        let res = match socket.readiness.poll_op(
-            socket.socket(),
+        let res = ready!(socket.poll_timed(
             Dir::Send,
             &mut this.state,
+            &mut this.deadline,
             cx,
             |s: &DraftSocket| s.raw.msg_send(msg.for_io(), DONTWAIT),
-        ) {
-            Poll::Ready(res) => res,
-            Poll::Pending if this.state.yielded() => return Poll::Pending,
-            Poll::Pending => {
-                let expired = ready!(this.deadline.poll(cx, || socket.socket().get_sndtimeo()));
-                socket.readiness.cancel(Dir::Send, &mut this.state);
-                Err(expired)
-            }
-        };
+        ));
         this.msg = None;
         Poll::Ready(res)
     }
