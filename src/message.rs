@@ -17,6 +17,14 @@ use crate::tracker::Tracker;
 /// content block and free callback that a zero-copy message needs.
 const INLINE_MAX: usize = 33;
 
+/// Shared owners ([`Message::from_owner`], [`Message::tracked`], `From<Bytes>`) with
+/// payloads up to this size are copied too: a zero-copy message costs two small
+/// allocations (the boxed owner and libzmq's block), a free callback and, for clones of
+/// one buffer, a reference count that two threads write. Measured (docs/zero-copy.md,
+/// "Costs and limits"): copying is ~10 % faster up to 80 bytes and zero copy ~50 % faster
+/// from 96 bytes, where a copy's block outgrows glibc's fast bins.
+const SHARED_COPY_MAX: usize = 64;
+
 /// One frame of a ZeroMQ message.
 ///
 /// Converting an owned buffer ([`Vec<u8>`], [`Box<[u8]>`](Box), [`String`]) into a
@@ -323,7 +331,7 @@ impl Message {
     /// Any owner will do: `Arc<[u8]>`, `Vec<u8>`, a memory map, `bytes::Bytes` (see
     /// also `From<Bytes>` with the `bytes` feature). The payload is `owner.as_ref()`,
     /// taken once. It costs one small allocation (the boxed owner) and libzmq's
-    /// bookkeeping block; payloads of 33 bytes or less are copied into the message
+    /// bookkeeping block; payloads of 64 bytes or less are copied into the message
     /// instead (cheaper, and `owner` is dropped at once).
     ///
     /// The owner is dropped exactly once on every path: sent, received and dropped,
@@ -354,7 +362,7 @@ impl Message {
     /// ```
     #[doc(alias = "zmq_msg_init_data")]
     pub fn from_owner<T: AsRef<[u8]> + Send + 'static>(owner: T) -> Message {
-        if owner.as_ref().len() <= INLINE_MAX {
+        if owner.as_ref().len() <= SHARED_COPY_MAX {
             let msg = Message::copy_of(owner.as_ref());
             drop(owner);
             return msg;
@@ -368,7 +376,7 @@ impl Message {
     /// `send(..., copy=False, track=True)`.
     ///
     /// One small allocation per message (the owner and the tracker's state share it).
-    /// Payloads of 33 bytes or less are copied, and their tracker is done at once.
+    /// Payloads of 64 bytes or less are copied, and their tracker is done at once.
     ///
     /// ```
     /// use std::time::Duration;
@@ -386,7 +394,7 @@ impl Message {
     /// # Ok::<(), zmq::Error>(())
     /// ```
     pub fn tracked<T: AsRef<[u8]> + Send + 'static>(owner: T) -> (Message, Tracker) {
-        if owner.as_ref().len() <= INLINE_MAX {
+        if owner.as_ref().len() <= SHARED_COPY_MAX {
             let msg = Message::copy_of(owner.as_ref());
             drop(owner);
             return (msg, Tracker::done());
@@ -663,7 +671,7 @@ where
 
 #[cfg(feature = "bytes")]
 impl From<bytes::Bytes> for Message {
-    /// Hands the `Bytes` to libzmq without copying the payload (payloads of 33 bytes or
+    /// Hands the `Bytes` to libzmq without copying the payload (payloads of 64 bytes or
     /// less are copied): the message holds one reference, released by libzmq when it is
     /// done, on every path. Sending clones of one `Bytes` costs a reference count and one
     /// small allocation per message. See [`Message::from_owner`].

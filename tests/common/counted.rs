@@ -10,7 +10,7 @@ use bytes::Bytes;
 
 /// Hang detector of one zero-copy test.
 pub const WATCHDOG: Duration = Duration::from_secs(60);
-/// Large enough to be handed over, not copied (libzmq copies up to 33 bytes inline).
+/// Large enough to be handed over, not copied (payloads of up to 64 bytes are copied).
 pub const LEN: usize = 1000;
 
 /// A buffer that counts its drops.

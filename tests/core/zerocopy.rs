@@ -202,12 +202,25 @@ fn never_sent_released_when_dropped() {
         check_tracker(&tracker, true);
         released_once(&[drops], &format!("{via:?} dropped unsent"));
     }
-    // Small payloads are copied: the owner is dropped at once, the tracker done.
-    let (buffer, drops) = counted(33, 7);
-    let (msg, tracker) = zmq::Message::tracked(buffer);
+    // Payloads of up to 64 bytes are copied: the owner is dropped at once, the tracker
+    // done; from 65 bytes they are handed over.
+    for len in [0, 33, 34, 64] {
+        let (buffer, drops) = counted(len, 7);
+        let (msg, tracker) = zmq::Message::tracked(buffer);
+        assert_eq!(drops.load(Ordering::SeqCst), 1, "{len} bytes");
+        assert!(tracker.is_done(), "{len} bytes");
+        assert_eq!(&msg[..], &vec![7u8; len][..]);
+    }
+    let (buffer, drops) = counted(65, 7);
+    let at = buffer.data.as_ptr();
+    let msg = zmq::Message::from_owner(buffer);
+    assert_eq!(
+        (msg.as_ptr(), drops.load(Ordering::SeqCst)),
+        (at, 0),
+        "65 bytes"
+    );
+    drop(msg);
     assert_eq!(drops.load(Ordering::SeqCst), 1);
-    assert!(tracker.is_done());
-    assert_eq!(&msg[..], &[7u8; 33][..]);
 }
 
 #[test]
