@@ -506,7 +506,7 @@ impl Drop for RawSocket {
 /// writes that fd whenever a command reaches the socket while its mailbox reader is idle
 /// (as `ZMQ_FD` does for the other sockets, which thread-safe ones lack). Nothing here
 /// ever calls `zmq_poller_wait`, so nothing but libzmq touches the fd.
-#[cfg(all(feature = "draft", feature = "tokio", unix))]
+#[cfg(all(feature = "draft", any(feature = "tokio", feature = "async-io"), unix))]
 pub(crate) struct RawPoller {
     ptr: NonNull<c_void>,
 }
@@ -514,13 +514,13 @@ pub(crate) struct RawPoller {
 // SAFETY: the poller is only used by its owner: created, asked for its fd, and destroyed,
 // each through `&mut self` or by value, never concurrently. libzmq's socket side
 // (signalling the poller's fd) is internally synchronised by the socket's mailbox lock.
-#[cfg(all(feature = "draft", feature = "tokio", unix))]
+#[cfg(all(feature = "draft", any(feature = "tokio", feature = "async-io"), unix))]
 unsafe impl Send for RawPoller {}
 // SAFETY: `&RawPoller` gives access to nothing but the fd number read at creation.
-#[cfg(all(feature = "draft", feature = "tokio", unix))]
+#[cfg(all(feature = "draft", any(feature = "tokio", feature = "async-io"), unix))]
 unsafe impl Sync for RawPoller {}
 
-#[cfg(all(feature = "draft", feature = "tokio", unix))]
+#[cfg(all(feature = "draft", any(feature = "tokio", feature = "async-io"), unix))]
 impl RawPoller {
     /// A poller watching `socket`, and its fd.
     ///
@@ -545,7 +545,7 @@ impl RawPoller {
     }
 }
 
-#[cfg(all(feature = "draft", feature = "tokio", unix))]
+#[cfg(all(feature = "draft", any(feature = "tokio", feature = "async-io"), unix))]
 impl Drop for RawPoller {
     fn drop(&mut self) {
         let mut ptr = self.ptr.as_ptr();

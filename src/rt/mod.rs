@@ -18,13 +18,15 @@
 
 pub(crate) mod core;
 pub(crate) mod reactor;
-// Used by tokio's draft sockets; compiled without them too, for its loom models.
-#[cfg_attr(not(all(feature = "draft", feature = "tokio")), allow(dead_code))]
+// Used by the draft sockets; compiled without them too, for its loom models.
+#[cfg_attr(not(feature = "draft"), allow(dead_code))]
 pub(crate) mod shared;
 pub(crate) mod waiters;
 
 #[cfg(feature = "async-io")]
 pub mod async_io;
+#[cfg(feature = "draft")]
+mod draft;
 mod future;
 mod monitor;
 mod proxy;
@@ -36,6 +38,8 @@ pub mod tokio;
 
 use std::fmt;
 
+#[cfg(feature = "draft")]
+pub use self::draft::{AsyncDraftSocket, DraftRecv, DraftSend};
 pub use self::future::{Recv, RecvMsg, RecvMultipart, SendMessage};
 pub use self::monitor::MonitorStream;
 pub use self::proxy::{Proxy, proxy};

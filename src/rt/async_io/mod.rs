@@ -54,8 +54,7 @@
 //! context is terminated where it is released, as with the sync API.
 //!
 //! # Limits
-//! Unix only. The thread-safe draft sockets (`AsyncDraftSocket`) are tokio only for now.
-//! Using a socket after `fork` is not supported.
+//! Unix only. Using a socket after `fork` is not supported.
 
 mod context;
 mod readiness;
@@ -152,3 +151,41 @@ fn poll_budget(cx: &mut Context<'_>) -> Poll<()> {
         Poll::Ready(())
     }
 }
+
+/// A thread-safe draft socket on async-io, shared by tasks through `&self` (see
+/// [`crate::rt::AsyncDraftSocket`] for its methods).
+///
+/// ```
+/// use std::sync::Arc;
+/// use zmq::draft::DraftSocketType::{CLIENT, SERVER};
+/// use zmq::rt::async_io::AsyncDraftSocket;
+///
+/// # fn main() -> zmq::Result<()> {
+/// async_io::block_on(async {
+///     let ctx = zmq::Context::new();
+///     let server = AsyncDraftSocket::new(ctx.draft_socket(SERVER)?)?;
+///     server.get_ref().bind("inproc://async-io-draft-doc")?;
+///     let client = Arc::new(AsyncDraftSocket::new(ctx.draft_socket(CLIENT)?)?);
+///     client.get_ref().connect("inproc://async-io-draft-doc")?;
+///
+///     // Another thread sends on the same CLIENT: no mutex.
+///     let asker = {
+///         let client = client.clone();
+///         std::thread::spawn(move || async_io::block_on(client.send("ping")))
+///     };
+///     let request = server.recv_msg().await?;
+///     asker.join().unwrap()?;
+///     server.send_to(request.routing_id().unwrap(), "pong").await?;
+///     assert_eq!(client.recv_msg().await?.as_str(), Some("pong"));
+///     Ok(())
+/// })
+/// # }
+/// ```
+#[cfg(feature = "draft")]
+pub type AsyncDraftSocket = crate::rt::AsyncDraftSocket<AsyncIo>;
+/// The future of [`AsyncDraftSocket::recv_msg`](crate::rt::AsyncDraftSocket::recv_msg).
+#[cfg(feature = "draft")]
+pub type DraftRecv<'a> = crate::rt::DraftRecv<'a, AsyncIo>;
+/// The future of [`AsyncDraftSocket::send`](crate::rt::AsyncDraftSocket::send) and friends.
+#[cfg(feature = "draft")]
+pub type DraftSend<'a> = crate::rt::DraftSend<'a, AsyncIo>;

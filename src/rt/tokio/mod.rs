@@ -59,14 +59,10 @@
 //! `ZMQ_FD` and are refused. Using a socket after `fork` is not supported.
 
 mod context;
-#[cfg(feature = "draft")]
-mod draft;
 mod readiness;
 
 use std::time::Duration;
 
-#[cfg(feature = "draft")]
-pub use self::draft::{AsyncDraftSocket, DraftRecv, DraftSend};
 pub use crate::rt::proxy;
 pub use crate::rt::{Multipart, ReuniteError, TrySendError};
 
@@ -132,3 +128,39 @@ pub type Proxy<'a> = crate::rt::Proxy<'a, Tokio>;
 /// The future of [`AsyncSocket::send`](crate::rt::AsyncSocket::send) and
 /// [`send_multipart`](crate::rt::AsyncSocket::send_multipart).
 pub type SendMessage<'a> = crate::rt::SendMessage<'a, Tokio>;
+
+/// A thread-safe draft socket for tokio, shared by tasks through `&self` (see
+/// [`crate::rt::AsyncDraftSocket`] for its methods).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> zmq::Result<()> {
+/// use std::sync::Arc;
+/// use zmq::draft::DraftSocketType::{CLIENT, SERVER};
+/// use zmq::rt::tokio::AsyncDraftSocket;
+///
+/// let ctx = zmq::Context::new();
+/// let server = AsyncDraftSocket::new(ctx.draft_socket(SERVER)?)?;
+/// server.get_ref().bind("inproc://async-draft-doc").unwrap();
+/// let client = Arc::new(AsyncDraftSocket::new(ctx.draft_socket(CLIENT)?)?);
+/// client.get_ref().connect("inproc://async-draft-doc").unwrap();
+///
+/// let asker = tokio::spawn({
+///     let client = client.clone();
+///     async move { client.send("ping").await }
+/// });
+/// let request = server.recv_msg().await?;
+/// asker.await.unwrap()?;
+/// server.send_to(request.routing_id().unwrap(), "pong").await?;
+/// assert_eq!(client.recv_msg().await?.as_str(), Some("pong"));
+/// # Ok(())
+/// # }
+/// ```
+#[cfg(feature = "draft")]
+pub type AsyncDraftSocket = crate::rt::AsyncDraftSocket<Tokio>;
+/// The future of [`AsyncDraftSocket::recv_msg`](crate::rt::AsyncDraftSocket::recv_msg).
+#[cfg(feature = "draft")]
+pub type DraftRecv<'a> = crate::rt::DraftRecv<'a, Tokio>;
+/// The future of [`AsyncDraftSocket::send`](crate::rt::AsyncDraftSocket::send) and friends.
+#[cfg(feature = "draft")]
+pub type DraftSend<'a> = crate::rt::DraftSend<'a, Tokio>;

@@ -1,5 +1,5 @@
 //! [`AsyncDraftSocket`]: a thread-safe draft socket whose sends and receives are futures,
-//! shared by many tasks through `&self`.
+//! shared by many tasks through `&self`, on any [`Runtime`].
 
 use std::fmt;
 use std::future::Future;
@@ -9,10 +9,9 @@ use std::time::Duration;
 
 use crate::draft::DraftSocket;
 use crate::raw::RawPoller;
-use crate::rt::reactor::Dir;
+use crate::rt::Runtime;
+use crate::rt::reactor::{Binding, Dir};
 use crate::rt::shared::{EventSource, SharedReadiness, WaitState};
-use crate::rt::tokio::context;
-use crate::rt::tokio::readiness::TokioFd;
 use crate::{Error, Message, PollEvents, Result};
 
 const DONTWAIT: i32 = zmq_sys::ZMQ_DONTWAIT as i32;
@@ -25,73 +24,52 @@ impl EventSource for DraftSocket {
 }
 
 /// A thread-safe draft socket (SERVER, CLIENT, RADIO, DISH, SCATTER, GATHER, PEER,
-/// CHANNEL) for tokio. Its methods take `&self` and the type is `Sync`: tasks share one
+/// CHANNEL) on runtime `R`: `zmq::rt::tokio::AsyncDraftSocket` or
+/// `zmq::rt::async_io::AsyncDraftSocket` (with their features). Its methods take `&self` and the type is `Sync`: tasks share one
 /// socket through an `Arc`, with no mutex, and any number of them may wait on it at once.
 ///
-/// ```
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> zmq::Result<()> {
-/// use std::sync::Arc;
-/// use zmq::draft::DraftSocketType::{CLIENT, SERVER};
-/// use zmq::rt::tokio::AsyncDraftSocket;
-///
-/// let ctx = zmq::Context::new();
-/// let server = AsyncDraftSocket::new(ctx.draft_socket(SERVER)?)?;
-/// server.get_ref().bind("inproc://async-draft-doc").unwrap();
-/// let client = Arc::new(AsyncDraftSocket::new(ctx.draft_socket(CLIENT)?)?);
-/// client.get_ref().connect("inproc://async-draft-doc").unwrap();
-///
-/// let asker = tokio::spawn({
-///     let client = client.clone();
-///     async move { client.send("ping").await }
-/// });
-/// let request = server.recv_msg().await?;
-/// asker.await.unwrap()?;
-/// server.send_to(request.routing_id().unwrap(), "pong").await?;
-/// assert_eq!(client.recv_msg().await?.as_str(), Some("pong"));
-/// # Ok(())
-/// # }
-/// ```
+/// An example for each runtime is on its alias.
 ///
 /// # How it waits
 /// These sockets have no `ZMQ_FD`; readiness comes from a one-socket `zmq_poller` and its
-/// `zmq_poller_fd`, registered with tokio on the first wait. Every operation first tries
-/// libzmq without blocking; on `EAGAIN` the task joins the waiters of its direction,
-/// re-reads `ZMQ_EVENTS`, then parks. An fd edge wakes every waiter, and every completed
+/// `zmq_poller_fd`, registered with the runtime's reactor on the first wait. Every
+/// operation first tries libzmq without blocking; on `EAGAIN` the task joins the waiters
+/// of its direction, re-reads `ZMQ_EVENTS`, then parks. An fd edge wakes every waiter, and every completed
 /// operation wakes the waiters that can now go on, so none is forgotten; a waiter is only
 /// woken by an event, never by another waiter that made no progress.
 ///
 /// # Cancel safety
-/// As for [`AsyncSocket`](crate::rt::tokio::AsyncSocket): a dropped receive has received
+/// As for [`AsyncSocket`](crate::rt::AsyncSocket): a dropped receive has received
 /// nothing, a dropped send has sent nothing (its message is dropped with it).
 ///
 /// # Timeouts
 /// As on the sync socket, `RCVTIMEO` and `SNDTIMEO` (set through [`get_ref`](Self::get_ref))
 /// bound a wait: when the time passes with nothing received or sent, the future resolves
 /// to `EAGAIN` (a send drops its message) and the socket goes on working. The option is
-/// read when an operation first has to wait, with tokio's timer (the runtime needs
+/// read when an operation first has to wait, with the runtime's timer (tokio's needs
 /// `enable_time`, as `tokio::time::timeout` does). -1, the default, waits for ever; 0
-/// fails at once when nothing can be received or sent (a yield to tokio's cooperative
-/// budget is not a failure: the operation is tried when the task runs again).
+/// fails at once when nothing can be received or sent (a yield to the runtime's
+/// cooperative budget is not a failure: the operation is tried when the task runs again).
 ///
 /// # Closing
-/// Dropping it removes the fd from tokio's reactor, destroys the poller, then closes the
-/// socket; a context released on a runtime thread is terminated on a blocking thread.
-pub struct AsyncDraftSocket {
-    readiness: SharedReadiness<TokioFd>,
+/// Dropping it removes the fd from the reactor, destroys the poller, then closes the
+/// socket; a context released on a runtime thread is terminated off it, as for
+/// [`AsyncSocket`](crate::rt::AsyncSocket).
+pub struct AsyncDraftSocket<R: Runtime> {
+    readiness: SharedReadiness<<R as Binding>::Registration>,
     /// Destroyed after the fd leaves the reactor, before the socket closes.
     poller: Option<RawPoller>,
     socket: Option<DraftSocket>,
 }
 
-impl AsyncDraftSocket {
+impl<R: Runtime> AsyncDraftSocket<R> {
     /// Wraps a thread-safe draft socket.
     ///
     /// # Errors
     /// Those of `zmq_poller_new`, `zmq_poller_add` and `zmq_poller_fd` (`ETERM` when the
     /// context is shut down).
-    pub fn new(socket: DraftSocket) -> Result<AsyncDraftSocket> {
-        context::install();
+    pub fn new(socket: DraftSocket) -> Result<AsyncDraftSocket<R>> {
+        R::install_context_hook();
         // SAFETY: the socket is a live thread-safe socket; the poller is dropped before it
         // (in Drop and in into_inner).
         let (poller, fd) = unsafe { RawPoller::for_socket(&socket.raw)? };
@@ -118,7 +96,7 @@ impl AsyncDraftSocket {
         }
     }
 
-    /// Gives the sync socket back (the fd is removed from tokio's reactor and the poller
+    /// Gives the sync socket back (the fd is removed from the reactor and the poller
     /// destroyed).
     pub fn into_inner(mut self) -> DraftSocket {
         self.close_poller();
@@ -134,12 +112,12 @@ impl AsyncDraftSocket {
         &self,
         dir: Dir,
         state: &mut WaitState,
-        deadline: &mut Deadline,
+        deadline: &mut Deadline<R>,
         cx: &mut Context<'_>,
         op: impl FnMut(&DraftSocket) -> Result<T>,
     ) -> Poll<Result<T>> {
         let res = self.readiness.poll_op(self.socket(), dir, state, cx, op);
-        // A yield to tokio's budget made no attempt: it is not for the timeout to end.
+        // A yield to the runtime's budget made no attempt: it is not for the timeout to end.
         if res.is_ready() || state.yielded() {
             return res;
         }
@@ -165,7 +143,7 @@ impl AsyncDraftSocket {
     /// # Errors
     /// `EHOSTUNREACH` (SERVER, PEER: no peer has the routing id); `ENOTSUP` for a type
     /// that only receives (DISH, GATHER); `EAGAIN` when `SNDTIMEO` passed; `ETERM`.
-    pub fn send<T: Into<Message>>(&self, data: T) -> DraftSend<'_> {
+    pub fn send<T: Into<Message>>(&self, data: T) -> DraftSend<'_, R> {
         DraftSend::new(self, Ok(data.into()))
     }
 
@@ -173,7 +151,7 @@ impl AsyncDraftSocket {
     ///
     /// # Errors
     /// As [`send`](Self::send).
-    pub fn send_to<T: Into<Message>>(&self, routing_id: u32, data: T) -> DraftSend<'_> {
+    pub fn send_to<T: Into<Message>>(&self, routing_id: u32, data: T) -> DraftSend<'_, R> {
         let mut msg = data.into();
         let msg = msg.set_routing_id(routing_id).map(|()| msg);
         DraftSend::new(self, msg)
@@ -184,7 +162,7 @@ impl AsyncDraftSocket {
     /// # Errors
     /// `EINVAL` for a group longer than 255 bytes or with a NUL byte; as
     /// [`send`](Self::send).
-    pub fn send_to_group<T: Into<Message>>(&self, group: &str, data: T) -> DraftSend<'_> {
+    pub fn send_to_group<T: Into<Message>>(&self, group: &str, data: T) -> DraftSend<'_, R> {
         let mut msg = data.into();
         let msg = msg.set_group(group).map(|()| msg);
         DraftSend::new(self, msg)
@@ -196,7 +174,7 @@ impl AsyncDraftSocket {
     /// # Errors
     /// `ENOTSUP` for a type that only sends (RADIO, SCATTER); `EAGAIN` when `RCVTIMEO`
     /// passed; `ETERM`.
-    pub fn recv_msg(&self) -> DraftRecv<'_> {
+    pub fn recv_msg(&self) -> DraftRecv<'_, R> {
         DraftRecv {
             socket: self,
             state: WaitState::default(),
@@ -214,13 +192,13 @@ impl AsyncDraftSocket {
         )
     }
 
-    /// Whether the poller's fd is registered with tokio's reactor (on the first wait).
+    /// Whether the poller's fd is registered with the runtime's reactor (on the first wait).
     pub fn is_registered(&self) -> bool {
         self.readiness.is_registered_with_reactor()
     }
 }
 
-impl Drop for AsyncDraftSocket {
+impl<R: Runtime> Drop for AsyncDraftSocket<R> {
     fn drop(&mut self) {
         // The fd leaves the reactor before libzmq can close it (poller destroy), and the
         // poller goes before the socket (its destructor touches the socket).
@@ -229,7 +207,7 @@ impl Drop for AsyncDraftSocket {
     }
 }
 
-impl fmt::Debug for AsyncDraftSocket {
+impl<R: Runtime> fmt::Debug for AsyncDraftSocket<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AsyncDraftSocket")
             .field("socket", &self.socket)
@@ -239,13 +217,13 @@ impl fmt::Debug for AsyncDraftSocket {
 
 /// The future of [`AsyncDraftSocket::recv_msg`]. Cancel safe.
 #[must_use = "futures do nothing unless polled"]
-pub struct DraftRecv<'a> {
-    socket: &'a AsyncDraftSocket,
+pub struct DraftRecv<'a, R: Runtime> {
+    socket: &'a AsyncDraftSocket<R>,
     state: WaitState,
-    deadline: Deadline,
+    deadline: Deadline<R>,
 }
 
-impl Future for DraftRecv<'_> {
+impl<R: Runtime> Future for DraftRecv<'_, R> {
     type Output = Result<Message>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<Message>> {
@@ -264,7 +242,7 @@ impl Future for DraftRecv<'_> {
     }
 }
 
-impl Drop for DraftRecv<'_> {
+impl<R: Runtime> Drop for DraftRecv<'_, R> {
     fn drop(&mut self) {
         self.socket.readiness.cancel(Dir::Recv, &mut self.state);
     }
@@ -273,16 +251,16 @@ impl Drop for DraftRecv<'_> {
 /// The future of [`AsyncDraftSocket::send`] and friends. All or nothing: dropped before
 /// completion, it has sent nothing and drops its message.
 #[must_use = "futures do nothing unless polled"]
-pub struct DraftSend<'a> {
-    socket: &'a AsyncDraftSocket,
+pub struct DraftSend<'a, R: Runtime> {
+    socket: &'a AsyncDraftSocket<R>,
     state: WaitState,
-    deadline: Deadline,
+    deadline: Deadline<R>,
     /// The message until libzmq accepts it; the error to report if it could not be made.
     msg: Option<Result<Message>>,
 }
 
-impl<'a> DraftSend<'a> {
-    fn new(socket: &'a AsyncDraftSocket, msg: Result<Message>) -> DraftSend<'a> {
+impl<'a, R: Runtime> DraftSend<'a, R> {
+    fn new(socket: &'a AsyncDraftSocket<R>, msg: Result<Message>) -> DraftSend<'a, R> {
         DraftSend {
             socket,
             state: WaitState::default(),
@@ -292,7 +270,7 @@ impl<'a> DraftSend<'a> {
     }
 }
 
-impl Future for DraftSend<'_> {
+impl<R: Runtime> Future for DraftSend<'_, R> {
     type Output = Result<()>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
@@ -320,21 +298,30 @@ impl Future for DraftSend<'_> {
     }
 }
 
-impl Drop for DraftSend<'_> {
+impl<R: Runtime> Drop for DraftSend<'_, R> {
     fn drop(&mut self) {
         self.socket.readiness.cancel(Dir::Send, &mut self.state);
     }
 }
 
-/// A waiting operation's `RCVTIMEO`/`SNDTIMEO`: read at the first wait, then a tokio timer.
-#[derive(Default)]
-struct Deadline {
+/// A waiting operation's `RCVTIMEO`/`SNDTIMEO`: read at the first wait, then a timer of
+/// the runtime's.
+struct Deadline<R: Runtime> {
     /// The option was read.
     read: bool,
-    timer: Option<Pin<Box<tokio::time::Sleep>>>,
+    timer: Option<Pin<Box<<R as Binding>::Sleep>>>,
 }
 
-impl Deadline {
+impl<R: Runtime> Default for Deadline<R> {
+    fn default() -> Self {
+        Deadline {
+            read: false,
+            timer: None,
+        }
+    }
+}
+
+impl<R: Runtime> Deadline<R> {
     /// After the operation returned `Pending`: `Pending` until the timeout (`option()`, in
     /// ms; -1 for none) has passed, then the error to return: `EAGAIN`, or the option's
     /// read error.
@@ -346,12 +333,12 @@ impl Deadline {
                 Ok(Err(_)) => {}
                 Ok(Ok(0)) => return Poll::Ready(Error::EAGAIN),
                 Ok(Ok(ms)) => {
-                    self.timer = Some(Box::pin(tokio::time::sleep(Duration::from_millis(ms))));
+                    self.timer = Some(Box::pin(R::sleep(Duration::from_millis(ms))));
                 }
             }
         }
         match &mut self.timer {
-            Some(timer) => timer.as_mut().poll(cx).map(|()| Error::EAGAIN),
+            Some(timer) => timer.as_mut().poll(cx).map(|_| Error::EAGAIN),
             None => Poll::Pending,
         }
     }
