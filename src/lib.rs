@@ -29,10 +29,10 @@
 //!   [`proxy::spawn`] runs one on its own thread, steered through a handle.
 //! - [`curve`], [`z85`]: CURVE keys and their text encoding. [`flags`]: typed flags.
 //! - [`error`]: [`Error`] (zmq 0.10's enum) and errors that name their endpoint.
-//! - Zero copy: [`Message::from_owner`] sends any buffer without copying it,
-//!   [`Message::tracked`] also returns a [`Tracker`] that says when libzmq is done with
-//!   it; with the feature `bytes`, `bytes::Bytes` converts into a [`Message`] and back
-//!   without copying. [`Context::instance`] is one context for the whole process.
+//! - Zero copy: [`Message::from_owner`] sends any buffer without copying it (payloads
+//!   over 64 bytes; smaller ones are cheaper to copy), [`Message::tracked`] also returns
+//!   a [`Tracker`] that says when libzmq is done with it; with the feature `bytes`,
+//!   `bytes::Bytes` converts into a [`Message`] and back without copying. [`Context::instance`] is one context for the whole process.
 //! - Feature `serde`: `Socket::send_json`/`recv_json` (pyzmq's JSON messages) and
 //!   `JsonError`. See docs/zero-copy.md in the repository.
 //! - `zmq::draft` (feature `draft`): the draft socket types (SERVER/CLIENT, RADIO/DISH,

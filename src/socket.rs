@@ -9,7 +9,7 @@ use crate::flags::{IntoRecvFlags, IntoSendFlags};
 use crate::raw::RawSocket;
 use crate::{Context, Error, Message, PollEvents, PollItem, Result};
 
-/// The socket types of the stable libzmq API (the draft ones are in [`crate::draft`]).
+/// The socket types of the stable libzmq API (the draft ones are in `zmq::draft`, feature `draft`).
 ///
 /// The discriminants equal libzmq's `ZMQ_*` values (`zmq::REQ as i32 == 3`).
 #[allow(clippy::upper_case_acronyms)]

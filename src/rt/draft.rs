@@ -25,8 +25,9 @@ impl EventSource for DraftSocket {
 
 /// A thread-safe draft socket (SERVER, CLIENT, RADIO, DISH, SCATTER, GATHER, PEER,
 /// CHANNEL) on runtime `R`: `zmq::rt::tokio::AsyncDraftSocket` or
-/// `zmq::rt::async_io::AsyncDraftSocket` (with their features). Its methods take `&self` and the type is `Sync`: tasks share one
-/// socket through an `Arc`, with no mutex, and any number of them may wait on it at once.
+/// `zmq::rt::async_io::AsyncDraftSocket` (with their features). Its methods take `&self`
+/// and the type is `Sync`: tasks share one socket through an `Arc`, with no mutex, and any
+/// number of them may wait on it at once.
 ///
 /// An example for each runtime is on its alias.
 ///
@@ -34,9 +35,9 @@ impl EventSource for DraftSocket {
 /// These sockets have no `ZMQ_FD`; readiness comes from a one-socket `zmq_poller` and its
 /// `zmq_poller_fd`, registered with the runtime's reactor on the first wait. Every
 /// operation first tries libzmq without blocking; on `EAGAIN` the task joins the waiters
-/// of its direction, re-reads `ZMQ_EVENTS`, then parks. An fd edge wakes every waiter, and every completed
-/// operation wakes the waiters that can now go on, so none is forgotten; a waiter is only
-/// woken by an event, never by another waiter that made no progress.
+/// of its direction, re-reads `ZMQ_EVENTS`, then parks. An fd edge wakes every waiter, and
+/// every completed operation wakes the waiters that can now go on, so none is forgotten; a
+/// waiter is only woken by an event, never by another waiter that made no progress.
 ///
 /// # Cancel safety
 /// As for [`AsyncSocket`](crate::rt::AsyncSocket): a dropped receive has received

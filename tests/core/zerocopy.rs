@@ -221,6 +221,23 @@ fn never_sent_released_when_dropped() {
     );
     drop(msg);
     assert_eq!(drops.load(Ordering::SeqCst), 1);
+    let (buffer, drops) = counted(65, 7);
+    let (msg, tracker) = zmq::Message::tracked(buffer);
+    assert!(!tracker.is_done(), "65 bytes are handed over, not copied");
+    drop(msg);
+    assert_eq!(drops.load(Ordering::SeqCst), 1);
+    assert!(tracker.is_done());
+    // The same bound for Bytes.
+    for (len, handed_over) in [(64, false), (65, true)] {
+        let payload = Bytes::from(vec![8u8; len]);
+        let msg = zmq::Message::from(payload.clone());
+        assert_eq!(
+            msg.as_ptr() == payload.as_ptr(),
+            handed_over,
+            "{len}-byte Bytes"
+        );
+        assert_eq!(&msg[..], &payload[..]);
+    }
 }
 
 #[test]

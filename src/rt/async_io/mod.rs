@@ -47,14 +47,17 @@
 //!
 //! # Closing
 //! async-io has no notion of "the current runtime". A thread that has made an async-io
-//! socket or parked a task on one counts as an executor thread: a context whose last handle is released
-//! there is terminated on a thread of its own (`zmq-ctx-term`), and those threads are
-//! joined when the process exits, so unsent messages are still flushed (linger is infinite
-//! by default: set `LINGER` on sockets that may hold unsent messages). Elsewhere the
-//! context is terminated where it is released, as with the sync API.
+//! socket or parked a task on one counts as an executor thread: a context whose last
+//! handle is released there is terminated on a thread of its own (`zmq-ctx-term`), and
+//! those threads are joined when the process exits, so unsent messages are still flushed
+//! (linger is infinite by default: set `LINGER` on sockets that may hold unsent
+//! messages). Elsewhere the context is terminated where it is released, as with the sync
+//! API.
 //!
 //! # Limits
-//! Unix only. Using a socket after `fork` is not supported.
+//! Unix only. The thread-safe draft sockets (CLIENT, SERVER, RADIO, DISH, ...) have no
+//! `ZMQ_FD` and are refused by [`AsyncSocket`]; use `AsyncDraftSocket` (feature
+//! `draft`). Using a socket after `fork` is not supported.
 
 mod context;
 mod readiness;

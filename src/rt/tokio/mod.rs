@@ -56,7 +56,8 @@
 //!
 //! # Limits
 //! Unix only. The thread-safe draft sockets (CLIENT, SERVER, RADIO, DISH, ...) have no
-//! `ZMQ_FD` and are refused. Using a socket after `fork` is not supported.
+//! `ZMQ_FD` and are refused by [`AsyncSocket`]; use `AsyncDraftSocket` (feature
+//! `draft`). Using a socket after `fork` is not supported.
 
 mod context;
 mod readiness;

@@ -278,7 +278,8 @@ pub fn markdown(results: &Results) -> Result<String> {
        payload, its cheapest way); the receiver reuses one message and checks each size. \
        `zmq sync tuned` adds `zmq::tuning::throughput` (256 KiB batches) on every socket. \
        `zmq sync bytes` sends clones of one `bytes::Bytes` as zmq.rs does (`From<Bytes> for \
-       Message`: zero copy, one small allocation per message), with libzmq's defaults; \
+       Message`: zero copy above 64 bytes, one small allocation per message; 64 bytes and \
+       less are copied), with libzmq's defaults; \
        `zmq sync bytes tuned` does the same with `zmq::tuning::throughput` on both sides (with \
        batches larger than the message, libzmq's receiver reads several messages per system \
        call and hands them out without copying)."
