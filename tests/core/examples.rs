@@ -1,7 +1,7 @@
 //! The README's main command and the reference programs (docs/architecture.md), end to
 //! end: `tour` runs and reports every pattern; `zmq_server` and `zmq_client` talk over tcp,
 //! print what the Python programs print, and shut down cleanly on `quit`, at end of input
-//! and on Ctrl+C (SIGINT).
+//! and on Ctrl+C (SIGINT); `async_draft` answers every client on tokio and on async-io.
 //!
 //! Port 5555 may be taken on a test machine, so the REQ/REP tests pick a free port and
 //! pass it in `ZMQ_EXAMPLE_ADDRESS`, which both examples honour (documented in them).
@@ -298,4 +298,20 @@ fn client_ctrl_c_while_waiting_for_input_or_a_reply() {
         ),
         "{stdout}"
     );
+}
+
+/// `async_draft`: one SERVER shared by four tasks answers eight clients, on tokio and on
+/// async-io; every reply is checked by the example itself.
+#[cfg(all(feature = "draft", feature = "tokio", feature = "async-io"))]
+#[test]
+fn async_draft_answers_every_client_on_both_runtimes() {
+    for args in [&[][..], &["--async-io"][..]] {
+        let (status, stdout) =
+            Running::spawn(Command::new(example_binary("async_draft")).args(args)).wait();
+        assert!(status.success(), "async_draft {args:?} failed: {stdout}");
+        assert!(
+            stdout.contains("8000 requests from 8 clients answered by 4 workers"),
+            "async_draft {args:?}: {stdout}"
+        );
+    }
 }
