@@ -573,6 +573,7 @@ fn targets_section(
             behind.join("; ")
         ));
     }
+    rows.push(async_against_sync_row(med, sizes));
     // Issue 10: sending clones of one Bytes, against zmq.rs (which does the same) and our
     // own allocating row, at 64 KiB over tcp and ipc.
     for (mine, other, text) in [
@@ -623,6 +624,40 @@ fn targets_section(
         }
     }
     rows.join("\n")
+}
+
+/// Issue 12's timed target: in every inproc row, async at least 0.95 × sync (throughput:
+/// async ÷ sync; latency: sync µs ÷ async µs, so that higher is better in both). The worst
+/// row is shown.
+fn async_against_sync_row(med: &Medians, sizes: &[u64]) -> String {
+    const TEXT: &str = "async ≥ 0.95 × sync in every inproc row (throughput, latency)";
+    let mut worst: Option<(f64, &str, u64)> = None;
+    for (kind, metric, what) in [("thr", "msgs", "throughput"), ("lat", "lat_us", "latency")] {
+        for &size in sizes {
+            let (sync, asynchronous) = (
+                med.get("sync", kind, "inproc", size, metric),
+                med.get("async", kind, "inproc", size, metric),
+            );
+            let r = if kind == "thr" {
+                ratio(asynchronous, sync)
+            } else {
+                ratio(sync, asynchronous)
+            };
+            if let Some(r) = r {
+                if worst.is_none_or(|(w, _, _)| r < w) {
+                    worst = Some((r, what, size));
+                }
+            }
+        }
+    }
+    match worst {
+        None => format!("| {TEXT} | not measured | |"),
+        Some((r, what, size)) => format!(
+            "| {TEXT} | {} | {r:.2}× ({what}, {}) |",
+            verdict(r >= 0.95),
+            size_label(size)
+        ),
+    }
 }
 
 fn verdict(met: bool) -> &'static str {
@@ -697,6 +732,39 @@ mod tests {
         ]);
         assert_eq!(med.get("c", "lat", "tcp", 64, "lat_us"), Some(20.0));
         assert_eq!(med.get("c", "lat", "tcp", 64, "lat_us_best"), Some(10.0));
+    }
+
+    #[test]
+    fn async_against_sync_takes_the_worst_inproc_row_either_way_round() {
+        let row = |name: &str, kind: &str, size, value| Sample {
+            implementation: name.into(),
+            kind: kind.into(),
+            transport: "inproc".into(),
+            size,
+            msgs: (kind == "thr").then_some(value),
+            lat_us: (kind == "lat").then_some(value),
+            ..Sample::default()
+        };
+        let mut samples = vec![
+            row("sync", "thr", 64, 100.0),
+            row("async", "thr", 64, 98.0),
+            row("sync", "lat", 64, 20.0),
+            row("async", "lat", 64, 20.2),
+        ];
+        let line = async_against_sync_row(&Medians::new(&samples), &[64]);
+        assert!(
+            line.contains("| met | 0.98× (throughput, 64 B) |"),
+            "{line}"
+        );
+        // A slower async round trip is a lower ratio: 20 / 25 = 0.80.
+        samples.push(row("async", "lat", 1024, 25.0));
+        samples.push(row("sync", "lat", 1024, 20.0));
+        let line = async_against_sync_row(&Medians::new(&samples), &[64, 1024]);
+        assert!(
+            line.contains("| **missed** | 0.80× (latency, 1 KiB) |"),
+            "{line}"
+        );
+        assert!(async_against_sync_row(&Medians::new(&[]), &[64]).contains("not measured"));
     }
 
     #[test]
