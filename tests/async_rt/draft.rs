@@ -290,6 +290,129 @@ every_rt_test!(many_clients_share_one_server, |_| {
     many_clients_one_server::<H>()
 });
 
+/// Four tasks answering on one shared SERVER, for `server_restart`; returns how many
+/// requests they answered once each has taken an empty message (its stop).
+fn serve<H: Harness>(
+    server: &Arc<AsyncDraftSocket<H>>,
+    answered: &Arc<AtomicUsize>,
+) -> Vec<common::async_rt::Task<()>> {
+    (0..4)
+        .map(|_| {
+            let (server, answered) = (server.clone(), answered.clone());
+            H::spawn(async move {
+                loop {
+                    let request = server.recv_msg().await.unwrap();
+                    if request.is_empty() {
+                        return;
+                    }
+                    let peer = request.routing_id().unwrap();
+                    // The peer may be gone (its connection broke): not an error here.
+                    let _ = server.send_to(peer, request.to_vec()).await;
+                    answered.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+        })
+        .collect()
+}
+
+/// The SERVER goes away mid-run and a new one binds the same endpoint. The CLIENTs
+/// reconnect by themselves; each bounds its wait for a reply with `RCVTIMEO` and sends
+/// its request again on `EAGAIN` (the lazy pirate pattern). Every client completes every
+/// round, with the reply to its own request.
+async fn server_restart<H: Harness>() {
+    let clients = size(20, 200);
+    let rounds = size(30, 200);
+    let ctx = zmq::Context::new();
+    let first = Arc::new(draft::<H>(&ctx, SERVER));
+    first.get_ref().bind("tcp://127.0.0.1:*").unwrap();
+    let endpoint = first.get_ref().get_last_endpoint().unwrap().unwrap();
+    let answered = Arc::new(AtomicUsize::new(0));
+    let workers = serve::<H>(&first, &answered);
+    let resent = Arc::new(AtomicUsize::new(0));
+    let askers: Vec<_> = (0..clients)
+        .map(|id| {
+            let client = draft::<H>(&ctx, CLIENT);
+            client.get_ref().set_rcvtimeo(200).unwrap();
+            client.get_ref().set_reconnect_ivl(20).unwrap();
+            client.get_ref().connect(&endpoint).unwrap();
+            let resent = resent.clone();
+            H::spawn(async move {
+                for round in 0..rounds {
+                    let request = format!("{id}/{round}");
+                    client.send(request.as_str()).await.unwrap();
+                    loop {
+                        match client.recv_msg().await {
+                            Ok(reply) if reply.as_str() == Some(request.as_str()) => break,
+                            Ok(_) => {} // a late reply to an earlier copy: skip it
+                            Err(zmq::Error::EAGAIN) => {
+                                resent.fetch_add(1, Ordering::SeqCst);
+                                client.send(request.as_str()).await.unwrap();
+                            }
+                            Err(err) => panic!("client {id}: {err}"),
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    // A third of the way through, the first server goes.
+    within("a third answered", async {
+        while answered.load(Ordering::SeqCst) < clients * rounds / 3 {
+            H::sleep(Duration::from_millis(2)).await;
+        }
+    })
+    .await;
+    let control = draft::<H>(&ctx, CLIENT);
+    control.get_ref().connect(&endpoint).unwrap();
+    for _ in 0..workers.len() {
+        within("stop the first", control.send(Vec::<u8>::new()))
+            .await
+            .unwrap();
+    }
+    for worker in workers {
+        within("a first worker", worker).await;
+    }
+    drop((control, first)); // linger 0: closed at once
+    let at_restart = answered.load(Ordering::SeqCst);
+    // The port is free again once libzmq's reaper has closed the listener.
+    let second = within("rebinding", async {
+        loop {
+            let server = draft::<H>(&ctx, SERVER);
+            match server.get_ref().bind(&endpoint) {
+                Ok(()) => return Arc::new(server),
+                Err(err) if err.error() == zmq::Error::EADDRINUSE => {
+                    H::sleep(Duration::from_millis(10)).await;
+                }
+                Err(err) => panic!("rebinding: {err}"),
+            }
+        }
+    })
+    .await;
+    let workers = serve::<H>(&second, &answered);
+    for asker in askers {
+        within("a client's rounds across the restart", asker).await;
+    }
+    let control = draft::<H>(&ctx, CLIENT);
+    control.get_ref().connect(&endpoint).unwrap();
+    for _ in 0..workers.len() {
+        within("stop the second", control.send(Vec::<u8>::new()))
+            .await
+            .unwrap();
+    }
+    for worker in workers {
+        within("a second worker", worker).await;
+    }
+    eprintln!(
+        "FIGURE server restart ({}): {clients} clients x {rounds} rounds; {at_restart} \
+         answered before the restart, {} after; {} requests sent again",
+        H::NAME,
+        answered.load(Ordering::SeqCst) - at_restart,
+        resent.load(Ordering::SeqCst)
+    );
+}
+
+every_rt_test!(clients_ride_out_a_server_restart, |_| server_restart::<H>());
+
 /// Eight tasks parked on one socket's receive are all woken when messages come.
 async fn every_parked_task_is_woken<H: Harness>() {
     let ctx = zmq::Context::new();
