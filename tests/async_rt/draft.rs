@@ -271,17 +271,10 @@ async fn many_clients_one_server<H: Harness>() {
     for asker in askers {
         within("a client's round trips", asker).await;
     }
-    let control = draft::<H>(&ctx, CLIENT);
-    control.get_ref().connect(&endpoint).unwrap();
-    for _ in 0..WORKERS {
-        within("stop", control.send(Vec::<u8>::new()))
-            .await
-            .unwrap();
-    }
-    let mut answered = 0;
-    for worker in workers {
-        answered += within("a worker", worker).await;
-    }
+    let answered: usize = stop_workers::<H, usize>(&ctx, &endpoint, workers)
+        .await
+        .into_iter()
+        .sum();
     assert_eq!(answered, clients * rounds, "every request answered once");
     assert_eq!(server.parked_wakers(), (0, 0), "no waiter left behind");
 }
@@ -290,8 +283,8 @@ every_rt_test!(many_clients_share_one_server, |_| {
     many_clients_one_server::<H>()
 });
 
-/// Four tasks answering on one shared SERVER, for `server_restart`; returns how many
-/// requests they answered once each has taken an empty message (its stop).
+/// Starts four tasks answering on one shared SERVER (for `server_restart`), counting
+/// their answers in `answered`; each ends at an empty message (see [`stop_workers`]).
 fn serve<H: Harness>(
     server: &Arc<AsyncDraftSocket<H>>,
     answered: &Arc<AtomicUsize>,
@@ -313,6 +306,27 @@ fn serve<H: Harness>(
             })
         })
         .collect()
+}
+
+/// Stops the worker tasks of the SERVER at `endpoint`: one empty message each, from a
+/// CLIENT of its own (a worker takes one, then stops). Returns what the workers returned.
+async fn stop_workers<H: Harness, T>(
+    ctx: &zmq::Context,
+    endpoint: &str,
+    workers: Vec<common::async_rt::Task<T>>,
+) -> Vec<T> {
+    let control = draft::<H>(ctx, CLIENT);
+    control.get_ref().connect(endpoint).unwrap();
+    for _ in 0..workers.len() {
+        within("a stop message", control.send(Vec::<u8>::new()))
+            .await
+            .unwrap();
+    }
+    let mut returned = Vec::new();
+    for worker in workers {
+        returned.push(within("a worker's end", worker).await);
+    }
+    returned
 }
 
 /// The SERVER goes away mid-run and a new one binds the same endpoint. The CLIENTs
@@ -362,17 +376,8 @@ async fn server_restart<H: Harness>() {
         }
     })
     .await;
-    let control = draft::<H>(&ctx, CLIENT);
-    control.get_ref().connect(&endpoint).unwrap();
-    for _ in 0..workers.len() {
-        within("stop the first", control.send(Vec::<u8>::new()))
-            .await
-            .unwrap();
-    }
-    for worker in workers {
-        within("a first worker", worker).await;
-    }
-    drop((control, first)); // linger 0: closed at once
+    stop_workers::<H, ()>(&ctx, &endpoint, workers).await;
+    drop(first); // linger 0: closed at once
     let at_restart = answered.load(Ordering::SeqCst);
     // The port is free again once libzmq's reaper has closed the listener.
     let second = within("rebinding", async {
@@ -392,16 +397,7 @@ async fn server_restart<H: Harness>() {
     for asker in askers {
         within("a client's rounds across the restart", asker).await;
     }
-    let control = draft::<H>(&ctx, CLIENT);
-    control.get_ref().connect(&endpoint).unwrap();
-    for _ in 0..workers.len() {
-        within("stop the second", control.send(Vec::<u8>::new()))
-            .await
-            .unwrap();
-    }
-    for worker in workers {
-        within("a second worker", worker).await;
-    }
+    stop_workers::<H, ()>(&ctx, &endpoint, workers).await;
     eprintln!(
         "FIGURE server restart ({}): {clients} clients x {rounds} rounds; {at_restart} \
          answered before the restart, {} after; {} requests sent again",
