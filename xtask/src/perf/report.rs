@@ -427,7 +427,8 @@ pub fn markdown(results: &Results) -> Result<String> {
     w("## Reproduce".into());
     w(String::new());
     w(
-        "```sh\ncargo xtask perf            # this table: ~5 minutes on 2 cores\n\
+        "```sh\ncargo xtask perf            # 3 rounds (`--rounds N` for more): ~8 minutes on 2 cores,\n\
+       \x20                           # and a minute more for each run that hangs (see \"Failed runs\")\n\
        cargo xtask perf --quick    # smoke test, seconds\n```"
             .into(),
     );
