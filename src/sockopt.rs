@@ -39,6 +39,12 @@ pub(crate) mod codec {
         Ok(i32::from_ne_bytes(buf))
     }
 
+    /// `ZMQ_EVENTS` as flags (the plain and the thread-safe sockets alike).
+    pub fn get_events(raw: &RawSocket) -> Result<PollEvents> {
+        let raw = get_i32(raw, zmq_sys::ZMQ_EVENTS as c_int)?;
+        Ok(PollEvents::from_bits_truncate(raw as i16))
+    }
+
     pub fn set_i32(raw: &RawSocket, option: c_int, value: i32) -> Result<()> {
         raw.setsockopt(option, &value.to_ne_bytes())
     }
@@ -686,8 +692,7 @@ impl Socket {
 
     /// Which operations would not block now (`ZMQ_EVENTS`): `POLLIN`, `POLLOUT`.
     pub fn get_events(&self) -> Result<PollEvents> {
-        let raw = codec::get_i32(&self.raw, zmq_sys::ZMQ_EVENTS as c_int)?;
-        Ok(PollEvents::from_bits_truncate(raw as i16))
+        codec::get_events(&self.raw)
     }
 
     /// The CURVE public key as 40 Z85 characters.

@@ -3,7 +3,8 @@
 //! Every FFI call that returns `-1` and sets `errno` goes through [`cvt`], which gives an
 //! [`Errno`] (`?` turns it into [`Error`]). The public modules (context, socket, sockopt,
 //! poll, proxy, monitor) call the safe methods here instead of calling libzmq themselves;
-//! the calls that need no pointer are in `raw/sys.rs`. Messages own their `zmq_msg_t` in
+//! the calls that need no pointer are in `raw/sys.rs`, the draft sockets' one-socket
+//! `zmq_poller` in `raw/poller.rs`. Messages own their `zmq_msg_t` in
 //! `message.rs`. `clippy.toml` forbids `zmq_sys` calls elsewhere.
 #![allow(clippy::disallowed_methods)]
 
@@ -17,8 +18,13 @@ use libc::c_int;
 use crate::Result;
 use crate::error::Error;
 
+// The async draft sockets' readiness source.
+#[cfg(all(feature = "draft", any(feature = "tokio", feature = "async-io"), unix))]
+mod poller;
 pub(crate) mod sys;
 
+#[cfg(all(feature = "draft", any(feature = "tokio", feature = "async-io"), unix))]
+pub(crate) use self::poller::RawPoller;
 pub(crate) use self::sys::{Errno, cvt};
 
 /// Whether libzmq resolves this bind endpoint through the interface list (getifaddrs).
@@ -499,58 +505,5 @@ impl Drop for RawSocket {
             // SAFETY: we own the live socket and never use the pointer again.
             let _ = unsafe { zmq_sys::zmq_close(self.as_ptr()) };
         }
-    }
-}
-
-/// A draft `zmq_poller` watching one thread-safe socket, for its `zmq_poller_fd`: libzmq
-/// writes that fd whenever a command reaches the socket while its mailbox reader is idle
-/// (as `ZMQ_FD` does for the other sockets, which thread-safe ones lack). Nothing here
-/// ever calls `zmq_poller_wait`, so nothing but libzmq touches the fd.
-#[cfg(all(feature = "draft", any(feature = "tokio", feature = "async-io"), unix))]
-pub(crate) struct RawPoller {
-    ptr: NonNull<c_void>,
-}
-
-// SAFETY: the poller is only used by its owner: created, asked for its fd, and destroyed,
-// each through `&mut self` or by value, never concurrently. libzmq's socket side
-// (signalling the poller's fd) is internally synchronised by the socket's mailbox lock.
-#[cfg(all(feature = "draft", any(feature = "tokio", feature = "async-io"), unix))]
-unsafe impl Send for RawPoller {}
-// SAFETY: `&RawPoller` gives access to nothing but the fd number read at creation.
-#[cfg(all(feature = "draft", any(feature = "tokio", feature = "async-io"), unix))]
-unsafe impl Sync for RawPoller {}
-
-#[cfg(all(feature = "draft", any(feature = "tokio", feature = "async-io"), unix))]
-impl RawPoller {
-    /// A poller watching `socket`, and its fd.
-    ///
-    /// # Safety
-    /// `socket` must be a live thread-safe socket that outlives the returned poller (drop
-    /// the poller before closing the socket: libzmq's poller destructor removes its
-    /// signaler from the socket).
-    pub(crate) unsafe fn for_socket(socket: &RawSocket) -> Result<(RawPoller, c_int)> {
-        // SAFETY: zmq_poller_new has no preconditions.
-        let ptr = NonNull::new(unsafe { zmq_sys::zmq_poller_new() })
-            .ok_or_else(|| Error::from(Errno::last()))?;
-        let poller = RawPoller { ptr };
-        let events = (zmq_sys::ZMQ_POLLIN | zmq_sys::ZMQ_POLLOUT) as libc::c_short;
-        // SAFETY: the poller is live; the caller promises the socket is live.
-        cvt(unsafe {
-            zmq_sys::zmq_poller_add(ptr.as_ptr(), socket.as_ptr(), std::ptr::null_mut(), events)
-        })?;
-        let mut fd: zmq_sys::zmq_fd_t = -1;
-        // SAFETY: the poller is live; fd is a valid out-pointer.
-        cvt(unsafe { zmq_sys::zmq_poller_fd(ptr.as_ptr(), &mut fd) })?;
-        Ok((poller, fd))
-    }
-}
-
-#[cfg(all(feature = "draft", any(feature = "tokio", feature = "async-io"), unix))]
-impl Drop for RawPoller {
-    fn drop(&mut self) {
-        let mut ptr = self.ptr.as_ptr();
-        // SAFETY: we own the live poller and never use it again; its socket is still open
-        // (the `for_socket` contract).
-        let _ = unsafe { zmq_sys::zmq_poller_destroy(&mut ptr) };
     }
 }

@@ -18,8 +18,7 @@ const DONTWAIT: i32 = zmq_sys::ZMQ_DONTWAIT as i32;
 
 impl EventSource for DraftSocket {
     fn events(&self) -> Result<PollEvents> {
-        let raw = crate::sockopt::codec::get_i32(&self.raw, zmq_sys::ZMQ_EVENTS as i32)?;
-        Ok(PollEvents::from_bits_truncate(raw as i16))
+        crate::sockopt::codec::get_events(&self.raw)
     }
 }
 
