@@ -2,11 +2,16 @@
 //!
 //! ```text
 //! scale keypair
-//! scale broker  --impl sync|async [--backlog N] [--curve-secret Z85]
-//! scale clients --impl sync|async-ct|async-mt --endpoint E --n K --mode load|storm
+//! scale broker  --impl sync|async|async-io [--backlog N] [--curve-secret Z85]
+//! scale clients --impl sync|async-ct|async-mt|async-io --endpoint E --n K --mode load|storm
 //!               [--curve-server Z85] [--warmup S] [--seconds S] [--timeout S]
-//! scale pub     --impl sync|async [--backlog N]
+//! scale pub     --impl sync|async|async-io [--backlog N]
 //! ```
+//!
+//! `async` is the tokio adapter (`async-ct`: a current-thread runtime, `async-mt`: a
+//! multi-thread one); `async-io` the async-io adapter, its tasks on one async-executor
+//! `Executor` run by the main thread under `async_io::block_on` (smol's usual setup). The
+//! async peers are one generic program over [`Exec`].
 //!
 //! The wire protocol is the harness's, shared with its C and Python peers: a request is
 //! 16 bytes, the client's CLOCK_MONOTONIC nanoseconds at sending and 8 free bytes; the
@@ -20,12 +25,13 @@
 //! <json>` (storm mode). After its result a load-mode client keeps every socket open and
 //! waiting, doing nothing, until the harness kills it: that is when its idle CPU is read.
 
+use std::future::Future;
 use std::io::{BufRead, Write};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use zmq::rt::tokio::AsyncSocket;
+use zmq::rt::AsyncSocket;
 use zmq_perf::{fail, OrFail};
 
 /// CLOCK_MONOTONIC in nanoseconds: the clock every peer (C, Python, Rust) stamps with, so
@@ -192,19 +198,25 @@ fn broker(opts: &Opts) {
                 socket.send(body, 0).or_fail("send");
             }
         }
-        "async" => current_thread().block_on(async move {
-            let mut socket = AsyncSocket::new(socket).or_fail("AsyncSocket::new");
-            say(format!("READY {endpoint}"));
-            loop {
-                let mut parts = socket.recv_multipart_msgs().await.or_fail("recv");
-                if let Some(body) = parts.last_mut() {
-                    stamp(body, 8);
-                }
-                socket.send_multipart(parts).await.or_fail("send");
-            }
-        }),
+        "async" => async_broker(&TokioExec::current_thread(), socket, endpoint),
+        "async-io" => async_broker(&AsyncIoExec::new(), socket, endpoint),
         other => fail("arguments", format!("no broker --impl {other}")),
     }
+}
+
+/// The async broker: one task, one socket.
+fn async_broker<E: Exec>(exec: &E, socket: zmq::Socket, endpoint: String) {
+    exec.block_on(async move {
+        let mut socket = AsyncSocket::<E::Rt>::new(socket).or_fail("AsyncSocket::new");
+        say(format!("READY {endpoint}"));
+        loop {
+            let mut parts = socket.recv_multipart_msgs().await.or_fail("recv");
+            if let Some(body) = parts.last_mut() {
+                stamp(body, 8);
+            }
+            socket.send_multipart(parts).await.or_fail("send");
+        }
+    })
 }
 
 /// A flag set once the harness says "go" ([`wait_for_go`], on a thread of its own).
@@ -247,32 +259,98 @@ fn publisher(opts: &Opts) {
                 socket.send(request(), 0).or_fail("send");
             }
         }
-        "async" => current_thread().block_on(async move {
-            let mut socket = AsyncSocket::new(socket).or_fail("AsyncSocket::new");
-            while !go.load(Ordering::Acquire) {
-                socket.send(request()).await.or_fail("send");
-                tokio::time::sleep(pace).await;
-            }
-            loop {
-                socket.send(request()).await.or_fail("send");
-            }
-        }),
+        "async" => async_publisher(&TokioExec::current_thread(), socket, &go, pace),
+        "async-io" => async_publisher(&AsyncIoExec::new(), socket, &go, pace),
         other => fail("arguments", format!("no pub --impl {other}")),
     }
 }
 
-fn current_thread() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .or_fail("tokio runtime")
+fn async_publisher<E: Exec>(exec: &E, socket: zmq::Socket, go: &AtomicBool, pace: Duration) {
+    exec.block_on(async move {
+        let mut socket = AsyncSocket::<E::Rt>::new(socket).or_fail("AsyncSocket::new");
+        while !go.load(Ordering::Acquire) {
+            socket.send(request()).await.or_fail("send");
+            E::sleep(pace).await;
+        }
+        loop {
+            socket.send(request()).await.or_fail("send");
+        }
+    })
 }
 
-fn multi_thread() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .or_fail("tokio runtime")
+// ------------------------------------------------------------------ the executors
+
+/// What the async peers need of an executor: run a future on this thread, spawn tasks
+/// beside it, sleep.
+trait Exec {
+    /// The adapter's runtime marker (`zmq::rt::AsyncSocket<Rt>`).
+    type Rt: zmq::rt::Runtime;
+    fn block_on<F: Future>(&self, fut: F) -> F::Output;
+    fn spawn(&self, task: impl Future<Output = ()> + Send + 'static);
+    fn sleep(duration: Duration) -> impl Future<Output = ()> + Send;
+}
+
+/// The tokio adapter on a tokio runtime.
+struct TokioExec(tokio::runtime::Runtime);
+
+impl TokioExec {
+    fn current_thread() -> Self {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .or_fail("tokio runtime");
+        TokioExec(rt)
+    }
+
+    fn multi_thread() -> Self {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .or_fail("tokio runtime");
+        TokioExec(rt)
+    }
+}
+
+impl Exec for TokioExec {
+    type Rt = zmq::rt::tokio::Tokio;
+
+    fn block_on<F: Future>(&self, fut: F) -> F::Output {
+        self.0.block_on(fut)
+    }
+
+    fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {
+        drop(self.0.spawn(task));
+    }
+
+    fn sleep(duration: Duration) -> impl Future<Output = ()> + Send {
+        tokio::time::sleep(duration)
+    }
+}
+
+/// The async-io adapter: tasks on an async-executor `Executor` that the calling thread
+/// runs under `async_io::block_on` (which also drives async-io's reactor while it waits).
+struct AsyncIoExec(async_executor::Executor<'static>);
+
+impl AsyncIoExec {
+    fn new() -> Self {
+        AsyncIoExec(async_executor::Executor::new())
+    }
+}
+
+impl Exec for AsyncIoExec {
+    type Rt = zmq::rt::async_io::AsyncIo;
+
+    fn block_on<F: Future>(&self, fut: F) -> F::Output {
+        async_io::block_on(self.0.run(fut))
+    }
+
+    fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {
+        self.0.spawn(task).detach();
+    }
+
+    async fn sleep(duration: Duration) {
+        async_io::Timer::after(duration).await;
+    }
 }
 
 // ------------------------------------------------------------------ the clients
@@ -359,14 +437,9 @@ fn clients(opts: &Opts) {
     match (kind.as_str(), mode.as_str()) {
         ("sync", "load") => sync_load(&ctx, opts, n, before),
         ("sync", "storm") => sync_storm(&ctx, opts, n),
-        ("async-ct", m) => {
-            let rt = current_thread();
-            async_clients(&rt, &ctx, opts, n, m, before)
-        }
-        ("async-mt", m) => {
-            let rt = multi_thread();
-            async_clients(&rt, &ctx, opts, n, m, before)
-        }
+        ("async-ct", m) => async_clients(&TokioExec::current_thread(), &ctx, opts, n, m, before),
+        ("async-mt", m) => async_clients(&TokioExec::multi_thread(), &ctx, opts, n, m, before),
+        ("async-io", m) => async_clients(&AsyncIoExec::new(), &ctx, opts, n, m, before),
         (k, m) => fail("arguments", format!("no clients --impl {k} --mode {m}")),
     }
 }
@@ -511,8 +584,8 @@ const WARMUP: u32 = 0;
 const MEASURE: u32 = 1;
 const STOP: u32 = 2;
 
-fn async_clients(
-    rt: &tokio::runtime::Runtime,
+fn async_clients<E: Exec>(
+    exec: &E,
     ctx: &zmq::Context,
     opts: &Opts,
     n: usize,
@@ -524,29 +597,25 @@ fn async_clients(
     let timeout = opts.secs("timeout", 60.0);
     let sockets: Vec<zmq::Socket> = (0..n).map(|_| client_socket(ctx, opts, &keys)).collect();
     if mode == "storm" {
-        rt.block_on(async move {
+        exec.block_on(async move {
             let start = Instant::now();
             let done = Arc::new(AtomicU64::new(0));
-            let mut tasks = tokio::task::JoinSet::new();
+            // The connected sockets, kept open until the result is out.
+            let kept = Arc::new(Mutex::new(Vec::with_capacity(n)));
             for s in sockets {
-                let (endpoint, done) = (endpoint.clone(), done.clone());
-                tasks.spawn(async move {
+                let (endpoint, done, kept) = (endpoint.clone(), done.clone(), kept.clone());
+                exec.spawn(async move {
                     s.connect(&endpoint).or_fail("connect");
-                    let mut s = AsyncSocket::new(s).or_fail("AsyncSocket::new");
+                    let mut s = AsyncSocket::<E::Rt>::new(s).or_fail("AsyncSocket::new");
                     s.send(request()).await.or_fail("send");
                     s.recv_msg().await.or_fail("recv");
                     done.fetch_add(1, Ordering::Relaxed);
-                    s
+                    kept.lock().unwrap_or_else(|e| e.into_inner()).push(s);
                 });
             }
-            let _ = tokio::time::timeout(timeout, async {
-                let mut kept = Vec::with_capacity(n);
-                while let Some(s) = tasks.join_next().await {
-                    kept.push(s);
-                }
-                kept
-            })
-            .await;
+            while done.load(Ordering::Relaxed) < n as u64 && start.elapsed() < timeout {
+                E::sleep(Duration::from_millis(1)).await;
+            }
             storm_result(n, done.load(Ordering::Relaxed) as usize, start.elapsed());
         });
         return;
@@ -554,8 +623,9 @@ fn async_clients(
     let phase = Arc::new(AtomicU32::new(WARMUP));
     let connected = Arc::new(AtomicU64::new(0));
     let finished = Arc::new(Mutex::new((0usize, Samples::default())));
-    let (go_tx, go_rx) = tokio::sync::watch::channel(false);
-    rt.block_on(async move {
+    // "Go" for every task at once: closing the channel ends each task's `recv`.
+    let (go_tx, go_rx) = async_channel::bounded::<()>(1);
+    exec.block_on(async move {
         let deadline = Instant::now() + timeout;
         let mut task_bytes = 0;
         for (i, s) in sockets.into_iter().enumerate() {
@@ -565,19 +635,20 @@ fn async_clients(
                     if Instant::now() > deadline {
                         fail("connect", "a batch of sockets got no reply in time");
                     }
-                    tokio::time::sleep(Duration::from_millis(2)).await;
+                    E::sleep(Duration::from_millis(2)).await;
                 }
             }
             let endpoint = endpoint.clone();
             let (phase, connected, finished) = (phase.clone(), connected.clone(), finished.clone());
-            let mut go = go_rx.clone();
+            let go = go_rx.clone();
             let task = async move {
                 s.connect(&endpoint).or_fail("connect");
-                let mut s = AsyncSocket::new(s).or_fail("AsyncSocket::new");
+                let mut s = AsyncSocket::<E::Rt>::new(s).or_fail("AsyncSocket::new");
                 s.send(request()).await.or_fail("send");
                 s.recv_msg().await.or_fail("recv");
                 connected.fetch_add(1, Ordering::Relaxed);
-                let _ = go.wait_for(|go| *go).await;
+                let _ = go.recv().await;
+                drop(go);
                 let mut samples = Samples::default();
                 loop {
                     if phase.load(Ordering::Relaxed) == STOP {
@@ -601,8 +672,9 @@ fn async_clients(
             // The harness's own state per socket (the task's future), to tell it apart from
             // the AsyncSocket's cost.
             task_bytes = std::mem::size_of_val(&task);
-            tokio::spawn(task);
+            exec.spawn(task);
         }
+        drop(go_rx);
         while connected.load(Ordering::Relaxed) < n as u64 {
             if Instant::now() > deadline {
                 fail(
@@ -613,21 +685,22 @@ fn async_clients(
                     ),
                 );
             }
-            tokio::time::sleep(Duration::from_millis(5)).await;
+            E::sleep(Duration::from_millis(5)).await;
         }
         say(format!(
             "CONNECTED {{\"n\":{n},\"task_bytes\":{task_bytes}{}}}",
             usage_json(before, self_usage())
         ));
-        tokio::task::spawn_blocking(wait_for_go)
-            .await
-            .or_fail("stdin");
+        let go = go_flag();
+        while !go.load(Ordering::Acquire) {
+            E::sleep(Duration::from_millis(2)).await;
+        }
         let warmup = opts.secs("warmup", 0.5);
         let seconds = opts.secs("seconds", 2.0);
-        let _ = go_tx.send(true);
-        tokio::time::sleep(warmup).await;
+        drop(go_tx);
+        E::sleep(warmup).await;
         phase.store(MEASURE, Ordering::Relaxed);
-        tokio::time::sleep(seconds).await;
+        E::sleep(seconds).await;
         phase.store(STOP, Ordering::Relaxed);
         let deadline = Instant::now() + timeout;
         loop {
@@ -645,9 +718,8 @@ fn async_clients(
             if Instant::now() > deadline {
                 fail("load", "replies stopped coming");
             }
-            tokio::time::sleep(Duration::from_millis(5)).await;
+            E::sleep(Duration::from_millis(5)).await;
         }
-        drop(go_tx);
         std::future::pending::<()>().await;
     });
 }

@@ -46,11 +46,12 @@ const QUICK_NS: [i64; 2] = [1, 100];
 const FULL_STORM_NS: [i64; 4] = [10, 100, 1000, 10_000];
 const QUICK_STORM_NS: [i64; 1] = [100];
 /// The implementations, as `--only` names them.
-const NAMES: [&str; 7] = [
+const NAMES: [&str; 8] = [
     "c",
     "sync",
     "async",
     "async-mt",
+    "async-io",
     "py",
     "py-asyncio",
     "zmq.rs",
@@ -65,7 +66,8 @@ writes docs/scale.md and docs/scale.svg (--quick: target/perf/scale-quick/)
   --quick                  N up to 100, short runs, our peer and the C peer's libzmq
                            built in the dev profile, as the tests build them (CI smoke
                            test; pyzmq and zmq.rs only when --only names them)
-  --only NAME[,NAME]       implementations: c sync async async-mt py py-asyncio zmq.rs
+  --only NAME[,NAME]       implementations: c sync async async-mt async-io py py-asyncio
+                           zmq.rs
                            (c is always built and run)
   --rows 1,2,3,4           the rows to run
   --ns N[,N]               N for rows 1 to 3

@@ -1,6 +1,6 @@
 //! The implementations under test and how to start their programs: the C peer
 //! (perf/c/scale.c, compiled here against the libzmq.a zmq-sys built), this crate's `scale`
-//! binary (sync, async current-thread, async multi-thread), pyzmq (perf/python/scale_peer.py
+//! binary (sync; tokio current-thread and multi-thread; async-io), pyzmq (perf/python/scale_peer.py
 //! in target/pyenv) and zmq.rs (perf/others/zmqrs_scale.rs, in a generated project).
 
 use super::{log, Options};
@@ -216,7 +216,15 @@ pub fn build_peers(o: &Options) -> Result<Vec<Peer>> {
             "the async storm runs on the current-thread runtime".into(),
         ),
     ];
-    let mut peers = vec![c, sync, asynch, mt];
+    let mut async_io = Peer::new(
+        "async-io",
+        "zmq async-io",
+        "this crate, async-io adapter (smol's reactor), tasks on one async-executor thread",
+    );
+    async_io.broker = Some(Launch::new(&ours, &["broker", "--impl", "async-io"]));
+    async_io.publisher = Some(Launch::new(&ours, &["pub", "--impl", "async-io"]));
+    async_io.clients = Some(Launch::new(&ours, &["clients", "--impl", "async-io"]));
+    let mut peers = vec![c, sync, asynch, mt, async_io];
     if o.wants_python() {
         peers.extend(python_peers());
     }

@@ -494,7 +494,7 @@ pub fn measure(peers: &[Peer], o: &Options) -> Result<Vec<Value>> {
                 for &backlog in &o.backlogs {
                     for p in peers {
                         if backlog == Backlog::Default
-                            && !matches!(p.name.as_str(), "sync" | "async")
+                            && !matches!(p.name.as_str(), "sync" | "async" | "async-io")
                         {
                             continue; // only this crate has a default of its own
                         }

@@ -13,6 +13,7 @@ fn color(name: &str) -> &'static str {
         "sync" => "#1f77b4",
         "async" => "#9467bd",
         "async-mt" => "#2ca02c",
+        "async-io" => "#8c564b",
         "py" => "#ff7f0e",
         "py-asyncio" => "#e377c2",
         "zmq.rs" => "#d62728",
