@@ -24,7 +24,7 @@ mod poller;
 pub(crate) mod sys;
 
 #[cfg(all(feature = "draft", any(feature = "tokio", feature = "async-io"), unix))]
-pub(crate) use self::poller::RawPoller;
+pub(crate) use self::poller::{RawPoller, drain_poller_fd};
 pub(crate) use self::sys::{Errno, cvt};
 
 /// Whether libzmq resolves this bind endpoint through the interface list (getifaddrs).

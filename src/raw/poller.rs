@@ -14,7 +14,8 @@ use crate::error::Error;
 /// A draft `zmq_poller` watching one thread-safe socket, for its `zmq_poller_fd`: libzmq
 /// writes that fd whenever a command reaches the socket while its mailbox reader is idle
 /// (as `ZMQ_FD` does for the other sockets, which thread-safe ones lack). Nothing here
-/// ever calls `zmq_poller_wait`, so nothing but libzmq touches the fd.
+/// ever calls `zmq_poller_wait`, the only libzmq call that reads the fd: its signals are
+/// read by [`drain_poller_fd`] instead.
 pub(crate) struct RawPoller {
     ptr: NonNull<c_void>,
 }
@@ -47,6 +48,34 @@ impl RawPoller {
         // SAFETY: the poller is live; fd is a valid out-pointer.
         cvt(unsafe { zmq_sys::zmq_poller_fd(ptr.as_ptr(), &mut fd) })?;
         Ok((poller, fd))
+    }
+}
+
+/// Reads every signal waiting on a poller's fd, so that it is readable again only once
+/// libzmq signals anew.
+///
+/// Unlike `ZMQ_FD`, which libzmq drains whenever the socket processes its commands, the
+/// poller's fd is read only by `zmq_poller_wait`, and a signal left there keeps it readable
+/// for good: a level-triggered reactor (async-io's) would then report it at every re-arm
+/// and wake its waiters in a loop. The fd is libzmq's signaler, non-blocking: an eventfd (a
+/// read takes every signal at once) or a socket pair (a byte per signal), so this reads
+/// until it would block. `zmq_poller_wait` would take one signal per call, and is not
+/// thread-safe.
+///
+/// # Safety
+/// `fd` is the open `zmq_poller_fd` of a live [`RawPoller`].
+pub(crate) unsafe fn drain_poller_fd(fd: c_int) {
+    let mut buf = [0u8; 64];
+    loop {
+        // SAFETY: the caller promises an open fd; `buf` is valid for its length. A read
+        // never blocks (libzmq made the fd non-blocking); concurrent drains are fine (each
+        // read is atomic; the loser finds nothing).
+        let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+        let interrupted =
+            n < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR);
+        if n <= 0 && !interrupted {
+            return;
+        }
     }
 }
 

@@ -26,6 +26,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::task::{Context, Poll, Wake, Waker, ready};
 
+#[cfg(feature = "draft")]
+use crate::raw::drain_poller_fd;
 use crate::rt::reactor::{Budget, Registration};
 use crate::rt::waiters::Dir;
 use crate::{Error, PollEvents, Result};
@@ -194,8 +196,8 @@ pub(crate) struct SharedReadiness<R: Registration> {
 
 impl<R: Registration> SharedReadiness<R> {
     /// # Safety
-    /// `fd` stays open, as the same file, until [`deregister`](Self::deregister) or the
-    /// drop of this value.
+    /// `fd` is a `zmq_poller_fd` and stays open, as the same file, until
+    /// [`deregister`](Self::deregister) or the drop of this value.
     pub(crate) unsafe fn new(fd: std::os::unix::io::RawFd) -> Self {
         let waiters = Arc::new(Waiters::default());
         SharedReadiness {
@@ -219,6 +221,15 @@ impl<R: Registration> SharedReadiness<R> {
     pub(crate) fn deregister(&mut self) {
         self.registration.deregister();
         self.waiters.wake_all();
+    }
+
+    /// Reads the signals waiting on the poller's fd (see `drain_poller_fd`).
+    fn drain_fd(&self) {
+        // SAFETY: `new`'s contract: `fd` is the open fd of the socket's poller.
+        #[cfg(feature = "draft")]
+        unsafe {
+            drain_poller_fd(self.fd)
+        };
     }
 
     fn poll_edge(&self) -> Poll<Result<()>> {
@@ -268,6 +279,10 @@ impl<R: Registration> SharedReadiness<R> {
             // 3. Park unless the reactor saw an edge since; an edge renews the hints.
             ready!(self.poll_edge())?;
             state.hint_failed = false;
+            // 4. Read the fd's signals before reading ZMQ_EVENTS again (which covers what
+            // they signalled): left there, they would keep the fd readable, and a
+            // level-triggered reactor would report it at every park (a busy wake).
+            self.drain_fd();
         }
     }
 
@@ -312,6 +327,14 @@ impl<R: Registration> SharedReadiness<R> {
 
     /// The waiter is done: leaves its list, then wakes whoever can go on now.
     fn finish(&self, socket: &impl EventSource, dir: Dir, state: &mut WaitState) {
+        if state.id.is_some() {
+            // It parked, and the edge that woke it left its signal on the fd (step 4 only
+            // reads signals when the wait goes on): read it, so that the next waiters park
+            // on an fd that is not readable. Every waiter reads ZMQ_EVENTS after it parks,
+            // and `after_op` below reads it for those parked now: what the signal announced
+            // is not missed.
+            self.drain_fd();
+        }
         self.waiters.list(dir).remove(&mut state.id);
         state.hint_pending = false;
         state.hint_failed = false;

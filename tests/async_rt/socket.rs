@@ -19,7 +19,7 @@ use common::async_rt::{
 };
 use common::{Endpoints, TRANSPORTS, Transport};
 use futures::{SinkExt, StreamExt};
-use zmq::rt::tokio::{AsyncSocket, Multipart};
+use zmq::rt::tokio::Multipart;
 
 /// Every async method once, over each transport.
 async fn round_trip_all_methods<H: Harness>() {
@@ -211,7 +211,8 @@ every_rt_test!(split_and_reunite, |_| reunite::<H>());
 fn thread_safe_draft_sockets_are_refused() {
     let ctx = zmq::Context::new();
     let server = ctx.socket_raw(zmq_sys::ZMQ_SERVER as i32).unwrap();
-    assert_eq!(AsyncSocket::new(server).unwrap_err(), zmq::Error::EINVAL);
+    let refused = zmq::rt::tokio::AsyncSocket::new(server).unwrap_err();
+    assert_eq!(refused, zmq::Error::EINVAL);
 }
 
 #[test]
