@@ -2,9 +2,9 @@
  * libzmq.a as the crate. Same commands, options, wire protocol and output lines as
  * perf/src/bin/scale.rs (see there):
  *
- *   scale_c broker  [--backlog N] [--curve-secret Z85]
+ *   scale_c broker  [--backlog N] [--curve-secret Z85] [--socket router|server]
  *   scale_c clients --endpoint E --n K --mode load|storm [--curve-server Z85]
- *                   [--warmup S] [--seconds S] [--timeout S]
+ *                   [--warmup S] [--seconds S] [--timeout S] [--socket dealer|client]
  *   scale_c pub     [--backlog N]
  *   scale_c subs    --endpoint E --n K [--warmup S] [--seconds S] [--timeout S]
  *
@@ -15,7 +15,10 @@
  * RESULT {"delivered":..., "seconds":..., "min_per_socket":..., "lag_us":[...], "max_lag_us":...}.
  *
  * The clients wait with zmq_poller (epoll inside libzmq), the cheapest way libzmq offers
- * to wait on thousands of sockets. */
+ * to wait on thousands of sockets.
+ *
+ * `--socket server` (broker) and `--socket client` (clients) are row 5's draft sockets: a
+ * SERVER answers each request with one message that carries the request's routing id. */
 #define ZMQ_BUILD_DRAFT_API 1
 #include <dirent.h>
 #include <poll.h>
@@ -71,10 +74,20 @@ static void bind_and_announce(void *s) {
     fflush(stdout);
 }
 
+/* The broker's clock into a request's free bytes (8 to 16). */
+static void stamp_reply(zmq_msg_t *body) {
+    if (zmq_msg_size(body) >= 16) {
+        uint64_t t = now_ns();
+        memcpy((char *)zmq_msg_data(body) + 8, &t, 8);
+    }
+}
+
 static int broker(int argc, char **argv) {
     void *ctx = zmq_ctx_new();
     zmq_ctx_set(ctx, ZMQ_IO_THREADS, atoi(opt(argc, argv, "io-threads", "1")));
-    void *s = zmq_socket(ctx, ZMQ_ROUTER);
+    int server = strcmp(opt(argc, argv, "socket", "router"), "server") == 0;
+    void *s = zmq_socket(ctx, server ? ZMQ_SERVER : ZMQ_ROUTER);
+    if (!s) die("socket");
     int zero = 0;
     zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
     const char *backlog = opt(argc, argv, "backlog", NULL);
@@ -92,13 +105,17 @@ static int broker(int argc, char **argv) {
     zmq_msg_t id, body;
     zmq_msg_init(&id);
     zmq_msg_init(&body);
+    while (server) {
+        /* The reply is the request itself: its routing id addresses the sender (gone, if
+         * it disconnected meanwhile: EHOSTUNREACH, and the next receive drops the reply). */
+        if (zmq_msg_recv(&body, s, 0) < 0) die("recv");
+        stamp_reply(&body);
+        if (zmq_msg_send(&body, s, 0) < 0 && zmq_errno() != EHOSTUNREACH) die("send");
+    }
     for (;;) {
         if (zmq_msg_recv(&id, s, 0) < 0) die("recv");
         if (zmq_msg_recv(&body, s, 0) < 0) die("recv");
-        if (zmq_msg_size(&body) >= 16) {
-            uint64_t t = now_ns();
-            memcpy((char *)zmq_msg_data(&body) + 8, &t, 8);
-        }
+        stamp_reply(&body);
         if (zmq_msg_send(&id, s, ZMQ_SNDMORE) < 0) die("send");
         if (zmq_msg_send(&body, s, 0) < 0) die("send");
     }
@@ -140,6 +157,7 @@ static int clients(int argc, char **argv) {
     double warmup = atof(opt(argc, argv, "warmup", "0.5"));
     double seconds = atof(opt(argc, argv, "seconds", "2"));
     const char *server_key = opt(argc, argv, "curve-server", NULL);
+    int type = strcmp(opt(argc, argv, "socket", "dealer"), "client") == 0 ? ZMQ_CLIENT : ZMQ_DEALER;
     long rss0, fds0, rss1, fds1;
     usage(&rss0, &fds0);
     void *ctx = zmq_ctx_new();
@@ -151,7 +169,7 @@ static int clients(int argc, char **argv) {
     zmq_poller_event_t *events = calloc((size_t)n, sizeof *events);
     int zero = 0;
     for (int i = 0; i < n; i++) {
-        socks[i] = zmq_socket(ctx, ZMQ_DEALER);
+        socks[i] = zmq_socket(ctx, type);
         if (!socks[i]) die("socket");
         zmq_setsockopt(socks[i], ZMQ_LINGER, &zero, sizeof zero);
         if (server_key) {

@@ -3,6 +3,7 @@
 //! ```text
 //! scale keypair
 //! scale broker  --impl sync|async|async-io [--backlog N] [--curve-secret Z85]
+//!               [--socket router|server]
 //! scale clients --impl sync|async-ct|async-mt|async-io --endpoint E --n K --mode load|storm
 //!               [--curve-server Z85] [--warmup S] [--seconds S] [--timeout S]
 //! scale pub     --impl sync|async|async-io [--backlog N]
@@ -11,7 +12,9 @@
 //! `async` is the tokio adapter (`async-ct`: a current-thread runtime, `async-mt`: a
 //! multi-thread one); `async-io` the async-io adapter, its tasks on one async-executor
 //! `Executor` run by the main thread under `async_io::block_on` (smol's usual setup). The
-//! async peers are one generic program over [`Exec`].
+//! async peers are one generic program over [`Exec`]. `--socket server` makes the broker
+//! a SERVER (row 5, draft), which answers each request with the request itself: its routing
+//! id addresses the reply.
 //!
 //! The wire protocol is the harness's, shared with its C and Python peers: a request is
 //! 16 bytes, the client's CLOCK_MONOTONIC nanoseconds at sending and 8 free bytes; the
@@ -158,36 +161,62 @@ fn wait_for_go() {
 
 // ------------------------------------------------------------------ the broker
 
-fn broker_socket(ctx: &zmq::Context, opts: &Opts) -> (zmq::Socket, String) {
-    let socket = ctx.socket(zmq::ROUTER).or_fail("socket");
-    if let Some(backlog) = opts.get("backlog") {
-        let backlog = backlog
-            .parse()
-            .unwrap_or_else(|_| fail("arguments", "--backlog"));
-        socket.set_backlog(backlog).or_fail("set_backlog");
-    }
-    if let Some(secret) = opts.get("curve-secret") {
-        socket.set_curve_server(true).or_fail("set_curve_server");
-        let key = zmq::z85_decode(secret).or_fail("z85_decode");
+/// Sets a broker's options (backlog, CURVE, linger), binds it and returns the endpoint: a
+/// macro, for the ROUTER (`zmq::Socket`) and the SERVER (`zmq::draft::DraftSocket`) have the
+/// same methods but no common trait.
+macro_rules! listen {
+    ($socket:expr, $opts:expr) => {{
+        let (socket, opts) = (&$socket, $opts);
+        if let Some(backlog) = opts.get("backlog") {
+            let backlog = backlog
+                .parse()
+                .unwrap_or_else(|_| fail("arguments", "--backlog"));
+            socket.set_backlog(backlog).or_fail("set_backlog");
+        }
+        if let Some(secret) = opts.get("curve-secret") {
+            socket.set_curve_server(true).or_fail("set_curve_server");
+            let key = zmq::z85_decode(secret).or_fail("z85_decode");
+            socket
+                .set_curve_secretkey(&key)
+                .or_fail("set_curve_secretkey");
+        }
+        socket.set_linger(0).or_fail("set_linger");
+        socket.bind("tcp://127.0.0.1:*").or_fail("bind");
         socket
-            .set_curve_secretkey(&key)
-            .or_fail("set_curve_secretkey");
-    }
-    socket.set_linger(0).or_fail("set_linger");
-    socket.bind("tcp://127.0.0.1:*").or_fail("bind");
-    let endpoint = socket
-        .get_last_endpoint()
-        .or_fail("get_last_endpoint")
-        .unwrap_or_else(|_| fail("get_last_endpoint", "not UTF-8"));
-    (socket, endpoint)
+            .get_last_endpoint()
+            .or_fail("get_last_endpoint")
+            .unwrap_or_else(|_| fail("get_last_endpoint", "not UTF-8"))
+    }};
 }
 
 fn broker(opts: &Opts) {
     let ctx = context(16);
     ctx.set_io_threads(opts.num("io-threads", 1))
         .or_fail("set_io_threads");
-    let (socket, endpoint) = broker_socket(&ctx, opts);
-    match opts.str("impl", "sync").as_str() {
+    let kind = opts.str("impl", "sync");
+    if opts.str("socket", "router") == "server" {
+        let socket = ctx
+            .draft_socket(zmq::draft::DraftSocketType::SERVER)
+            .or_fail("draft_socket");
+        let endpoint = listen!(socket, opts);
+        return match kind.as_str() {
+            "sync" => {
+                say(format!("READY {endpoint}"));
+                loop {
+                    let mut msg = socket.recv_msg(0).or_fail("recv_msg");
+                    stamp(&mut msg, 8);
+                    // The request's routing id addresses the reply.
+                    reply_sent(socket.send(msg, 0));
+                }
+            }
+            "async" => server_broker(&TokioExec::current_thread(), socket, endpoint),
+            "async-io" => server_broker(&AsyncIoExec::new(), socket, endpoint),
+            other => fail("arguments", format!("no broker --impl {other}")),
+        };
+    }
+    let socket = ctx.socket(zmq::ROUTER).or_fail("socket");
+    let endpoint = listen!(socket, opts);
+    match kind.as_str() {
         "sync" => {
             say(format!("READY {endpoint}"));
             loop {
@@ -202,6 +231,27 @@ fn broker(opts: &Opts) {
         "async-io" => async_broker(&AsyncIoExec::new(), socket, endpoint),
         other => fail("arguments", format!("no broker --impl {other}")),
     }
+}
+
+/// A SERVER's reply: sent, or dropped because its client is gone (`EHOSTUNREACH`).
+fn reply_sent(sent: zmq::Result<()>) {
+    match sent {
+        Ok(()) | Err(zmq::Error::EHOSTUNREACH) => {}
+        Err(e) => fail("send", e),
+    }
+}
+
+/// Row 5's async broker: one task, one SERVER.
+fn server_broker<E: Exec>(exec: &E, socket: zmq::draft::DraftSocket, endpoint: String) {
+    exec.block_on(async move {
+        let socket = zmq::rt::AsyncDraftSocket::<E::Rt>::new(socket).or_fail("new");
+        say(format!("READY {endpoint}"));
+        loop {
+            let mut msg = socket.recv_msg().await.or_fail("recv");
+            stamp(&mut msg, 8);
+            reply_sent(socket.send(msg).await);
+        }
+    })
 }
 
 /// The async broker: one task, one socket.

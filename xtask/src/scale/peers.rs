@@ -57,6 +57,8 @@ pub struct Peer {
     clients: Option<Launch>,
     /// The C peer's subscribers (row 2's SUBs).
     subs: Option<Launch>,
+    /// Its broker can be a SERVER (row 5, `--socket server`).
+    server: bool,
     why: Vec<(u8, String)>,
 }
 
@@ -70,6 +72,7 @@ impl Peer {
             publisher: None,
             clients: None,
             subs: None,
+            server: false,
             why: Vec::new(),
         }
     }
@@ -84,6 +87,10 @@ impl Peer {
 
     pub fn has_clients(&self) -> bool {
         self.clients.is_some()
+    }
+
+    pub fn has_server(&self) -> bool {
+        self.server
     }
 
     fn launch(
@@ -180,6 +187,7 @@ pub fn build_peers(o: &Options) -> Result<Vec<Peer>> {
     c.clients = Some(Launch::new(&c_bin, &["clients"]));
     c.publisher = Some(Launch::new(&c_bin, &["pub"]));
     c.subs = Some(Launch::new(&c_bin, &["subs"]));
+    c.server = true;
     let mut sync = Peer::new(
         "sync",
         "zmq sync",
@@ -188,6 +196,7 @@ pub fn build_peers(o: &Options) -> Result<Vec<Peer>> {
     sync.broker = Some(Launch::new(&ours, &["broker", "--impl", "sync"]));
     sync.publisher = Some(Launch::new(&ours, &["pub", "--impl", "sync"]));
     sync.clients = Some(Launch::new(&ours, &["clients", "--impl", "sync"]));
+    sync.server = true;
     let mut asynch = Peer::new(
         "async",
         "zmq async",
@@ -196,6 +205,7 @@ pub fn build_peers(o: &Options) -> Result<Vec<Peer>> {
     asynch.broker = Some(Launch::new(&ours, &["broker", "--impl", "async"]));
     asynch.publisher = Some(Launch::new(&ours, &["pub", "--impl", "async"]));
     asynch.clients = Some(Launch::new(&ours, &["clients", "--impl", "async-ct"]));
+    asynch.server = true;
     let mut mt = Peer::new(
         "async-mt",
         "zmq async mt",
@@ -215,6 +225,10 @@ pub fn build_peers(o: &Options) -> Result<Vec<Peer>> {
             4,
             "the async storm runs on the current-thread runtime".into(),
         ),
+        (
+            5,
+            "the async SERVER broker is one socket: the runtime flavour does not matter".into(),
+        ),
     ];
     let mut async_io = Peer::new(
         "async-io",
@@ -224,6 +238,7 @@ pub fn build_peers(o: &Options) -> Result<Vec<Peer>> {
     async_io.broker = Some(Launch::new(&ours, &["broker", "--impl", "async-io"]));
     async_io.publisher = Some(Launch::new(&ours, &["pub", "--impl", "async-io"]));
     async_io.clients = Some(Launch::new(&ours, &["clients", "--impl", "async-io"]));
+    async_io.server = true;
     let mut peers = vec![c, sync, asynch, mt, async_io];
     if o.wants_python() {
         peers.extend(python_peers());
@@ -274,12 +289,15 @@ fn zmqrs_peer() -> Option<Peer> {
     peer.broker = Some(Launch::new(&binary, &["broker"]).without_options());
     peer.publisher = Some(Launch::new(&binary, &["pub"]).without_options());
     peer.clients = Some(Launch::new(&binary, &["clients"]));
-    peer.why = vec![(
-        4,
-        "runs NULL only (zmq.rs has no CURVE) and with its own listen backlog (tokio's \
-         default, 1024; zmq.rs has no option for it)"
-            .into(),
-    )];
+    peer.why = vec![
+        (
+            4,
+            "runs NULL only (zmq.rs has no CURVE) and with its own listen backlog (tokio's \
+             default, 1024; zmq.rs has no option for it)"
+                .into(),
+        ),
+        (5, "zmq.rs 0.7 has no SERVER or CLIENT socket".into()),
+    ];
     Some(peer)
 }
 
@@ -316,13 +334,17 @@ fn python_peers() -> Vec<Peer> {
     sync.broker = Some(Launch::new(&py, &[&script, "broker", "--impl", "sync"]));
     sync.publisher = Some(Launch::new(&py, &[&script, "pub"]));
     sync.clients = Some(Launch::new(&py, &[&script, "clients", "--impl", "sync"]));
+    sync.why = vec![(
+        5,
+        "pyzmq's wheels bundle a libzmq built without the draft API (no SERVER)".into(),
+    )];
     let mut asyncio = Peer::new(
         "py-asyncio",
         "pyzmq asyncio",
         format!("{note}, zmq.asyncio on the default asyncio loop"),
     );
     asyncio.clients = Some(Launch::new(&py, &[&script, "clients", "--impl", "asyncio"]));
-    asyncio.why = [1, 2, 4]
+    asyncio.why = [1, 2, 4, 5]
         .map(|row| {
             (
                 row,

@@ -212,7 +212,7 @@ pub fn render(saved: &Saved, notes: Option<&str>) -> String {
     };
     let ns: Vec<i64> = results
         .iter()
-        .filter(|r| (1..=3).contains(&row_of(r)))
+        .filter(|r| matches!(row_of(r), 1..=3 | 5))
         .map(n_of)
         .collect::<BTreeSet<_>>()
         .into_iter()
@@ -301,52 +301,7 @@ pub fn render(saved: &Saved, notes: Option<&str>) -> String {
        broker's RSS with the clients connected minus before, over N.",
     );
     w("");
-    let row1 = ran(1);
-    rate_table(&mut w, &row1, &label, "rt/s", &ns, &|p, n| {
-        cell(get(1, p, n, &[]), &|r| human(num(r, "rt_s")))
-    });
-    w("");
-    w("| N | implementation | rt/s | p50 round trip | p99 round trip | broker RSS MiB | broker fds | KiB per connection | CPU % broker / clients | broker CPU µs per rt |");
-    w("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-    for &n in &ns {
-        for p in &row1 {
-            let Some(r) = get(1, p, n, &[]) else { continue };
-            if failed(r) {
-                w(&failed_row(n, &label(p), r, 7));
-                continue;
-            }
-            // The broker's usage under load; with the clients connected when /proc could
-            // not be read then.
-            let loaded = if r
-                .get("broker_loaded")
-                .is_some_and(|v| v.as_array().is_some_and(|a| !a.is_empty()))
-            {
-                "broker_loaded"
-            } else {
-                "broker_connected"
-            };
-            let per_connection = match (item(r, "broker_connected", 0), item(r, "broker_base", 0)) {
-                (Some(conn), Some(base)) => format!("{:.1}", (conn - base) / n as f64),
-                _ => "–".into(),
-            };
-            w(&format!(
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {:.0} / {:.0} | {:.1} |",
-                thousands(n),
-                label(p),
-                human(num(r, "rt_s")),
-                us(num(r, "rtt_p50_us")),
-                us(num(r, "rtt_p99_us")),
-                item(r, loaded, 0).map_or("–".into(), |v| format!("{:.1}", v / 1024.0)),
-                r.get(loaded)
-                    .and_then(|v| v.get(1))
-                    .map_or("–".into(), |v| py_str(Some(v))),
-                per_connection,
-                num(r, "broker_cpu_pct").unwrap_or(0.0),
-                num(r, "clients_cpu_pct").unwrap_or(0.0),
-                cpu_us_per(r, "broker_cpu_pct", "rt_s").unwrap_or(0.0)
-            ));
-        }
-    }
+    broker_tables(&mut w, results, 1, &ran(1), &ns, &label);
     w("");
 
     // Row 2
@@ -495,6 +450,19 @@ pub fn render(saved: &Saved, notes: Option<&str>) -> String {
     }
     w("");
 
+    // Row 5
+    w("## 5. A SERVER broker with N CLIENTs (draft sockets)");
+    w("");
+    w(
+        "Row 1 with the thread-safe draft sockets: the broker is the implementation's SERVER \
+         (the async ones: `AsyncDraftSocket`, one task), which answers each request with the \
+         request itself, its routing id addressing the reply; the clients are the C peer's \
+         CLIENTs, in the processes of row 1. The columns are row 1's.",
+    );
+    w("");
+    broker_tables(&mut w, results, 5, &ran(5), &ns, &label);
+    w("");
+
     w("## Rows an implementation does not run");
     w("");
     for p in peers {
@@ -553,6 +521,66 @@ pub fn render(saved: &Saved, notes: Option<&str>) -> String {
     // (empty) one: the same bytes.
     out.pop();
     out
+}
+
+/// Rows 1 and 5: round trips/s by implementation and N, then one line per run with its
+/// latency, the broker's memory and fds, and the CPU of both sides.
+fn broker_tables(
+    w: &mut impl FnMut(&str),
+    results: &[Value],
+    row: u8,
+    names: &[&str],
+    ns: &[i64],
+    label: &dyn Fn(&str) -> String,
+) {
+    let get = |p: &str, n: i64| results.iter().find(|r| is_case(r, row, p, n, &[]));
+    rate_table(w, names, label, "rt/s", ns, &|p, n| match get(p, n) {
+        None => String::new(),
+        Some(r) if failed(r) => "failed".into(),
+        Some(r) => human(num(r, "rt_s")),
+    });
+    w("");
+    w("| N | implementation | rt/s | p50 round trip | p99 round trip | broker RSS MiB | broker fds | KiB per connection | CPU % broker / clients | broker CPU µs per rt |");
+    w("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for &n in ns {
+        for p in names {
+            let Some(r) = get(p, n) else { continue };
+            if failed(r) {
+                w(&failed_row(n, &label(p), r, 7));
+                continue;
+            }
+            // The broker's usage under load; with the clients connected when /proc could
+            // not be read then.
+            let loaded = if r
+                .get("broker_loaded")
+                .is_some_and(|v| v.as_array().is_some_and(|a| !a.is_empty()))
+            {
+                "broker_loaded"
+            } else {
+                "broker_connected"
+            };
+            let per_connection = match (item(r, "broker_connected", 0), item(r, "broker_base", 0)) {
+                (Some(conn), Some(base)) => format!("{:.1}", (conn - base) / n as f64),
+                _ => "–".into(),
+            };
+            w(&format!(
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {:.0} / {:.0} | {:.1} |",
+                thousands(n),
+                label(p),
+                human(num(r, "rt_s")),
+                us(num(r, "rtt_p50_us")),
+                us(num(r, "rtt_p99_us")),
+                item(r, loaded, 0).map_or("–".into(), |v| format!("{:.1}", v / 1024.0)),
+                r.get(loaded)
+                    .and_then(|v| v.get(1))
+                    .map_or("–".into(), |v| py_str(Some(v))),
+                per_connection,
+                num(r, "broker_cpu_pct").unwrap_or(0.0),
+                num(r, "clients_cpu_pct").unwrap_or(0.0),
+                cpu_us_per(r, "broker_cpu_pct", "rt_s").unwrap_or(0.0)
+            ));
+        }
+    }
 }
 
 /// The header of a table of one rate per implementation, by N.
@@ -622,10 +650,14 @@ fn goals(results: &[Value], label: &dyn Fn(&str) -> String) -> String {
         (3, "async-mt", "async sockets, multi-thread"),
         (1, "async-io", "async-io broker"),
         (3, "async-io", "async-io sockets"),
+        (5, "sync", "sync SERVER broker"),
+        (5, "async", "async SERVER broker (tokio)"),
+        (5, "async-io", "async SERVER broker (async-io)"),
         (3, "sync", "sync sockets"),
         // The same ratio for C libzmq: what libzmq and the kernel give.
         (1, "c", "reference, not a goal: C broker"),
         (3, "c", "reference, not a goal: C sockets"),
+        (5, "c", "reference, not a goal: C SERVER broker"),
     ] {
         let big = largest(row, Some(peer));
         let (at_big, at_mid) = (run(row, peer, big, &[]), run(row, peer, mid, &[]));
@@ -646,7 +678,7 @@ fn goals(results: &[Value], label: &dyn Fn(&str) -> String) -> String {
             continue;
         }
         let ratio = a / b;
-        let (key, whose) = if row == 1 {
+        let (key, whose) = if row != 3 {
             ("broker_cpu_pct", "broker")
         } else {
             ("clients_cpu_pct", "clients")

@@ -3,7 +3,8 @@
 //! 1. broker: the implementation's ROUTER echoing for N C DEALER clients (1 to 4 processes);
 //! 2. pubsub: the implementation's PUB publishing to N C SUBs;
 //! 3. sockets: N DEALERs of the implementation in one process, against the C broker;
-//! 4. storm: N DEALERs connecting at once to a ROUTER, both the implementation's.
+//! 4. storm: N DEALERs connecting at once to a ROUTER, both the implementation's;
+//! 5. server: row 1 with the draft sockets: the implementation's SERVER for N C CLIENTs.
 
 use super::peers::Peer;
 use super::process::{cpu_ns, usage, Proc, Procs};
@@ -136,11 +137,19 @@ fn start_broker(
     Ok((broker, endpoint))
 }
 
-/// Rows 1 and 3: a broker, and `parts` client processes sharing N sockets in load mode.
+/// The sockets of a load run: a ROUTER broker and DEALER clients (rows 1 and 3), or a
+/// SERVER and CLIENTs (row 5).
+#[derive(Clone, Copy, PartialEq)]
+enum Pair {
+    RouterDealer,
+    ServerClient,
+}
+
+/// Rows 1, 3 and 5: a broker, and `parts` client processes sharing N sockets in load mode.
 fn load_run(
     o: &Options,
-    broker_peer: &Peer,
-    client_peer: &Peer,
+    (broker_peer, client_peer): (&Peer, &Peer),
+    pair: Pair,
     n: i64,
     parts: i64,
     tag: &str,
@@ -149,6 +158,11 @@ fn load_run(
     let t = o.timeout;
     let logs = o.logs();
     let mut broker_opts = vec!["--backlog".to_string(), BIG_BACKLOG.to_string()];
+    let mut client_opts = Vec::new();
+    if pair == Pair::ServerClient {
+        broker_opts.extend(["--socket".into(), "server".into()]);
+        client_opts.extend(["--socket".to_string(), "client".to_string()]);
+    }
     if o.broker_io_threads != 1 {
         broker_opts.extend(["--io-threads".into(), o.broker_io_threads.to_string()]);
     }
@@ -158,7 +172,7 @@ fn load_run(
     let base = usage_json(broker_pid);
     let mut clients = Vec::new();
     for (i, k) in spread(n, parts).into_iter().enumerate() {
-        let argv = client_peer.clients_argv(&[
+        let mut opts = vec![
             "--endpoint".into(),
             endpoint.clone(),
             "--n".into(),
@@ -171,7 +185,9 @@ fn load_run(
             py_float(o.seconds),
             "--timeout".into(),
             py_float(t),
-        ])?;
+        ];
+        opts.extend_from_slice(&client_opts);
+        let argv = client_peer.clients_argv(&opts)?;
         clients.push(procs.push(Proc::start(
             &argv,
             &format!("{tag}-clients{i}"),
@@ -472,7 +488,9 @@ pub fn measure(peers: &[Peer], o: &Options) -> Result<Vec<Value>> {
         let parts = client_processes(n);
         if o.rows.contains(&1) {
             for p in peers.iter().filter(|p| p.has_broker()) {
-                record(1, p, n, None, &|tag| load_run(o, p, c, n, parts, tag));
+                record(1, p, n, None, &|tag| {
+                    load_run(o, (p, c), Pair::RouterDealer, n, parts, tag)
+                });
             }
         }
         if o.rows.contains(&2) {
@@ -483,7 +501,16 @@ pub fn measure(peers: &[Peer], o: &Options) -> Result<Vec<Value>> {
         if o.rows.contains(&3) {
             for p in peers.iter().filter(|p| p.has_clients()) {
                 let m = one_process(n);
-                record(3, p, m, None, &|tag| load_run(o, c, p, m, 1, tag));
+                record(3, p, m, None, &|tag| {
+                    load_run(o, (c, p), Pair::RouterDealer, m, 1, tag)
+                });
+            }
+        }
+        if o.rows.contains(&5) {
+            for p in peers.iter().filter(|p| p.has_server()) {
+                record(5, p, n, None, &|tag| {
+                    load_run(o, (p, c), Pair::ServerClient, n, parts, tag)
+                });
             }
         }
     }
