@@ -34,6 +34,8 @@ pub use knobs::Knobs;
 
 #[cfg(feature = "ours")]
 pub mod asynchronous;
+#[cfg(feature = "ours")]
+pub mod exec;
 
 /// How a tool runs its loop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -122,7 +122,7 @@ fn deadline_runner() -> Result<String> {
 
 /// `cargo xtask soak [args]`: the endurance run (docs/scale-limits.md), `soak run [args]`
 /// of perf/src/bin/soak.rs: one broker, a few hundred Lazy Pirate clients in separate
-/// processes (half sync, half async; half over CURVE) connecting, sending, disconnecting
+/// processes (sync, tokio and async-io in turn; about half over CURVE) connecting, sending, disconnecting
 /// and reconnecting at random, two client processes SIGKILLed and restarted every minute;
 /// samples every 10 s and one `FIGURE SOAK ...` line; PASS/FAIL is the exit status.
 ///

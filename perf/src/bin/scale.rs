@@ -28,13 +28,13 @@
 //! <json>` (storm mode). After its result a load-mode client keeps every socket open and
 //! waiting, doing nothing, until the harness kills it: that is when its idle CPU is read.
 
-use std::future::Future;
 use std::io::{BufRead, Write};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use zmq::rt::AsyncSocket;
+use zmq_perf::exec::{AsyncIoExec, Exec, TokioExec};
 use zmq_perf::{fail, OrFail};
 
 /// CLOCK_MONOTONIC in nanoseconds: the clock every peer (C, Python, Rust) stamps with, so
@@ -326,81 +326,6 @@ fn async_publisher<E: Exec>(exec: &E, socket: zmq::Socket, go: &AtomicBool, pace
             socket.send(request()).await.or_fail("send");
         }
     })
-}
-
-// ------------------------------------------------------------------ the executors
-
-/// What the async peers need of an executor: run a future on this thread, spawn tasks
-/// beside it, sleep.
-trait Exec {
-    /// The adapter's runtime marker (`zmq::rt::AsyncSocket<Rt>`).
-    type Rt: zmq::rt::Runtime;
-    fn block_on<F: Future>(&self, fut: F) -> F::Output;
-    fn spawn(&self, task: impl Future<Output = ()> + Send + 'static);
-    fn sleep(duration: Duration) -> impl Future<Output = ()> + Send;
-}
-
-/// The tokio adapter on a tokio runtime.
-struct TokioExec(tokio::runtime::Runtime);
-
-impl TokioExec {
-    fn current_thread() -> Self {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .or_fail("tokio runtime");
-        TokioExec(rt)
-    }
-
-    fn multi_thread() -> Self {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .or_fail("tokio runtime");
-        TokioExec(rt)
-    }
-}
-
-impl Exec for TokioExec {
-    type Rt = zmq::rt::tokio::Tokio;
-
-    fn block_on<F: Future>(&self, fut: F) -> F::Output {
-        self.0.block_on(fut)
-    }
-
-    fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {
-        drop(self.0.spawn(task));
-    }
-
-    fn sleep(duration: Duration) -> impl Future<Output = ()> + Send {
-        tokio::time::sleep(duration)
-    }
-}
-
-/// The async-io adapter: tasks on an async-executor `Executor` that the calling thread
-/// runs under `async_io::block_on` (which also drives async-io's reactor while it waits).
-struct AsyncIoExec(async_executor::Executor<'static>);
-
-impl AsyncIoExec {
-    fn new() -> Self {
-        AsyncIoExec(async_executor::Executor::new())
-    }
-}
-
-impl Exec for AsyncIoExec {
-    type Rt = zmq::rt::async_io::AsyncIo;
-
-    fn block_on<F: Future>(&self, fut: F) -> F::Output {
-        async_io::block_on(self.0.run(fut))
-    }
-
-    fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {
-        self.0.spawn(task).detach();
-    }
-
-    async fn sleep(duration: Duration) {
-        async_io::Timer::after(duration).await;
-    }
 }
 
 // ------------------------------------------------------------------ the clients

@@ -2,10 +2,11 @@
 //!
 //! ```text
 //! soak run [--minutes N] [--processes P] [--clients-per-process K] [--kills-per-minute M]
-//!          [--dir DIR] [--no-trim]
+//!          [--dir DIR] [--no-trim] [--sample sync|tokio|async-io]
 //! ```
-//! One broker process and P client processes (K Lazy Pirate REQ clients each; half the
-//! processes sync, half async on tokio, and across both, half over CURVE). Clients
+//! One broker process and P client processes (K Lazy Pirate REQ clients each; the
+//! processes take turns: sync, async on tokio, async on async-io; and in turns of three,
+//! half over CURVE). Clients
 //! connect, send, disconnect and reconnect at random; every minute M random client
 //! processes are SIGKILLed and restarted. The broker executes each (client, request id)
 //! once and answers retries from its memory; it drops one reply in 200 on purpose
@@ -30,6 +31,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use zmq_perf::exec::{timeout, AsyncIoExec, Exec, TokioExec};
 
 /// How long a client waits for a reply before it drops its socket and sends again.
 const REPLY_TIMEOUT: Duration = Duration::from_millis(1500);
@@ -283,7 +286,8 @@ fn broker(args: &[String]) {
 }
 
 // ---------------------------------------------------------------------------------------
-// A client process: K Lazy Pirate clients, sync (threads) or async (tokio tasks).
+// A client process: K Lazy Pirate clients, sync (threads) or async (tasks on tokio or
+// async-io).
 
 struct Counters {
     sent: AtomicU64,
@@ -364,7 +368,7 @@ fn clients(args: &[String]) {
     let dir = PathBuf::from(arg(args, "--dir", String::from("target/soak")));
     let name: String = arg(args, "--name", String::from("c"));
     let count: usize = arg(args, "--clients", 10);
-    let asynchronous = args.iter().any(|a| a == "--async");
+    let flavor: String = arg(args, "--flavor", String::from("sync"));
     let curve = args.iter().any(|a| a == "--curve");
     let endpoints = fs::read_to_string(dir.join("broker.endpoints"))
         .unwrap_or_else(|e| die("broker endpoints", e));
@@ -403,39 +407,26 @@ fn clients(args: &[String]) {
         })
     };
 
-    if asynchronous {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap_or_else(|e| die("runtime", e));
-        runtime.block_on(async {
-            let mut tasks = Vec::new();
-            for (i, setup) in setups.into_iter().enumerate() {
-                let (ctx, counters, stop) = (ctx.clone(), Arc::clone(&counters), Arc::clone(&stop));
-                tasks.push(tokio::spawn(async move {
-                    async_client(ctx, setup, counters, stop, i as u64).await
-                }));
-            }
-            for task in tasks {
-                if let Ok(Err(err)) = task.await {
-                    die("async client", err);
+    match flavor.as_str() {
+        "sync" => {
+            let threads: Vec<_> = setups
+                .into_iter()
+                .enumerate()
+                .map(|(i, setup)| {
+                    let (ctx, counters, stop) =
+                        (ctx.clone(), Arc::clone(&counters), Arc::clone(&stop));
+                    std::thread::spawn(move || sync_client(ctx, setup, counters, stop, i as u64))
+                })
+                .collect();
+            for thread in threads {
+                if let Ok(Err(err)) = thread.join() {
+                    die("sync client", err);
                 }
             }
-        });
-    } else {
-        let threads: Vec<_> = setups
-            .into_iter()
-            .enumerate()
-            .map(|(i, setup)| {
-                let (ctx, counters, stop) = (ctx.clone(), Arc::clone(&counters), Arc::clone(&stop));
-                std::thread::spawn(move || sync_client(ctx, setup, counters, stop, i as u64))
-            })
-            .collect();
-        for thread in threads {
-            if let Ok(Err(err)) = thread.join() {
-                die("sync client", err);
-            }
         }
+        "tokio" => async_clients(&TokioExec::current_thread(), &ctx, setups, &counters, &stop),
+        "async-io" => async_clients(&AsyncIoExec::new(), &ctx, setups, &counters, &stop),
+        other => die("arguments", format!("no --flavor {other}")),
     }
     drop(writer);
 }
@@ -490,18 +481,44 @@ fn sync_client(
     Ok(())
 }
 
-async fn async_client(
+/// The clients as tasks on one thread (`exec`), until `stop`.
+fn async_clients<E: Exec>(
+    exec: &E,
+    ctx: &zmq::Context,
+    setups: Vec<ClientSetup>,
+    counters: &Arc<Counters>,
+    stop: &Arc<AtomicBool>,
+) {
+    exec.block_on(async {
+        let running = Arc::new(AtomicU64::new(setups.len() as u64));
+        for (i, setup) in setups.into_iter().enumerate() {
+            let (ctx, counters, stop) = (ctx.clone(), Arc::clone(counters), Arc::clone(stop));
+            let running = Arc::clone(&running);
+            exec.spawn(async move {
+                if let Err(err) = async_client::<E>(ctx, setup, counters, stop, i as u64).await {
+                    die("async client", err);
+                }
+                running.fetch_sub(1, Ordering::Relaxed);
+            });
+        }
+        while running.load(Ordering::Relaxed) > 0 {
+            E::sleep(Duration::from_millis(100)).await;
+        }
+    });
+}
+
+async fn async_client<E: Exec>(
     ctx: zmq::Context,
     setup: ClientSetup,
     counters: Arc<Counters>,
     stop: Arc<AtomicBool>,
     salt: u64,
 ) -> zmq::Result<()> {
-    use zmq::rt::tokio::AsyncSocket;
+    type Socket<E> = zmq::rt::AsyncSocket<<E as Exec>::Rt>;
     let mut rng = Rng::new(salt);
     let mut seq = 0u64;
     while !stop.load(Ordering::Relaxed) {
-        let mut req = AsyncSocket::new(setup.socket(&ctx)?)?;
+        let mut req = Socket::<E>::new(setup.socket(&ctx)?)?;
         counters.connects.fetch_add(1, Ordering::Relaxed);
         for _ in 0..1 + rng.below(20) {
             seq += 1;
@@ -510,7 +527,7 @@ async fn async_client(
             counters.new_request();
             loop {
                 req.send(body.as_str()).await?;
-                if let Ok(reply) = tokio::time::timeout(REPLY_TIMEOUT, req.recv_bytes()).await {
+                if let Some(reply) = timeout::<E, _>(REPLY_TIMEOUT, req.recv_bytes()).await {
                     check_reply(&reply?, &setup, seq, &counters);
                     counters.replies.fetch_add(1, Ordering::Relaxed);
                     break;
@@ -520,13 +537,13 @@ async fn async_client(
                     break;
                 }
                 counters.retries.fetch_add(1, Ordering::Relaxed);
-                req = AsyncSocket::new(setup.socket(&ctx)?)?;
+                req = Socket::<E>::new(setup.socket(&ctx)?)?;
                 counters.connects.fetch_add(1, Ordering::Relaxed);
             }
-            tokio::time::sleep(rng.ms(100, 900)).await;
+            E::sleep(rng.ms(100, 900)).await;
         }
         drop(req);
-        tokio::time::sleep(rng.ms(0, 500)).await;
+        E::sleep(rng.ms(0, 500)).await;
     }
     Ok(())
 }
@@ -568,6 +585,23 @@ struct Slot {
     generation: u32,
 }
 
+/// The client processes' kinds, in turn by slot.
+const FLAVORS: [&str; 3] = ["sync", "tokio", "async-io"];
+
+/// How many of `processes` slots are of flavor `i` (slots take the flavors in turn), and
+/// how many are over CURVE.
+fn slots_of(processes: usize, i: usize) -> usize {
+    (0..processes)
+        .filter(|slot| slot % FLAVORS.len() == i)
+        .count()
+}
+
+fn curve_slots(processes: usize) -> usize {
+    (0..processes)
+        .filter(|slot| (slot / FLAVORS.len()) % 2 == 1)
+        .count()
+}
+
 fn spawn_client(
     dir: &Path,
     slot: usize,
@@ -576,8 +610,8 @@ fn spawn_client(
     public: &str,
     trim: bool,
 ) -> Slot {
-    let asynchronous = slot % 2 == 1;
-    let curve = (slot / 2) % 2 == 1;
+    let flavor = FLAVORS[slot % FLAVORS.len()];
+    let curve = (slot / FLAVORS.len()) % 2 == 1;
     let name = format!("p{slot}g{generation}");
     let mut cmd = Command::new(std::env::current_exe().unwrap());
     cmd.args(["clients", "--dir"])
@@ -586,9 +620,7 @@ fn spawn_client(
         .env("SOAK_SERVER_PUBLIC", public)
         .env("SOAK_MALLOC_TRIM", if trim { "1" } else { "0" })
         .stdin(Stdio::null());
-    if asynchronous {
-        cmd.arg("--async");
-    }
+    cmd.args(["--flavor", flavor]);
     if curve {
         cmd.arg("--curve");
     }
@@ -609,6 +641,19 @@ fn run(args: &[String]) {
     if processes < 2 {
         die("arguments", "--processes must be at least 2");
     }
+    // The client process whose RSS, heap, fds and threads are sampled: by default the
+    // first of the flavor `--sample` names (sync, tokio or async-io).
+    let sample_flavor: String = arg(args, "--sample", String::from("sync"));
+    let sampled = FLAVORS
+        .iter()
+        .position(|f| *f == sample_flavor)
+        .filter(|&slot| slot < processes)
+        .unwrap_or_else(|| {
+            die(
+                "arguments",
+                format!("--sample {sample_flavor}: no such client"),
+            )
+        });
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).unwrap_or_else(|e| die("dir", e));
     let total = Duration::from_secs_f64(minutes * 60.0);
@@ -638,7 +683,7 @@ fn run(args: &[String]) {
     let broker_base = sample(broker.id()).unwrap_or_else(|| die("broker", "no /proc entry"));
     println!(
         "soak: {minutes} min, {processes} client processes x {k} clients \
-         (sync/async, NULL/CURVE alternating), {kills_per_minute} SIGKILLs a minute, \
+         (sync/tokio/async-io in turn, NULL/CURVE in turns of three), {kills_per_minute} SIGKILLs a minute, \
          warm-up {}s; broker baseline {broker_base:?}",
         warmup.as_secs()
     );
@@ -691,11 +736,12 @@ fn run(args: &[String]) {
                 *slot = spawn_client(&dir, slot_index, generation, k, &public, trim);
             }
         }
-        // SIGKILL a few random client processes a minute (never slot 0, the sampled one).
+        // SIGKILL a few random client processes a minute (never the sampled one).
         if elapsed >= next_kill {
             next_kill += Duration::from_secs(60);
             for _ in 0..kills_per_minute {
-                let slot_index = 1 + rng.below(processes as u64 - 1) as usize;
+                let slot_index =
+                    (sampled + 1 + rng.below(processes as u64 - 1) as usize) % processes;
                 let slot = &mut slots[slot_index];
                 let _ = slot.child.kill(); // SIGKILL, by PID
                 let _ = slot.child.wait();
@@ -707,11 +753,11 @@ fn run(args: &[String]) {
         if elapsed >= next_sample {
             next_sample += Duration::from_secs(10);
             let mut b = sample(broker.id()).unwrap_or_default();
-            let mut c = sample(slots[0].child.id()).unwrap_or_default();
+            let mut c = sample(slots[sampled].child.id()).unwrap_or_default();
             b.heap_kib = read_stats(&dir.join("broker.stats"))
                 .get("heap_kib")
                 .map_or(0, |&v| v as u64);
-            c.heap_kib = read_stats(&dir.join(format!("{}.stats", slots[0].name)))
+            c.heap_kib = read_stats(&dir.join(format!("{}.stats", slots[sampled].name)))
                 .get("heap_kib")
                 .map_or(0, |&v| v as u64);
             broker_samples.push((elapsed, b));
@@ -740,7 +786,7 @@ fn run(args: &[String]) {
                 row;
             println!(
                 "soak t={t_s:>4}s broker rss={b_rss}KiB heap={b_heap}KiB fds={b_fds} \
-                 threads={b_threads} | client p0 rss={c_rss}KiB heap={c_heap}KiB fds={c_fds} \
+                 threads={b_threads} | client p{sampled} rss={c_rss}KiB heap={c_heap}KiB fds={c_fds} \
                  threads={c_threads} | sent={sent} received={received} retries={retries} \
                  lost={lost} duplicated={duplicated}"
             );
@@ -767,11 +813,11 @@ fn run(args: &[String]) {
 
     // The end: stop every client, then the broker must be back to its baseline.
     let mut before_stop = sample(broker.id()).unwrap_or_default();
-    let mut client_end = sample(slots[0].child.id()).unwrap_or_default();
+    let mut client_end = sample(slots[sampled].child.id()).unwrap_or_default();
     before_stop.heap_kib = read_stats(&dir.join("broker.stats"))
         .get("heap_kib")
         .map_or(0, |&v| v as u64);
-    client_end.heap_kib = read_stats(&dir.join(format!("{}.stats", slots[0].name)))
+    client_end.heap_kib = read_stats(&dir.join(format!("{}.stats", slots[sampled].name)))
         .get("heap_kib")
         .map_or(0, |&v| v as u64);
     for slot in &mut slots {
@@ -881,23 +927,24 @@ fn run(args: &[String]) {
     }
     let result = if failures.is_empty() { "PASS" } else { "FAIL" };
     println!(
-        "FIGURE SOAK minutes={:.1} processes={processes} clients={} sync={} async={} \
-         curve={} kills={kills} malloc_trim={} requests={} replies={} executed={} \
+        "FIGURE SOAK minutes={:.1} processes={processes} clients={} sync={} tokio={} \
+         async_io={} curve={} kills={kills} malloc_trim={} requests={} replies={} executed={} \
          lost={lost} \
          executed_twice={executed_twice} replies_dropped={} retries={} deduplicated={} \
          stale_copies={} \
          mismatches={mismatches} sessions={} broker_rss_kib={b_rss0}->{b_rss1} \
          ({b_growth:+.1}%) broker_heap_kib={b_heap0}->{b_heap1} ({b_heap_growth:+.1}%) \
          broker_fds={}->{}->{} broker_threads={}->{} \
-         client_rss_kib={c_rss0}->{c_rss1} ({c_growth:+.1}%) \
+         sampled_client={sample_flavor} client_rss_kib={c_rss0}->{c_rss1} ({c_growth:+.1}%) \
          client_heap_kib={c_heap0}->{c_heap1} ({c_heap_growth:+.1}%) client_fds_max_warmup={} \
          client_fds_end={} client_threads={}->{} crashes={crashes} hangs={hangs} \
          result={result}",
         ran.as_secs_f64() / 60.0,
         processes * k,
-        processes.div_ceil(2) * k,
-        processes / 2 * k,
-        processes / 2 * k,
+        slots_of(processes, 0) * k,
+        slots_of(processes, 1) * k,
+        slots_of(processes, 2) * k,
+        curve_slots(processes) * k,
         if trim { "yes" } else { "no" },
         get(&t, "sent"),
         get(&t, "replies"),
