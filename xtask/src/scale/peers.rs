@@ -165,6 +165,22 @@ fn build_c(facts: &BuildFacts) -> Result<(PathBuf, String)> {
     Ok((out, source.pinned))
 }
 
+/// One of this crate's peers: the scale binary, its broker (a ROUTER, or a SERVER in row 5)
+/// and publisher run with `--impl serving`, its clients with `--impl clients`.
+fn ours_peer(
+    ours: &Path,
+    (name, label): (&str, &str),
+    note: &str,
+    (serving, clients): (&str, &str),
+) -> Peer {
+    let mut peer = Peer::new(name, label, note);
+    peer.broker = Some(Launch::new(ours, &["broker", "--impl", serving]));
+    peer.publisher = Some(Launch::new(ours, &["pub", "--impl", serving]));
+    peer.clients = Some(Launch::new(ours, &["clients", "--impl", clients]));
+    peer.server = true;
+    peer
+}
+
 /// Builds every peer the options ask for (the C peer always: it is the other side of rows
 /// 1 to 3) and returns them, C first.
 pub fn build_peers(o: &Options) -> Result<Vec<Peer>> {
@@ -188,24 +204,18 @@ pub fn build_peers(o: &Options) -> Result<Vec<Peer>> {
     c.publisher = Some(Launch::new(&c_bin, &["pub"]));
     c.subs = Some(Launch::new(&c_bin, &["subs"]));
     c.server = true;
-    let mut sync = Peer::new(
-        "sync",
-        "zmq sync",
+    let sync = ours_peer(
+        &ours,
+        ("sync", "zmq sync"),
         "this crate, blocking API; clients wait with zmq::poll",
+        ("sync", "sync"),
     );
-    sync.broker = Some(Launch::new(&ours, &["broker", "--impl", "sync"]));
-    sync.publisher = Some(Launch::new(&ours, &["pub", "--impl", "sync"]));
-    sync.clients = Some(Launch::new(&ours, &["clients", "--impl", "sync"]));
-    sync.server = true;
-    let mut asynch = Peer::new(
-        "async",
-        "zmq async",
+    let asynch = ours_peer(
+        &ours,
+        ("async", "zmq async"),
         "this crate, tokio adapter, current-thread runtime",
+        ("async", "async-ct"),
     );
-    asynch.broker = Some(Launch::new(&ours, &["broker", "--impl", "async"]));
-    asynch.publisher = Some(Launch::new(&ours, &["pub", "--impl", "async"]));
-    asynch.clients = Some(Launch::new(&ours, &["clients", "--impl", "async-ct"]));
-    asynch.server = true;
     let mut mt = Peer::new(
         "async-mt",
         "zmq async mt",
@@ -230,15 +240,12 @@ pub fn build_peers(o: &Options) -> Result<Vec<Peer>> {
             "the async SERVER broker is one socket: the runtime flavour does not matter".into(),
         ),
     ];
-    let mut async_io = Peer::new(
-        "async-io",
-        "zmq async-io",
+    let async_io = ours_peer(
+        &ours,
+        ("async-io", "zmq async-io"),
         "this crate, async-io adapter (smol's reactor), tasks on one async-executor thread",
+        ("async-io", "async-io"),
     );
-    async_io.broker = Some(Launch::new(&ours, &["broker", "--impl", "async-io"]));
-    async_io.publisher = Some(Launch::new(&ours, &["pub", "--impl", "async-io"]));
-    async_io.clients = Some(Launch::new(&ours, &["clients", "--impl", "async-io"]));
-    async_io.server = true;
     let mut peers = vec![c, sync, asynch, mt, async_io];
     if o.wants_python() {
         peers.extend(python_peers());
