@@ -6,6 +6,7 @@
 //!               [--socket router|server]
 //! scale clients --impl sync|async-ct|async-mt|async-io --endpoint E --n K --mode load|storm
 //!               [--curve-server Z85] [--warmup S] [--seconds S] [--timeout S]
+//!               [--socket dealer|client]
 //! scale pub     --impl sync|async|async-io [--backlog N]
 //! ```
 //!
@@ -14,7 +15,7 @@
 //! `Executor` run by the main thread under `async_io::block_on` (smol's usual setup). The
 //! async peers are one generic program over [`Exec`]. `--socket server` makes the broker
 //! a SERVER (row 5, draft), which answers each request with the request itself: its routing
-//! id addresses the reply.
+//! id addresses the reply; `--socket client` makes the clients CLIENTs (row 6).
 //!
 //! The wire protocol is the harness's, shared with its C and Python peers: a request is
 //! 16 bytes, the client's CLOCK_MONOTONIC nanoseconds at sending and 8 free bytes; the
@@ -28,6 +29,7 @@
 //! <json>` (storm mode). After its result a load-mode client keeps every socket open and
 //! waiting, doing nothing, until the harness kills it: that is when its idle CPU is read.
 
+use std::future::Future;
 use std::io::{BufRead, Write};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -372,26 +374,99 @@ impl Samples {
     }
 }
 
-fn client_socket(
-    ctx: &zmq::Context,
-    opts: &Opts,
-    keys: &Option<(Vec<u8>, zmq::CurveKeyPair)>,
-) -> zmq::Socket {
-    let socket = ctx.socket(zmq::DEALER).or_fail("socket");
-    socket.set_linger(0).or_fail("set_linger");
-    if let Some((server, pair)) = keys {
-        socket
-            .set_curve_serverkey(server)
-            .or_fail("set_curve_serverkey");
-        socket
-            .set_curve_publickey(&pair.public_key)
-            .or_fail("set_curve_publickey");
-        socket
-            .set_curve_secretkey(&pair.secret_key)
-            .or_fail("set_curve_secretkey");
+/// A client socket of the load and storm modes: a DEALER (`zmq::Socket`) or, with
+/// `--socket client`, a CLIENT (`zmq::draft::DraftSocket`, row 6). The two have the same
+/// methods but no common trait.
+trait ClientSocket: Sized + Send + 'static {
+    fn new(ctx: &zmq::Context, keys: &Option<(Vec<u8>, zmq::CurveKeyPair)>) -> Self;
+    fn connect_to(&self, endpoint: &str);
+    fn send_request(&self);
+    fn try_recv(&self) -> Option<zmq::Message>;
+    fn readable(&self) -> zmq::PollItem<'_>;
+}
+
+macro_rules! client_socket {
+    ($type:ty, $make:expr) => {
+        impl ClientSocket for $type {
+            fn new(ctx: &zmq::Context, keys: &Option<(Vec<u8>, zmq::CurveKeyPair)>) -> Self {
+                let socket: $type = $make(ctx).or_fail("socket");
+                socket.set_linger(0).or_fail("set_linger");
+                if let Some((server, pair)) = keys {
+                    socket
+                        .set_curve_serverkey(server)
+                        .or_fail("set_curve_serverkey");
+                    socket
+                        .set_curve_publickey(&pair.public_key)
+                        .or_fail("set_curve_publickey");
+                    socket
+                        .set_curve_secretkey(&pair.secret_key)
+                        .or_fail("set_curve_secretkey");
+                }
+                socket
+            }
+
+            fn connect_to(&self, endpoint: &str) {
+                self.connect(endpoint).or_fail("connect");
+            }
+
+            fn send_request(&self) {
+                self.send(request(), 0).or_fail("send");
+            }
+
+            fn try_recv(&self) -> Option<zmq::Message> {
+                self.recv_msg(zmq::DONTWAIT).ok()
+            }
+
+            fn readable(&self) -> zmq::PollItem<'_> {
+                self.as_poll_item(zmq::POLLIN)
+            }
+        }
+    };
+}
+
+client_socket!(zmq::Socket, |ctx: &zmq::Context| ctx.socket(zmq::DEALER));
+client_socket!(zmq::draft::DraftSocket, |ctx: &zmq::Context| ctx
+    .draft_socket(zmq::draft::DraftSocketType::CLIENT));
+
+/// The async side of a [`ClientSocket`]: `zmq::rt::AsyncSocket` or
+/// `zmq::rt::AsyncDraftSocket`, on the runtime `R`.
+trait AsyncClient<R: zmq::rt::Runtime>: Send + 'static {
+    type Sync: ClientSocket;
+    fn wrap(socket: Self::Sync) -> Self;
+    fn send_request(&mut self) -> impl Future<Output = ()> + Send;
+    fn recv_reply(&mut self) -> impl Future<Output = zmq::Result<zmq::Message>> + Send;
+}
+
+impl<R: zmq::rt::Runtime> AsyncClient<R> for AsyncSocket<R> {
+    type Sync = zmq::Socket;
+
+    fn wrap(socket: zmq::Socket) -> Self {
+        AsyncSocket::new(socket).or_fail("AsyncSocket::new")
     }
-    let _ = opts;
-    socket
+
+    async fn send_request(&mut self) {
+        self.send(request()).await.or_fail("send");
+    }
+
+    async fn recv_reply(&mut self) -> zmq::Result<zmq::Message> {
+        self.recv_msg().await
+    }
+}
+
+impl<R: zmq::rt::Runtime> AsyncClient<R> for zmq::rt::AsyncDraftSocket<R> {
+    type Sync = zmq::draft::DraftSocket;
+
+    fn wrap(socket: zmq::draft::DraftSocket) -> Self {
+        zmq::rt::AsyncDraftSocket::new(socket).or_fail("AsyncDraftSocket::new")
+    }
+
+    async fn send_request(&mut self) {
+        self.send(request()).await.or_fail("send");
+    }
+
+    async fn recv_reply(&mut self) -> zmq::Result<zmq::Message> {
+        self.recv_msg().await
+    }
 }
 
 fn curve_keys(opts: &Opts) -> Option<(Vec<u8>, zmq::CurveKeyPair)> {
@@ -409,13 +484,42 @@ fn clients(opts: &Opts) {
     let mode = opts.str("mode", "load");
     let kind = opts.str("impl", "sync");
     let before = self_usage();
-    match (kind.as_str(), mode.as_str()) {
-        ("sync", "load") => sync_load(&ctx, opts, n, before),
-        ("sync", "storm") => sync_storm(&ctx, opts, n),
-        ("async-ct", m) => async_clients(&TokioExec::current_thread(), &ctx, opts, n, m, before),
-        ("async-mt", m) => async_clients(&TokioExec::multi_thread(), &ctx, opts, n, m, before),
-        ("async-io", m) => async_clients(&AsyncIoExec::new(), &ctx, opts, n, m, before),
-        (k, m) => fail("arguments", format!("no clients --impl {k} --mode {m}")),
+    let draft = opts.str("socket", "dealer") == "client";
+    match (kind.as_str(), mode.as_str(), draft) {
+        ("sync", "load", false) => sync_load::<zmq::Socket>(&ctx, opts, n, before),
+        ("sync", "load", true) => sync_load::<zmq::draft::DraftSocket>(&ctx, opts, n, before),
+        ("sync", "storm", false) => sync_storm(&ctx, opts, n),
+        ("async-ct", m, d) => {
+            async_clients_of(&TokioExec::current_thread(), d, &ctx, opts, n, m, before)
+        }
+        ("async-mt", m, d) => {
+            async_clients_of(&TokioExec::multi_thread(), d, &ctx, opts, n, m, before)
+        }
+        ("async-io", m, d) => async_clients_of(&AsyncIoExec::new(), d, &ctx, opts, n, m, before),
+        (k, m, d) => fail(
+            "arguments",
+            format!(
+                "no clients --impl {k} --mode {m}{}",
+                if d { " --socket client" } else { "" }
+            ),
+        ),
+    }
+}
+
+/// [`async_clients`] with DEALERs, or CLIENTs when `draft`.
+fn async_clients_of<E: Exec>(
+    exec: &E,
+    draft: bool,
+    ctx: &zmq::Context,
+    opts: &Opts,
+    n: usize,
+    mode: &str,
+    before: (u64, u64),
+) {
+    if draft {
+        async_clients::<E, zmq::rt::AsyncDraftSocket<E::Rt>>(exec, ctx, opts, n, mode, before)
+    } else {
+        async_clients::<E, AsyncSocket<E::Rt>>(exec, ctx, opts, n, mode, before)
     }
 }
 
@@ -426,22 +530,21 @@ fn usage_json(before: (u64, u64), after: (u64, u64)) -> String {
     )
 }
 
-fn sync_load(ctx: &zmq::Context, opts: &Opts, n: usize, before: (u64, u64)) {
+fn sync_load<S: ClientSocket>(ctx: &zmq::Context, opts: &Opts, n: usize, before: (u64, u64)) {
     let endpoint = opts.str("endpoint", "");
     let keys = curve_keys(opts);
     let timeout = opts.secs("timeout", 60.0);
-    let sockets: Vec<zmq::Socket> = (0..n).map(|_| client_socket(ctx, opts, &keys)).collect();
+    let sockets: Vec<S> = (0..n).map(|_| S::new(ctx, &keys)).collect();
     // Connect in batches, each finishing a round trip before the next: a load run is not
     // a connection storm (that is the storm mode's job), and a burst of 10,000 SYNs
     // overflows any listen backlog.
     let deadline = Instant::now() + timeout;
     for batch in sockets.chunks(CONNECT_BATCH) {
         for s in batch {
-            s.connect(&endpoint).or_fail("connect");
-            s.send(request(), 0).or_fail("send");
+            s.connect_to(&endpoint);
+            s.send_request();
         }
-        let mut items: Vec<zmq::PollItem> =
-            batch.iter().map(|s| s.as_poll_item(zmq::POLLIN)).collect();
+        let mut items: Vec<zmq::PollItem> = batch.iter().map(S::readable).collect();
         let mut pending = batch.len();
         while pending > 0 {
             if Instant::now() > deadline {
@@ -453,17 +556,14 @@ fn sync_load(ctx: &zmq::Context, opts: &Opts, n: usize, before: (u64, u64)) {
             zmq::poll(&mut items, 100).or_fail("poll");
             for (i, item) in items.iter().enumerate() {
                 if item.is_readable() {
-                    while batch[i].recv_msg(zmq::DONTWAIT).is_ok() {
+                    while batch[i].try_recv().is_some() {
                         pending -= 1;
                     }
                 }
             }
         }
     }
-    let mut items: Vec<zmq::PollItem> = sockets
-        .iter()
-        .map(|s| s.as_poll_item(zmq::POLLIN))
-        .collect();
+    let mut items: Vec<zmq::PollItem> = sockets.iter().map(S::readable).collect();
     say(format!(
         "CONNECTED {{\"n\":{n}{}}}",
         usage_json(before, self_usage())
@@ -472,7 +572,7 @@ fn sync_load(ctx: &zmq::Context, opts: &Opts, n: usize, before: (u64, u64)) {
     let warmup = opts.secs("warmup", 0.5);
     let seconds = opts.secs("seconds", 2.0);
     for s in &sockets {
-        s.send(request(), 0).or_fail("send");
+        s.send_request();
     }
     let start = Instant::now();
     let (measure_from, measure_to) = (start + warmup, start + warmup + seconds);
@@ -494,13 +594,13 @@ fn sync_load(ctx: &zmq::Context, opts: &Opts, n: usize, before: (u64, u64)) {
             if !item.is_readable() {
                 continue;
             }
-            while let Ok(reply) = sockets[i].recv_msg(zmq::DONTWAIT) {
+            while let Some(reply) = sockets[i].try_recv() {
                 if measuring {
                     samples.add(elapsed(&reply));
                 }
                 outstanding -= 1;
                 if sending {
-                    sockets[i].send(request(), 0).or_fail("send");
+                    sockets[i].send_request();
                     outstanding += 1;
                 }
             }
@@ -520,7 +620,7 @@ fn sync_storm(ctx: &zmq::Context, opts: &Opts, n: usize) {
     let endpoint = opts.str("endpoint", "");
     let keys = curve_keys(opts);
     let timeout = opts.secs("timeout", 60.0);
-    let sockets: Vec<zmq::Socket> = (0..n).map(|_| client_socket(ctx, opts, &keys)).collect();
+    let sockets: Vec<zmq::Socket> = (0..n).map(|_| ClientSocket::new(ctx, &keys)).collect();
     let start = Instant::now();
     for s in &sockets {
         s.connect(&endpoint).or_fail("connect");
@@ -559,7 +659,7 @@ const WARMUP: u32 = 0;
 const MEASURE: u32 = 1;
 const STOP: u32 = 2;
 
-fn async_clients<E: Exec>(
+fn async_clients<E: Exec, C: AsyncClient<E::Rt>>(
     exec: &E,
     ctx: &zmq::Context,
     opts: &Opts,
@@ -570,7 +670,7 @@ fn async_clients<E: Exec>(
     let endpoint = opts.str("endpoint", "");
     let keys = curve_keys(opts);
     let timeout = opts.secs("timeout", 60.0);
-    let sockets: Vec<zmq::Socket> = (0..n).map(|_| client_socket(ctx, opts, &keys)).collect();
+    let sockets: Vec<C::Sync> = (0..n).map(|_| C::Sync::new(ctx, &keys)).collect();
     if mode == "storm" {
         exec.block_on(async move {
             let start = Instant::now();
@@ -580,10 +680,10 @@ fn async_clients<E: Exec>(
             for s in sockets {
                 let (endpoint, done, kept) = (endpoint.clone(), done.clone(), kept.clone());
                 exec.spawn(async move {
-                    s.connect(&endpoint).or_fail("connect");
-                    let mut s = AsyncSocket::<E::Rt>::new(s).or_fail("AsyncSocket::new");
-                    s.send(request()).await.or_fail("send");
-                    s.recv_msg().await.or_fail("recv");
+                    s.connect_to(&endpoint);
+                    let mut s = C::wrap(s);
+                    s.send_request().await;
+                    s.recv_reply().await.or_fail("recv");
                     done.fetch_add(1, Ordering::Relaxed);
                     kept.lock().unwrap_or_else(|e| e.into_inner()).push(s);
                 });
@@ -617,10 +717,10 @@ fn async_clients<E: Exec>(
             let (phase, connected, finished) = (phase.clone(), connected.clone(), finished.clone());
             let go = go_rx.clone();
             let task = async move {
-                s.connect(&endpoint).or_fail("connect");
-                let mut s = AsyncSocket::<E::Rt>::new(s).or_fail("AsyncSocket::new");
-                s.send(request()).await.or_fail("send");
-                s.recv_msg().await.or_fail("recv");
+                s.connect_to(&endpoint);
+                let mut s = C::wrap(s);
+                s.send_request().await;
+                s.recv_reply().await.or_fail("recv");
                 connected.fetch_add(1, Ordering::Relaxed);
                 let _ = go.recv().await;
                 drop(go);
@@ -629,8 +729,8 @@ fn async_clients<E: Exec>(
                     if phase.load(Ordering::Relaxed) == STOP {
                         break;
                     }
-                    s.send(request()).await.or_fail("send");
-                    let reply = s.recv_msg().await.or_fail("recv");
+                    s.send_request().await;
+                    let reply = s.recv_reply().await.or_fail("recv");
                     // Counted by when the reply arrives, as the other peers do.
                     if phase.load(Ordering::Relaxed) == MEASURE {
                         samples.add(elapsed(&reply));
@@ -642,7 +742,7 @@ fn async_clients<E: Exec>(
                     f.1.merge(samples);
                 }
                 // Idle: wait for a reply that never comes, parked, until killed.
-                let _ = s.recv_msg().await;
+                let _ = s.recv_reply().await;
             };
             // The harness's own state per socket (the task's future), to tell it apart from
             // the AsyncSocket's cost.

@@ -69,8 +69,8 @@ writes docs/scale.md and docs/scale.svg (--quick: target/perf/scale-quick/)
   --only NAME[,NAME]       implementations: c sync async async-mt async-io py py-asyncio
                            zmq.rs
                            (c is always built and run)
-  --rows 1,2,3,4,5         the rows to run
-  --ns N[,N]               N for rows 1, 2, 3 and 5
+  --rows 1,2,3,4,5,6       the rows to run
+  --ns N[,N]               N for every row but 4
   --storm-ns N[,N]         N for row 4
   --backlogs B[,B]         row 4's listen backlogs ('default': set none);
                            default 100,default,4096
@@ -193,7 +193,7 @@ impl Options {
         let mut o = Options {
             quick: false,
             only: None,
-            rows: [1, 2, 3, 4, 5].into(),
+            rows: [1, 2, 3, 4, 5, 6].into(),
             ns: Vec::new(),
             storm_ns: Vec::new(),
             backlogs: vec![
@@ -250,8 +250,8 @@ impl Options {
                 }
                 "--rows" => {
                     o.rows = numbers::<u8>(name, &value()?)?.into_iter().collect();
-                    if let Some(bad) = o.rows.iter().find(|r| !(1..=5).contains(*r)) {
-                        return Err(format!("--rows: there is no row {bad} (1 to 5)"));
+                    if let Some(bad) = o.rows.iter().find(|r| !(1..=6).contains(*r)) {
+                        return Err(format!("--rows: there is no row {bad} (1 to 6)"));
                     }
                 }
                 "--ns" => ns = Some(numbers(name, &value()?)?),
@@ -582,7 +582,7 @@ mod tests {
             (full.warmup, full.seconds, full.idle, full.storm_timeout),
             (1.0, 2.0, 1.5, 15.0)
         );
-        assert_eq!(full.rows, [1, 2, 3, 4, 5].into());
+        assert_eq!(full.rows, [1, 2, 3, 4, 5, 6].into());
         assert_eq!(
             full.backlogs,
             [Backlog::Size(100), Backlog::Default, Backlog::Size(4096)]
@@ -656,7 +656,7 @@ mod tests {
         assert!(err(&["--ns"]).starts_with("--ns needs a value"));
         assert_eq!(err(&["--ns", "1,x"]), "--ns: `x` is not a number");
         assert_eq!(err(&["--ns", "0"]), "N must be at least 1 (got 0)");
-        assert_eq!(err(&["--rows", "6"]), "--rows: there is no row 6 (1 to 5)");
+        assert_eq!(err(&["--rows", "7"]), "--rows: there is no row 7 (1 to 6)");
         assert!(err(&["--only", "pyzmq"]).starts_with("--only: no implementation `pyzmq`"));
         assert_eq!(
             err(&["--backlogs", "big"]),

@@ -57,7 +57,7 @@ pub struct Peer {
     clients: Option<Launch>,
     /// The C peer's subscribers (row 2's SUBs).
     subs: Option<Launch>,
-    /// Its broker can be a SERVER (row 5, `--socket server`).
+    /// Its broker can be a SERVER and its clients CLIENTs (rows 5 and 6, `--socket`).
     server: bool,
     why: Vec<(u8, String)>,
 }
@@ -89,6 +89,7 @@ impl Peer {
         self.clients.is_some()
     }
 
+    /// Whether it runs rows 5 and 6 (SERVER broker, CLIENT clients).
     pub fn has_server(&self) -> bool {
         self.server
     }
@@ -240,6 +241,7 @@ pub fn build_peers(o: &Options) -> Result<Vec<Peer>> {
             "the async SERVER broker is one socket: the runtime flavour does not matter".into(),
         ),
     ];
+    mt.server = true;
     let async_io = ours_peer(
         &ours,
         ("async-io", "zmq async-io"),
@@ -304,6 +306,7 @@ fn zmqrs_peer() -> Option<Peer> {
                 .into(),
         ),
         (5, "zmq.rs 0.7 has no SERVER or CLIENT socket".into()),
+        (6, "zmq.rs 0.7 has no SERVER or CLIENT socket".into()),
     ];
     Some(peer)
 }
@@ -341,17 +344,23 @@ fn python_peers() -> Vec<Peer> {
     sync.broker = Some(Launch::new(&py, &[&script, "broker", "--impl", "sync"]));
     sync.publisher = Some(Launch::new(&py, &[&script, "pub"]));
     sync.clients = Some(Launch::new(&py, &[&script, "clients", "--impl", "sync"]));
-    sync.why = vec![(
-        5,
-        "pyzmq's wheels bundle a libzmq built without the draft API (no SERVER)".into(),
-    )];
+    sync.why = [5, 6]
+        .map(|row| {
+            (
+                row,
+                "pyzmq's wheels bundle a libzmq built without the draft API (no SERVER or \
+                 CLIENT)"
+                    .into(),
+            )
+        })
+        .into();
     let mut asyncio = Peer::new(
         "py-asyncio",
         "pyzmq asyncio",
         format!("{note}, zmq.asyncio on the default asyncio loop"),
     );
     asyncio.clients = Some(Launch::new(&py, &[&script, "clients", "--impl", "asyncio"]));
-    asyncio.why = [1, 2, 4, 5]
+    asyncio.why = [1, 2, 4, 5, 6]
         .map(|row| {
             (
                 row,

@@ -193,12 +193,6 @@ pub fn render(saved: &Saved, notes: Option<&str>) -> String {
     let get = |row: u8, peer: &str, n: i64, matching: &[(&str, Value)]| {
         results.iter().find(|r| is_case(r, row, peer, n, matching))
     };
-    // The table cell of a run's figure: "" without the run, "failed" when it failed.
-    let cell = |r: Option<&Value>, figure: &dyn Fn(&Value) -> String| match r {
-        None => String::new(),
-        Some(r) if failed(r) => "failed".into(),
-        Some(r) => figure(r),
-    };
     let ran = |row: u8| -> Vec<&str> {
         names
             .iter()
@@ -212,7 +206,7 @@ pub fn render(saved: &Saved, notes: Option<&str>) -> String {
     };
     let ns: Vec<i64> = results
         .iter()
-        .filter(|r| matches!(row_of(r), 1..=3 | 5))
+        .filter(|r| row_of(r) != 4)
         .map(n_of)
         .collect::<BTreeSet<_>>()
         .into_iter()
@@ -359,41 +353,7 @@ pub fn render(saved: &Saved, notes: Option<&str>) -> String {
         ms("idle")
     ));
     w("");
-    let row3 = ran(3);
-    rate_table(&mut w, &row3, &label, "rt/s", &ns, &|p, n| {
-        cell(get(3, p, n, &[]), &|r| human(num(r, "rt_s")))
-    });
-    w("");
-    w("| N | implementation | rt/s | p99 round trip | p99 reply-to-run | KiB per socket | fds per socket | CPU % clients / broker | client CPU µs per rt | idle CPU % |");
-    w("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-    for &n in &ns {
-        for p in &row3 {
-            let Some(r) = get(3, p, n, &[]) else { continue };
-            if failed(r) {
-                w(&failed_row(n, &label(p), r, 7));
-                continue;
-            }
-            let c = r.get("clients_connected").and_then(|c| c.get(0));
-            let growth = |after: &str, before: &str, digits: usize| {
-                c.and_then(|c| Some((num(c, after)? - num(c, before)?) / n as f64))
-                    .map_or("–".into(), |v| format!("{v:.digits$}"))
-            };
-            w(&format!(
-                "| {} | {} | {} | {} | {} | {} | {} | {:.0} / {:.0} | {:.1} | {:.2} |",
-                thousands(n),
-                label(p),
-                human(num(r, "rt_s")),
-                us(num(r, "rtt_p99_us")),
-                us(num(r, "wake_p99_us")),
-                growth("rss_kib", "rss_before_kib", 1),
-                growth("fds", "fds_before", 2),
-                num(r, "clients_cpu_pct").unwrap_or(0.0),
-                num(r, "broker_cpu_pct").unwrap_or(0.0),
-                cpu_us_per(r, "clients_cpu_pct", "rt_s").unwrap_or(0.0),
-                num(r, "idle_cpu_pct").unwrap_or(0.0)
-            ));
-        }
-    }
+    sockets_tables(&mut w, results, 3, &ran(3), &ns, &label);
     w("");
 
     // Row 4
@@ -461,6 +421,19 @@ pub fn render(saved: &Saved, notes: Option<&str>) -> String {
     );
     w("");
     broker_tables(&mut w, results, 5, &ran(5), &ns, &label);
+    w("");
+
+    // Row 6
+    w("## 6. N CLIENT sockets in one process (draft sockets)");
+    w("");
+    w(
+        "Row 3 with the thread-safe draft sockets: N CLIENTs of the implementation named in \
+         one process (the async ones: an `AsyncDraftSocket` per task), against the C peer's \
+         SERVER. A CLIENT has no mailbox fd of its own; an `AsyncDraftSocket` waits through \
+         a one-socket `zmq_poller`, which has one. The columns are row 3's.",
+    );
+    w("");
+    sockets_tables(&mut w, results, 6, &ran(6), &ns, &label);
     w("");
 
     w("## Rows an implementation does not run");
@@ -534,11 +507,7 @@ fn broker_tables(
     label: &dyn Fn(&str) -> String,
 ) {
     let get = |p: &str, n: i64| results.iter().find(|r| is_case(r, row, p, n, &[]));
-    rate_table(w, names, label, "rt/s", ns, &|p, n| match get(p, n) {
-        None => String::new(),
-        Some(r) if failed(r) => "failed".into(),
-        Some(r) => human(num(r, "rt_s")),
-    });
+    rate_table(w, names, label, "rt/s", ns, &|p, n| rt_cell(get(p, n)));
     w("");
     w("| N | implementation | rt/s | p50 round trip | p99 round trip | broker RSS MiB | broker fds | KiB per connection | CPU % broker / clients | broker CPU µs per rt |");
     w("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -580,6 +549,61 @@ fn broker_tables(
                 cpu_us_per(r, "broker_cpu_pct", "rt_s").unwrap_or(0.0)
             ));
         }
+    }
+}
+
+/// Rows 3 and 6: round trips/s by implementation and N, then one line per run with its
+/// latency and wake-up, the client process's memory and fds per socket, the CPU of both
+/// sides and the idle CPU.
+fn sockets_tables(
+    w: &mut impl FnMut(&str),
+    results: &[Value],
+    row: u8,
+    names: &[&str],
+    ns: &[i64],
+    label: &dyn Fn(&str) -> String,
+) {
+    let get = |p: &str, n: i64| results.iter().find(|r| is_case(r, row, p, n, &[]));
+    rate_table(w, names, label, "rt/s", ns, &|p, n| rt_cell(get(p, n)));
+    w("");
+    w("| N | implementation | rt/s | p99 round trip | p99 reply-to-run | KiB per socket | fds per socket | CPU % clients / broker | client CPU µs per rt | idle CPU % |");
+    w("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for &n in ns {
+        for p in names {
+            let Some(r) = get(p, n) else { continue };
+            if failed(r) {
+                w(&failed_row(n, &label(p), r, 7));
+                continue;
+            }
+            let c = r.get("clients_connected").and_then(|c| c.get(0));
+            let growth = |after: &str, before: &str, digits: usize| {
+                c.and_then(|c| Some((num(c, after)? - num(c, before)?) / n as f64))
+                    .map_or("–".into(), |v| format!("{v:.digits$}"))
+            };
+            w(&format!(
+                "| {} | {} | {} | {} | {} | {} | {} | {:.0} / {:.0} | {:.1} | {:.2} |",
+                thousands(n),
+                label(p),
+                human(num(r, "rt_s")),
+                us(num(r, "rtt_p99_us")),
+                us(num(r, "wake_p99_us")),
+                growth("rss_kib", "rss_before_kib", 1),
+                growth("fds", "fds_before", 2),
+                num(r, "clients_cpu_pct").unwrap_or(0.0),
+                num(r, "broker_cpu_pct").unwrap_or(0.0),
+                cpu_us_per(r, "clients_cpu_pct", "rt_s").unwrap_or(0.0),
+                num(r, "idle_cpu_pct").unwrap_or(0.0)
+            ));
+        }
+    }
+}
+
+/// A run's round trips/s: "" without the run, "failed" when it failed.
+fn rt_cell(r: Option<&Value>) -> String {
+    match r {
+        None => String::new(),
+        Some(r) if failed(r) => "failed".into(),
+        Some(r) => human(num(r, "rt_s")),
     }
 }
 
@@ -658,6 +682,11 @@ fn goals(results: &[Value], label: &dyn Fn(&str) -> String) -> String {
         (1, "c", "reference, not a goal: C broker"),
         (3, "c", "reference, not a goal: C sockets"),
         (5, "c", "reference, not a goal: C SERVER broker"),
+        (6, "sync", "sync CLIENT sockets"),
+        (6, "async", "async CLIENT sockets (tokio, current-thread)"),
+        (6, "async-mt", "async CLIENT sockets (tokio, multi-thread)"),
+        (6, "async-io", "async CLIENT sockets (async-io)"),
+        (6, "c", "reference, not a goal: C CLIENT sockets"),
     ] {
         let big = largest(row, Some(peer));
         let (at_big, at_mid) = (run(row, peer, big, &[]), run(row, peer, mid, &[]));
@@ -678,7 +707,7 @@ fn goals(results: &[Value], label: &dyn Fn(&str) -> String) -> String {
             continue;
         }
         let ratio = a / b;
-        let (key, whose) = if row != 3 {
+        let (key, whose) = if !matches!(row, 3 | 6) {
             ("broker_cpu_pct", "broker")
         } else {
             ("clients_cpu_pct", "clients")

@@ -4,7 +4,9 @@
 //! 2. pubsub: the implementation's PUB publishing to N C SUBs;
 //! 3. sockets: N DEALERs of the implementation in one process, against the C broker;
 //! 4. storm: N DEALERs connecting at once to a ROUTER, both the implementation's;
-//! 5. server: row 1 with the draft sockets: the implementation's SERVER for N C CLIENTs.
+//! 5. server: row 1 with the draft sockets: the implementation's SERVER for N C CLIENTs;
+//! 6. clients: row 3 with the draft sockets: N CLIENTs of the implementation against the C
+//!    SERVER.
 
 use super::peers::Peer;
 use super::process::{cpu_ns, usage, Proc, Procs};
@@ -138,14 +140,15 @@ fn start_broker(
 }
 
 /// The sockets of a load run: a ROUTER broker and DEALER clients (rows 1 and 3), or a
-/// SERVER and CLIENTs (row 5).
+/// SERVER and CLIENTs (rows 5 and 6).
 #[derive(Clone, Copy, PartialEq)]
 enum Pair {
     RouterDealer,
     ServerClient,
 }
 
-/// Rows 1, 3 and 5: a broker, and `parts` client processes sharing N sockets in load mode.
+/// Rows 1, 3, 5 and 6: a broker, and `parts` client processes sharing N sockets in load
+/// mode.
 fn load_run(
     o: &Options,
     (broker_peer, client_peer): (&Peer, &Peer),
@@ -507,9 +510,17 @@ pub fn measure(peers: &[Peer], o: &Options) -> Result<Vec<Value>> {
             }
         }
         if o.rows.contains(&5) {
-            for p in peers.iter().filter(|p| p.has_server()) {
+            for p in peers.iter().filter(|p| p.has_server() && p.has_broker()) {
                 record(5, p, n, None, &|tag| {
                     load_run(o, (p, c), Pair::ServerClient, n, parts, tag)
+                });
+            }
+        }
+        if o.rows.contains(&6) {
+            for p in peers.iter().filter(|p| p.has_server() && p.has_clients()) {
+                let m = one_process(n);
+                record(6, p, m, None, &|tag| {
+                    load_run(o, (c, p), Pair::ServerClient, m, 1, tag)
                 });
             }
         }
