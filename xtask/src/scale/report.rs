@@ -295,7 +295,16 @@ pub fn render(saved: &Saved, notes: Option<&str>) -> String {
        broker's RSS with the clients connected minus before, over N.",
     );
     w("");
-    broker_tables(&mut w, results, 1, &ran(1), &ns, &label);
+    load_tables(
+        &mut w,
+        results,
+        1,
+        &ran(1),
+        &ns,
+        &label,
+        BROKER_HEAD,
+        broker_line,
+    );
     w("");
 
     // Row 2
@@ -353,7 +362,16 @@ pub fn render(saved: &Saved, notes: Option<&str>) -> String {
         ms("idle")
     ));
     w("");
-    sockets_tables(&mut w, results, 3, &ran(3), &ns, &label);
+    load_tables(
+        &mut w,
+        results,
+        3,
+        &ran(3),
+        &ns,
+        &label,
+        SOCKETS_HEAD,
+        sockets_line,
+    );
     w("");
 
     // Row 4
@@ -420,7 +438,16 @@ pub fn render(saved: &Saved, notes: Option<&str>) -> String {
          CLIENTs, in the processes of row 1. The columns are row 1's.",
     );
     w("");
-    broker_tables(&mut w, results, 5, &ran(5), &ns, &label);
+    load_tables(
+        &mut w,
+        results,
+        5,
+        &ran(5),
+        &ns,
+        &label,
+        BROKER_HEAD,
+        broker_line,
+    );
     w("");
 
     // Row 6
@@ -433,7 +460,16 @@ pub fn render(saved: &Saved, notes: Option<&str>) -> String {
          a one-socket `zmq_poller`, which has one. The columns are row 3's.",
     );
     w("");
-    sockets_tables(&mut w, results, 6, &ran(6), &ns, &label);
+    load_tables(
+        &mut w,
+        results,
+        6,
+        &ran(6),
+        &ns,
+        &label,
+        SOCKETS_HEAD,
+        sockets_line,
+    );
     w("");
 
     w("## Rows an implementation does not run");
@@ -496,21 +532,25 @@ pub fn render(saved: &Saved, notes: Option<&str>) -> String {
     out
 }
 
-/// Rows 1 and 5: round trips/s by implementation and N, then one line per run with its
-/// latency, the broker's memory and fds, and the CPU of both sides.
-fn broker_tables(
+/// Rows 1, 3, 5 and 6: round trips/s by implementation and N, then one line per run
+/// (`head`: that table's two header lines; `line`: a run's line from the run, N and the
+/// implementation's label).
+#[allow(clippy::too_many_arguments)]
+fn load_tables(
     w: &mut impl FnMut(&str),
     results: &[Value],
     row: u8,
     names: &[&str],
     ns: &[i64],
     label: &dyn Fn(&str) -> String,
+    head: [&str; 2],
+    line: fn(&Value, i64, &str) -> String,
 ) {
     let get = |p: &str, n: i64| results.iter().find(|r| is_case(r, row, p, n, &[]));
     rate_table(w, names, label, "rt/s", ns, &|p, n| rt_cell(get(p, n)));
     w("");
-    w("| N | implementation | rt/s | p50 round trip | p99 round trip | broker RSS MiB | broker fds | KiB per connection | CPU % broker / clients | broker CPU µs per rt |");
-    w("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    w(head[0]);
+    w(head[1]);
     for &n in ns {
         for p in names {
             let Some(r) = get(p, n) else { continue };
@@ -518,84 +558,79 @@ fn broker_tables(
                 w(&failed_row(n, &label(p), r, 7));
                 continue;
             }
-            // The broker's usage under load; with the clients connected when /proc could
-            // not be read then.
-            let loaded = if r
-                .get("broker_loaded")
-                .is_some_and(|v| v.as_array().is_some_and(|a| !a.is_empty()))
-            {
-                "broker_loaded"
-            } else {
-                "broker_connected"
-            };
-            let per_connection = match (item(r, "broker_connected", 0), item(r, "broker_base", 0)) {
-                (Some(conn), Some(base)) => format!("{:.1}", (conn - base) / n as f64),
-                _ => "–".into(),
-            };
-            w(&format!(
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {:.0} / {:.0} | {:.1} |",
-                thousands(n),
-                label(p),
-                human(num(r, "rt_s")),
-                us(num(r, "rtt_p50_us")),
-                us(num(r, "rtt_p99_us")),
-                item(r, loaded, 0).map_or("–".into(), |v| format!("{:.1}", v / 1024.0)),
-                r.get(loaded)
-                    .and_then(|v| v.get(1))
-                    .map_or("–".into(), |v| py_str(Some(v))),
-                per_connection,
-                num(r, "broker_cpu_pct").unwrap_or(0.0),
-                num(r, "clients_cpu_pct").unwrap_or(0.0),
-                cpu_us_per(r, "broker_cpu_pct", "rt_s").unwrap_or(0.0)
-            ));
+            w(&line(r, n, &label(p)));
         }
     }
 }
 
-/// Rows 3 and 6: round trips/s by implementation and N, then one line per run with its
-/// latency and wake-up, the client process's memory and fds per socket, the CPU of both
-/// sides and the idle CPU.
-fn sockets_tables(
-    w: &mut impl FnMut(&str),
-    results: &[Value],
-    row: u8,
-    names: &[&str],
-    ns: &[i64],
-    label: &dyn Fn(&str) -> String,
-) {
-    let get = |p: &str, n: i64| results.iter().find(|r| is_case(r, row, p, n, &[]));
-    rate_table(w, names, label, "rt/s", ns, &|p, n| rt_cell(get(p, n)));
-    w("");
-    w("| N | implementation | rt/s | p99 round trip | p99 reply-to-run | KiB per socket | fds per socket | CPU % clients / broker | client CPU µs per rt | idle CPU % |");
-    w("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-    for &n in ns {
-        for p in names {
-            let Some(r) = get(p, n) else { continue };
-            if failed(r) {
-                w(&failed_row(n, &label(p), r, 7));
-                continue;
-            }
-            let c = r.get("clients_connected").and_then(|c| c.get(0));
-            let growth = |after: &str, before: &str, digits: usize| {
-                c.and_then(|c| Some((num(c, after)? - num(c, before)?) / n as f64))
-                    .map_or("–".into(), |v| format!("{v:.digits$}"))
-            };
-            w(&format!(
-                "| {} | {} | {} | {} | {} | {} | {} | {:.0} / {:.0} | {:.1} | {:.2} |",
-                thousands(n),
-                label(p),
-                human(num(r, "rt_s")),
-                us(num(r, "rtt_p99_us")),
-                us(num(r, "wake_p99_us")),
-                growth("rss_kib", "rss_before_kib", 1),
-                growth("fds", "fds_before", 2),
-                num(r, "clients_cpu_pct").unwrap_or(0.0),
-                num(r, "broker_cpu_pct").unwrap_or(0.0),
-                cpu_us_per(r, "clients_cpu_pct", "rt_s").unwrap_or(0.0),
-                num(r, "idle_cpu_pct").unwrap_or(0.0)
-            ));
-        }
-    }
+/// Rows 1 and 5: the header of the table of runs.
+const BROKER_HEAD: [&str; 2] = [
+    "| N | implementation | rt/s | p50 round trip | p99 round trip | broker RSS MiB | broker fds | KiB per connection | CPU % broker / clients | broker CPU µs per rt |",
+    "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+];
+
+/// Rows 1 and 5: a run's line: the broker's latency, memory, fds and CPU.
+fn broker_line(r: &Value, n: i64, implementation: &str) -> String {
+    // The broker's usage under load; with the clients connected when /proc could
+    // not be read then.
+    let loaded = if r
+        .get("broker_loaded")
+        .is_some_and(|v| v.as_array().is_some_and(|a| !a.is_empty()))
+    {
+        "broker_loaded"
+    } else {
+        "broker_connected"
+    };
+    let per_connection = match (item(r, "broker_connected", 0), item(r, "broker_base", 0)) {
+        (Some(conn), Some(base)) => format!("{:.1}", (conn - base) / n as f64),
+        _ => "–".into(),
+    };
+    format!(
+        "| {} | {} | {} | {} | {} | {} | {} | {} | {:.0} / {:.0} | {:.1} |",
+        thousands(n),
+        implementation,
+        human(num(r, "rt_s")),
+        us(num(r, "rtt_p50_us")),
+        us(num(r, "rtt_p99_us")),
+        item(r, loaded, 0).map_or("–".into(), |v| format!("{:.1}", v / 1024.0)),
+        r.get(loaded)
+            .and_then(|v| v.get(1))
+            .map_or("–".into(), |v| py_str(Some(v))),
+        per_connection,
+        num(r, "broker_cpu_pct").unwrap_or(0.0),
+        num(r, "clients_cpu_pct").unwrap_or(0.0),
+        cpu_us_per(r, "broker_cpu_pct", "rt_s").unwrap_or(0.0)
+    )
+}
+
+/// Rows 3 and 6: the header of the table of runs.
+const SOCKETS_HEAD: [&str; 2] = [
+    "| N | implementation | rt/s | p99 round trip | p99 reply-to-run | KiB per socket | fds per socket | CPU % clients / broker | client CPU µs per rt | idle CPU % |",
+    "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+];
+
+/// Rows 3 and 6: a run's line: the client process's latency and wake-up, memory and fds
+/// per socket, CPU and idle CPU.
+fn sockets_line(r: &Value, n: i64, implementation: &str) -> String {
+    let c = r.get("clients_connected").and_then(|c| c.get(0));
+    let growth = |after: &str, before: &str, digits: usize| {
+        c.and_then(|c| Some((num(c, after)? - num(c, before)?) / n as f64))
+            .map_or("–".into(), |v| format!("{v:.digits$}"))
+    };
+    format!(
+        "| {} | {} | {} | {} | {} | {} | {} | {:.0} / {:.0} | {:.1} | {:.2} |",
+        thousands(n),
+        implementation,
+        human(num(r, "rt_s")),
+        us(num(r, "rtt_p99_us")),
+        us(num(r, "wake_p99_us")),
+        growth("rss_kib", "rss_before_kib", 1),
+        growth("fds", "fds_before", 2),
+        num(r, "clients_cpu_pct").unwrap_or(0.0),
+        num(r, "broker_cpu_pct").unwrap_or(0.0),
+        cpu_us_per(r, "clients_cpu_pct", "rt_s").unwrap_or(0.0),
+        num(r, "idle_cpu_pct").unwrap_or(0.0)
+    )
 }
 
 /// A run's round trips/s: "" without the run, "failed" when it failed.
