@@ -522,7 +522,7 @@ pub fn render(saved: &Saved, notes: Option<&str>) -> String {
     w("## Reproduce");
     w("");
     w(
-        "```sh\ncargo xtask scale            # this report (about 15 minutes on 2 cores)\n\
+        "```sh\ncargo xtask scale            # this report (about 16 minutes on 2 cores)\n\
        cargo xtask scale --quick    # smoke test, under a minute after the build\n```",
     );
     w("");
