@@ -7,14 +7,9 @@ use std::time::{Duration, Instant};
 
 use zmq::rt::{AsyncSocket, Runtime};
 
-use crate::{fail, Loops, OrFail};
+use crate::exec::{Exec, TokioExec};
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .or_fail("building the tokio runtime")
-}
+use crate::{fail, Loops, OrFail};
 
 fn check_size(msg: &zmq::Message, size: usize) {
     if msg.len() != size {
@@ -79,7 +74,7 @@ trait BlockOn: Runtime {
 
 impl BlockOn for zmq::rt::tokio::Tokio {
     fn block_on<F: Future>(fut: F) -> F::Output {
-        runtime().block_on(fut)
+        TokioExec::current_thread().block_on(fut)
     }
 }
 

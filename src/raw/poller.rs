@@ -58,9 +58,9 @@ impl RawPoller {
 /// poller's fd is read only by `zmq_poller_wait`, and a signal left there keeps it readable
 /// for good: a level-triggered reactor (async-io's) would then report it at every re-arm
 /// and wake its waiters in a loop. The fd is libzmq's signaler, non-blocking: an eventfd (a
-/// read takes every signal at once) or a socket pair (a byte per signal), so this reads
-/// until it would block. `zmq_poller_wait` would take one signal per call, and is not
-/// thread-safe.
+/// read of 8 bytes takes every signal at once) or a socket pair (a byte per signal), so
+/// this reads until a read comes back short of its buffer: one read for an eventfd.
+/// `zmq_poller_wait` would take one signal per call, and is not thread-safe.
 ///
 /// # Safety
 /// `fd` is the open `zmq_poller_fd` of a live [`RawPoller`].
@@ -73,7 +73,9 @@ pub(crate) unsafe fn drain_poller_fd(fd: c_int) {
         let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
         let interrupted =
             n < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR);
-        if n <= 0 && !interrupted {
+        // A full buffer may have left bytes of a socket pair behind; anything less (an
+        // eventfd's 8 bytes, the rest of a pair, or nothing) took every signal there was.
+        if !interrupted && n != buf.len() as isize {
             return;
         }
     }

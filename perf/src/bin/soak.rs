@@ -588,18 +588,19 @@ struct Slot {
 /// The client processes' kinds, in turn by slot.
 const FLAVORS: [&str; 3] = ["sync", "tokio", "async-io"];
 
-/// How many of `processes` slots are of flavor `i` (slots take the flavors in turn), and
-/// how many are over CURVE.
-fn slots_of(processes: usize, i: usize) -> usize {
-    (0..processes)
-        .filter(|slot| slot % FLAVORS.len() == i)
-        .count()
+/// The flavor of a slot's client process: the flavors in turn.
+fn flavor_of(slot: usize) -> &'static str {
+    FLAVORS[slot % FLAVORS.len()]
 }
 
-fn curve_slots(processes: usize) -> usize {
-    (0..processes)
-        .filter(|slot| (slot / FLAVORS.len()) % 2 == 1)
-        .count()
+/// Whether a slot's clients use CURVE: every other turn of the flavors.
+fn is_curve(slot: usize) -> bool {
+    (slot / FLAVORS.len()) % 2 == 1
+}
+
+/// How many of `processes` slots pass `test`.
+fn count_slots(processes: usize, test: impl Fn(usize) -> bool) -> usize {
+    (0..processes).filter(|&slot| test(slot)).count()
 }
 
 fn spawn_client(
@@ -610,8 +611,7 @@ fn spawn_client(
     public: &str,
     trim: bool,
 ) -> Slot {
-    let flavor = FLAVORS[slot % FLAVORS.len()];
-    let curve = (slot / FLAVORS.len()) % 2 == 1;
+    let (flavor, curve) = (flavor_of(slot), is_curve(slot));
     let name = format!("p{slot}g{generation}");
     let mut cmd = Command::new(std::env::current_exe().unwrap());
     cmd.args(["clients", "--dir"])
@@ -644,10 +644,8 @@ fn run(args: &[String]) {
     // The client process whose RSS, heap, fds and threads are sampled: by default the
     // first of the flavor `--sample` names (sync, tokio or async-io).
     let sample_flavor: String = arg(args, "--sample", String::from("sync"));
-    let sampled = FLAVORS
-        .iter()
-        .position(|f| *f == sample_flavor)
-        .filter(|&slot| slot < processes)
+    let sampled = (0..processes)
+        .find(|&slot| flavor_of(slot) == sample_flavor)
         .unwrap_or_else(|| {
             die(
                 "arguments",
@@ -941,10 +939,10 @@ fn run(args: &[String]) {
          result={result}",
         ran.as_secs_f64() / 60.0,
         processes * k,
-        slots_of(processes, 0) * k,
-        slots_of(processes, 1) * k,
-        slots_of(processes, 2) * k,
-        curve_slots(processes) * k,
+        count_slots(processes, |slot| flavor_of(slot) == "sync") * k,
+        count_slots(processes, |slot| flavor_of(slot) == "tokio") * k,
+        count_slots(processes, |slot| flavor_of(slot) == "async-io") * k,
+        count_slots(processes, is_curve) * k,
         if trim { "yes" } else { "no" },
         get(&t, "sent"),
         get(&t, "replies"),
