@@ -18,6 +18,9 @@
 //! - `--bytes`: the sync loops, with the senders sending clones of one `bytes::Bytes`
 //!   (zero copy, `From<Bytes> for zmq::Message`) instead of a new message each time, as
 //!   zmq.rs's tool does;
+//! - `--copy`: the sync loops, with the senders copying one payload they hold into a new
+//!   message each time (`Sendable for &[u8]`): what sending a buffer the service already
+//!   holds costs without zero copy, the row `--bytes` is compared with;
 //! - the environment variable `ZMQ_PERF_KNOBS`, e.g. `in_batch=65536,rcvhwm=10000`, to
 //!   try libzmq settings one by one (see [`Knobs`]).
 //!
@@ -48,6 +51,8 @@ pub enum Mode {
     AsyncIo,
     /// Blocking calls; the senders send clones of one `bytes::Bytes` ([`SharedBytes`]).
     SyncBytes,
+    /// Blocking calls; the senders copy one payload into each message ([`CopiedPayload`]).
+    SyncCopy,
 }
 
 /// A tool's command line: `<endpoint> <message-size> <count>` plus flags.
@@ -86,6 +91,7 @@ pub fn parse_args(tool: &str, endpoint: Option<&str>, count: &str) -> Args {
             "--async" if cfg!(feature = "ours") => mode = Mode::Async,
             "--async-io" if cfg!(feature = "ours") => mode = Mode::AsyncIo,
             "--bytes" if cfg!(feature = "ours") => mode = Mode::SyncBytes,
+            "--copy" if cfg!(feature = "ours") => mode = Mode::SyncCopy,
             "--tuned" if cfg!(feature = "ours") => tuned = true,
             _ => positional.push(arg),
         }
@@ -94,7 +100,7 @@ pub fn parse_args(tool: &str, endpoint: Option<&str>, count: &str) -> Args {
     let usage = || -> ! {
         let first = endpoint.map(|e| format!("<{e}> ")).unwrap_or_default();
         let flags = if cfg!(feature = "ours") {
-            " [--async|--async-io|--bytes] [--tuned]"
+            " [--async|--async-io|--bytes|--copy] [--tuned]"
         } else {
             ""
         };
@@ -308,10 +314,12 @@ pub fn main(tool: Tool) {
         #[cfg(feature = "ours")]
         Mode::AsyncIo => run::<asynchronous::AsyncIo>(tool, &args),
         #[cfg(feature = "ours")]
-        Mode::SyncBytes => run::<SharedBytes>(tool, &args),
+        Mode::SyncBytes => run::<Held<SharedBytes>>(tool, &args),
+        #[cfg(feature = "ours")]
+        Mode::SyncCopy => run::<Held<CopiedPayload>>(tool, &args),
         #[cfg(not(feature = "ours"))]
-        Mode::Async | Mode::AsyncIo | Mode::SyncBytes => {
-            unreachable!("--async, --async-io and --bytes need the `ours` feature")
+        Mode::Async | Mode::AsyncIo | Mode::SyncBytes | Mode::SyncCopy => {
+            unreachable!("--async, --async-io, --bytes and --copy need the `ours` feature")
         }
     }
 }
@@ -347,33 +355,71 @@ impl Loops for Blocking {
     }
 }
 
-/// The blocking loops, except that the senders send clones of one `bytes::Bytes` of
-/// `size` bytes: a reference count and one small allocation per message, no payload
-/// allocation (what zmq.rs's tool does, and what a service holding its payloads in
-/// `Bytes` does). The receivers are [`Blocking`]'s.
+/// A payload a sender holds for the whole run, and how it becomes each message.
 #[cfg(feature = "ours")]
-pub struct SharedBytes;
+pub trait HeldPayload {
+    /// The payload of `size` bytes.
+    fn new(size: usize) -> Self;
+    /// Sends it once more.
+    fn send(&self, socket: &zmq::Socket);
+}
+
+/// Clones of one `bytes::Bytes`: a reference count and one small allocation per message,
+/// no payload allocation (what zmq.rs's tool does, and what a service holding its payloads
+/// in `Bytes` does; 64 bytes and less are copied, see `From<Bytes> for zmq::Message`).
+#[cfg(feature = "ours")]
+pub struct SharedBytes(bytes::Bytes);
 
 #[cfg(feature = "ours")]
-impl Loops for SharedBytes {
+impl HeldPayload for SharedBytes {
+    fn new(size: usize) -> Self {
+        SharedBytes(bytes::Bytes::from(vec![0u8; size]))
+    }
+    fn send(&self, socket: &zmq::Socket) {
+        socket.send(self.0.clone(), 0).or_fail("zmq_msg_send");
+    }
+}
+
+/// One buffer copied into a new message each time (`Sendable for &[u8]`): an allocation
+/// and a copy of the payload per message, what the same service pays without zero copy.
+#[cfg(feature = "ours")]
+pub struct CopiedPayload(Vec<u8>);
+
+#[cfg(feature = "ours")]
+impl HeldPayload for CopiedPayload {
+    fn new(size: usize) -> Self {
+        CopiedPayload(vec![0u8; size])
+    }
+    fn send(&self, socket: &zmq::Socket) {
+        socket.send(&self.0[..], 0).or_fail("zmq_msg_send");
+    }
+}
+
+/// The blocking loops, except that the senders send a payload they hold (`P`) instead of
+/// a new unwritten message each time. The receivers are [`Blocking`]'s.
+#[cfg(feature = "ours")]
+pub struct Held<P>(std::marker::PhantomData<P>);
+
+#[cfg(feature = "ours")]
+impl<P: HeldPayload> Loops for Held<P> {
     fn receive(socket: zmq::Socket, size: usize, count: usize) -> Duration {
         receive_messages(&socket, size, count)
     }
     fn send(socket: zmq::Socket, size: usize, count: usize) {
-        let payload = bytes::Bytes::from(vec![0u8; size]);
+        let payload = P::new(size);
         for _ in 0..count {
-            socket.send(payload.clone(), 0).or_fail("zmq_msg_send");
+            payload.send(&socket);
         }
     }
     fn echo(socket: zmq::Socket, size: usize, roundtrips: usize) {
         echo(&socket, size, roundtrips)
     }
     fn ping(socket: zmq::Socket, size: usize, roundtrips: usize) -> Duration {
-        let payload = bytes::Bytes::from(vec![0u8; size]);
+        let payload = P::new(size);
         let mut msg = zmq::Message::new();
         let start = Instant::now();
         for _ in 0..roundtrips {
-            socket.send(payload.clone(), 0).or_fail("zmq_msg_send");
+            payload.send(&socket);
             socket.recv(&mut msg, 0).or_fail("zmq_msg_recv");
             if msg.len() != size {
                 fail("zmq_msg_recv", "message of incorrect size received");

@@ -417,10 +417,11 @@ fn zmqrs_manifest() -> String {
 const ALL_TRANSPORTS: [&str; 3] = ["tcp", "ipc", "inproc"];
 
 /// The implementations `perf` knows, by name (`--only` takes these).
-pub const IMPLEMENTATIONS: [&str; 8] = [
+pub const IMPLEMENTATIONS: [&str; 9] = [
     "c",
     "sync",
     "tuned",
+    "copy",
     "bytes",
     "bytes-tuned",
     "async",
@@ -489,6 +490,14 @@ pub fn implementations(no_build: bool, wanted: impl Fn(&str) -> bool) -> Result<
             "zmq sync tuned",
             "this crate, blocking API, zmq::tuning::throughput (256 KiB batches)".into(),
             ours(&["--tuned"]),
+        ),
+        with(
+            "copy",
+            "zmq sync copy",
+            "this crate, blocking API, the sender copies one payload it holds into each \
+             message (&[u8]), libzmq defaults"
+                .into(),
+            ours(&["--copy"]),
         ),
         with(
             "bytes",

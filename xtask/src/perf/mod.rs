@@ -38,8 +38,8 @@ cargo xtask perf [options]
   --quick             tiny counts, one round (smoke test, seconds); writes
                       target/perf/quick/ and target/perf/quick-results.json
   --rounds N          rounds (default 3; 1 with --quick)
-  --only NAME[,NAME]  implementations (c is always included): c, sync, tuned, bytes,
-                      bytes-tuned, async, rust-zmq, zmq.rs
+  --only NAME[,NAME]  implementations (c is always included): c, sync, tuned, copy,
+                      bytes, bytes-tuned, async, rust-zmq, zmq.rs
   --transports LIST   default tcp,ipc,inproc
   --sizes LIST        message sizes in bytes, of 64,1024,65536 (the default)
   --no-build          use the binaries built before

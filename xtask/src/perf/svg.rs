@@ -11,6 +11,7 @@ fn color(name: &str) -> &'static str {
     match name {
         "sync" => "#1f77b4",
         "tuned" => "#2ca02c",
+        "copy" => "#bcbd22",
         "async" => "#9467bd",
         "bytes" => "#17becf",
         "bytes-tuned" => "#8c564b",
