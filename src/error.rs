@@ -326,8 +326,9 @@ impl EndpointError {
     }
 
     /// The endpoint as a C string for libzmq, or the error for an endpoint refused before
-    /// libzmq sees it: one with a NUL byte, or a tcp/ws/udp port out of `0..=65535` (which
-    /// libzmq would silently wrap to another port). Both are `EINVAL`, with a hint.
+    /// libzmq sees it: one with a NUL byte, or a tcp/ws/udp port out of `0..=65535` or with
+    /// text after its number (which libzmq would silently read as another port). Both are
+    /// `EINVAL`, with a hint.
     pub(crate) fn checked_cstring(
         op: EndpointOp,
         endpoint: &str,
@@ -366,9 +367,15 @@ impl EndpointError {
             return Some("the endpoint contains a NUL byte".into());
         }
         if let Some(port) = endpoint::bad_port(ep).filter(|_| self.errno == errno::EINVAL) {
+            let number = port.strip_prefix(['-', '+']).unwrap_or(port);
+            let what = if number.bytes().all(|b| b.is_ascii_digit()) {
+                "is out of range"
+            } else {
+                "is not a plain number (libzmq would read another port from it)"
+            };
             return Some(format!(
-                "port {port} is out of range: a port is a number from 0 to 65535, or * \
-                 (* and 0 let the system choose)"
+                "port {port:?} {what}: a port is a number from 0 to 65535, or * (* and 0 let \
+                 the system choose)"
             ));
         }
         match (self.errno, transport) {

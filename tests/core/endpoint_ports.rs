@@ -1,6 +1,7 @@
-//! Ports out of range are refused with EINVAL and a hint before libzmq sees the endpoint
-//! (libzmq keeps the low 16 bits: `:99999` would bind port 34463, `:-1` port 65535), for
-//! bind and connect, in the tcp, ws and draft forms; `*` and `0` still mean "any port".
+//! Ports out of range, signed or followed by other text are refused with EINVAL and a hint
+//! before libzmq sees the endpoint (libzmq reads them with `atoi` and keeps the low 16
+//! bits: `:99999` would bind port 34463, `:-1` port 65535, `:70000x` port 4464), for bind
+//! and connect, in the tcp, ws and draft forms; `*`, `0` and leading zeros still work.
 //! Scenario R14 in docs/design/reliability.md.
 
 use crate::common;
@@ -10,6 +11,11 @@ use zmq::error::EndpointOp;
 /// Binding and connecting `endpoint` both fail with EINVAL, an error naming the endpoint
 /// and a hint about the port's range.
 fn refused(endpoint: &str) {
+    refused_with(endpoint, "out of range");
+}
+
+/// As [`refused`], with a hint containing `hint`.
+fn refused_with(endpoint: &str, hint: &str) {
     let ctx = common::ctx();
     let socket = common::socket(&ctx, zmq::DEALER);
     for (op, res) in [
@@ -21,10 +27,7 @@ fn refused(endpoint: &str) {
         assert_eq!(err.op(), op);
         let text = err.to_string();
         assert!(text.contains(endpoint), "{text}");
-        assert!(
-            text.contains("out of range"),
-            "{op:?} {endpoint}: no hint in {text}"
-        );
+        assert!(text.contains(hint), "{op:?} {endpoint}: no hint in {text}");
     }
     // The zmq 0.10 forms give the same code.
     assert_eq!(socket.bind(endpoint), Err(zmq::Error::EINVAL));
@@ -78,6 +81,37 @@ fn ws_ports_refused() {
 }
 
 #[test]
+fn text_after_the_port_refused() {
+    // libzmq would bind 4464, 23456 and 23457 here.
+    for endpoint in [
+        "tcp://127.0.0.1:70000x",
+        "tcp://127.0.0.1:23456abc",
+        "tcp://127.0.0.1:23457.9",
+        "tcp://127.0.0.1: 23458",
+        "ws://127.0.0.1:8080x/path",
+    ] {
+        refused_with(endpoint, "not a plain number");
+    }
+}
+
+#[test]
+fn leading_zeros_are_the_same_port() {
+    let ctx = common::ctx();
+    let probe = common::socket(&ctx, zmq::DEALER);
+    probe.bind("tcp://127.0.0.1:*").unwrap();
+    let bound = probe.get_last_endpoint().unwrap().unwrap();
+    let port = bound.rsplit(':').next().unwrap().to_owned();
+    probe.unbind(&bound).unwrap();
+    let socket = common::socket(&ctx, zmq::DEALER);
+    // The port just freed, written with leading zeros, binds that very port (or the port
+    // was taken again meanwhile: then EADDRINUSE, never a refusal of the text).
+    match socket.bind(&format!("tcp://127.0.0.1:00{port}")) {
+        Ok(()) => assert_eq!(socket.get_last_endpoint().unwrap().unwrap(), bound),
+        Err(err) => assert_eq!(err, zmq::Error::EADDRINUSE),
+    }
+}
+
+#[test]
 fn wildcard_and_zero_still_bind() {
     let ctx = common::ctx();
     for endpoint in ["tcp://127.0.0.1:*", "tcp://127.0.0.1:0"] {
@@ -121,6 +155,8 @@ fn draft_sockets_refuse_too() {
     let err = server.bind("tcp://127.0.0.1:99999").unwrap_err();
     assert_eq!(err.error(), zmq::Error::EINVAL);
     assert!(err.to_string().contains("out of range"), "{err}");
+    let err = server.connect("tcp://127.0.0.1:5555x").unwrap_err();
+    assert_eq!(err.error(), zmq::Error::EINVAL);
     let err = server.connect("tcp://127.0.0.1:-1").unwrap_err();
     assert_eq!(err.error(), zmq::Error::EINVAL);
 }
