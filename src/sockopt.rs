@@ -127,6 +127,16 @@ pub(crate) mod codec {
         }
     }
 
+    /// As [`set_opt_string`], but an empty `Some` is refused (EINVAL) rather than sent as
+    /// NULL: for the PLAIN credentials NULL means "back to the NULL mechanism", which an
+    /// empty name or password must not quietly do (libzmq refuses an empty one too).
+    pub fn set_credential(raw: &RawSocket, option: c_int, value: Option<&str>) -> Result<()> {
+        match value {
+            Some("") => Err(Error::EINVAL),
+            other => set_opt_string(raw, option, other),
+        }
+    }
+
     /// CURVE keys read back as 32 binary bytes.
     pub fn get_key(raw: &RawSocket, option: c_int) -> Result<Vec<u8>> {
         let mut buf = [0u8; 32];
@@ -183,6 +193,7 @@ macro_rules! opt_get_type {
     (key) => { Vec<u8> };
     (str) => { std::result::Result<String, Vec<u8>> };
     (opt_str) => { std::result::Result<String, Vec<u8>> };
+    (credential) => { std::result::Result<String, Vec<u8>> };
     (timeout) => { Option<std::time::Duration> };
     (duration) => { std::time::Duration };
 }
@@ -197,6 +208,7 @@ macro_rules! opt_set_type {
     (key) => { &[u8] };
     (str) => { &str };
     (opt_str) => { Option<&str> };
+    (credential) => { Option<&str> };
     (timeout) => { Option<std::time::Duration> };
     (duration) => { std::time::Duration };
 }
@@ -224,6 +236,9 @@ macro_rules! opt_get {
         $crate::sockopt::codec::get_string($raw, $opt)
     };
     (opt_str, $raw:expr, $opt:expr) => {
+        $crate::sockopt::codec::get_string($raw, $opt)
+    };
+    (credential, $raw:expr, $opt:expr) => {
         $crate::sockopt::codec::get_string($raw, $opt)
     };
     (timeout, $raw:expr, $opt:expr) => {
@@ -258,6 +273,9 @@ macro_rules! opt_set {
     };
     (opt_str, $raw:expr, $opt:expr, $v:expr) => {
         $crate::sockopt::codec::set_opt_string($raw, $opt, $v)
+    };
+    (credential, $raw:expr, $opt:expr, $v:expr) => {
+        $crate::sockopt::codec::set_credential($raw, $opt, $v)
     };
     (timeout, $raw:expr, $opt:expr, $v:expr) => {
         $crate::sockopt::codec::set_timeout($raw, $opt, $v)
@@ -330,7 +348,8 @@ pub struct OptionInfo {
     /// libzmq's number.
     pub option: i32,
     /// How the value is encoded: `bool`, `i32`, `i64`, `u64`, `bytes`, `key`, `str`,
-    /// `opt_str`, `timeout` (ms, -1 = forever) or `duration` (ms).
+    /// `opt_str`, `credential` (an `opt_str` that refuses an empty string), `timeout` (ms,
+    /// -1 = forever) or `duration` (ms).
     pub kind: &'static str,
     /// The getter on [`Socket`], if libzmq can read the option back.
     pub getter: Option<&'static str>,
@@ -443,12 +462,14 @@ macro_rules! for_each_sockopt {
         "the server's CURVE public key, on a client: 32 bytes, or 40 Z85 characters.";
     ZMQ_SOCKS_PROXY: opt_str get get_socks_proxy set set_socks_proxy =>
         "SOCKS5 proxy `host:port` for outgoing TCP connections (None: no proxy).";
-    ZMQ_PLAIN_USERNAME: opt_str get get_plain_username set set_plain_username =>
-        "PLAIN user name, on a client; setting it selects the PLAIN mechanism. None goes \
-         back to the NULL mechanism (libzmq keeps the stored name).";
-    ZMQ_PLAIN_PASSWORD: opt_str get get_plain_password set set_plain_password =>
-        "PLAIN password, on a client; setting it selects the PLAIN mechanism. None goes \
-         back to the NULL mechanism (libzmq keeps the stored password).";
+    ZMQ_PLAIN_USERNAME: credential get get_plain_username set set_plain_username =>
+        "PLAIN user name, on a client, 1 to 255 bytes; setting it selects the PLAIN \
+         mechanism. None goes back to the NULL mechanism (libzmq keeps the stored name); \
+         an empty name is EINVAL.";
+    ZMQ_PLAIN_PASSWORD: credential get get_plain_password set set_plain_password =>
+        "PLAIN password, on a client, 1 to 255 bytes; setting it selects the PLAIN \
+         mechanism. None goes back to the NULL mechanism (libzmq keeps the stored \
+         password); an empty password is EINVAL.";
     ZMQ_XPUB_WELCOME_MSG: opt_str set set_xpub_welcome_msg =>
         "message an XPUB sends to each new subscriber (None: none).";
     ZMQ_ZAP_DOMAIN: str get get_zap_domain set set_zap_domain =>

@@ -439,7 +439,7 @@ fn valid_value(info: &zmq::sockopt::OptionInfo) -> Option<Vec<u8>> {
         (_, "u64") => 3u64.to_ne_bytes().to_vec(),
         (_, "key") => [7u8; 32].to_vec(),
         (_, "bytes") => b"bytes".to_vec(),
-        (_, "str" | "opt_str") => b"value".to_vec(),
+        (_, "str" | "opt_str" | "credential") => b"value".to_vec(),
         _ => return None,
     })
 }
@@ -550,7 +550,7 @@ fn r15_option_values() {
         };
         options += 1;
         // libzmq wants the exact size for numbers and keys, room for text.
-        let size = if matches!(info.kind, "str" | "opt_str" | "bytes") {
+        let size = if matches!(info.kind, "str" | "opt_str" | "credential" | "bytes") {
             256
         } else {
             value.len()

@@ -155,8 +155,9 @@ const NOT_COMPILED: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// PLAIN user name and password: setting one selects PLAIN; `None` goes back to the NULL
-/// mechanism, and libzmq keeps the stored value.
+/// PLAIN user name and password: setting one selects PLAIN; an empty one is EINVAL and
+/// leaves PLAIN selected (it does not quietly fall back to NULL); `None` goes back to the
+/// NULL mechanism, and libzmq keeps the stored value.
 fn plain_credential(
     ctx: &zmq::Context,
     set: impl Fn(&Socket, Option<&str>) -> zmq::Result<()>,
@@ -169,6 +170,15 @@ fn plain_credential(
     check(
         "PLAIN selected",
         socket.get_mechanism() == Ok(zmq::Mechanism::ZMQ_PLAIN),
+    )?;
+    check(
+        "empty refused",
+        set(&socket, Some("")) == Err(zmq::Error::EINVAL),
+    )?;
+    check(
+        "PLAIN kept after the refusal",
+        socket.get_mechanism() == Ok(zmq::Mechanism::ZMQ_PLAIN)
+            && get(&socket) == Ok(Ok("admin".to_owned())),
     )?;
     set(&socket, None).map_err(|e| e.to_string())?;
     check(
