@@ -148,6 +148,8 @@ pub struct Socket {
     // since releasing the last handle terminates the context, which waits for the socket.
     pub(crate) raw: RawSocket,
     context: Option<Context>,
+    /// A DGRAM socket, whose messages are exactly two frames (see `send_multipart`).
+    datagram: bool,
 }
 
 // SAFETY: a libzmq socket may be used from any thread as long as only one thread uses it at
@@ -156,13 +158,30 @@ pub struct Socket {
 // primitive (thread spawn, a channel, a mutex), which provides the barrier.
 unsafe impl Send for Socket {}
 
+/// Whether `raw` is a DGRAM socket (asked once, when a [`Socket`] is made).
+fn is_datagram(raw: &RawSocket) -> bool {
+    let mut kind = [0u8; 4];
+    raw.getsockopt(zmq_sys::ZMQ_TYPE as libc::c_int, &mut kind)
+        .is_ok_and(|_| i32::from_ne_bytes(kind) == zmq_sys::ZMQ_DGRAM as i32)
+}
+
 fn endpoint_cstring(op: EndpointOp, endpoint: &str) -> std::result::Result<CString, EndpointError> {
     EndpointError::checked_cstring(op, endpoint)
 }
 
 impl Socket {
+    /// Whether this is a DGRAM socket, whose messages are exactly two frames.
+    pub(crate) fn is_datagram(&self) -> bool {
+        self.datagram
+    }
+
     pub(crate) fn from_parts(raw: RawSocket, context: Option<Context>) -> Socket {
-        Socket { raw, context }
+        let datagram = is_datagram(&raw);
+        Socket {
+            raw,
+            context,
+            datagram,
+        }
     }
 
     /// Takes ownership of a raw libzmq socket; it is closed when the `Socket` is dropped.
@@ -175,7 +194,7 @@ impl Socket {
         let ptr = NonNull::new(sock).expect("Socket::from_raw: null socket pointer");
         // SAFETY: the caller guarantees a live socket we may own.
         let raw = unsafe { RawSocket::from_raw(ptr, true) };
-        Socket { raw, context: None }
+        Socket::from_parts(raw, None)
     }
 
     /// Gives up ownership and returns the raw socket; the caller must close it.
@@ -184,7 +203,7 @@ impl Socket {
     /// terminated now, which blocks until the socket is closed. Keep a handle (see
     /// [`Socket::context`]) while you use the raw socket.
     pub fn into_raw(self) -> *mut c_void {
-        let Socket { raw, context } = self;
+        let Socket { raw, context, .. } = self;
         let ptr = raw.into_raw();
         drop(context);
         ptr
@@ -326,13 +345,24 @@ impl Socket {
     /// [`SNDMORE`](crate::SNDMORE). Sends nothing for an empty iterator.
     ///
     /// Once the first part is accepted, libzmq accepts the rest (the high-water mark counts
-    /// whole messages), so the message arrives whole or not at all.
+    /// whole messages), so the message arrives whole or not at all. A DGRAM socket's
+    /// message is exactly two parts (address, payload): any other count is `EINVAL`, and
+    /// nothing is sent.
     pub fn send_multipart<I, T>(&self, iter: I, flags: impl IntoSendFlags) -> Result<()>
     where
         I: IntoIterator<Item = T>,
         T: Into<Message>,
     {
         let flags = flags.into_raw();
+        if self.datagram {
+            // libzmq would take the address and then refuse a second part marked "more",
+            // leaving the socket half-way through a datagram: the next send would go to
+            // that address. Count first.
+            let parts: Vec<Message> = iter.into_iter().map(Into::into).collect();
+            let [address, payload] = <[Message; 2]>::try_from(parts).map_err(|_| Error::EINVAL)?;
+            address.send(self, flags | zmq_sys::ZMQ_SNDMORE as i32)?;
+            return payload.send(self, flags);
+        }
         let mut parts = iter.into_iter().peekable();
         while let Some(part) = parts.next() {
             let more = if parts.peek().is_some() {

@@ -615,6 +615,17 @@ impl<R: Registration> Core<R> {
         self.socket().raw.msg_send(frame.for_io(), flags)
     }
 
+    /// Sends the first frame of a message of `1 + rest` frames. A DGRAM message is exactly
+    /// two frames: libzmq would take the address of a longer one and then refuse the
+    /// second frame, leaving the socket half-way through a datagram, so refuse it whole.
+    #[inline]
+    fn send_first_now(&self, first: &mut Message, rest: usize) -> Result<()> {
+        if rest > 1 && self.socket().is_datagram() {
+            return Err(Error::EINVAL);
+        }
+        self.send_frame_now(first, rest > 0)
+    }
+
     /// Pushes the tail of a started message. `Ok` when the tail is empty; `EAGAIN` when a
     /// non-load-balanced socket stalls (the frame stays for a retry).
     fn push_tail(&mut self) -> Result<()> {
@@ -663,9 +674,9 @@ impl<R: Registration> Core<R> {
             self.push_tail()?;
         }
         if let Some((first, rest)) = &mut self.sink_item {
-            let more = !rest.is_empty();
+            let rest = rest.len();
             let mut frame = mem::take(first);
-            let sent = self.send_frame_now(&mut frame, more);
+            let sent = self.send_first_now(&mut frame, rest);
             match sent {
                 Err(Error::EAGAIN) => {
                     if let Some((first, _)) = &mut self.sink_item {
@@ -735,10 +746,10 @@ impl<R: Registration> Core<R> {
         rest: &mut Vec<Message>,
         mut tried: Option<Error>,
     ) -> Poll<Result<()>> {
-        let more = !rest.is_empty();
+        let frames = rest.len();
         if tried.is_none() {
             // The op alone (no backlog to push first: no BACKLOG bit).
-            match self.fast_op(cx, |core| core.send_frame_now(first, more)) {
+            match self.fast_op(cx, |core| core.send_first_now(first, frames)) {
                 Ok(()) => {
                     let res = self.finish_message(rest);
                     self.after_op(Dir::Send);
@@ -751,7 +762,7 @@ impl<R: Registration> Core<R> {
             if core.has_backlog() {
                 core.backlog_now()?;
             }
-            core.send_frame_now(first, more)
+            core.send_first_now(first, frames)
         }));
         let res = res.and_then(|()| self.finish_message(rest));
         self.after_op(Dir::Send);
@@ -785,12 +796,12 @@ impl<R: Registration> Core<R> {
         mut item: Outgoing,
     ) -> std::result::Result<(), (Error, Outgoing)> {
         let (first, rest) = &mut item;
-        let more = !rest.is_empty();
+        let frames = rest.len();
         let res = self.attempt(Dir::Send, |core| {
             if core.has_backlog() {
                 core.backlog_now()?;
             }
-            core.send_frame_now(first, more)
+            core.send_first_now(first, frames)
         });
         let res = match res {
             Ok(()) => self.finish_message(rest),

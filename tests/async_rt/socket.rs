@@ -185,6 +185,48 @@ async fn try_send_and_ready<H: Harness>() {
 
 every_rt_test!(try_send_poll_send_ready, |_| try_send_and_ready::<H>());
 
+/// A DGRAM message is exactly two frames: three are refused whole (EINVAL) through
+/// `send_multipart`, `try_send` and the `Sink`, and the socket keeps working (libzmq alone
+/// would take the address and then stick half-way through the datagram).
+#[cfg(feature = "draft")]
+async fn dgram_frame_count<H: Harness>() {
+    let free_port = || {
+        std::net::UdpSocket::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    };
+    let ctx = zmq::Context::new();
+    let (port_a, port_b) = (free_port(), free_port());
+    let a = zmq::draft::dgram_socket(&ctx).unwrap();
+    a.set_rcvtimeo(5000).unwrap();
+    a.set_linger(0).unwrap();
+    a.bind(&format!("udp://127.0.0.1:{port_a}")).unwrap();
+    let b = zmq::draft::dgram_socket(&ctx).unwrap();
+    b.set_linger(0).unwrap();
+    b.bind(&format!("udp://127.0.0.1:{port_b}")).unwrap();
+    let mut b = zmq::rt::AsyncSocket::<H::Rt>::new(b).unwrap();
+    let to_a = format!("127.0.0.1:{port_a}");
+    let three = || [to_a.clone(), "one".into(), "two".into()];
+
+    let sent = within("send_multipart", b.send_multipart(three())).await;
+    assert_eq!(sent, Err(zmq::Error::EINVAL));
+    let err = b.try_send(three()).unwrap_err();
+    assert_eq!(err.error(), zmq::Error::EINVAL);
+    let sunk = within("sink", SinkExt::send(&mut b, three())).await;
+    assert_eq!(sunk, Err(zmq::Error::EINVAL));
+    within("send_multipart", b.send_multipart([to_a.as_str(), "after"]))
+        .await
+        .unwrap();
+    let parts = a.recv_multipart(0).unwrap();
+    assert_eq!(parts.len(), 2);
+    assert_eq!(parts[1], b"after");
+}
+
+#[cfg(feature = "draft")]
+every_rt_test!(dgram_refuses_three_frames, |_| dgram_frame_count::<H>());
+
 /// Halves of different sockets do not reunite; halves of one do.
 async fn reunite<H: Harness>() {
     let ctx = zmq::Context::new();

@@ -468,3 +468,38 @@ fn dgram_round_trip() {
     a.send_multipart([&parts[0][..], b"hi back"], 0).unwrap();
     assert_eq!(b.recv_multipart(0).unwrap()[1], b"hi back");
 }
+
+/// A DGRAM message is exactly two frames. Three (or one) are refused with EINVAL and
+/// nothing is sent; the socket then works as before: libzmq would have taken the first
+/// frame of three as the address and sent the next single frame there.
+#[test]
+fn dgram_refuses_other_frame_counts_and_keeps_working() {
+    let _dog = watchdog(POSITIVE_WAIT * 2);
+    let ctx = zmq::Context::new();
+    let (port_a, port_b) = (free_udp_port(), free_udp_port());
+    let a = zmq::draft::dgram_socket(&ctx).unwrap();
+    let b = zmq::draft::dgram_socket(&ctx).unwrap();
+    for socket in [&a, &b] {
+        socket.set_rcvtimeo(TIMEOUT_MS).unwrap();
+        socket.set_linger(0).unwrap();
+    }
+    a.bind(&format!("udp://127.0.0.1:{port_a}")).unwrap();
+    b.bind(&format!("udp://127.0.0.1:{port_b}")).unwrap();
+    let to_a = format!("127.0.0.1:{port_a}");
+
+    assert_eq!(
+        b.send_multipart([to_a.as_str(), "one", "two"], 0),
+        Err(zmq::Error::EINVAL)
+    );
+    assert_eq!(
+        b.send_multipart([to_a.as_str()], 0),
+        Err(zmq::Error::EINVAL)
+    );
+    assert_eq!(b.send("lone frame", 0), Err(zmq::Error::EINVAL));
+    b.send_multipart([to_a.as_str(), "after"], 0).unwrap();
+    let parts = a.recv_multipart(0).unwrap();
+    assert_eq!(parts.len(), 2);
+    assert_eq!(parts[1], b"after");
+    // Nothing else arrived: the refused messages sent nothing.
+    assert_eq!(a.recv_multipart(zmq::DONTWAIT), Err(zmq::Error::EAGAIN));
+}
