@@ -124,7 +124,20 @@ pub(crate) fn clamp_timeout(timeout_ms: i64) -> c_long {
 }
 
 /// Raw `zmq_poll` over libzmq poll items.
+///
+/// No items: libzmq would `usleep` for the timeout in a 32-bit count of microseconds
+/// (4,295 s come out as 33 ms, "forever" as 71 minutes), so sleep here instead; with no
+/// timeout that would never return, which is `EINVAL`.
 pub(crate) fn poll_raw(items: &mut [zmq_sys::zmq_pollitem_t], timeout_ms: i64) -> Result<i32> {
+    if items.is_empty() {
+        return match u64::try_from(timeout_ms) {
+            Ok(ms) => {
+                std::thread::sleep(std::time::Duration::from_millis(ms));
+                Ok(0)
+            }
+            Err(_) => Err(crate::Error::EINVAL),
+        };
+    }
     // SAFETY: each socket pointer is a live socket (the items were built from sockets
     // borrowed for at least this call, and a socket is used by one thread at a time) or
     // NULL with an fd.
@@ -135,9 +148,11 @@ pub(crate) fn poll_raw(items: &mut [zmq_sys::zmq_pollitem_t], timeout_ms: i64) -
 /// (-1: forever, 0: don't wait). Returns the number of items with events; read each with
 /// [`PollItem::get_revents`].
 ///
+/// With no items it sleeps for the timeout and returns 0.
+///
 /// # Errors
 /// `ETERM` when a socket's context is shut down; `EINTR` when a signal interrupted the
-/// wait.
+/// wait; `EINVAL` for no items and no timeout (a wait that could never end).
 ///
 /// ```
 /// let ctx = zmq::Context::new();

@@ -159,11 +159,13 @@ impl<'a> Poller<'a> {
     }
 
     /// Waits until an entry has one of its events, or `timeout` passes (`None`: forever;
-    /// zero: just check). Returns how many entries are ready.
+    /// zero: just check). Returns how many entries are ready. An empty poller sleeps for
+    /// the timeout and returns 0.
     ///
     /// # Errors
     /// `ETERM` when the context of a socket is shut down; `EINTR` when a signal
-    /// interrupted the wait.
+    /// interrupted the wait; `EINVAL` when the poller is empty and there is no timeout (a
+    /// wait that could never end).
     pub fn poll(&mut self, timeout: Option<Duration>) -> Result<usize> {
         let ms = timeout.map_or(-1, |t| i64::from(duration_to_ms(t)));
         self.poll_ms(ms)

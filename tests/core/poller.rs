@@ -147,3 +147,24 @@ fn poll_events_are_bitflags_1x() {
     let collected: zmq::PollEvents = [zmq::POLLIN, zmq::POLLERR].into_iter().collect();
     assert_eq!(collected.bits(), 5);
 }
+
+/// Nothing to poll: a timeout is slept in full (libzmq's own sleep counts microseconds in
+/// 32 bits, so 4,295 s would have been 33 ms), zero returns at once, and no timeout is
+/// EINVAL rather than a wait that never ends (libzmq's: 71 minutes).
+#[test]
+fn empty_polls_sleep_the_timeout_or_refuse_forever() {
+    let started = std::time::Instant::now();
+    assert_eq!(Poller::new().poll(Some(Duration::from_millis(120))), Ok(0));
+    assert!(started.elapsed() >= Duration::from_millis(120));
+    assert_eq!(zmq::poll(&mut [], 0), Ok(0));
+    assert_eq!(Poller::new().poll(Some(Duration::ZERO)), Ok(0));
+    assert_eq!(Poller::new().poll(None), Err(zmq::Error::EINVAL));
+    assert_eq!(zmq::poll(&mut [], -1), Err(zmq::Error::EINVAL));
+    // A poller emptied by removals behaves the same.
+    let ctx = zmq::Context::new();
+    let socket = ctx.socket(zmq::PULL).unwrap();
+    let mut poller = Poller::new();
+    let token = poller.add(&socket, zmq::POLLIN);
+    assert!(poller.remove(token));
+    assert_eq!(poller.poll(None), Err(zmq::Error::EINVAL));
+}
