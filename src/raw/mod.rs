@@ -38,7 +38,18 @@ fn binds_by_interface(endpoint: &CStr) -> bool {
 /// `Err(EMFILE or ENFILE)` when the process cannot open `count` more file descriptors now
 /// (it opens them, then closes them).
 fn fds_available(count: usize) -> std::result::Result<(), c_int> {
-    let mut opened = Vec::with_capacity(count);
+    // More than the limit can never be opened (an absurd ZMQ_IO_THREADS, say): say so
+    // without trying, or reserving room for them.
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes one rlimit into the valid, writable struct.
+    let wanted: libc::rlim_t = count.try_into().unwrap_or(libc::rlim_t::MAX);
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0 && wanted > limit.rlim_cur {
+        return Err(libc::EMFILE);
+    }
+    let mut opened = Vec::new();
     let mut result = Ok(());
     for _ in 0..count {
         // SAFETY: socket() has no memory-safety preconditions.

@@ -32,6 +32,18 @@ fn context_is_shared_across_threads() {
     });
 }
 
+/// An I/O thread count that could never start (each thread needs fds) fails the first
+/// socket with EMFILE at once, without reserving room for billions of fds (which aborted
+/// the process under a memory limit), and the context stays usable once lowered.
+#[test]
+fn absurd_io_thread_count_is_emfile() {
+    let ctx = zmq::Context::new();
+    ctx.set_io_threads(i32::MAX).unwrap();
+    assert_eq!(ctx.socket(zmq::PAIR).err(), Some(zmq::Error::EMFILE));
+    ctx.set_io_threads(1).unwrap();
+    ctx.socket(zmq::PAIR).unwrap();
+}
+
 #[test]
 fn context_options() {
     let ctx = zmq::Context::new();
