@@ -13,7 +13,8 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use common::async_rt::{
-    Flavor, Harness, Rng, counting_waker, every_rt_test, next_numbered, size, within,
+    Flavor, Harness, Rng, counting_waker, every_rt_test, next_numbered, poll_until_parked, size,
+    within,
 };
 use futures::future::{Either, select};
 use zmq::draft::DraftSocketType::{self, *};
@@ -697,30 +698,34 @@ async fn idle<H: Harness>(flavor: Flavor) {
     let (counter, waker) = counting_waker();
     let mut fut = Box::pin(client.recv_msg());
     let mut cx = Context::from_waker(&waker);
-    let woken_when_parked = loop {
-        let woken = counter.wakes();
-        assert!(fut.as_mut().poll(&mut cx).is_pending());
-        if counter.wakes() == woken {
-            break woken;
-        }
-    };
+    let mut seen = poll_until_parked(&counter, || fut.as_mut().poll(&mut cx));
     within("parking", async {
         while client.parked_wakers().0 < 9 {
             H::yield_now().await;
         }
     })
     .await;
+    // One idle second. A woken future is polled again, as an executor would: it must park
+    // again. async-io may report once more an edge consumed before the park (a spurious
+    // wake, see s12 in scenarios.rs), so two are allowed; a busy wake is many.
     let before = cpu_time();
-    H::sleep(Duration::from_secs(1)).await;
+    let mut spurious = 0;
+    for _ in 0..100 {
+        H::sleep(Duration::from_millis(10)).await;
+        if counter.wakes() != seen {
+            spurious += 1;
+            seen = poll_until_parked(&counter, || fut.as_mut().poll(&mut cx));
+        }
+    }
     let cpu = cpu_time() - before;
     eprintln!(
-        "FIGURE idle draft CLIENT with 9 parked receivers ({} {flavor:?}): {cpu:?} CPU in 1 s",
+        "FIGURE idle draft CLIENT with 9 parked receivers ({} {flavor:?}): {cpu:?} CPU in 1 s, \
+         {spurious} spurious wakes",
         H::NAME
     );
-    assert_eq!(
-        counter.wakes(),
-        woken_when_parked,
-        "a parked receiver was woken while idle"
+    assert!(
+        spurious <= 2,
+        "a parked receiver kept being woken while idle ({spurious} times)"
     );
     drop(fut);
     for n in 0..8u8 {

@@ -405,8 +405,9 @@ impl CountingWaker {
 /// whichever poll finds the thread's stand-in for a cooperative budget spent gives the
 /// thread back first (`Pending` and an immediate wake) without trying the operation, so a
 /// test that counts the wakes or checks the registration of a parked operation starts
-/// from this. Panics if the operation completes, or never parks in 3 polls.
-pub fn poll_until_parked<T>(counter: &CountingWaker, mut poll: impl FnMut() -> Poll<T>) {
+/// from this. Panics if the operation completes, or never parks in 3 polls. Returns the
+/// wake count the parking poll left unchanged: a later count means the task was woken.
+pub fn poll_until_parked<T>(counter: &CountingWaker, mut poll: impl FnMut() -> Poll<T>) -> usize {
     for _ in 0..3 {
         let before = counter.wakes();
         assert!(
@@ -414,7 +415,7 @@ pub fn poll_until_parked<T>(counter: &CountingWaker, mut poll: impl FnMut() -> P
             "the operation completed instead of parking"
         );
         if counter.wakes() == before {
-            return;
+            return before;
         }
     }
     panic!("the operation woke its task on every poll instead of parking");
