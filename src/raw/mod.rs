@@ -44,9 +44,10 @@ fn fds_available(count: usize) -> std::result::Result<(), c_int> {
         rlim_cur: 0,
         rlim_max: 0,
     };
-    // SAFETY: getrlimit writes one rlimit into the valid, writable struct.
     let wanted: libc::rlim_t = count.try_into().unwrap_or(libc::rlim_t::MAX);
-    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0 && wanted > limit.rlim_cur {
+    // SAFETY: getrlimit writes one rlimit into the valid, writable struct.
+    let known = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0;
+    if known && wanted > limit.rlim_cur {
         return Err(libc::EMFILE);
     }
     let mut opened = Vec::new();
