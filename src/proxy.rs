@@ -53,9 +53,11 @@
 //! zmq::proxy(&xsub, &xpub).unwrap_err(); // runs until the context is shut down
 //! ```
 
+use std::cell::Cell;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
 
 use crate::{Error, Message, PAIR, Result, Socket};
 
@@ -168,16 +170,18 @@ pub fn spawn(frontend: Socket, backend: Socket, capture: Option<Socket>) -> Resu
                 Ok(()) => 0,
                 Err(err) => err.to_raw(),
             };
-            // Tells a waiting handle that no reply will come. Fails only when the context
-            // is shut down, and then the handle's receive fails too.
-            let _ = control.send_multipart([STOPPED, &errno.to_le_bytes()[..]], 0);
+            // Tells a waiting handle that no reply will come. Without waiting: a handle
+            // that gave up on this thread (see `ProxyHandle`'s `Drop`) has closed its end.
+            let _ = control.send_multipart([STOPPED, &errno.to_le_bytes()[..]], crate::DONTWAIT);
             res
         })
         .map_err(|err| err.raw_os_error().map_or(Error::ENOMEM, Error::from_raw))?;
     Ok(ProxyHandle {
-        controller,
+        controller: Some(controller),
         thread: Some(thread),
-        stopped: std::cell::Cell::new(None),
+        stopped: Cell::new(None),
+        owed: Cell::new(0),
+        reply_timeout: Cell::new(None),
     })
 }
 
@@ -186,13 +190,24 @@ pub fn spawn(frontend: Socket, backend: Socket, capture: Option<Socket>) -> Resu
 /// Every method sends one command to the proxy and waits for its answer. The proxy reads
 /// commands between forwarded messages, never in the middle of a multipart message; it
 /// answers once it has forwarded the burst it is in (up to 1000 messages), which waits
-/// for room at the receiving side if that side is full.
+/// for room at the receiving side if that side is full. A consumer that stops reading can
+/// so hold every command up: [`set_reply_timeout`](Self::set_reply_timeout) bounds the
+/// wait, and dropping the handle waits for the thread for at most that long (one second
+/// by default).
 pub struct ProxyHandle {
-    controller: Socket,
+    /// Taken only by a drop that leaves the thread to stop by itself.
+    controller: Option<Socket>,
     thread: Option<JoinHandle<Result<()>>>,
     /// Set once the proxy is known to have stopped: its error.
-    stopped: std::cell::Cell<Option<Error>>,
+    stopped: Cell<Option<Error>>,
+    /// Answers still to come for commands whose wait timed out (skipped when they come).
+    owed: Cell<usize>,
+    /// How long a command waits for its answer (`None`: as long as it takes).
+    reply_timeout: Cell<Option<Duration>>,
 }
+
+/// How long dropping a [`ProxyHandle`] without a reply timeout waits for its thread.
+const DROP_WAIT: Duration = Duration::from_secs(1);
 
 /// The counters of a running proxy ([`ProxyHandle::statistics`]), from libzmq's
 /// `STATISTICS` reply. libzmq counts frames (the parts of multipart messages), not whole
@@ -224,6 +239,27 @@ fn legacy_control() -> bool {
 }
 
 impl ProxyHandle {
+    /// Bounds how long each command ([`pause`](Self::pause), [`resume`](Self::resume),
+    /// [`statistics`](Self::statistics), [`terminate`](Self::terminate)) waits for the
+    /// proxy's answer, and how long dropping the handle waits for its thread. `None` (the
+    /// default) waits for commands as long as the proxy takes.
+    ///
+    /// A command that times out returns `EAGAIN` and still takes effect when the proxy
+    /// reads it; its late answer is skipped by the next command.
+    ///
+    /// # Errors
+    /// `EINVAL` for a timeout of zero or beyond `i32::MAX` milliseconds.
+    pub fn set_reply_timeout(&self, timeout: Option<Duration>) -> Result<()> {
+        let ms = match timeout {
+            None => -1,
+            Some(t) if t.is_zero() => return Err(Error::EINVAL),
+            Some(t) => i32::try_from(t.as_millis().max(1)).map_err(|_| Error::EINVAL)?,
+        };
+        self.controller().set_rcvtimeo(ms)?;
+        self.reply_timeout.set(timeout);
+        Ok(())
+    }
+
     /// Stops forwarding: once this returns, the proxy forwards nothing until
     /// [`resume`](Self::resume). Messages wait in the sockets' queues meanwhile.
     ///
@@ -231,7 +267,8 @@ impl ProxyHandle {
     /// frontend, its thread used about 10 % of a core in our test (`proxy_spawn`).
     ///
     /// # Errors
-    /// The proxy's error if it has stopped; `ETERM` when the context is shut down.
+    /// The proxy's error if it has stopped; `ETERM` when the context is shut down;
+    /// `EAGAIN` when the [reply timeout](Self::set_reply_timeout) passed first.
     pub fn pause(&self) -> Result<()> {
         if legacy_control() {
             self.command_with_barrier(b"PAUSE")
@@ -286,22 +323,42 @@ impl ProxyHandle {
     ///
     /// # Errors
     /// The error that stopped the proxy earlier, if one did (e.g. `ENOTSUP` from a capture
-    /// socket that cannot send, `ETERM` when the context was shut down).
+    /// socket that cannot send, `ETERM` when the context was shut down). `EAGAIN` when the
+    /// [reply timeout](Self::set_reply_timeout) passed before the proxy answered: the
+    /// thread then stops by itself once it has forwarded its burst (or when the context
+    /// ends), and closes the sockets then.
     pub fn terminate(mut self) -> Result<()> {
-        self.stop()
+        self.stop(false)
     }
 
-    fn stop(&mut self) -> Result<()> {
+    /// Sends `TERMINATE` and joins the thread. `dropping`: do not wait for the answer,
+    /// and give up on the thread after the reply timeout (or [`DROP_WAIT`]).
+    fn stop(&mut self, dropping: bool) -> Result<()> {
         let Some(thread) = self.thread.take() else {
             return Ok(());
         };
         let sent = if self.stopped.get().is_some() {
             Ok(())
-        } else if legacy_control() {
-            self.controller.send("TERMINATE", crate::DONTWAIT)
+        } else if legacy_control() || dropping {
+            self.controller().send("TERMINATE", crate::DONTWAIT)
         } else {
             self.command(b"TERMINATE").map(drop)
         };
+        let bound = match (sent, dropping) {
+            (Err(Error::EAGAIN), false) => Some(Duration::ZERO),
+            (_, true) => Some(self.reply_timeout.get().unwrap_or(DROP_WAIT)),
+            _ => self.reply_timeout.get().filter(|_| legacy_control()),
+        };
+        if let Some(bound) = bound {
+            let deadline = Instant::now() + bound;
+            while !thread.is_finished() {
+                if Instant::now() >= deadline {
+                    self.leave(thread);
+                    return Err(Error::EAGAIN);
+                }
+                thread::sleep(Duration::from_millis(1));
+            }
+        }
         let res = match thread.join() {
             Ok(res) => res,
             // The thread runs no code of ours that panics; report it as a fault.
@@ -316,6 +373,31 @@ impl ProxyHandle {
         }
     }
 
+    /// Leaves the proxy thread to stop by itself once it reads the queued `TERMINATE`:
+    /// a thread of its own keeps the controller open until then (closing it would drop
+    /// the command unread), joins the proxy thread and closes the controller.
+    fn leave(&mut self, proxy: JoinHandle<Result<()>>) {
+        let Some(controller) = self.controller.take() else {
+            return;
+        };
+        let reaper = thread::Builder::new()
+            .name("zmq-proxy-reaper".into())
+            .spawn(move || {
+                let _ = proxy.join();
+                drop(controller);
+            });
+        // Without a thread for it, the controller goes with this handle (the command may
+        // then be lost; the proxy still stops when the context ends).
+        drop(reaper);
+    }
+
+    fn controller(&self) -> &Socket {
+        match &self.controller {
+            Some(controller) => controller,
+            None => unreachable!("the controller is only taken when the handle is dropped"),
+        }
+    }
+
     /// On libzmq < 4.3.5, where only STATISTICS gets a reply: the command, then a
     /// STATISTICS round trip, so that the command has taken effect on return.
     fn command_with_barrier(&self, command: &[u8]) -> Result<()> {
@@ -323,22 +405,32 @@ impl ProxyHandle {
         self.command(b"STATISTICS").map(drop)
     }
 
-    /// Sends one command and returns libzmq's reply.
+    /// Sends one command and returns libzmq's reply, first skipping the late answers to
+    /// commands that timed out (libzmq answers every command, in order).
     fn command(&self, command: &[u8]) -> Result<Vec<Message>> {
         self.send_command(command)?;
-        let reply = self.controller.recv_multipart_msgs(0)?;
-        self.check_stopped(reply)
+        self.owed.set(self.owed.get() + 1);
+        loop {
+            // EAGAIN after the reply timeout: the answer stays owed.
+            let reply = self.controller().recv_multipart_msgs(0)?;
+            let reply = self.check_stopped(reply)?;
+            let owed = self.owed.get() - 1;
+            self.owed.set(owed);
+            if owed == 0 {
+                return Ok(reply);
+            }
+        }
     }
 
     fn send_command(&self, command: &[u8]) -> Result<()> {
         if let Some(err) = self.stopped.get() {
             return Err(err);
         }
-        match self.controller.send(command, crate::DONTWAIT) {
+        match self.controller().send(command, crate::DONTWAIT) {
             Ok(()) => Ok(()),
             // The proxy's end is gone (it stopped, and said so): read why.
             Err(Error::EAGAIN) if self.thread.as_ref().is_some_and(JoinHandle::is_finished) => {
-                let reply = self.controller.recv_multipart_msgs(crate::DONTWAIT)?;
+                let reply = self.controller().recv_multipart_msgs(crate::DONTWAIT)?;
                 self.check_stopped(reply).map(drop)
             }
             Err(err) => Err(err),
@@ -365,9 +457,12 @@ impl ProxyHandle {
 }
 
 impl Drop for ProxyHandle {
-    /// Stops the proxy and joins its thread (see [`ProxyHandle::terminate`]).
+    /// Stops the proxy and joins its thread (see [`ProxyHandle::terminate`]), waiting for
+    /// it at most the reply timeout (one second without one): a proxy held up by a full
+    /// receiving side is then left to stop by itself once it has forwarded its burst, or
+    /// when the context ends.
     fn drop(&mut self) {
-        let _ = self.stop();
+        let _ = self.stop(true);
     }
 }
 

@@ -250,3 +250,96 @@ fn error_from_a_bad_socket() {
         zmq::Error::ETERM
     );
 }
+
+/// A pipeline whose consumer stops reading: the backend (SNDHWM 1) and the consumer
+/// (RCVHWM 1) fill, and the proxy waits inside its burst for room.
+fn stuck_pipeline(name: &str) -> (Pipeline, ProxyHandle) {
+    let ctx = zmq::Context::new();
+    let (front, back) = (
+        format!("inproc://{name}-front"),
+        format!("inproc://{name}-back"),
+    );
+    // The high-water mark is set before the bind: an inproc peer takes the bound
+    // socket's options as they were at bind time.
+    let backend = ctx.socket(zmq::PUSH).unwrap();
+    backend.set_linger(0).unwrap();
+    backend.set_sndhwm(1).unwrap();
+    backend.bind(&back).unwrap();
+    let proxy = zmq::proxy::spawn(proxied(&ctx, zmq::PULL, &front), backend, None).unwrap();
+    let producer = socket(&ctx, zmq::PUSH);
+    producer.connect(&front).unwrap();
+    let consumer = socket(&ctx, zmq::PULL);
+    consumer.set_rcvhwm(1).unwrap();
+    consumer.connect(&back).unwrap();
+    for n in 0..50 {
+        producer.send(format!("{n}").as_str(), 0).unwrap();
+    }
+    let p = Pipeline {
+        ctx,
+        front,
+        back,
+        producer,
+        consumer,
+    };
+    (p, proxy)
+}
+
+/// With a reply timeout, a command to a proxy held up by a consumer that stopped reading
+/// returns EAGAIN instead of waiting; once the consumer reads, the next command skips the
+/// late answer and gets its own.
+#[test]
+fn reply_timeout_bounds_commands_to_a_stuck_proxy() {
+    let _dog = watchdog(POSITIVE_WAIT * 4);
+    let (p, proxy) = stuck_pipeline("stuck-commands");
+    // The first message reaches the consumer: the proxy is now inside its burst.
+    assert_eq!(p.consumer.recv_bytes(0).unwrap(), b"0");
+    assert_eq!(
+        proxy.set_reply_timeout(Some(Duration::ZERO)),
+        Err(zmq::Error::EINVAL)
+    );
+    proxy.set_reply_timeout(Some(NEGATIVE_WAIT)).unwrap();
+    assert_eq!(proxy.statistics(), Err(zmq::Error::EAGAIN));
+    assert_eq!(proxy.pause(), Err(zmq::Error::EAGAIN));
+    // The consumer reads on: the burst ends, the proxy answers all three commands (and
+    // is paused by the second), and the third gets its own answer.
+    for n in 1..50 {
+        assert_eq!(p.consumer.recv_string(0).unwrap().unwrap(), format!("{n}"));
+    }
+    proxy.set_reply_timeout(None).unwrap();
+    let stats = proxy.statistics().unwrap();
+    assert_eq!(stats.frontend_received_frames, 50);
+    assert_eq!(stats.backend_sent_frames, 50);
+    proxy.terminate().unwrap();
+}
+
+/// Dropping the handle of a proxy held up by a consumer that stopped reading returns
+/// (after the wait bound) instead of hanging; the thread stops by itself once the consumer
+/// reads, and closes the sockets (their inproc names become free).
+#[test]
+fn drop_of_a_stuck_proxy_returns_and_the_thread_ends_later() {
+    let _dog = watchdog(POSITIVE_WAIT * 4);
+    let (p, proxy) = stuck_pipeline("stuck-drop");
+    assert_eq!(p.consumer.recv_bytes(0).unwrap(), b"0");
+    proxy.set_reply_timeout(Some(NEGATIVE_WAIT)).unwrap();
+    drop(proxy);
+    for n in 1..50 {
+        assert_eq!(p.consumer.recv_string(0).unwrap().unwrap(), format!("{n}"));
+    }
+    bind_when_free(&p.ctx, zmq::PULL, &p.front);
+    bind_when_free(&p.ctx, zmq::PUSH, &p.back);
+}
+
+/// `terminate` with a reply timeout on a stuck proxy: EAGAIN, and the thread stops by
+/// itself once the consumer reads.
+#[test]
+fn terminate_of_a_stuck_proxy_times_out_and_the_thread_ends_later() {
+    let _dog = watchdog(POSITIVE_WAIT * 4);
+    let (p, proxy) = stuck_pipeline("stuck-terminate");
+    assert_eq!(p.consumer.recv_bytes(0).unwrap(), b"0");
+    proxy.set_reply_timeout(Some(NEGATIVE_WAIT)).unwrap();
+    assert_eq!(proxy.terminate(), Err(zmq::Error::EAGAIN));
+    for n in 1..50 {
+        assert_eq!(p.consumer.recv_string(0).unwrap().unwrap(), format!("{n}"));
+    }
+    bind_when_free(&p.ctx, zmq::PULL, &p.front);
+}
