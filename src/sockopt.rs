@@ -78,8 +78,10 @@ pub(crate) mod codec {
     }
 
     /// Reads a binary or string option of unknown length: libzmq fails with EINVAL when
-    /// the buffer is too small, so grow it a few times.
+    /// the buffer is too small, so grow it a few times, up to 16 MiB (a SOCKS proxy
+    /// address or an endpoint can be set as long as one likes).
     pub fn get_bytes(raw: &RawSocket, option: c_int) -> Result<Vec<u8>> {
+        const LARGEST: usize = 16 << 20;
         let mut size = 256;
         loop {
             let mut buf = vec![0u8; size];
@@ -88,7 +90,7 @@ pub(crate) mod codec {
                     buf.truncate(len);
                     return Ok(buf);
                 }
-                Err(Error::EINVAL) if size < 65536 => size *= 16,
+                Err(Error::EINVAL) if size < LARGEST => size *= 16,
                 Err(err) => return Err(err),
             }
         }

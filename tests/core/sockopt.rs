@@ -990,3 +990,13 @@ fn bad_option_values_are_errors() {
         .unwrap();
     assert_eq!(socket.get_rcvtimeo().unwrap(), i32::MAX);
 }
+
+/// A string option longer than 64 KiB reads back whole (the getter grows its buffer).
+#[test]
+fn long_string_options_read_back() {
+    let ctx = zmq::Context::new();
+    let socket = ctx.socket(zmq::DEALER).unwrap();
+    let proxy = format!("{}:1080", "a".repeat(70_000));
+    socket.set_socks_proxy(Some(&proxy)).unwrap();
+    assert_eq!(socket.get_socks_proxy().unwrap(), Ok(proxy));
+}
