@@ -51,7 +51,8 @@ use crate::{Error, Result};
 /// A socket that cannot receive (PUSH, PUB, ...) makes it a one-way proxy.
 ///
 /// # Errors
-/// `ENOTSUP` when neither socket can receive. The first error of a receive or a send (`ETERM` when the context is terminated,
+/// `ENOTSUP` when neither socket can receive, or when one that can faces one that cannot
+/// send (a PULL or SUB): then before any message is received. The first error of a receive or a send (`ETERM` when the context is terminated,
 /// `EHOSTUNREACH` from a ROUTER with `ROUTER_MANDATORY`, ...). A message whose send failed
 /// is dropped, as with the `Sink`.
 pub fn proxy<'a, R: Runtime>(
@@ -62,7 +63,32 @@ pub fn proxy<'a, R: Runtime>(
         frontend: &mut frontend.core,
         backend: &mut backend.core,
         one_way: [false; 2],
+        checked: false,
     }
+}
+
+/// Whether a socket of raw type `kind` can never send (PULL, SUB).
+fn cannot_send(kind: i32) -> bool {
+    kind == zmq_sys::ZMQ_PULL as i32 || kind == zmq_sys::ZMQ_SUB as i32
+}
+
+/// Whether a socket of raw type `kind` can never receive (PUSH, PUB).
+fn cannot_receive(kind: i32) -> bool {
+    kind == zmq_sys::ZMQ_PUSH as i32 || kind == zmq_sys::ZMQ_PUB as i32
+}
+
+/// `ENOTSUP` when a message received on one socket could never be sent on the other (a
+/// PULL or SUB facing a socket that receives): checked before anything is received, so
+/// no message is taken that cannot be delivered.
+fn check_directions<R: Runtime>(frontend: &CoreOf<R>, backend: &CoreOf<R>) -> Result<()> {
+    let front = frontend.socket().get_socket_type_raw()?;
+    let back = backend.socket().get_socket_type_raw()?;
+    for (from, to) in [(front, back), (back, front)] {
+        if !cannot_receive(from) && cannot_send(to) {
+            return Err(Error::ENOTSUP);
+        }
+    }
+    Ok(())
 }
 
 /// The future of [`proxy`]. Cancel safe.
@@ -73,6 +99,8 @@ pub struct Proxy<'a, R: Runtime> {
     /// Per direction (frontend to backend, back): its receiving socket cannot receive
     /// (`ENOTSUP`), so that direction is skipped. Not message state.
     one_way: [bool; 2],
+    /// The socket types were checked ([`check_directions`]).
+    checked: bool,
 }
 
 /// What one direction did in one poll.
@@ -117,6 +145,12 @@ impl<R: Runtime> Future for Proxy<'_, R> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
         let this = self.get_mut();
+        if !this.checked {
+            if let Err(err) = check_directions::<R>(this.frontend, this.backend) {
+                return Poll::Ready(Err(err));
+            }
+            this.checked = true;
+        }
         loop {
             let mut progress = false;
             for (i, dir) in [0, 1].into_iter().zip([Forward, Back]) {

@@ -123,3 +123,27 @@ async fn cancelled_proxy_loses_nothing(_: Flavor) {
 }
 
 rt_test!(cancel_safety, cancelled_proxy_loses_nothing);
+
+/// A proxy whose receiving socket faces one that cannot send (PULL to PULL, PULL to SUB)
+/// fails with ENOTSUP before it takes a message: the waiting message is still there.
+async fn undeliverable_direction_is_refused_first(_: Flavor) {
+    let ctx = zmq::Context::new();
+    for (n, back_kind) in [zmq::PULL, zmq::SUB].into_iter().enumerate() {
+        let mut frontend = socket(&ctx, zmq::PULL);
+        let endpoint = format!("inproc://undeliverable-{n}");
+        frontend.get_ref().bind(&endpoint).unwrap();
+        let mut backend = socket(&ctx, back_kind);
+        let producer = ctx.socket(zmq::PUSH).unwrap();
+        producer.connect(&endpoint).unwrap();
+        producer.send("precious", 0).unwrap();
+        let res = within("proxy", proxy(&mut frontend, &mut backend)).await;
+        assert_eq!(res, Err(zmq::Error::ENOTSUP), "{back_kind:?}");
+        let kept = within("the message", frontend.recv_bytes()).await.unwrap();
+        assert_eq!(kept, b"precious");
+    }
+}
+
+rt_test!(
+    undeliverable_direction,
+    undeliverable_direction_is_refused_first
+);
