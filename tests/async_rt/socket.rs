@@ -340,6 +340,44 @@ fn runtime_drop_wakes_pending_futures() {
     assert!(runtime_drop_wakes_pending());
 }
 
+/// A context released while a current-thread runtime shuts down in the background (its
+/// blocking pool is gone by then) is terminated on a thread of its own: an unsent message
+/// under the default infinite linger no longer holds `shutdown_background` up.
+#[test]
+fn shutdown_background_does_not_wait_for_a_context() {
+    let _dog = common::watchdog(Duration::from_secs(20));
+    // A port with nobody listening: the message stays queued.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (parked_tx, parked_rx) = std::sync::mpsc::channel();
+    rt.spawn(async move {
+        let ctx = zmq::Context::new();
+        let push = ctx.socket(zmq::PUSH).unwrap();
+        push.connect(&format!("tcp://127.0.0.1:{port}")).unwrap();
+        push.send("never delivered", 0).unwrap();
+        let mut pull = zmq::rt::tokio::AsyncSocket::new(ctx.socket(zmq::PULL).unwrap()).unwrap();
+        pull.get_ref().bind("inproc://shutdown-background").unwrap();
+        parked_tx.send(()).unwrap();
+        let _ = pull.recv_msg().await;
+        drop((push, ctx));
+    });
+    rt.block_on(async {
+        while parked_rx.try_recv().is_err() {
+            tokio::task::yield_now().await;
+        }
+        // One more turn: the task parks in its receive.
+        tokio::task::yield_now().await;
+    });
+    rt.shutdown_background();
+}
+
 /// Reliability scenario A28, printed as one FIGURE line per runtime flavour.
 async fn a28<H: Harness>(flavor: Flavor) {
     let ctx = zmq::Context::new();

@@ -7,7 +7,8 @@
 //! hook this module installs (when the first async socket is made), which runs it on
 //! tokio's blocking pool instead. The runtime's shutdown waits
 //! for its blocking threads, so a program that ends still flushes its messages, as with
-//! the sync API.
+//! the sync API; `shutdown_background` and `shutdown_timeout`, which do not wait, leave it
+//! to a thread of its own.
 
 use std::ffi::c_void;
 use std::panic::{self, AssertUnwindSafe};
@@ -22,17 +23,35 @@ pub(crate) fn install() {
     INSTALLED.call_once(|| raw::install_terminate_elsewhere(terminate_off_runtime));
 }
 
-/// Terminates the context when dropped, on whatever thread that happens: the blocking
-/// thread normally, or the current thread if tokio drops the job without running it
-/// (runtime shutting down).
-struct TerminateOnDrop(Option<RawContext>);
+/// Terminates the context when dropped. `here`: on the dropping thread (the blocking
+/// thread, when the job ran). Otherwise tokio dropped the job without running it (its
+/// blocking pool is shut down already: `shutdown_background` or `shutdown_timeout`, which
+/// promise not to wait), and it goes to a plain thread of its own, not the thread shutting
+/// the runtime down, where an unsent message and an infinite linger would block for good.
+struct TerminateOnDrop {
+    context: Option<RawContext>,
+    here: bool,
+}
 
 impl Drop for TerminateOnDrop {
     fn drop(&mut self) {
-        if let Some(context) = self.0.take() {
+        let Some(context) = self.context.take() else {
+            return;
+        };
+        if self.here {
             // After this, the RawContext's own drop finds it terminated and does nothing.
             let _ = context.terminate();
+            return;
         }
+        let job = TerminateOnDrop {
+            context: Some(context),
+            here: true,
+        };
+        // When the thread cannot be started, `spawn` drops the job here, which terminates
+        // the context on this thread after all.
+        let _ = std::thread::Builder::new()
+            .name("zmq-ctx-term".into())
+            .spawn(move || drop(job));
     }
 }
 
@@ -50,11 +69,17 @@ unsafe fn terminate_off_runtime(ptr: NonNull<c_void>) -> bool {
     // SAFETY: the caller, the RawContext being dropped, owned this live context and gives
     // up the pointer: it returns right after without using it. The new RawContext is its
     // only owner.
-    let context = TerminateOnDrop(Some(unsafe { RawContext::from_raw(ptr, true) }));
+    let context = TerminateOnDrop {
+        context: Some(unsafe { RawContext::from_raw(ptr, true) }),
+        here: false,
+    };
     // spawn_blocking only panics when the OS cannot start a thread; then the job (and the
-    // context in it) is dropped while unwinding, which terminates it here.
+    // context in it) is dropped while unwinding, which hands it to a thread of its own.
     let _ = panic::catch_unwind(AssertUnwindSafe(move || {
-        drop(handle.spawn_blocking(move || drop(context)));
+        drop(handle.spawn_blocking(move || {
+            let mut context = context;
+            context.here = true;
+        }));
     }));
     true
 }

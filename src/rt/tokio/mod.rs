@@ -58,6 +58,15 @@
 //! Unix only. The thread-safe draft sockets (CLIENT, SERVER, RADIO, DISH, ...) have no
 //! `ZMQ_FD` and are refused by [`AsyncSocket`]; use `AsyncDraftSocket` (feature
 //! `draft`). Using a socket after `fork` is not supported.
+//!
+//! A socket's fd is registered with the reactor of the runtime it first waits on, and
+//! stays with it, as tokio's own I/O types do: once that runtime is dropped, a wait fails
+//! with `ETERM` (and a parked one is woken to fail) even where another runtime runs, and
+//! while it exists but is not driven (a current-thread runtime nobody blocks on), a wait
+//! elsewhere is never woken. To move a socket to another runtime, take it out with
+//! [`AsyncSocket::into_inner`](crate::rt::AsyncSocket::into_inner) and wrap it again
+//! there. `shutdown_background` and `shutdown_timeout` do not wait for the termination of
+//! a context released as the runtime shuts down: it runs on a thread of its own.
 
 mod context;
 mod readiness;
