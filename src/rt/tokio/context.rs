@@ -69,8 +69,9 @@ unsafe fn terminate_off_runtime(ptr: NonNull<c_void>) -> bool {
     // SAFETY: the caller, the RawContext being dropped, owned this live context and gives
     // up the pointer: it returns right after without using it. The new RawContext is its
     // only owner.
+    let owned = unsafe { RawContext::from_raw(ptr, true) };
     let context = TerminateOnDrop {
-        context: Some(unsafe { RawContext::from_raw(ptr, true) }),
+        context: Some(owned),
         here: false,
     };
     // spawn_blocking only panics when the OS cannot start a thread; then the job (and the
