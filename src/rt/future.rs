@@ -5,10 +5,11 @@
 //! and, for a send, the message it has not handed to libzmq yet. Nothing else: cancel
 //! safety follows (I6).
 
+use std::cell::Cell;
 use std::future::Future;
 use std::mem::ManuallyDrop;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
@@ -17,6 +18,12 @@ use crate::rt::reactor::{Dir, FanOut};
 use crate::rt::{CoreOf, Runtime};
 use crate::rt::{Multipart, TrySendError};
 use crate::{Error, Message, Result};
+
+thread_local! {
+    /// The split socket whose `with_socket` closure this thread is running (its
+    /// [`Shared::id`]), 0 for none.
+    static IN_WITH_SOCKET: Cell<usize> = const { Cell::new(0) };
+}
 
 /// The state of a split socket, shared by its two halves.
 pub(crate) struct Shared<R: Runtime> {
@@ -36,9 +43,46 @@ impl<R: Runtime> Shared<R> {
     pub(crate) fn lock(&self) -> MutexGuard<'_, CoreOf<R>> {
         // Nothing of ours panics under this lock; a user closure given to `with_socket`
         // might, and leaves the state consistent (it only sees the sync socket).
-        self.core
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        match self.core.try_lock() {
+            Ok(core) => core,
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(TryLockError::WouldBlock) => {
+                // Taken: by the other half on another thread (wait for it), or by a
+                // `with_socket` of this thread, whose closure uses the other half: that
+                // would wait for ever.
+                if IN_WITH_SOCKET.with(Cell::get) == self.id() {
+                    panic!(
+                        "the other half of a split socket was used inside `with_socket`, \
+                         which holds the socket's lock: use the `&Socket` the closure is \
+                         given, or call the other half after `with_socket` returns"
+                    );
+                }
+                self.core
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+            }
+        }
+    }
+
+    /// Runs `f` under the lock on the sync socket's state, marking this thread as inside
+    /// it (see [`Shared::lock`]).
+    pub(crate) fn with_socket_locked<T>(&self, f: impl FnOnce(&mut CoreOf<R>) -> T) -> T {
+        struct Restore(usize);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                IN_WITH_SOCKET.with(|cell| cell.set(self.0));
+            }
+        }
+        Owner::Shared(self).with(|core| {
+            // Marked once the lock is ours (a wait for it is not a re-entry).
+            let _restore = Restore(IN_WITH_SOCKET.with(|cell| cell.replace(self.id())));
+            f(core)
+        })
+    }
+
+    /// The address of this state, to tell it from another socket's.
+    fn id(&self) -> usize {
+        std::ptr::from_ref(self).addr()
     }
 
     pub(crate) fn into_core(self) -> CoreOf<R> {

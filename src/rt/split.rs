@@ -50,7 +50,7 @@ impl<R: Runtime> StdError for ReuniteError<R> {}
 /// Runs `f` on the sync socket, then re-checks `ZMQ_EVENTS` for the parked halves (calls
 /// such as `connect` consume the fd notification).
 fn with_socket<R: Runtime, T>(shared: &Shared<R>, f: impl FnOnce(&Socket) -> T) -> T {
-    Owner::Shared(shared).with(|core| {
+    shared.with_socket_locked(|core| {
         let res = f(core.user_socket());
         let _ = core.read_events(None);
         res
@@ -88,6 +88,10 @@ impl<R: Runtime> RecvHalf<R> {
     }
 
     /// Runs `f` with the sync socket (options, bind, connect), under the socket's lock.
+    ///
+    /// # Panics
+    /// If `f` uses the other half (which waits for this lock): use the `&Socket` it is
+    /// given instead.
     pub fn with_socket<T>(&self, f: impl FnOnce(&Socket) -> T) -> T {
         with_socket(&self.shared, f)
     }
@@ -157,6 +161,10 @@ impl<R: Runtime> SendHalf<R> {
     }
 
     /// Runs `f` with the sync socket (options, bind, connect), under the socket's lock.
+    ///
+    /// # Panics
+    /// If `f` uses the other half (which waits for this lock): use the `&Socket` it is
+    /// given instead.
     pub fn with_socket<T>(&self, f: impl FnOnce(&Socket) -> T) -> T {
         with_socket(&self.shared, f)
     }

@@ -248,6 +248,49 @@ async fn reunite<H: Harness>() {
 
 every_rt_test!(split_and_reunite, |_| reunite::<H>());
 
+/// Using the other half inside `with_socket` (which holds the socket's lock) panics with
+/// an explanation instead of waiting for ever; the halves work as before afterwards, and
+/// a `with_socket` that waits for the other half in use on another thread is no re-entry.
+async fn nested_with_socket<H: Harness>() {
+    let ctx = zmq::Context::new();
+    let (mut r, mut s) = socket_on::<H::Rt>(&ctx, zmq::PAIR).into_split();
+    s.with_socket(|sock| sock.bind("inproc://nested-with-socket"))
+        .unwrap();
+    let nested = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        r.with_socket(|_| s.try_send(["inside"]))
+    }));
+    let message = nested.unwrap_err();
+    let text = message
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| message.downcast_ref::<&str>().copied())
+        .unwrap_or_default();
+    assert!(text.contains("with_socket"), "{text}");
+    let peer = ctx.socket(zmq::PAIR).unwrap();
+    peer.connect("inproc://nested-with-socket").unwrap();
+    within("send", s.send("after")).await.unwrap();
+    assert_eq!(peer.recv_bytes(0).unwrap(), b"after");
+    peer.send("back", 0).unwrap();
+    assert_eq!(within("recv", r.recv_bytes()).await.unwrap(), b"back");
+    // The other half busy on another thread: with_socket waits, then runs.
+    let r = std::sync::Arc::new(std::sync::Mutex::new(r));
+    let other = {
+        let r = r.clone();
+        std::thread::spawn(move || {
+            let r = r.lock().unwrap();
+            r.with_socket(|_| std::thread::sleep(std::time::Duration::from_millis(50)));
+        })
+    };
+    std::thread::sleep(std::time::Duration::from_millis(10));
+    assert_eq!(s.with_socket(|sock| sock.get_socket_type()), Ok(zmq::PAIR));
+    other.join().unwrap();
+}
+
+every_rt_test!(
+    nested_with_socket_panics_clearly,
+    |_| nested_with_socket::<H>()
+);
+
 #[cfg(feature = "draft")]
 #[test]
 fn thread_safe_draft_sockets_are_refused() {
