@@ -170,6 +170,8 @@ mod flag {
     pub(crate) const TIMER: u8 = 16;
     /// The send future's other frames have an allocation to free.
     pub(crate) const REST: u8 = 32;
+    /// The send future's message was empty (no frames): done, with nothing to send.
+    pub(crate) const EMPTY: u8 = 64;
     /// What [`release`] has to undo.
     pub(crate) const TO_RELEASE: u8 = PARKED | TIMER;
 }
@@ -448,7 +450,7 @@ impl<'a, R: Runtime> SendMessage<'a, R> {
             Some((first, rest)) => SendMessage::frames(owner, first, rest),
             None => {
                 let mut future = SendMessage::frames(owner, Message::new(), Vec::new());
-                future.op.flags = flag::DONE;
+                future.op.flags = flag::DONE | flag::EMPTY;
                 future
             }
         }
@@ -475,9 +477,14 @@ impl<'a, R: Runtime> SendMessage<'a, R> {
     #[inline(never)]
     fn poll_slow(&mut self, cx: &mut Context<'_>, tried: Option<Error>) -> Poll<Result<()>> {
         if self.op.is(flag::DONE) {
-            // Sent already, or an empty multipart (which sends nothing, like the sync
-            // send_multipart).
-            return Poll::Ready(Ok(()));
+            // An empty multipart sends nothing, like the sync send_multipart. Polled again
+            // after it completed: what it said then (a failed send is not retried, nor
+            // reported as sent).
+            return Poll::Ready(if self.op.flags & (flag::SUCCEEDED | flag::EMPTY) != 0 {
+                Ok(())
+            } else {
+                Err(Error::EFSM)
+            });
         }
         let (first, rest) = (&mut *self.first, &mut *self.rest);
         let res = ready!(

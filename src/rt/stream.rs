@@ -34,8 +34,7 @@ where
     I::Item: Into<Message>,
 {
     let message = outgoing(item);
-    owner.with(|core| core.start_send(message));
-    Ok(())
+    owner.with(|core| core.start_send(message))
 }
 
 fn poll_flush<R: Runtime>(mut owner: Owner<'_, R>, cx: &mut Context<'_>) -> Poll<Result<()>> {
@@ -58,7 +57,9 @@ impl<R: Runtime> Stream for RecvHalf<R> {
     }
 }
 
-/// Any multipart message: `Vec<Message>`, `Vec<Vec<u8>>`, `[&str; 2]`, ...
+/// Any multipart message: `Vec<Message>`, `Vec<Vec<u8>>`, `[&str; 2]`, ... The Sink holds
+/// one message: a `start_send` while it still holds one (without `poll_ready` first) is
+/// `EAGAIN`, and that new message is dropped.
 impl<R: Runtime, I> Sink<I> for AsyncSocket<R>
 where
     I: IntoIterator,

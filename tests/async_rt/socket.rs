@@ -227,6 +227,58 @@ async fn dgram_frame_count<H: Harness>() {
 #[cfg(feature = "draft")]
 every_rt_test!(dgram_refuses_three_frames, |_| dgram_frame_count::<H>());
 
+/// Misuse of the send side: a second `start_send` without `poll_ready` is EAGAIN and keeps
+/// the message already buffered; a send future polled again after it failed reports the
+/// failure (EFSM), not a success.
+async fn send_misuse<H: Harness>() {
+    let ctx = zmq::Context::new();
+    let endpoints = Endpoints::new();
+    let mut push = socket_on::<H::Rt>(&ctx, zmq::PUSH);
+    let endpoint = common::async_rt::bind(&endpoints, &push, Transport::Inproc);
+    let pull = common::socket(&ctx, zmq::PULL);
+    pull.connect(&endpoint).unwrap();
+    {
+        let mut sink = std::pin::Pin::new(&mut push);
+        futures::SinkExt::<[&str; 1]>::send(&mut sink, ["first"])
+            .await
+            .unwrap();
+    }
+    assert_eq!(pull.recv_bytes(0).unwrap(), b"first");
+    let mut sink = std::pin::Pin::new(&mut push);
+    within(
+        "ready",
+        futures::future::poll_fn(|cx| futures::Sink::<[&str; 1]>::poll_ready(sink.as_mut(), cx)),
+    )
+    .await
+    .unwrap();
+    futures::Sink::start_send(sink.as_mut(), ["kept"]).unwrap();
+    assert_eq!(
+        futures::Sink::start_send(sink.as_mut(), ["refused"]),
+        Err(zmq::Error::EAGAIN)
+    );
+    within(
+        "flush",
+        futures::future::poll_fn(|cx| futures::Sink::<[&str; 1]>::poll_flush(sink.as_mut(), cx)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(pull.recv_bytes(0).unwrap(), b"kept");
+
+    let mut receiver = socket_on::<H::Rt>(&ctx, zmq::PULL);
+    let mut cx = Context::from_waker(futures::task::noop_waker_ref());
+    let mut send = pin!(receiver.send("a PULL cannot send"));
+    assert_eq!(
+        send.as_mut().poll(&mut cx),
+        Poll::Ready(Err(zmq::Error::ENOTSUP))
+    );
+    assert_eq!(
+        send.as_mut().poll(&mut cx),
+        Poll::Ready(Err(zmq::Error::EFSM))
+    );
+}
+
+every_rt_test!(send_misuse_is_reported, |_| send_misuse::<H>());
+
 /// Halves of different sockets do not reunite; halves of one do.
 async fn reunite<H: Harness>() {
     let ctx = zmq::Context::new();
