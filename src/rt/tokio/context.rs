@@ -7,8 +7,8 @@
 //! hook this module installs (when the first async socket is made), which runs it on
 //! tokio's blocking pool instead. The runtime's shutdown waits
 //! for its blocking threads, so a program that ends still flushes its messages, as with
-//! the sync API; `shutdown_background` and `shutdown_timeout`, which do not wait, leave it
-//! to a thread of its own.
+//! the sync API; on a current-thread runtime, `shutdown_background` and
+//! `shutdown_timeout`, which do not wait, leave it to a thread of its own.
 
 use std::ffi::c_void;
 use std::panic::{self, AssertUnwindSafe};
@@ -23,11 +23,15 @@ pub(crate) fn install() {
     INSTALLED.call_once(|| raw::install_terminate_elsewhere(terminate_off_runtime));
 }
 
-/// Terminates the context when dropped. `here`: on the dropping thread (the blocking
-/// thread, when the job ran). Otherwise tokio dropped the job without running it (its
-/// blocking pool is shut down already: `shutdown_background` or `shutdown_timeout`, which
-/// promise not to wait), and it goes to a plain thread of its own, not the thread shutting
-/// the runtime down, where an unsent message and an infinite linger would block for good.
+/// Terminates the context when dropped. `here`: on the dropping thread: the blocking
+/// thread when the job ran, or a multi-thread runtime's worker when tokio dropped the job
+/// unrun (the runtime is shutting down; its drop joins that worker, so the messages are
+/// still flushed, and `shutdown_background` does not wait for it). On a current-thread
+/// runtime tokio drops an unrun job only when its blocking pool is gone before the tasks
+/// are dropped (`shutdown_background`, `shutdown_timeout`, which promise not to wait) and
+/// on the very thread shutting the runtime down; there the termination goes to a plain
+/// thread of its own, where an unsent message and an infinite linger cannot block that
+/// thread for good.
 struct TerminateOnDrop {
     context: Option<RawContext>,
     here: bool,
@@ -72,7 +76,7 @@ unsafe fn terminate_off_runtime(ptr: NonNull<c_void>) -> bool {
     let owned = unsafe { RawContext::from_raw(ptr, true) };
     let context = TerminateOnDrop {
         context: Some(owned),
-        here: false,
+        here: handle.runtime_flavor() != tokio::runtime::RuntimeFlavor::CurrentThread,
     };
     // spawn_blocking only panics when the OS cannot start a thread; then the job (and the
     // context in it) is dropped while unwinding, which hands it to a thread of its own.
