@@ -8,51 +8,102 @@
 /// The port text of `endpoint` if it is a tcp, ws, wss or udp endpoint whose port (or
 /// whose source address's port, in the `tcp://source;destination` form) libzmq would read
 /// as a number other than the one written: out of the range 0..=65535, signed, or followed
-/// by other text (`5555x`, `80.5`). `*`, `0` (any port) and leading zeros are fine, and a
-/// port that does not start with a number at all is left to libzmq (which refuses it).
+/// by other text (`5555x`, `80.5`). `*`, `0` (any port), leading zeros and blanks around
+/// the number are fine, and a port that does not start with a number at all is left to
+/// libzmq (which refuses it).
 pub(crate) fn bad_port(endpoint: &str) -> Option<&str> {
     let (transport, address) = endpoint.split_once("://")?;
     let transport = transport.to_ascii_lowercase();
-    let address = match transport.as_str() {
-        "tcp" | "udp" => address,
+    match transport.as_str() {
+        // tcp://source;destination: both parts may have a port.
+        "tcp" => address.split(';').find_map(bad_port_of_host),
+        // udp://interface;group:port: the interface has no port (an IPv6 interface
+        // address ends in a hex group that is not one).
+        "udp" => bad_port_of_host(address.rsplit(';').next().unwrap_or(address)),
         // ws://host:port/path: the path may contain anything, including ':'.
-        "ws" | "wss" => address.split('/').next().unwrap_or(address),
-        _ => return None,
+        "ws" | "wss" => bad_port_of_host(address.split('/').next().unwrap_or(address)),
+        _ => None,
+    }
+}
+
+/// What C's `isspace` skips, around a number.
+const BLANKS: [char; 6] = [' ', '\t', '\n', '\r', '\x0b', '\x0c'];
+
+/// How libzmq would misread a port (see [`bad_port`]), for the error's hint.
+pub(crate) fn port_problem(port: &str) -> &'static str {
+    let Some(Port {
+        signed,
+        trailing_text,
+        ..
+    }) = Port::read(port)
+    else {
+        return "is not a number";
     };
-    // tcp://source;destination and udp://interface;group: check every part with a port.
-    address.split(';').find_map(bad_port_of_host)
+    if signed {
+        "has a sign"
+    } else if trailing_text {
+        "has text after its number (libzmq would read the number and ignore the rest)"
+    } else {
+        "is out of range"
+    }
+}
+
+/// A port as C's `atoi` reads it: blanks, one sign, digits, and whatever follows.
+struct Port<'a> {
+    signed: bool,
+    digits: &'a str,
+    trailing_text: bool,
+}
+
+impl<'a> Port<'a> {
+    /// `None` when `atoi` reads no digit (it returns 0, and libzmq refuses the port).
+    fn read(port: &'a str) -> Option<Port<'a>> {
+        let body = port.trim_start_matches(BLANKS);
+        let (signed, number) = match body.strip_prefix(['-', '+']) {
+            Some(rest) => (true, rest),
+            None => (false, body),
+        };
+        let len = number.bytes().take_while(u8::is_ascii_digit).count();
+        if len == 0 {
+            return None;
+        }
+        let (digits, rest) = number.split_at(len);
+        Some(Port {
+            signed,
+            digits,
+            trailing_text: !rest.trim_start_matches(BLANKS).is_empty(),
+        })
+    }
+
+    fn in_range(&self) -> bool {
+        let significant = self.digits.trim_start_matches('0');
+        significant.len() <= 5 && significant.parse::<u32>().map_or(true, |n| n <= 65535)
+    }
 }
 
 /// The port of `host:port` (`[v6]:port` included) if libzmq would misread it.
 fn bad_port_of_host(host_port: &str) -> Option<&str> {
     let (host, port) = host_port.rsplit_once(':')?;
-    // An IPv6 address without brackets and without a port ("fe80::1") ends in a hex group,
-    // which libzmq reads as a port as well; with brackets, the port follows "]".
+    // With brackets, the port follows "]". (An IPv6 address without brackets, as libzmq
+    // reads it too, ends in its last group taken for a port.)
     if host.starts_with('[') && !host.ends_with(']') {
         return None;
     }
-    if port.bytes().all(|b| b.is_ascii_digit()) && !port.is_empty() {
-        let significant = port.trim_start_matches('0');
-        let in_range =
-            significant.len() <= 5 && significant.parse::<u32>().map_or(true, |n| n <= 65535);
-        return (!in_range).then_some(port);
-    }
-    // Not all digits: refused if `atoi` would still read a number from it (after blanks
-    // and a sign), since libzmq would then use that number; otherwise libzmq reads 0 and
-    // refuses the endpoint itself.
-    let unsigned = port
-        .trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c'])
-        .trim_start_matches(['-', '+']);
-    unsigned
-        .bytes()
-        .next()
-        .is_some_and(|b| b.is_ascii_digit())
-        .then_some(port)
+    let read = Port::read(port)?;
+    (read.signed || read.trailing_text || !read.in_range()).then_some(port)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::bad_port;
+    use super::{bad_port, port_problem};
+
+    #[test]
+    fn problems_are_named() {
+        assert_eq!(port_problem("+80"), "has a sign");
+        assert_eq!(port_problem("-1"), "has a sign");
+        assert_eq!(port_problem("99999"), "is out of range");
+        assert!(port_problem("80.5").starts_with("has text after its number"));
+    }
 
     #[test]
     fn ports_in_range_pass() {
@@ -69,6 +120,12 @@ mod tests {
             "tcp://localhost:invalid",
             "tcp://127.0.0.1:0023459",
             "tcp://127.0.0.1:00000",
+            "tcp://*:5555\n",
+            "tcp://*: 5555 ",
+            "tcp://127.0.0.1:--5",
+            "udp://fe80::1%lo;[ff02::1]:5555",
+            "udp://2001:db8::1f;239.1.1.1:5555",
+            "udp://eth0;239.1.1.1:5555",
             "ws://127.0.0.1:8080/path:99999",
             "ws://[::1]:8080/x",
             "ipc:///tmp/a:99999",
@@ -101,10 +158,11 @@ mod tests {
             ("tcp://127.0.0.1:70000x", "70000x"),
             ("tcp://127.0.0.1:23456abc", "23456abc"),
             ("tcp://127.0.0.1:23457.9", "23457.9"),
-            ("tcp://127.0.0.1: 5555", " 5555"),
+            ("tcp://127.0.0.1: 5555x", " 5555x"),
             ("tcp://127.0.0.1:000070000", "000070000"),
             ("ws://127.0.0.1:8080x/path", "8080x"),
-            ("udp://*:5555 ", "5555 "),
+            ("udp://*:5555 x", "5555 x"),
+            ("udp://eth0;239.1.1.1:70000", "70000"),
         ] {
             assert_eq!(bad_port(ep), Some(port), "{ep}");
         }

@@ -367,12 +367,7 @@ impl EndpointError {
             return Some("the endpoint contains a NUL byte".into());
         }
         if let Some(port) = endpoint::bad_port(ep).filter(|_| self.errno == errno::EINVAL) {
-            let number = port.strip_prefix(['-', '+']).unwrap_or(port);
-            let what = if number.bytes().all(|b| b.is_ascii_digit()) {
-                "is out of range"
-            } else {
-                "is not a plain number (libzmq would read another port from it)"
-            };
+            let what = endpoint::port_problem(port);
             return Some(format!(
                 "port {port:?} {what}: a port is a number from 0 to 65535, or * (* and 0 let \
                  the system choose)"

@@ -160,7 +160,7 @@ impl<'a> Poller<'a> {
 
     /// Waits until an entry has one of its events, or `timeout` passes (`None`: forever;
     /// zero: just check). Returns how many entries are ready. An empty poller sleeps for
-    /// the timeout and returns 0.
+    /// the whole timeout (a signal does not cut it short) and returns 0.
     ///
     /// # Errors
     /// `ETERM` when the context of a socket is shut down; `EINTR` when a signal

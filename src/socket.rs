@@ -347,8 +347,8 @@ impl Socket {
     ///
     /// Once the first part is accepted, libzmq accepts the rest (the high-water mark counts
     /// whole messages), so the message arrives whole or not at all. A DGRAM socket's
-    /// message is exactly two parts (address, payload): any other count is `EINVAL`, and
-    /// nothing is sent.
+    /// message is exactly two parts (address, payload): one part or more than two is
+    /// `EINVAL`, and nothing is sent.
     pub fn send_multipart<I, T>(&self, iter: I, flags: impl IntoSendFlags) -> Result<()>
     where
         I: IntoIterator<Item = T>,
@@ -360,6 +360,9 @@ impl Socket {
             // leaving the socket half-way through a datagram: the next send would go to
             // that address. Count first.
             let parts: Vec<Message> = iter.into_iter().map(Into::into).collect();
+            if parts.is_empty() {
+                return Ok(());
+            }
             let [address, payload] = <[Message; 2]>::try_from(parts).map_err(|_| Error::EINVAL)?;
             address.send(self, flags | zmq_sys::ZMQ_SNDMORE as i32)?;
             return payload.send(self, flags);

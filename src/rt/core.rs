@@ -770,12 +770,12 @@ impl<R: Registration> Core<R> {
     }
 
     /// Buffers one message for the Sink (call after `poll_flush` returned `Ready(Ok)`).
-    /// `EAGAIN` when a message is buffered still (`start_send` without `poll_ready`, which
+    /// `EFSM` when a message is buffered still (`start_send` without `poll_ready`, which
     /// the `Sink` contract forbids): the buffered one is kept, the new one is dropped.
     pub(crate) fn start_send(&mut self, item: Option<Outgoing>) -> Result<()> {
         if item.is_some() {
             if self.sink_item.is_some() {
-                return Err(Error::EAGAIN);
+                return Err(Error::EFSM);
             }
             self.sink_item = item;
             self.slow |= Slow::BACKLOG;

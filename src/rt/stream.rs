@@ -59,7 +59,7 @@ impl<R: Runtime> Stream for RecvHalf<R> {
 
 /// Any multipart message: `Vec<Message>`, `Vec<Vec<u8>>`, `[&str; 2]`, ... The Sink holds
 /// one message: a `start_send` while it still holds one (without `poll_ready` first) is
-/// `EAGAIN`, and that new message is dropped.
+/// `EFSM`, and that new message is dropped.
 impl<R: Runtime, I> Sink<I> for AsyncSocket<R>
 where
     I: IntoIterator,

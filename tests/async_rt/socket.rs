@@ -227,7 +227,7 @@ async fn dgram_frame_count<H: Harness>() {
 #[cfg(feature = "draft")]
 every_rt_test!(dgram_refuses_three_frames, |_| dgram_frame_count::<H>());
 
-/// Misuse of the send side: a second `start_send` without `poll_ready` is EAGAIN and keeps
+/// Misuse of the send side: a second `start_send` without `poll_ready` is EFSM and keeps
 /// the message already buffered; a send future polled again after it failed reports the
 /// failure (EFSM), not a success.
 async fn send_misuse<H: Harness>() {
@@ -254,7 +254,7 @@ async fn send_misuse<H: Harness>() {
     futures::Sink::start_send(sink.as_mut(), ["kept"]).unwrap();
     assert_eq!(
         futures::Sink::start_send(sink.as_mut(), ["refused"]),
-        Err(zmq::Error::EAGAIN)
+        Err(zmq::Error::EFSM)
     );
     within(
         "flush",
@@ -324,16 +324,18 @@ async fn nested_with_socket<H: Harness>() {
     assert_eq!(peer.recv_bytes(0).unwrap(), b"after");
     peer.send("back", 0).unwrap();
     assert_eq!(within("recv", r.recv_bytes()).await.unwrap(), b"back");
-    // The other half busy on another thread: with_socket waits, then runs.
-    let r = std::sync::Arc::new(std::sync::Mutex::new(r));
-    let other = {
-        let r = r.clone();
-        std::thread::spawn(move || {
-            let r = r.lock().unwrap();
-            r.with_socket(|_| std::thread::sleep(std::time::Duration::from_millis(50)));
-        })
-    };
-    std::thread::sleep(std::time::Duration::from_millis(10));
+    // The other half inside with_socket on another thread (it says so from inside):
+    // with_socket here waits for it, then runs; that wait is not a re-entry.
+    let (inside_tx, inside_rx) = std::sync::mpsc::channel();
+    let other = std::thread::spawn(move || {
+        r.with_socket(|_| {
+            inside_tx.send(()).unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        });
+    });
+    inside_rx
+        .recv_timeout(common::POSITIVE_WAIT)
+        .expect("the other thread entered with_socket");
     assert_eq!(s.with_socket(|sock| sock.get_socket_type()), Ok(zmq::PAIR));
     other.join().unwrap();
 }
@@ -441,12 +443,10 @@ fn runtime_drop_wakes_pending_futures() {
 #[test]
 fn shutdown_background_does_not_wait_for_a_context() {
     let _dog = common::watchdog(Duration::from_secs(20));
-    // A port with nobody listening: the message stays queued.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // An ipc path nobody binds: the message stays queued (the terminating thread left
+    // behind keeps trying it, and nothing else in this process uses it).
+    let endpoints = Endpoints::new();
+    let nobody = endpoints.ipc();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -455,7 +455,7 @@ fn shutdown_background_does_not_wait_for_a_context() {
     rt.spawn(async move {
         let ctx = zmq::Context::new();
         let push = ctx.socket(zmq::PUSH).unwrap();
-        push.connect(&format!("tcp://127.0.0.1:{port}")).unwrap();
+        push.connect(&nobody).unwrap();
         push.send("never delivered", 0).unwrap();
         let mut pull = zmq::rt::tokio::AsyncSocket::new(ctx.socket(zmq::PULL).unwrap()).unwrap();
         pull.get_ref().bind("inproc://shutdown-background").unwrap();
@@ -471,6 +471,80 @@ fn shutdown_background_does_not_wait_for_a_context() {
         tokio::task::yield_now().await;
     });
     rt.shutdown_background();
+}
+
+/// Dropping a runtime whose task holds the last handle of a context with an unsent message
+/// waits for the message to be delivered (the infinite linger), on both flavours: the
+/// peer appears only after the drop has begun, so the drop cannot return before it does.
+fn runtime_drop_flushes(runtime: tokio::runtime::Runtime, name: &str) {
+    let _dog = common::watchdog(Duration::from_secs(30));
+    let endpoints = Endpoints::new();
+    let endpoint = endpoints.ipc();
+    let (parked_tx, parked_rx) = std::sync::mpsc::channel();
+    let inproc = format!("inproc://drop-flush-{name}");
+    let connect_to = endpoint.clone();
+    runtime.spawn(async move {
+        let ctx = zmq::Context::new();
+        let push = ctx.socket(zmq::PUSH).unwrap();
+        push.connect(&connect_to).unwrap();
+        push.send("flushed at drop", 0).unwrap();
+        let mut pull = zmq::rt::tokio::AsyncSocket::new(ctx.socket(zmq::PULL).unwrap()).unwrap();
+        pull.get_ref().bind(&inproc).unwrap();
+        parked_tx.send(()).unwrap();
+        let _ = pull.recv_msg().await;
+        drop((push, ctx));
+    });
+    runtime.block_on(async {
+        while parked_rx.try_recv().is_err() {
+            tokio::task::yield_now().await;
+        }
+        tokio::task::yield_now().await;
+    });
+    let (bound_tx, bound_rx) = std::sync::mpsc::channel();
+    let binding = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let peer_binding = binding.clone();
+    let peer = std::thread::spawn(move || {
+        let ctx = zmq::Context::new();
+        let pull = ctx.socket(zmq::PULL).unwrap();
+        pull.set_rcvtimeo(20_000).unwrap();
+        // After the drop has begun.
+        bound_rx.recv().unwrap();
+        peer_binding.store(true, std::sync::atomic::Ordering::SeqCst);
+        pull.bind(&endpoint).unwrap();
+        pull.recv_bytes(0)
+    });
+    let signal = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(100));
+        bound_tx.send(()).unwrap();
+    });
+    drop(runtime);
+    // The message could only go out once the peer was there: a drop that returned before
+    // then did not wait for it.
+    assert!(
+        binding.load(std::sync::atomic::Ordering::SeqCst),
+        "{name}: the runtime's drop returned before its context's message was delivered"
+    );
+    signal.join().unwrap();
+    assert_eq!(
+        peer.join().unwrap(),
+        Ok(b"flushed at drop".to_vec()),
+        "{name}"
+    );
+}
+
+#[test]
+fn runtime_drop_flushes_unsent_messages() {
+    let current = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime_drop_flushes(current, "current-thread");
+    let multi = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime_drop_flushes(multi, "multi-thread");
 }
 
 /// Reliability scenario A28, printed as one FIGURE line per runtime flavour.

@@ -11,7 +11,7 @@ use zmq::error::EndpointOp;
 /// Binding and connecting `endpoint` both fail with EINVAL, an error naming the endpoint
 /// and a hint about the port's range.
 fn refused(endpoint: &str) {
-    refused_with(endpoint, "out of range");
+    refused_with(endpoint, "a port is a number from 0 to 65535");
 }
 
 /// As [`refused`], with a hint containing `hint`.
@@ -87,10 +87,46 @@ fn text_after_the_port_refused() {
         "tcp://127.0.0.1:70000x",
         "tcp://127.0.0.1:23456abc",
         "tcp://127.0.0.1:23457.9",
-        "tcp://127.0.0.1: 23458",
+        "tcp://127.0.0.1: 23458 x",
         "ws://127.0.0.1:8080x/path",
     ] {
-        refused_with(endpoint, "not a plain number");
+        refused_with(endpoint, "has text after its number");
+    }
+    refused_with("tcp://127.0.0.1:+80", "has a sign");
+    refused_with("tcp://127.0.0.1:99999", "is out of range");
+}
+
+#[test]
+fn blanks_around_the_port_are_the_same_port() {
+    // A value read from a file, with its newline: libzmq reads the number as written.
+    let ctx = common::ctx();
+    let probe = common::socket(&ctx, zmq::DEALER);
+    probe.bind("tcp://127.0.0.1:*").unwrap();
+    let bound = probe.get_last_endpoint().unwrap().unwrap();
+    probe.unbind(&bound).unwrap();
+    let socket = common::socket(&ctx, zmq::DEALER);
+    // The port just freed binds again (or was taken meanwhile: EADDRINUSE, never a
+    // refusal of the text).
+    match socket.bind(&format!("{bound}\n")) {
+        Ok(()) => assert_eq!(socket.get_last_endpoint().unwrap().unwrap(), bound),
+        Err(err) => assert_eq!(err, zmq::Error::EADDRINUSE),
+    }
+}
+
+#[cfg(feature = "draft")]
+#[test]
+fn a_udp_interface_has_no_port_to_check() {
+    // The part before ';' names an interface (here an IPv6 address, whose last group is no
+    // port); libzmq reports its own error for an interface it cannot use.
+    for endpoint in [
+        "udp://fe80::1%lo;[ff02::1]:5555",
+        "udp://2001:db8::1f;239.1.1.1:5555",
+    ] {
+        let ctx = common::ctx();
+        let socket = ctx.socket_raw(zmq_sys::ZMQ_DGRAM as i32).unwrap();
+        if let Err(err) = socket.bind_endpoint(endpoint) {
+            assert!(!err.to_string().contains("a port is"), "{endpoint}: {err}");
+        }
     }
 }
 
