@@ -325,8 +325,9 @@ impl ProxyHandle {
     /// The error that stopped the proxy earlier, if one did (e.g. `ENOTSUP` from a capture
     /// socket that cannot send, `ETERM` when the context was shut down). `EAGAIN` when the
     /// [reply timeout](Self::set_reply_timeout) passed before the proxy answered: the
-    /// thread then stops by itself once it has forwarded its burst (or when the context
-    /// ends), and closes the sockets then.
+    /// thread then stops by itself once it has forwarded its burst (or when the context is
+    /// shut down with `Context::shutdown` or `destroy`: the proxy's sockets hold the
+    /// context, so it cannot end otherwise), and closes the sockets then.
     pub fn terminate(mut self) -> Result<()> {
         self.stop(false)
     }
@@ -337,6 +338,7 @@ impl ProxyHandle {
         let Some(thread) = self.thread.take() else {
             return Ok(());
         };
+        let owed = self.owed.get();
         let sent = if self.stopped.get().is_some() {
             Ok(())
         } else if legacy_control() || dropping {
@@ -344,6 +346,9 @@ impl ProxyHandle {
         } else {
             self.command(b"TERMINATE").map(drop)
         };
+        // The command is in the proxy's queue (or not needed): sent, or only its answer
+        // is late (then it is owed).
+        let queued = sent.is_ok() || self.owed.get() > owed;
         let bound = match (sent, dropping) {
             (Err(Error::EAGAIN), false) => Some(Duration::ZERO),
             (_, true) => Some(self.reply_timeout.get().unwrap_or(DROP_WAIT)),
@@ -353,7 +358,7 @@ impl ProxyHandle {
             let deadline = Instant::now() + bound;
             while !thread.is_finished() {
                 if Instant::now() >= deadline {
-                    self.leave(thread);
+                    self.leave(thread, queued);
                     return Err(Error::EAGAIN);
                 }
                 thread::sleep(Duration::from_millis(1));
@@ -373,28 +378,47 @@ impl ProxyHandle {
         }
     }
 
-    /// Leaves the proxy thread to stop by itself once it reads the queued `TERMINATE`:
-    /// a thread of its own keeps the controller open until then (closing it would drop
-    /// the command unread), joins the proxy thread and closes the controller.
-    fn leave(&mut self, proxy: JoinHandle<Result<()>>) {
+    /// Leaves the proxy thread to stop by itself once it reads `TERMINATE` (`queued`: the
+    /// command is in its queue already). A thread of its own keeps the controller open
+    /// until then (closing it would drop the command unread), sends the command when
+    /// there is room for it, reads and drops the proxy's answers (so that the proxy never
+    /// waits for room to give one), then joins the proxy thread and closes the controller.
+    fn leave(&mut self, proxy: JoinHandle<Result<()>>, queued: bool) {
         let Some(controller) = self.controller.take() else {
             return;
         };
         let reaper = thread::Builder::new()
             .name("zmq-proxy-reaper".into())
             .spawn(move || {
+                let mut queued = queued;
+                while !proxy.is_finished() {
+                    if !queued {
+                        queued = controller.send("TERMINATE", crate::DONTWAIT).is_ok();
+                    }
+                    while controller.recv_multipart_msgs(crate::DONTWAIT).is_ok() {}
+                    let events = if queued {
+                        crate::POLLIN
+                    } else {
+                        crate::POLLIN | crate::POLLOUT
+                    };
+                    // Woken by an answer or by room, and every 100 ms to look at the
+                    // thread; after the context is shut down the poll fails at once.
+                    if controller.poll(events, 100).is_err() {
+                        thread::sleep(Duration::from_millis(10));
+                    }
+                }
                 let _ = proxy.join();
                 drop(controller);
             });
         // Without a thread for it, the controller goes with this handle (the command may
-        // then be lost; the proxy still stops when the context ends).
+        // then be lost; the proxy still stops when the context is shut down).
         drop(reaper);
     }
 
     fn controller(&self) -> &Socket {
         match &self.controller {
             Some(controller) => controller,
-            None => unreachable!("the controller is only taken when the handle is dropped"),
+            None => unreachable!("the controller is taken only as the handle gives up its thread"),
         }
     }
 
@@ -458,9 +482,10 @@ impl ProxyHandle {
 
 impl Drop for ProxyHandle {
     /// Stops the proxy and joins its thread (see [`ProxyHandle::terminate`]), waiting for
-    /// it at most the reply timeout (one second without one): a proxy held up by a full
-    /// receiving side is then left to stop by itself once it has forwarded its burst, or
-    /// when the context ends.
+    /// it at most the reply timeout (one second without one): a proxy still forwarding its
+    /// burst then (a slow or stopped consumer) is left to stop by itself once it has, or
+    /// when the context is shut down; its sockets stay open (and bound) until then. Call
+    /// [`terminate`](ProxyHandle::terminate) to wait for it.
     fn drop(&mut self) {
         let _ = self.stop(true);
     }

@@ -343,3 +343,27 @@ fn terminate_of_a_stuck_proxy_times_out_and_the_thread_ends_later() {
     }
     bind_when_free(&p.ctx, zmq::PULL, &p.front);
 }
+
+/// Commands that timed out fill the control queue until even `TERMINATE` finds no room:
+/// a dropped handle's reaper sends it once there is room, and reads the late answers
+/// meanwhile, so the proxy still stops once its consumer reads again.
+#[test]
+fn a_full_control_queue_still_terminates() {
+    let _dog = watchdog(POSITIVE_WAIT * 6);
+    let (p, proxy) = stuck_pipeline("stuck-full-control");
+    assert_eq!(p.consumer.recv_bytes(0).unwrap(), b"0");
+    proxy
+        .set_reply_timeout(Some(Duration::from_millis(1)))
+        .unwrap();
+    let mut refused = 0;
+    for _ in 0..2500 {
+        assert_eq!(proxy.statistics(), Err(zmq::Error::EAGAIN));
+        refused += 1;
+    }
+    assert_eq!(refused, 2500);
+    drop(proxy);
+    for n in 1..50 {
+        assert_eq!(p.consumer.recv_string(0).unwrap().unwrap(), format!("{n}"));
+    }
+    bind_when_free(&p.ctx, zmq::PULL, &p.front);
+}
