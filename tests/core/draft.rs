@@ -444,19 +444,25 @@ fn free_udp_port() -> u16 {
         .port()
 }
 
-#[test]
-fn dgram_round_trip() {
-    let _dog = watchdog(POSITIVE_WAIT * 2);
-    let ctx = zmq::Context::new();
+/// Two DGRAM sockets bound to free udp ports (receive timeout, linger 0), and the ports.
+fn dgram_pair(ctx: &zmq::Context) -> (zmq::Socket, zmq::Socket, u16, u16) {
     let (port_a, port_b) = (free_udp_port(), free_udp_port());
-    let a = zmq::draft::dgram_socket(&ctx).unwrap();
-    let b = zmq::draft::dgram_socket(&ctx).unwrap();
+    let a = zmq::draft::dgram_socket(ctx).unwrap();
+    let b = zmq::draft::dgram_socket(ctx).unwrap();
     for socket in [&a, &b] {
         socket.set_rcvtimeo(TIMEOUT_MS).unwrap();
         socket.set_linger(0).unwrap();
     }
     a.bind(&format!("udp://127.0.0.1:{port_a}")).unwrap();
     b.bind(&format!("udp://127.0.0.1:{port_b}")).unwrap();
+    (a, b, port_a, port_b)
+}
+
+#[test]
+fn dgram_round_trip() {
+    let _dog = watchdog(POSITIVE_WAIT * 2);
+    let ctx = zmq::Context::new();
+    let (a, b, port_a, port_b) = dgram_pair(&ctx);
 
     b.send_multipart([format!("127.0.0.1:{port_a}").as_str(), "hello"], 0)
         .unwrap();
@@ -476,15 +482,7 @@ fn dgram_round_trip() {
 fn dgram_refuses_other_frame_counts_and_keeps_working() {
     let _dog = watchdog(POSITIVE_WAIT * 2);
     let ctx = zmq::Context::new();
-    let (port_a, port_b) = (free_udp_port(), free_udp_port());
-    let a = zmq::draft::dgram_socket(&ctx).unwrap();
-    let b = zmq::draft::dgram_socket(&ctx).unwrap();
-    for socket in [&a, &b] {
-        socket.set_rcvtimeo(TIMEOUT_MS).unwrap();
-        socket.set_linger(0).unwrap();
-    }
-    a.bind(&format!("udp://127.0.0.1:{port_a}")).unwrap();
-    b.bind(&format!("udp://127.0.0.1:{port_b}")).unwrap();
+    let (a, b, port_a, _) = dgram_pair(&ctx);
     let to_a = format!("127.0.0.1:{port_a}");
 
     assert_eq!(
