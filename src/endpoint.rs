@@ -7,9 +7,9 @@
 
 /// The port text of `endpoint` if it is a tcp, ws, wss or udp endpoint whose port (or
 /// whose source address's port, in the `tcp://source;destination` form) libzmq would read
-/// as a number other than the one written: out of the range 0..=65535, signed, or followed
-/// by other text (`5555x`, `80.5`). `*`, `0` (any port), leading zeros and blanks around
-/// the number are fine, and a port that does not start with a number at all is left to
+/// as a number other than the one written: out of the range 0..=65535, negative, or
+/// followed by other text (`5555x`, `80.5`). `*`, `0` (any port), leading zeros, a `+` and
+/// blanks around the number are fine, and a port that does not start with a number at all is left to
 /// libzmq (which refuses it).
 pub(crate) fn bad_port(endpoint: &str) -> Option<&str> {
     let (transport, address) = endpoint.split_once("://")?;
@@ -40,7 +40,7 @@ pub(crate) fn port_problem(port: &str) -> &'static str {
         return "is not a number";
     };
     if signed {
-        "has a sign"
+        "is negative"
     } else if trailing_text {
         "has text after its number (libzmq would read the number and ignore the rest)"
     } else {
@@ -50,6 +50,7 @@ pub(crate) fn port_problem(port: &str) -> &'static str {
 
 /// A port as C's `atoi` reads it: blanks, one sign, digits, and whatever follows.
 struct Port<'a> {
+    /// A minus sign.
     signed: bool,
     digits: &'a str,
     trailing_text: bool,
@@ -59,9 +60,10 @@ impl<'a> Port<'a> {
     /// `None` when `atoi` reads no digit (it returns 0, and libzmq refuses the port).
     fn read(port: &'a str) -> Option<Port<'a>> {
         let body = port.trim_start_matches(BLANKS);
-        let (signed, number) = match body.strip_prefix(['-', '+']) {
+        // `+80` is read as 80, as written; `-1` as 65535 once libzmq keeps 16 bits.
+        let (signed, number) = match body.strip_prefix('-') {
             Some(rest) => (true, rest),
-            None => (false, body),
+            None => (false, body.strip_prefix('+').unwrap_or(body)),
         };
         let len = number.bytes().take_while(u8::is_ascii_digit).count();
         if len == 0 {
@@ -99,8 +101,8 @@ mod tests {
 
     #[test]
     fn problems_are_named() {
-        assert_eq!(port_problem("+80"), "has a sign");
-        assert_eq!(port_problem("-1"), "has a sign");
+        assert_eq!(port_problem("-80"), "is negative");
+        assert_eq!(port_problem("-1"), "is negative");
         assert_eq!(port_problem("99999"), "is out of range");
         assert!(port_problem("80.5").starts_with("has text after its number"));
     }
@@ -121,6 +123,7 @@ mod tests {
             "tcp://127.0.0.1:0023459",
             "tcp://127.0.0.1:00000",
             "tcp://*:5555\n",
+            "tcp://127.0.0.1:+80",
             "tcp://*: 5555 ",
             "tcp://127.0.0.1:--5",
             "udp://fe80::1%lo;[ff02::1]:5555",
@@ -142,7 +145,7 @@ mod tests {
             ("tcp://127.0.0.1:99999", "99999"),
             ("tcp://127.0.0.1:70000", "70000"),
             ("tcp://127.0.0.1:-1", "-1"),
-            ("tcp://127.0.0.1:+80", "+80"),
+            ("tcp://127.0.0.1:-80", "-80"),
             ("tcp://*:65536", "65536"),
             (
                 "tcp://127.0.0.1:99999999999999999999",

@@ -442,15 +442,29 @@ fn runtime_drop_wakes_pending_futures() {
 /// under the default infinite linger no longer holds `shutdown_background` up.
 #[test]
 fn shutdown_background_does_not_wait_for_a_context() {
+    for multi in [false, true] {
+        let rt = if multi {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap()
+        } else {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+        };
+        shutdown_background_with_a_context(rt);
+    }
+}
+
+fn shutdown_background_with_a_context(rt: tokio::runtime::Runtime) {
     let _dog = common::watchdog(Duration::from_secs(20));
     // An ipc path nobody binds: the message stays queued (the terminating thread left
     // behind keeps trying it, and nothing else in this process uses it).
     let endpoints = Endpoints::new();
     let nobody = endpoints.ipc();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
     let (parked_tx, parked_rx) = std::sync::mpsc::channel();
     rt.spawn(async move {
         let ctx = zmq::Context::new();
@@ -539,6 +553,15 @@ fn runtime_drop_flushes_unsent_messages() {
         .build()
         .unwrap();
     runtime_drop_flushes(current, "current-thread");
+    // With an idle blocking thread, which may be the one to find the pool shut down and
+    // drop the termination job unrun: it terminates there, and the drop waits for it.
+    let warm = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    warm.block_on(async { tokio::task::spawn_blocking(|| ()).await })
+        .unwrap();
+    runtime_drop_flushes(warm, "current-thread, blocking pool used");
     let multi = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -92,7 +92,7 @@ fn text_after_the_port_refused() {
     ] {
         refused_with(endpoint, "has text after its number");
     }
-    refused_with("tcp://127.0.0.1:+80", "has a sign");
+    refused_with("tcp://127.0.0.1:-80", "is negative");
     refused_with("tcp://127.0.0.1:99999", "is out of range");
 }
 

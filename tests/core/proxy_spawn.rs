@@ -27,14 +27,17 @@ struct Pipeline {
 }
 
 fn pipeline(name: &str, capture: Option<zmq::Socket>) -> (Pipeline, ProxyHandle) {
-    pipeline_with_hwm(name, capture, None)
+    pipeline_with_hwm(name, capture, None, 0)
 }
 
-/// [`pipeline`], with the backend's SNDHWM and the consumer's RCVHWM set to `hwm`.
+/// [`pipeline`], with the backend's SNDHWM and the consumer's RCVHWM set to `hwm`, and
+/// the messages "0", "1", ... up to `preload` queued at the frontend before the proxy
+/// starts.
 fn pipeline_with_hwm(
     name: &str,
     capture: Option<zmq::Socket>,
     hwm: Option<i32>,
+    preload: usize,
 ) -> (Pipeline, ProxyHandle) {
     let ctx = zmq::Context::new();
     let (front, back) = (
@@ -49,7 +52,7 @@ fn pipeline_with_hwm(
         backend.set_sndhwm(hwm).unwrap();
     }
     backend.bind(&back).unwrap();
-    let proxy = zmq::proxy::spawn(proxied(&ctx, zmq::PULL, &front), backend, capture).unwrap();
+    let frontend = proxied(&ctx, zmq::PULL, &front);
     let producer = socket(&ctx, zmq::PUSH);
     producer.connect(&front).unwrap();
     let consumer = socket(&ctx, zmq::PULL);
@@ -57,6 +60,10 @@ fn pipeline_with_hwm(
         consumer.set_rcvhwm(hwm).unwrap();
     }
     consumer.connect(&back).unwrap();
+    for n in 0..preload {
+        producer.send(format!("{n}").as_str(), 0).unwrap();
+    }
+    let proxy = zmq::proxy::spawn(frontend, backend, capture).unwrap();
     let p = Pipeline {
         ctx,
         front,
@@ -269,10 +276,9 @@ fn error_from_a_bad_socket() {
 /// A pipeline whose consumer stops reading: the backend (SNDHWM 1) and the consumer
 /// (RCVHWM 1) fill, and the proxy waits inside its burst for room.
 fn stuck_pipeline(name: &str) -> (Pipeline, ProxyHandle) {
-    let (p, proxy) = pipeline_with_hwm(name, None, Some(1));
-    for n in 0..50 {
-        p.producer.send(format!("{n}").as_str(), 0).unwrap();
-    }
+    // All 50 wait at the frontend before the proxy starts, so that its first burst takes
+    // them all and stays in it.
+    let (p, proxy) = pipeline_with_hwm(name, None, Some(1), 50);
     // The first message reaches the consumer: the proxy is now inside its burst.
     assert_eq!(p.consumer.recv_bytes(0).unwrap(), b"0");
     (p, proxy)

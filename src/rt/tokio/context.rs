@@ -14,6 +14,7 @@ use std::ffi::c_void;
 use std::panic::{self, AssertUnwindSafe};
 use std::ptr::NonNull;
 use std::sync::Once;
+use std::thread::{self, ThreadId};
 
 use crate::raw::{self, RawContext};
 
@@ -23,18 +24,20 @@ pub(crate) fn install() {
     INSTALLED.call_once(|| raw::install_terminate_elsewhere(terminate_off_runtime));
 }
 
-/// Terminates the context when dropped. `here`: on the dropping thread: the blocking
-/// thread when the job ran, or a multi-thread runtime's worker when tokio dropped the job
-/// unrun (the runtime is shutting down; its drop joins that worker, so the messages are
-/// still flushed, and `shutdown_background` does not wait for it). On a current-thread
-/// runtime tokio drops an unrun job only when its blocking pool is gone before the tasks
-/// are dropped (`shutdown_background`, `shutdown_timeout`, which promise not to wait) and
-/// on the very thread shutting the runtime down; there the termination goes to a plain
-/// thread of its own, where an unsent message and an infinite linger cannot block that
-/// thread for good.
+/// Terminates the context when dropped: on the dropping thread, except in one case.
+///
+/// That thread is the blocking thread when the job ran. When tokio drops the job unrun
+/// (the runtime is shutting down), it is a thread that the runtime's drop joins (a worker
+/// of a multi-thread runtime, or a blocking thread that found the pool shut down), so the
+/// messages are still flushed, and `shutdown_background` does not wait for it; or, on a
+/// current-thread runtime whose blocking pool is gone before its tasks are dropped
+/// (`shutdown_background`, `shutdown_timeout`, which promise not to wait), the very thread
+/// that made the job while shutting the runtime down. Only there (`hand_off_on`: that
+/// thread) the termination goes to a plain thread of its own, where an unsent message and
+/// an infinite linger cannot block the shutdown for good.
 struct TerminateOnDrop {
     context: Option<RawContext>,
-    here: bool,
+    hand_off_on: Option<ThreadId>,
 }
 
 impl Drop for TerminateOnDrop {
@@ -42,18 +45,18 @@ impl Drop for TerminateOnDrop {
         let Some(context) = self.context.take() else {
             return;
         };
-        if self.here {
+        if self.hand_off_on != Some(thread::current().id()) {
             // After this, the RawContext's own drop finds it terminated and does nothing.
             let _ = context.terminate();
             return;
         }
         let job = TerminateOnDrop {
             context: Some(context),
-            here: true,
+            hand_off_on: None,
         };
         // When the thread cannot be started, `spawn` drops the job here, which terminates
         // the context on this thread after all.
-        let _ = std::thread::Builder::new()
+        let _ = thread::Builder::new()
             .name("zmq-ctx-term".into())
             .spawn(move || drop(job));
     }
@@ -74,16 +77,17 @@ unsafe fn terminate_off_runtime(ptr: NonNull<c_void>) -> bool {
     // up the pointer: it returns right after without using it. The new RawContext is its
     // only owner.
     let owned = unsafe { RawContext::from_raw(ptr, true) };
+    let current_thread = handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread;
     let context = TerminateOnDrop {
         context: Some(owned),
-        here: handle.runtime_flavor() != tokio::runtime::RuntimeFlavor::CurrentThread,
+        hand_off_on: current_thread.then(|| thread::current().id()),
     };
-    // spawn_blocking only panics when the OS cannot start a thread; then the job (and the
-    // context in it) is dropped while unwinding, which hands it to a thread of its own.
+    // spawn_blocking panics only when the OS cannot start a thread, after queueing the job
+    // (which then runs or is dropped like any other).
     let _ = panic::catch_unwind(AssertUnwindSafe(move || {
         drop(handle.spawn_blocking(move || {
             let mut context = context;
-            context.here = true;
+            context.hand_off_on = None;
         }));
     }));
     true
