@@ -437,6 +437,36 @@ fn runtime_drop_wakes_pending_futures() {
     assert!(runtime_drop_wakes_pending());
 }
 
+/// Spawns on `rt` a task that owns the only handle of a context, a PUSH connected to
+/// `connect_to` holding `message` unsent (the default, infinite linger), and an async
+/// PULL bound to `inproc` on which it parks; returns once it has parked.
+fn park_a_task_holding_an_unsent_message(
+    rt: &tokio::runtime::Runtime,
+    connect_to: String,
+    inproc: String,
+    message: &'static str,
+) {
+    let (parked_tx, parked_rx) = std::sync::mpsc::channel();
+    rt.spawn(async move {
+        let ctx = zmq::Context::new();
+        let push = ctx.socket(zmq::PUSH).unwrap();
+        push.connect(&connect_to).unwrap();
+        push.send(message, 0).unwrap();
+        let mut pull = zmq::rt::tokio::AsyncSocket::new(ctx.socket(zmq::PULL).unwrap()).unwrap();
+        pull.get_ref().bind(&inproc).unwrap();
+        parked_tx.send(()).unwrap();
+        let _ = pull.recv_msg().await;
+        drop((push, ctx));
+    });
+    rt.block_on(async {
+        while parked_rx.try_recv().is_err() {
+            tokio::task::yield_now().await;
+        }
+        // One more turn: the task parks in its receive.
+        tokio::task::yield_now().await;
+    });
+}
+
 /// A context released while a current-thread runtime shuts down in the background (its
 /// blocking pool is gone by then) is terminated on a thread of its own: an unsent message
 /// under the default infinite linger no longer holds `shutdown_background` up.
@@ -465,25 +495,12 @@ fn shutdown_background_with_a_context(rt: tokio::runtime::Runtime) {
     // behind keeps trying it, and nothing else in this process uses it).
     let endpoints = Endpoints::new();
     let nobody = endpoints.ipc();
-    let (parked_tx, parked_rx) = std::sync::mpsc::channel();
-    rt.spawn(async move {
-        let ctx = zmq::Context::new();
-        let push = ctx.socket(zmq::PUSH).unwrap();
-        push.connect(&nobody).unwrap();
-        push.send("never delivered", 0).unwrap();
-        let mut pull = zmq::rt::tokio::AsyncSocket::new(ctx.socket(zmq::PULL).unwrap()).unwrap();
-        pull.get_ref().bind("inproc://shutdown-background").unwrap();
-        parked_tx.send(()).unwrap();
-        let _ = pull.recv_msg().await;
-        drop((push, ctx));
-    });
-    rt.block_on(async {
-        while parked_rx.try_recv().is_err() {
-            tokio::task::yield_now().await;
-        }
-        // One more turn: the task parks in its receive.
-        tokio::task::yield_now().await;
-    });
+    park_a_task_holding_an_unsent_message(
+        &rt,
+        nobody,
+        "inproc://shutdown-background".into(),
+        "never delivered",
+    );
     rt.shutdown_background();
 }
 
@@ -494,26 +511,9 @@ fn runtime_drop_flushes(runtime: tokio::runtime::Runtime, name: &str) {
     let _dog = common::watchdog(Duration::from_secs(30));
     let endpoints = Endpoints::new();
     let endpoint = endpoints.ipc();
-    let (parked_tx, parked_rx) = std::sync::mpsc::channel();
     let inproc = format!("inproc://drop-flush-{name}");
     let connect_to = endpoint.clone();
-    runtime.spawn(async move {
-        let ctx = zmq::Context::new();
-        let push = ctx.socket(zmq::PUSH).unwrap();
-        push.connect(&connect_to).unwrap();
-        push.send("flushed at drop", 0).unwrap();
-        let mut pull = zmq::rt::tokio::AsyncSocket::new(ctx.socket(zmq::PULL).unwrap()).unwrap();
-        pull.get_ref().bind(&inproc).unwrap();
-        parked_tx.send(()).unwrap();
-        let _ = pull.recv_msg().await;
-        drop((push, ctx));
-    });
-    runtime.block_on(async {
-        while parked_rx.try_recv().is_err() {
-            tokio::task::yield_now().await;
-        }
-        tokio::task::yield_now().await;
-    });
+    park_a_task_holding_an_unsent_message(&runtime, connect_to, inproc, "flushed at drop");
     let (bound_tx, bound_rx) = std::sync::mpsc::channel();
     let binding = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let peer_binding = binding.clone();

@@ -96,21 +96,29 @@ fn text_after_the_port_refused() {
     refused_with("tcp://127.0.0.1:99999", "is out of range");
 }
 
-#[test]
-fn blanks_around_the_port_are_the_same_port() {
-    // A value read from a file, with its newline: libzmq reads the number as written.
+/// Binds a free port, frees it, and binds it again written as `rewrite(port)` makes it:
+/// that very port (or, if it was taken again meanwhile, EADDRINUSE; never a refusal of
+/// the text).
+fn rebinds_as_written(rewrite: impl Fn(&str) -> String) {
     let ctx = common::ctx();
     let probe = common::socket(&ctx, zmq::DEALER);
     probe.bind("tcp://127.0.0.1:*").unwrap();
     let bound = probe.get_last_endpoint().unwrap().unwrap();
+    let port = bound.rsplit(':').next().unwrap().to_owned();
     probe.unbind(&bound).unwrap();
     let socket = common::socket(&ctx, zmq::DEALER);
-    // The port just freed binds again (or was taken meanwhile: EADDRINUSE, never a
-    // refusal of the text).
-    match socket.bind(&format!("{bound}\n")) {
+    let endpoint = format!("tcp://127.0.0.1:{}", rewrite(&port));
+    match socket.bind(&endpoint) {
         Ok(()) => assert_eq!(socket.get_last_endpoint().unwrap().unwrap(), bound),
-        Err(err) => assert_eq!(err, zmq::Error::EADDRINUSE),
+        Err(err) => assert_eq!(err, zmq::Error::EADDRINUSE, "{endpoint:?}"),
     }
+}
+
+#[test]
+fn blanks_around_the_port_are_the_same_port() {
+    // A value read from a file, with its newline: libzmq reads the number as written.
+    rebinds_as_written(|port| format!("{port}\n"));
+    rebinds_as_written(|port| format!("+{port}"));
 }
 
 #[cfg(feature = "draft")]
@@ -132,19 +140,7 @@ fn a_udp_interface_has_no_port_to_check() {
 
 #[test]
 fn leading_zeros_are_the_same_port() {
-    let ctx = common::ctx();
-    let probe = common::socket(&ctx, zmq::DEALER);
-    probe.bind("tcp://127.0.0.1:*").unwrap();
-    let bound = probe.get_last_endpoint().unwrap().unwrap();
-    let port = bound.rsplit(':').next().unwrap().to_owned();
-    probe.unbind(&bound).unwrap();
-    let socket = common::socket(&ctx, zmq::DEALER);
-    // The port just freed, written with leading zeros, binds that very port (or the port
-    // was taken again meanwhile: then EADDRINUSE, never a refusal of the text).
-    match socket.bind(&format!("tcp://127.0.0.1:00{port}")) {
-        Ok(()) => assert_eq!(socket.get_last_endpoint().unwrap().unwrap(), bound),
-        Err(err) => assert_eq!(err, zmq::Error::EADDRINUSE),
-    }
+    rebinds_as_written(|port| format!("00{port}"));
 }
 
 #[test]
