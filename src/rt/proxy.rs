@@ -62,8 +62,7 @@ pub fn proxy<'a, R: Runtime>(
     Proxy {
         frontend: &mut frontend.core,
         backend: &mut backend.core,
-        one_way: [false; 2],
-        checked: false,
+        forwards: None,
     }
 }
 
@@ -77,18 +76,27 @@ fn cannot_receive(kind: i32) -> bool {
     kind == zmq_sys::ZMQ_PUSH as i32 || kind == zmq_sys::ZMQ_PUB as i32
 }
 
-/// `ENOTSUP` when a message received on one socket could never be sent on the other (a
-/// PULL or SUB facing a socket that receives): checked before anything is received, so
-/// no message is taken that cannot be delivered.
-fn check_directions<R: Runtime>(frontend: &CoreOf<R>, backend: &CoreOf<R>) -> Result<()> {
+/// Which directions (frontend to backend, back) forward, from the socket types: those
+/// whose receiving socket can receive. `ENOTSUP` when none does, or when a socket that
+/// receives faces one that can never send (a PULL or SUB), so that no message is taken
+/// that could not be delivered.
+fn directions<R: Runtime>(frontend: &CoreOf<R>, backend: &CoreOf<R>) -> Result<[bool; 2]> {
     let front = frontend.socket().get_socket_type_raw()?;
     let back = backend.socket().get_socket_type_raw()?;
-    for (from, to) in [(front, back), (back, front)] {
-        if !cannot_receive(from) && cannot_send(to) {
+    let mut forwards = [false; 2];
+    for (forward, (from, to)) in forwards.iter_mut().zip([(front, back), (back, front)]) {
+        if cannot_receive(from) {
+            continue;
+        }
+        if cannot_send(to) {
             return Err(Error::ENOTSUP);
         }
+        *forward = true;
     }
-    Ok(())
+    if forwards == [false; 2] {
+        return Err(Error::ENOTSUP);
+    }
+    Ok(forwards)
 }
 
 /// The future of [`proxy`]. Cancel safe.
@@ -96,11 +104,9 @@ fn check_directions<R: Runtime>(frontend: &CoreOf<R>, backend: &CoreOf<R>) -> Re
 pub struct Proxy<'a, R: Runtime> {
     frontend: &'a mut CoreOf<R>,
     backend: &'a mut CoreOf<R>,
-    /// Per direction (frontend to backend, back): its receiving socket cannot receive
-    /// (`ENOTSUP`), so that direction is skipped. Not message state.
-    one_way: [bool; 2],
-    /// The socket types were checked ([`check_directions`]).
-    checked: bool,
+    /// Per direction (frontend to backend, back): whether it forwards ([`directions`],
+    /// read at the first poll). Not message state.
+    forwards: Option<[bool; 2]>,
 }
 
 /// What one direction did in one poll.
@@ -109,8 +115,6 @@ enum Step {
     Progress,
     /// Nothing to do now: parked (or out of budget); a waiter will wake the task.
     Idle,
-    /// The receiving socket cannot receive (a PUSH, PUB, ...): a one-way proxy.
-    OneWay,
 }
 
 /// One direction: flush what `to` holds, then move one message from `from` into `to`'s
@@ -133,7 +137,6 @@ fn step<R: Runtime>(
             to.start_send(outgoing(message))?;
             Ok(Step::Progress)
         }
-        Poll::Ready(Err(Error::ENOTSUP)) => Ok(Step::OneWay),
         Poll::Ready(Err(err)) => Err(err),
         Poll::Pending if had_backlog => Ok(Step::Progress),
         Poll::Pending => Ok(Step::Idle),
@@ -145,16 +148,17 @@ impl<R: Runtime> Future for Proxy<'_, R> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
         let this = self.get_mut();
-        if !this.checked {
-            if let Err(err) = check_directions::<R>(this.frontend, this.backend) {
-                return Poll::Ready(Err(err));
-            }
-            this.checked = true;
-        }
+        let forwards = match this.forwards {
+            Some(forwards) => forwards,
+            None => match directions::<R>(this.frontend, this.backend) {
+                Ok(forwards) => *this.forwards.insert(forwards),
+                Err(err) => return Poll::Ready(Err(err)),
+            },
+        };
         loop {
             let mut progress = false;
-            for (i, dir) in [0, 1].into_iter().zip([Forward, Back]) {
-                if this.one_way[i] {
+            for (forward, dir) in forwards.into_iter().zip([Forward, Back]) {
+                if !forward {
                     continue;
                 }
                 let (from, to) = match dir {
@@ -164,13 +168,8 @@ impl<R: Runtime> Future for Proxy<'_, R> {
                 match step::<R>(from, to, cx) {
                     Ok(Step::Progress) => progress = true,
                     Ok(Step::Idle) => {}
-                    Ok(Step::OneWay) => this.one_way[i] = true,
                     Err(err) => return Poll::Ready(Err(err)),
                 }
-            }
-            if this.one_way == [true; 2] {
-                // Neither socket can receive: nothing could ever be forwarded.
-                return Poll::Ready(Err(Error::ENOTSUP));
             }
             // Each direction is parked (or out of budget) when it made no progress; the
             // sockets' waiters wake this task.
