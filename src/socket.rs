@@ -148,7 +148,8 @@ pub struct Socket {
     // since releasing the last handle terminates the context, which waits for the socket.
     pub(crate) raw: RawSocket,
     context: Option<Context>,
-    /// A DGRAM socket, whose messages are exactly two frames (see `send_multipart`).
+    /// A DGRAM socket, whose messages are exactly two frames (see `send_multipart`); set
+    /// from the type the socket was made with.
     datagram: bool,
 }
 
@@ -157,13 +158,6 @@ pub struct Socket {
 // its owner uses it, and moving a value between threads goes through a synchronising
 // primitive (thread spawn, a channel, a mutex), which provides the barrier.
 unsafe impl Send for Socket {}
-
-/// Whether `raw` is a DGRAM socket (asked once, when a [`Socket`] is made).
-fn is_datagram(raw: &RawSocket) -> bool {
-    let mut kind = [0u8; 4];
-    raw.getsockopt(zmq_sys::ZMQ_TYPE as libc::c_int, &mut kind)
-        .is_ok_and(|_| i32::from_ne_bytes(kind) == zmq_sys::ZMQ_DGRAM as i32)
-}
 
 fn endpoint_cstring(op: EndpointOp, endpoint: &str) -> std::result::Result<CString, EndpointError> {
     EndpointError::checked_cstring(op, endpoint)
@@ -176,12 +170,12 @@ impl Socket {
         self.datagram
     }
 
-    pub(crate) fn from_parts(raw: RawSocket, context: Option<Context>) -> Socket {
-        let datagram = is_datagram(&raw);
+    /// A socket of raw type `kind` (`ZMQ_*`).
+    pub(crate) fn from_parts(raw: RawSocket, context: Option<Context>, kind: i32) -> Socket {
         Socket {
             raw,
             context,
-            datagram,
+            datagram: kind == zmq_sys::ZMQ_DGRAM as i32,
         }
     }
 
@@ -195,7 +189,9 @@ impl Socket {
         let ptr = NonNull::new(sock).expect("Socket::from_raw: null socket pointer");
         // SAFETY: the caller guarantees a live socket we may own.
         let raw = unsafe { RawSocket::from_raw(ptr, true) };
-        Socket::from_parts(raw, None)
+        // The type is known here only by asking (-1, no type, if libzmq cannot say).
+        let kind = crate::sockopt::codec::get_i32(&raw, zmq_sys::ZMQ_TYPE as libc::c_int);
+        Socket::from_parts(raw, None, kind.unwrap_or(-1))
     }
 
     /// Gives up ownership and returns the raw socket; the caller must close it.
@@ -548,7 +544,7 @@ impl Context {
             zmq_sys::ZMQ_BACKLOG as libc::c_int,
             &crate::context::storm_backlog().to_ne_bytes(),
         )?;
-        Ok(Socket::from_parts(raw, Some(self.clone())))
+        Ok(Socket::from_parts(raw, Some(self.clone()), socket_type))
     }
 }
 

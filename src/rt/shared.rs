@@ -225,11 +225,11 @@ impl<R: Registration> SharedReadiness<R> {
 
     /// Reads the signals waiting on the poller's fd (see `drain_poller_fd`).
     fn drain_fd(&self) {
-        // SAFETY: `new`'s contract: `fd` is the open fd of the socket's poller.
         #[cfg(feature = "draft")]
-        unsafe {
-            drain_poller_fd(self.fd)
-        };
+        {
+            // SAFETY: `new`'s contract: `fd` is the open fd of the socket's poller.
+            unsafe { drain_poller_fd(self.fd) };
+        }
     }
 
     fn poll_edge(&self) -> Poll<Result<()>> {
