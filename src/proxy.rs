@@ -338,17 +338,19 @@ impl ProxyHandle {
         let Some(thread) = self.thread.take() else {
             return Ok(());
         };
-        let owed = self.owed.get();
-        let sent = if self.stopped.get().is_some() {
-            Ok(())
+        let (sent, queued) = if self.stopped.get().is_some() {
+            (Ok(()), true)
         } else if legacy_control() || dropping {
-            self.controller().send("TERMINATE", crate::DONTWAIT)
+            let sent = self.controller().send("TERMINATE", crate::DONTWAIT);
+            let queued = sent.is_ok();
+            (sent, queued)
         } else {
-            self.command(b"TERMINATE").map(drop)
+            // Queued once sent, whether or not its answer comes in time.
+            match self.send_command(b"TERMINATE") {
+                Ok(()) => (self.await_reply().map(drop), true),
+                Err(err) => (Err(err), false),
+            }
         };
-        // The command is in the proxy's queue (or not needed): sent, or only its answer
-        // is late (then it is owed).
-        let queued = sent.is_ok() || self.owed.get() > owed;
         let bound = match (sent, dropping) {
             (Err(Error::EAGAIN), false) => Some(Duration::ZERO),
             (_, true) => Some(self.reply_timeout.get().unwrap_or(DROP_WAIT)),
@@ -433,6 +435,11 @@ impl ProxyHandle {
     /// commands that timed out (libzmq answers every command, in order).
     fn command(&self, command: &[u8]) -> Result<Vec<Message>> {
         self.send_command(command)?;
+        self.await_reply()
+    }
+
+    /// The answer to the command just sent, after the late answers still owed.
+    fn await_reply(&self) -> Result<Vec<Message>> {
         self.owed.set(self.owed.get() + 1);
         loop {
             // EAGAIN after the reply timeout: the answer stays owed.
