@@ -569,6 +569,16 @@ const BROKER_HEAD: [&str; 2] = [
     "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
 ];
 
+/// The cells a run's line starts with: N, the implementation, round trips/s.
+fn line_start(r: &Value, n: i64, implementation: &str) -> String {
+    format!(
+        "| {} | {} | {} |",
+        thousands(n),
+        implementation,
+        human(num(r, "rt_s"))
+    )
+}
+
 /// Rows 1 and 5: a run's line: the broker's latency, memory, fds and CPU.
 fn broker_line(r: &Value, n: i64, implementation: &str) -> String {
     // The broker's usage under load; with the clients connected when /proc could
@@ -586,10 +596,8 @@ fn broker_line(r: &Value, n: i64, implementation: &str) -> String {
         _ => "–".into(),
     };
     format!(
-        "| {} | {} | {} | {} | {} | {} | {} | {} | {:.0} / {:.0} | {:.1} |",
-        thousands(n),
-        implementation,
-        human(num(r, "rt_s")),
+        "{} {} | {} | {} | {} | {} | {:.0} / {:.0} | {:.1} |",
+        line_start(r, n, implementation),
         us(num(r, "rtt_p50_us")),
         us(num(r, "rtt_p99_us")),
         item(r, loaded, 0).map_or("–".into(), |v| format!("{:.1}", v / 1024.0)),
@@ -618,10 +626,8 @@ fn sockets_line(r: &Value, n: i64, implementation: &str) -> String {
             .map_or("–".into(), |v| format!("{v:.digits$}"))
     };
     format!(
-        "| {} | {} | {} | {} | {} | {} | {} | {:.0} / {:.0} | {:.1} | {:.2} |",
-        thousands(n),
-        implementation,
-        human(num(r, "rt_s")),
+        "{} {} | {} | {} | {} | {:.0} / {:.0} | {:.1} | {:.2} |",
+        line_start(r, n, implementation),
         us(num(r, "rtt_p99_us")),
         us(num(r, "wake_p99_us")),
         growth("rss_kib", "rss_before_kib", 1),
