@@ -9,8 +9,8 @@
 /// whose source address's port, in the `tcp://source;destination` form) libzmq would read
 /// as a number other than the one written: out of the range 0..=65535, negative, or
 /// followed by other text (`5555x`, `80.5`). `*`, `0` (any port), leading zeros, a `+` and
-/// blanks around the number are fine, and a port that does not start with a number at all is left to
-/// libzmq (which refuses it).
+/// blanks around the number are fine, and a port that does not start with a number at
+/// all is left to libzmq (which refuses it).
 pub(crate) fn bad_port(endpoint: &str) -> Option<&str> {
     let (transport, address) = endpoint.split_once("://")?;
     let transport = transport.to_ascii_lowercase();
@@ -29,23 +29,11 @@ pub(crate) fn bad_port(endpoint: &str) -> Option<&str> {
 /// What C's `isspace` skips, around a number.
 const BLANKS: [char; 6] = [' ', '\t', '\n', '\r', '\x0b', '\x0c'];
 
-/// How libzmq would misread a port (see [`bad_port`]), for the error's hint.
+/// How libzmq would misread a port that [`bad_port`] found, for the error's hint.
 pub(crate) fn port_problem(port: &str) -> &'static str {
-    let Some(Port {
-        signed,
-        trailing_text,
-        ..
-    }) = Port::read(port)
-    else {
-        return "is not a number";
-    };
-    if signed {
-        "is negative"
-    } else if trailing_text {
-        "has text after its number (libzmq would read the number and ignore the rest)"
-    } else {
-        "is out of range"
-    }
+    Port::read(port)
+        .and_then(|port| port.problem())
+        .unwrap_or("is not a number")
 }
 
 /// A port as C's `atoi` reads it: blanks, one sign, digits, and whatever follows.
@@ -77,9 +65,20 @@ impl<'a> Port<'a> {
         })
     }
 
-    fn in_range(&self) -> bool {
+    /// How libzmq would read another number than the one written, if it would.
+    fn problem(&self) -> Option<&'static str> {
         let significant = self.digits.trim_start_matches('0');
-        significant.len() <= 5 && significant.parse::<u32>().map_or(true, |n| n <= 65535)
+        let in_range =
+            significant.len() <= 5 && significant.parse::<u32>().map_or(true, |n| n <= 65535);
+        if self.signed {
+            Some("is negative")
+        } else if self.trailing_text {
+            Some("has text after its number (libzmq would read the number and ignore the rest)")
+        } else if !in_range {
+            Some("is out of range")
+        } else {
+            None
+        }
     }
 }
 
@@ -91,8 +90,7 @@ fn bad_port_of_host(host_port: &str) -> Option<&str> {
     if host.starts_with('[') && !host.ends_with(']') {
         return None;
     }
-    let read = Port::read(port)?;
-    (read.signed || read.trailing_text || !read.in_range()).then_some(port)
+    Port::read(port)?.problem().map(|_| port)
 }
 
 #[cfg(test)]
