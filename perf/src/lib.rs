@@ -187,19 +187,22 @@ pub fn socket(ctx: &zmq::Context, kind: zmq::SocketType, args: &Args) -> zmq::So
     socket
 }
 
+/// Receives one message into `msg`, which must have `size` bytes (the tools' only check).
+#[inline]
+fn recv_sized(socket: &zmq::Socket, msg: &mut zmq::Message, size: usize) {
+    socket.recv(msg, 0).or_fail("zmq_msg_recv");
+    if msg.len() != size {
+        fail("zmq_msg_recv", "message of incorrect size received");
+    }
+}
+
 /// Receives `count` messages of `size` bytes; returns the time from the first to the last.
 pub fn receive_messages(socket: &zmq::Socket, size: usize, count: usize) -> Duration {
     let mut msg = zmq::Message::new();
-    let receive = |msg: &mut zmq::Message| {
-        socket.recv(msg, 0).or_fail("zmq_msg_recv");
-        if msg.len() != size {
-            fail("zmq_msg_recv", "message of incorrect size received");
-        }
-    };
-    receive(&mut msg);
+    recv_sized(socket, &mut msg, size);
     let start = Instant::now();
     for _ in 1..count {
-        receive(&mut msg);
+        recv_sized(socket, &mut msg, size);
     }
     start.elapsed()
 }
@@ -235,10 +238,7 @@ fn send_back(socket: &zmq::Socket, msg: &mut zmq::Message) {
 pub fn echo(socket: &zmq::Socket, size: usize, roundtrips: usize) {
     let mut msg = zmq::Message::new();
     for _ in 0..roundtrips {
-        socket.recv(&mut msg, 0).or_fail("zmq_msg_recv");
-        if msg.len() != size {
-            fail("zmq_msg_recv", "message of incorrect size received");
-        }
+        recv_sized(socket, &mut msg, size);
         send_back(socket, &mut msg);
     }
 }
@@ -250,10 +250,7 @@ pub fn ping(socket: &zmq::Socket, size: usize, roundtrips: usize) -> Duration {
     let start = Instant::now();
     for _ in 0..roundtrips {
         send_back(socket, &mut msg);
-        socket.recv(&mut msg, 0).or_fail("zmq_msg_recv");
-        if msg.len() != size {
-            fail("zmq_msg_recv", "message of incorrect size received");
-        }
+        recv_sized(socket, &mut msg, size);
     }
     start.elapsed()
 }
@@ -420,10 +417,7 @@ impl<P: HeldPayload> Loops for Held<P> {
         let start = Instant::now();
         for _ in 0..roundtrips {
             payload.send(&socket);
-            socket.recv(&mut msg, 0).or_fail("zmq_msg_recv");
-            if msg.len() != size {
-                fail("zmq_msg_recv", "message of incorrect size received");
-            }
+            recv_sized(&socket, &mut msg, size);
         }
         start.elapsed()
     }
