@@ -189,9 +189,13 @@ impl Socket {
         let ptr = NonNull::new(sock).expect("Socket::from_raw: null socket pointer");
         // SAFETY: the caller guarantees a live socket we may own.
         let raw = unsafe { RawSocket::from_raw(ptr, true) };
-        // The type is known here only by asking (-1, no type, if libzmq cannot say).
-        let kind = crate::sockopt::codec::get_i32(&raw, zmq_sys::ZMQ_TYPE as libc::c_int);
-        Socket::from_parts(raw, None, kind.unwrap_or(-1))
+        // The type is known here only by asking (-1, no type, if libzmq cannot say). Read
+        // here rather than through `sockopt`, which is the layer above this one.
+        let mut kind = [0u8; 4];
+        let kind = raw
+            .getsockopt(zmq_sys::ZMQ_TYPE as libc::c_int, &mut kind)
+            .map_or(-1, |_| i32::from_ne_bytes(kind));
+        Socket::from_parts(raw, None, kind)
     }
 
     /// Gives up ownership and returns the raw socket; the caller must close it.
