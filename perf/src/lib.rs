@@ -14,7 +14,8 @@
 //!   current-thread runtime;
 //! - `--async-io`: the same loops on the async-io adapter (`zmq::rt::async_io`), under
 //!   `async_io::block_on`;
-//! - `--tuned`: [`zmq::tuning::throughput`] (256 KiB batches) on every socket;
+//! - `--tuned`: [`zmq::tuning::throughput`] (256 KiB batches) on every socket, and
+//!   [`zmq::tuning::retain_heap`] in the process (glibc keeps freed memory for reuse);
 //! - `--bytes`: the sync loops, with the senders sending clones of one `bytes::Bytes`
 //!   (zero copy, `From<Bytes> for zmq::Message`) instead of a new message each time, as
 //!   zmq.rs's tool does;
@@ -167,9 +168,24 @@ pub fn print_latency(size: usize, roundtrips: usize, elapsed: Duration) {
 pub fn context(args: &Args) -> zmq::Context {
     let ctx = zmq::Context::new();
     #[cfg(feature = "ours")]
-    Knobs::from_env().apply_to_context(&ctx);
+    {
+        if args.tuned {
+            retain_heap();
+        }
+        Knobs::from_env().apply_to_context(&ctx);
+    }
     let _ = args;
     ctx
+}
+
+/// The tuned preset's process-wide part: [`zmq::tuning::retain_heap`], where the C library
+/// is glibc (elsewhere it changes nothing, and the tools go on).
+#[cfg(feature = "ours")]
+fn retain_heap() {
+    match zmq::tuning::retain_heap() {
+        Ok(()) | Err(zmq::Error::ENOTSUP) => {}
+        Err(e) => fail("zmq::tuning::retain_heap", e),
+    }
 }
 
 /// A socket of `kind`, with the tuned preset and any `ZMQ_PERF_KNOBS` applied.

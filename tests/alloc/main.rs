@@ -10,6 +10,8 @@
 //!
 //! - The zero-copy paths of issue 10 (`zerocopy` module): sending clones of a `Bytes`,
 //!   receiving into `Bytes`, `Message::from_owner` and `Message::tracked`.
+//! - `zmq::tuning::retain_heap` (`heap` module): tuned receive batches stop faulting
+//!   their pages in again (glibc).
 //!
 //! The counting allocator sees Rust's allocations only; libzmq allocates with C's
 //! `malloc`, which the pointer identity and `mallinfo2` checks cover instead.
@@ -19,6 +21,9 @@ mod common;
 
 #[cfg(feature = "bytes")]
 mod zerocopy;
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+mod heap;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;

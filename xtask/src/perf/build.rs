@@ -488,7 +488,9 @@ pub fn implementations(no_build: bool, wanted: impl Fn(&str) -> bool) -> Result<
         with(
             "tuned",
             "zmq sync tuned",
-            "this crate, blocking API, zmq::tuning::throughput (256 KiB batches)".into(),
+            "this crate, blocking API, zmq::tuning::throughput (256 KiB batches) and \
+             zmq::tuning::retain_heap"
+                .into(),
             ours(&["--tuned"]),
         ),
         with(
@@ -510,8 +512,8 @@ pub fn implementations(no_build: bool, wanted: impl Fn(&str) -> bool) -> Result<
         with(
             "bytes-tuned",
             "zmq sync bytes tuned",
-            "this crate, blocking API, clones of one bytes::Bytes (zero copy) and \
-             zmq::tuning::throughput on both sides"
+            "this crate, blocking API, clones of one bytes::Bytes (zero copy), \
+             zmq::tuning::throughput and zmq::tuning::retain_heap on both sides"
                 .into(),
             ours(&["--bytes", "--tuned"]),
         ),

@@ -276,13 +276,15 @@ pub fn markdown(results: &Results) -> Result<String> {
        given size and sends it without writing its payload (`zmq_msg_init_size` in C, \
        `Message::with_capacity_unallocated` in Rust; zmq.rs sends clones of one `Bytes` \
        payload, its cheapest way); the receiver reuses one message and checks each size. \
-       `zmq sync tuned` adds `zmq::tuning::throughput` (256 KiB batches) on every socket. \
+       `zmq sync tuned` adds `zmq::tuning::throughput` (256 KiB batches) on every socket \
+       and `zmq::tuning::retain_heap` in each process (glibc keeps the freed receive \
+       batches for reuse instead of faulting them in again). \
        `zmq sync copy` copies one payload it holds into each new message (`&[u8]`), what \
        sending a buffer the service already has costs without zero copy. \
        `zmq sync bytes` sends clones of one `bytes::Bytes` as zmq.rs does (`From<Bytes> for \
        Message`: zero copy above 64 bytes, one small allocation per message; 64 bytes and \
        less are copied), with libzmq's defaults; \
-       `zmq sync bytes tuned` does the same with `zmq::tuning::throughput` on both sides (with \
+       `zmq sync bytes tuned` does the same with both presets on both sides (with \
        batches larger than the message, libzmq's receiver reads several messages per system \
        call and hands them out without copying)."
             .into(),
