@@ -192,3 +192,23 @@ fn draft_sockets_refuse_too() {
     let err = server.connect("tcp://127.0.0.1:-1").unwrap_err();
     assert_eq!(err.error(), zmq::Error::EINVAL);
 }
+
+/// libzmq 4.3.5 reads a ws port after the last ':' before the path's last '/', so in
+/// `host:port/a:1/b` it would take 1 for the port; the host part it is then left with
+/// (`host:port`) does not resolve, so the endpoint fails rather than binding port 1.
+#[test]
+fn ws_colon_in_path_fails_rather_than_binding_another_port() {
+    if !zmq::has_capability("WS") {
+        return;
+    }
+    let ctx = common::ctx();
+    let socket = common::socket(&ctx, zmq::DEALER);
+    let port = common::free_tcp_port();
+    for endpoint in [
+        format!("ws://127.0.0.1:{port}/a:1/b"),
+        format!("ws://127.0.0.1:{port}/a:{port}/b"),
+    ] {
+        assert!(socket.bind(&endpoint).is_err(), "{endpoint} bound");
+        assert_eq!(socket.get_last_endpoint().unwrap(), Ok(String::new()));
+    }
+}
