@@ -48,6 +48,8 @@ use crate::raw::RawSocket;
 use crate::sockopt::codec;
 use crate::{Context, Error, Message, PollEvents, PollItem, Result, Socket};
 
+pub use crate::socket::UDP_DATAGRAM_MAX;
+
 /// The thread-safe draft socket types; the discriminants are libzmq's `ZMQ_*` values.
 #[allow(clippy::upper_case_acronyms)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -106,6 +108,10 @@ pub struct DraftSocket {
     pub(crate) raw: RawSocket,
     context: Context,
     kind: DraftSocketType,
+    /// RADIO: whether a udp endpoint was ever bound or connected (or tried), so that sends
+    /// must fit in [`UDP_DATAGRAM_MAX`]. Set under the write lock before the endpoint call;
+    /// each send checks under the read lock, so no message reaches a udp pipe unchecked.
+    udp: std::sync::RwLock<bool>,
 }
 
 // SAFETY: a thread-safe libzmq socket (created for one of the DraftSocketType kinds, all of
@@ -172,6 +178,7 @@ impl DraftSocket {
             raw,
             context: context.clone(),
             kind,
+            udp: std::sync::RwLock::new(false),
         })
     }
 
@@ -197,11 +204,43 @@ impl DraftSocket {
         call: impl FnOnce(&RawSocket, &CStr) -> std::result::Result<(), crate::raw::Errno>,
     ) -> std::result::Result<(), EndpointError> {
         let c_endpoint = endpoint_cstring(op, endpoint)?;
+        let is_udp = endpoint
+            .get(..6)
+            .is_some_and(|t| t.eq_ignore_ascii_case("udp://"));
+        let _udp = if self.kind == DraftSocketType::RADIO
+            && is_udp
+            && matches!(op, EndpointOp::Bind | EndpointOp::Connect)
+        {
+            let mut udp = self.udp.write().unwrap_or_else(|e| e.into_inner());
+            *udp = true;
+            Some(udp)
+        } else {
+            None
+        };
         call(&self.raw, &c_endpoint).map_err(|errno| EndpointError::new(op, endpoint, errno.0))
     }
 
+    /// Sends `msg` with libzmq (`zmq_msg_send`), after the udp size check of a RADIO:
+    /// `EMSGSIZE` for a message that does not fit in one datagram once the socket has a
+    /// udp endpoint.
+    pub(crate) fn send_checked(&self, msg: &mut Message, flags: c_int) -> Result<()> {
+        if self.kind != DraftSocketType::RADIO {
+            return self.raw.msg_send(msg.for_io(), flags);
+        }
+        let udp = self.udp.read().unwrap_or_else(|e| e.into_inner());
+        if *udp && 1 + msg.group_len() + msg.len() > UDP_DATAGRAM_MAX {
+            return Err(Error::EMSGSIZE);
+        }
+        let res = self.raw.msg_send(msg.for_io(), flags);
+        drop(udp);
+        res
+    }
+
     /// Binds to an endpoint (`zmq_bind`); see [`Socket::bind`]. RADIO and DISH also take
-    /// `udp://` endpoints.
+    /// `udp://` endpoints (a datagram holds at most [`UDP_DATAGRAM_MAX`] bytes: one for
+    /// the group's length, the group and the body; a RADIO with a udp endpoint refuses
+    /// larger messages with `EMSGSIZE`, and a DISH receives the first
+    /// [`UDP_DATAGRAM_MAX`] bytes of a larger datagram from another sender).
     ///
     /// # Errors
     /// An [`EndpointError`] naming the endpoint; it converts into [`Error`] with `?`.
@@ -274,7 +313,8 @@ impl DraftSocket {
     /// # Errors
     /// `EAGAIN` with `DONTWAIT` or after `SNDTIMEO`; `EHOSTUNREACH` for an unknown or
     /// missing routing id; `EINVAL` with `SNDMORE`; `ENOTSUP` for a type that only
-    /// receives (DISH, GATHER); `ETERM`. The message is dropped on error; use
+    /// receives (DISH, GATHER); `EMSGSIZE` on a RADIO with a udp endpoint for a message
+    /// that does not fit in one datagram ([`UDP_DATAGRAM_MAX`]); `ETERM`. The message is dropped on error; use
     /// [`send_msg`](Self::send_msg) to keep it.
     pub fn send<T>(&self, data: T, flags: impl IntoSendFlags) -> Result<()>
     where
@@ -289,7 +329,7 @@ impl DraftSocket {
     /// # Errors
     /// As [`send`](Self::send).
     pub fn send_msg(&self, msg: &mut Message, flags: impl IntoSendFlags) -> Result<()> {
-        self.raw.msg_send(msg.for_io(), flags.into_raw())
+        self.send_checked(msg, flags.into_raw())
     }
 
     /// Sends `data` to the peer with this routing id (SERVER, PEER).
@@ -434,7 +474,11 @@ impl fmt::Debug for DraftSocket {
 /// Creates a DGRAM socket: UDP datagrams, each sent and received as two frames, the
 /// peer's `address:port` and the payload (the address frame libzmq delivers ends with a
 /// NUL byte; it can be sent back as is to reply). Bind it to `udp://address:port` to
-/// receive. DGRAM is a draft type but **not** thread safe,
+/// receive. A datagram holds at most [`UDP_DATAGRAM_MAX`] bytes of payload: a larger
+/// frame is refused with `EMSGSIZE` (libzmq 4.3.5 would overwrite memory), and a larger
+/// datagram from another sender arrives cut to that size. IPv4 only: with `ZMQ_IPV6` set,
+/// `bind` and `connect` fail with `ENOTSUP` (libzmq 4.3.5 aborts on an IPv6 datagram).
+/// DGRAM is a draft type but **not** thread safe,
 /// so it is an ordinary [`Socket`] (`Send`, not `Sync`); its
 /// [`get_socket_type`](Socket::get_socket_type) fails with `ENOTSUP` (use
 /// [`get_socket_type_raw`](Socket::get_socket_type_raw)).

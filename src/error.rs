@@ -374,6 +374,12 @@ impl EndpointError {
             ));
         }
         match (self.errno, transport) {
+            (e, Some(t)) if e == errno::ENOTSUP && t.eq_ignore_ascii_case("udp") => Some(
+                "a DGRAM socket handles IPv4 only: libzmq 4.3.5 would abort the process on \
+                 the first IPv6 datagram, so an endpoint is refused while ZMQ_IPV6 is set \
+                 (set_ipv6(false))"
+                    .into(),
+            ),
             (_, None) if self.errno == errno::EINVAL => {
                 Some("an endpoint looks like transport://address, e.g. tcp://127.0.0.1:5555".into())
             }

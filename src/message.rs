@@ -302,6 +302,19 @@ impl Message {
         group.to_str().ok().filter(|g| !g.is_empty())
     }
 
+    /// The length in bytes of the message's group (0 for none), UTF-8 or not.
+    #[cfg(feature = "draft")]
+    pub(crate) fn group_len(&self) -> usize {
+        let msg = ptr::addr_of!(self.msg).cast_mut();
+        // SAFETY: as in `group`: a NUL-terminated string inside the message, or null.
+        let group = unsafe { zmq_sys::zmq_msg_group(msg) };
+        if group.is_null() {
+            return 0;
+        }
+        // SAFETY: see above.
+        unsafe { CStr::from_ptr(group) }.to_bytes().len()
+    }
+
     /// Sets the group a RADIO socket sends this message to.
     ///
     /// # Errors

@@ -111,6 +111,7 @@ where
     #[inline]
     fn send(self, socket: &Socket, flags: i32) -> Result<()> {
         let mut msg: Message = self.into();
+        socket.check_frame(&msg)?;
         socket.raw.msg_send(msg.for_io(), flags)
     }
 }
@@ -118,9 +119,16 @@ where
 impl Sendable for &mut Message {
     #[inline]
     fn send(self, socket: &Socket, flags: i32) -> Result<()> {
+        socket.check_frame(self)?;
         socket.raw.msg_send(self.for_io(), flags)
     }
 }
+
+/// The largest datagram libzmq 4.3.5's udp engine can send, in bytes: it copies each one
+/// (for RADIO: one byte of group length, the group and the body) into a buffer of this
+/// size without checking, so a larger one would overwrite memory. This crate refuses
+/// larger messages on udp with `EMSGSIZE` before libzmq sees them.
+pub const UDP_DATAGRAM_MAX: usize = 8192;
 
 /// A ZeroMQ socket.
 ///
@@ -168,6 +176,16 @@ impl Socket {
     #[cfg(any(feature = "tokio", feature = "async-io"))]
     pub(crate) fn is_datagram(&self) -> bool {
         self.datagram
+    }
+
+    /// `EMSGSIZE` for a frame larger than a DGRAM socket can send
+    /// ([`UDP_DATAGRAM_MAX`]); every frame passes on other sockets.
+    #[inline]
+    pub(crate) fn check_frame(&self, msg: &Message) -> Result<()> {
+        if self.datagram && msg.len() > UDP_DATAGRAM_MAX {
+            return Err(Error::EMSGSIZE);
+        }
+        Ok(())
     }
 
     /// A socket of raw type `kind` (`ZMQ_*`).
@@ -233,7 +251,21 @@ impl Socket {
         call: impl FnOnce(&RawSocket, &std::ffi::CStr) -> std::result::Result<(), crate::raw::Errno>,
     ) -> std::result::Result<(), EndpointError> {
         let c_endpoint = endpoint_cstring(op, endpoint)?;
+        if self.datagram && matches!(op, EndpointOp::Bind | EndpointOp::Connect) && self.ipv6() {
+            // libzmq 4.3.5's DGRAM asserts that every datagram it receives is IPv4: with
+            // ZMQ_IPV6 set, the first IPv6 one would abort the process.
+            return Err(EndpointError::new(op, endpoint, zmq_sys::errno::ENOTSUP));
+        }
         call(&self.raw, &c_endpoint).map_err(|errno| EndpointError::new(op, endpoint, errno.0))
+    }
+
+    /// Whether `ZMQ_IPV6` is set (read here rather than through `sockopt`, the layer
+    /// above this one).
+    fn ipv6(&self) -> bool {
+        let mut value = [0u8; 4];
+        self.raw
+            .getsockopt(zmq_sys::ZMQ_IPV6 as libc::c_int, &mut value)
+            .is_ok_and(|_| i32::from_ne_bytes(value) != 0)
     }
 
     /// Binds to an endpoint, e.g. `tcp://127.0.0.1:5555`, `tcp://*:*` (any port; read it
@@ -348,7 +380,7 @@ impl Socket {
     /// Once the first part is accepted, libzmq accepts the rest (the high-water mark counts
     /// whole messages), so the message arrives whole or not at all. A DGRAM socket's
     /// message is exactly two parts (address, payload): one part or more than two is
-    /// `EINVAL`, and nothing is sent.
+    /// `EINVAL`, a part over [`UDP_DATAGRAM_MAX`] bytes `EMSGSIZE`, and nothing is sent.
     pub fn send_multipart<I, T>(&self, iter: I, flags: impl IntoSendFlags) -> Result<()>
     where
         I: IntoIterator<Item = T>,
@@ -364,6 +396,9 @@ impl Socket {
                 return Ok(());
             }
             let [address, payload] = <[Message; 2]>::try_from(parts).map_err(|_| Error::EINVAL)?;
+            // Both frames are checked before the address goes, for the same reason.
+            self.check_frame(&address)?;
+            self.check_frame(&payload)?;
             address.send(self, flags | zmq_sys::ZMQ_SNDMORE as i32)?;
             return payload.send(self, flags);
         }

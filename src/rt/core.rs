@@ -626,6 +626,16 @@ impl<R: Registration> Core<R> {
         self.send_frame_now(first, rest > 0)
     }
 
+    /// `EMSGSIZE` for a DGRAM message with a frame larger than one datagram holds
+    /// ([`crate::socket::UDP_DATAGRAM_MAX`]), checked before any frame goes, so that the
+    /// socket is never left half-way through a datagram.
+    #[inline]
+    fn check_datagram(&self, first: &Message, rest: &[Message]) -> Result<()> {
+        let socket = self.socket();
+        socket.check_frame(first)?;
+        rest.iter().try_for_each(|frame| socket.check_frame(frame))
+    }
+
     /// Pushes the tail of a started message. `Ok` when the tail is empty; `EAGAIN` when a
     /// non-load-balanced socket stalls (the frame stays for a retry).
     fn push_tail(&mut self) -> Result<()> {
@@ -747,6 +757,9 @@ impl<R: Registration> Core<R> {
         mut tried: Option<Error>,
     ) -> Poll<Result<()>> {
         let frames = rest.len();
+        if let Err(err) = self.check_datagram(first, rest) {
+            return Poll::Ready(Err(err));
+        }
         if tried.is_none() {
             // The op alone (no backlog to push first: no BACKLOG bit).
             match self.fast_op(cx, |core| core.send_first_now(first, frames)) {
@@ -773,10 +786,11 @@ impl<R: Registration> Core<R> {
     /// `EFSM` when a message is buffered still (`start_send` without `poll_ready`, which
     /// the `Sink` contract forbids): the buffered one is kept, the new one is dropped.
     pub(crate) fn start_send(&mut self, item: Option<Outgoing>) -> Result<()> {
-        if item.is_some() {
+        if let Some((first, rest)) = &item {
             if self.sink_item.is_some() {
                 return Err(Error::EFSM);
             }
+            self.check_datagram(first, rest)?;
             self.sink_item = item;
             self.slow |= Slow::BACKLOG;
         }
@@ -802,6 +816,9 @@ impl<R: Registration> Core<R> {
     ) -> std::result::Result<(), (Error, Outgoing)> {
         let (first, rest) = &mut item;
         let frames = rest.len();
+        if let Err(err) = self.check_datagram(first, rest) {
+            return Err((err, item));
+        }
         let res = self.attempt(Dir::Send, |core| {
             if core.has_backlog() {
                 core.backlog_now()?;

@@ -291,7 +291,7 @@ impl<R: Runtime> Future for DraftSend<'_, R> {
             &mut this.state,
             &mut this.deadline,
             cx,
-            |s: &DraftSocket| s.raw.msg_send(msg.for_io(), DONTWAIT),
+            |s: &DraftSocket| s.send_checked(msg, DONTWAIT),
         ));
         this.msg = None;
         Poll::Ready(res)

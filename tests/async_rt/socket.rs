@@ -186,7 +186,8 @@ async fn try_send_and_ready<H: Harness>() {
 every_rt_test!(try_send_poll_send_ready, |_| try_send_and_ready::<H>());
 
 /// A DGRAM message is exactly two frames: three are refused whole (EINVAL) through
-/// `send_multipart`, `try_send` and the `Sink`, and the socket keeps working (libzmq alone
+/// `send_multipart`, `try_send` and the `Sink`, as is a payload larger than one datagram
+/// (EMSGSIZE), and the socket keeps working (libzmq alone
 /// would take the address and then stick half-way through the datagram).
 #[cfg(feature = "draft")]
 async fn dgram_frame_count<H: Harness>() {
@@ -216,6 +217,19 @@ async fn dgram_frame_count<H: Harness>() {
     assert_eq!(err.error(), zmq::Error::EINVAL);
     let sunk = within("sink", SinkExt::send(&mut b, three())).await;
     assert_eq!(sunk, Err(zmq::Error::EINVAL));
+    // A payload larger than a datagram: EMSGSIZE, before the address goes.
+    let big = || {
+        vec![
+            to_a.clone().into_bytes(),
+            vec![0u8; zmq::draft::UDP_DATAGRAM_MAX + 1],
+        ]
+    };
+    let sent = within("send_multipart", b.send_multipart(big())).await;
+    assert_eq!(sent, Err(zmq::Error::EMSGSIZE));
+    let err = b.try_send(big()).unwrap_err();
+    assert_eq!(err.error(), zmq::Error::EMSGSIZE);
+    let sunk = within("sink", SinkExt::send(&mut b, big())).await;
+    assert_eq!(sunk, Err(zmq::Error::EMSGSIZE));
     within("send_multipart", b.send_multipart([to_a.as_str(), "after"]))
         .await
         .unwrap();

@@ -501,3 +501,94 @@ fn dgram_refuses_other_frame_counts_and_keeps_working() {
     // Nothing else arrived: the refused messages sent nothing.
     assert_eq!(a.recv_multipart(zmq::DONTWAIT), Err(zmq::Error::EAGAIN));
 }
+
+/// libzmq 4.3.5 copies each outgoing datagram into an 8 KiB buffer without checking its
+/// size (a larger one overwrote memory: cut datagrams, then crashes). A DGRAM payload
+/// larger than `UDP_DATAGRAM_MAX` is refused with EMSGSIZE before any frame goes, and the
+/// socket keeps working; one of exactly that size arrives whole.
+#[test]
+fn dgram_refuses_payloads_larger_than_a_datagram() {
+    let _dog = watchdog(POSITIVE_WAIT * 2);
+    let ctx = zmq::Context::new();
+    let (a, b, port_a, _) = dgram_pair(&ctx);
+    let to_a = format!("127.0.0.1:{port_a}");
+    let max = zmq::draft::UDP_DATAGRAM_MAX;
+
+    for size in [max + 1, 50_000, 200_000] {
+        let payload = vec![7u8; size];
+        assert_eq!(
+            b.send_multipart([to_a.as_bytes(), &payload[..]], 0),
+            Err(zmq::Error::EMSGSIZE),
+            "{size}"
+        );
+    }
+    // Frame by frame: the payload is refused, and a smaller one completes the datagram.
+    b.send(to_a.as_str(), zmq::SNDMORE).unwrap();
+    let mut big = zmq::Message::from(vec![1u8; max + 1]);
+    assert_eq!(b.send(&mut big, 0), Err(zmq::Error::EMSGSIZE));
+    assert_eq!(big.len(), max + 1, "a refused message is kept");
+    b.send("small", 0).unwrap();
+    assert_eq!(a.recv_multipart(0).unwrap()[1], b"small");
+
+    let payload = vec![9u8; max];
+    b.send_multipart([to_a.as_bytes(), &payload[..]], 0)
+        .unwrap();
+    assert_eq!(a.recv_multipart(0).unwrap()[1], payload);
+    assert_eq!(a.recv_multipart(zmq::DONTWAIT), Err(zmq::Error::EAGAIN));
+}
+
+/// A RADIO with a udp endpoint refuses a message whose datagram (one byte of group length,
+/// the group, the body) would exceed `UDP_DATAGRAM_MAX`; the largest that fits arrives
+/// whole. Over tcp the same RADIO sends large messages as before.
+#[test]
+fn radio_over_udp_refuses_messages_larger_than_a_datagram() {
+    let _dog = watchdog(POSITIVE_WAIT * 4);
+    let ctx = zmq::Context::new();
+    let port = free_udp_port();
+    let dish = draft(&ctx, DISH);
+    dish.bind(&format!("udp://127.0.0.1:{port}")).unwrap();
+    dish.join("g").unwrap();
+    let radio = draft(&ctx, RADIO);
+    // Over tcp first (before any udp endpoint), a large message is fine.
+    let eps = Endpoints::new();
+    let tcp_dish = draft(&ctx, DISH);
+    tcp_dish.join("g").unwrap();
+    let endpoint = bind(&eps, &radio, Transport::Tcp);
+    tcp_dish.connect(&endpoint).unwrap();
+    wait_until_joined(&radio, &tcp_dish, "g");
+    radio.send_to_group("g", vec![1u8; 50_000], 0).unwrap();
+    assert_eq!(recv_skipping_probes(&tcp_dish).len(), 50_000);
+
+    radio.connect(&format!("udp://127.0.0.1:{port}")).unwrap();
+    let max_body = zmq::draft::UDP_DATAGRAM_MAX - 1 - "g".len();
+    let mut too_big = zmq::Message::from(vec![2u8; max_body + 1]);
+    too_big.set_group("g").unwrap();
+    assert_eq!(radio.send_msg(&mut too_big, 0), Err(zmq::Error::EMSGSIZE));
+    assert_eq!(too_big.len(), max_body + 1, "a refused message is kept");
+    assert_eq!(
+        radio.send_to_group("g", vec![2u8; 50_000], 0),
+        Err(zmq::Error::EMSGSIZE)
+    );
+    wait_until_joined(&radio, &dish, "g");
+    radio.send_to_group("g", vec![3u8; max_body], 0).unwrap();
+    let msg = recv_skipping_probes(&dish);
+    assert_eq!((msg.len(), msg.group()), (max_body, Some("g")));
+}
+
+/// libzmq 4.3.5's DGRAM aborts the process on the first IPv6 datagram it receives, so
+/// with ZMQ_IPV6 set its endpoints are refused (ENOTSUP, with a hint).
+#[test]
+fn dgram_with_ipv6_is_refused() {
+    let ctx = zmq::Context::new();
+    let socket = zmq::draft::dgram_socket(&ctx).unwrap();
+    socket.set_ipv6(true).unwrap();
+    let err = socket.bind_endpoint("udp://*:0").unwrap_err();
+    assert_eq!(err.error(), zmq::Error::ENOTSUP);
+    assert!(err.to_string().contains("IPv4 only"), "{err}");
+    let err = socket.connect_endpoint("udp://127.0.0.1:5555").unwrap_err();
+    assert_eq!(err.error(), zmq::Error::ENOTSUP);
+    socket.set_ipv6(false).unwrap();
+    socket
+        .bind(&format!("udp://127.0.0.1:{}", free_udp_port()))
+        .unwrap();
+}
