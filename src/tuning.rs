@@ -23,15 +23,18 @@
 //!   (every hop then waits for a context switch). Measure before using it; it is not
 //!   part of any preset.
 //!
-//! - [`retain_heap`] (per process, glibc only): with [`throughput`]'s batches, libzmq's
-//!   receiving I/O thread allocates a 256 KiB buffer for each batch it reads, and the
-//!   application frees it once it has dropped the batch's messages. glibc hands such
-//!   freed memory back to the kernel at once (it trims the I/O thread's heap), so the
-//!   next batch faults its pages in again: 3 page faults per 64 KiB message, and most of
-//!   the receiver's time, there. [`retain_heap`] keeps freed memory for reuse instead.
-//!   With [`throughput`] on both sides, 64 KiB messages over ipc went from 41–48 k to
-//!   58–77 k a second there, and the receiver's CPU time over tcp halved. It changes
-//!   `malloc` for the whole process, so it is the application's call, never a library's.
+//! - [`retain_heap`] (per process, 64-bit Linux glibc only; `unsafe`, to call first thing
+//!   in `main`): with [`throughput`]'s batches, libzmq's receiving I/O thread allocates a
+//!   buffer of about 570 KiB for each batch it reads, and the application frees it once it
+//!   has dropped the batch's messages. glibc often handed that memory back to the kernel
+//!   (it trims a thread's heap when enough is free at its top), so the next batch faulted
+//!   its pages in again: up to several page faults per 64 KiB message, and much of the
+//!   receiver's time, there. [`retain_heap`] keeps freed memory for reuse instead. With
+//!   [`throughput`] on both sides, 64 KiB messages over ipc went from 41–48 k to 58–77 k
+//!   a second there (interleaved by hand) and from 1.50× to 2.26× libzmq's C tools (two
+//!   5-round runs); over tcp the receiver's CPU time halved, but the throughput stayed
+//!   where it was. It changes `malloc` for the whole process, so it is the application's
+//!   call, never a library's.
 //!
 //! - [`reconnect_jitter`] (per socket): spreads out the reconnects of many clients after a
 //!   server restart. libzmq 4.3.5 adds a random delay of up to `ZMQ_RECONNECT_IVL` only
@@ -78,51 +81,69 @@ pub fn throughput(socket: &Socket) -> Result<()> {
 /// (glibc's `M_TOP_PAD`; its default is 128 KiB).
 pub const HEAP_RETAIN: usize = 16 * 1024 * 1024;
 
-/// Allocations from this size up get pages of their own from the kernel after
-/// [`retain_heap`], returned when freed (glibc's `M_MMAP_THRESHOLD`; by default glibc
-/// moves it between 128 KiB and 32 MiB as the program runs).
-pub const HEAP_MMAP_THRESHOLD: usize = 4 * 1024 * 1024;
+/// The mmap threshold [`retain_heap`] fixes, in bytes (glibc's `M_MMAP_THRESHOLD`): a
+/// larger block that the heap cannot serve from memory it holds gets pages of its own
+/// from the kernel, returned when it is freed. glibc's own threshold starts at 128 KiB
+/// and rises as large blocks are freed, up to this value (32 MiB on 64-bit systems);
+/// fixing it at the top keeps that behaviour for blocks of every size up to it.
+pub const HEAP_MMAP_THRESHOLD: usize = 32 * 1024 * 1024;
 
 /// Process-wide: makes glibc's `malloc` keep up to [`HEAP_RETAIN`] of freed memory at the
-/// top of each heap for reuse, and serve allocations below [`HEAP_MMAP_THRESHOLD`] from
-/// the heap (`mallopt` of `M_TOP_PAD` and `M_MMAP_THRESHOLD`). This is what lets
-/// [`throughput`]'s large receive batches be reused instead of being faulted in again for
-/// every batch; see the [module docs](self) for the figures.
+/// top of each heap for reuse, and serve blocks below [`HEAP_MMAP_THRESHOLD`] from the
+/// heap (`mallopt` of `M_TOP_PAD` and `M_MMAP_THRESHOLD`). This lets [`throughput`]'s
+/// large receive batches be reused instead of being faulted in again for every batch; see
+/// the [module docs](self) for the figures.
 ///
 /// The cost is memory: each `malloc` arena (glibc makes up to 8 per CPU, for the threads
-/// that allocate) may hold up to [`HEAP_RETAIN`] of freed memory that other processes
+/// that allocate) may keep up to [`HEAP_RETAIN`] of freed memory that other processes
 /// cannot use. It affects every allocation of the process that goes through the C
-/// `malloc` (libzmq's, and Rust's under the default global allocator). Call it once, early
-/// in `main`; calling it again changes nothing. Linking a different `malloc` (jemalloc,
+/// `malloc` (libzmq's, and Rust's under the default global allocator), and it replaces
+/// any `MALLOC_TOP_PAD_`/`MALLOC_MMAP_THRESHOLD_` or `GLIBC_TUNABLES` settings of these
+/// two values. Calling it again changes nothing. Linking a different `malloc` (jemalloc,
 /// mimalloc) for the whole process is the other way out.
 ///
-/// ```
-/// match zmq::tuning::retain_heap() {
-///     Ok(()) => {}
-///     Err(zmq::Error::ENOTSUP) => {} // not glibc: its allocator is left alone
-///     Err(e) => return Err(e),
+/// ```no_run
+/// fn main() -> Result<(), zmq::Error> {
+///     // SAFETY: first thing in main, before any other thread exists.
+///     match unsafe { zmq::tuning::retain_heap() } {
+///         Ok(()) => {}
+///         Err(zmq::Error::ENOTSUP) => {} // not 64-bit Linux glibc: nothing changed
+///         Err(e) => return Err(e),
+///     }
+///     // ... then make the context and sockets.
+///     Ok(())
 /// }
-/// # Ok::<(), zmq::Error>(())
 /// ```
 ///
+/// # Safety
+/// No other thread may be running, or at least allocating, while it runs: glibc's
+/// `mallopt` is not thread safe (its manual marks it MT-Unsafe; other threads read these
+/// parameters without a lock). Call it first thing in `main`, before spawning threads,
+/// starting an async runtime or making a [`Context`]'s first socket (libzmq starts its
+/// I/O threads then).
+///
 /// # Errors
-/// `ENOTSUP` where the C library is not glibc (musl, macOS, Windows: nothing is changed);
-/// `EINVAL` if glibc refuses a setting.
-pub fn retain_heap() -> Result<()> {
-    retain_heap_with(HEAP_RETAIN, HEAP_MMAP_THRESHOLD)
+/// `ENOTSUP` anywhere but 64-bit Linux with glibc (musl, macOS, Windows, 32-bit systems:
+/// nothing is changed); `EINVAL` if glibc refuses a setting.
+pub unsafe fn retain_heap() -> Result<()> {
+    // SAFETY: the caller guarantees that no other thread allocates meanwhile.
+    unsafe { retain_heap_with(HEAP_RETAIN, HEAP_MMAP_THRESHOLD) }
 }
 
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn retain_heap_with(retain: usize, mmap_threshold: usize) -> Result<()> {
+/// # Safety
+/// As [`retain_heap`].
+#[cfg(all(target_os = "linux", target_env = "gnu", target_pointer_width = "64"))]
+unsafe fn retain_heap_with(retain: usize, mmap_threshold: usize) -> Result<()> {
     let retain = libc::c_int::try_from(retain).map_err(|_| Error::EINVAL)?;
     let threshold = libc::c_int::try_from(mmap_threshold).map_err(|_| Error::EINVAL)?;
     for (param, value) in [
         (libc::M_MMAP_THRESHOLD, threshold),
         (libc::M_TOP_PAD, retain),
     ] {
-        // SAFETY: mallopt only sets glibc's allocator parameters; it is thread-safe
-        // (glibc takes the arena lock) and these two take any non-negative value within
-        // the limits checked above.
+        // SAFETY: mallopt only sets two of glibc's allocator parameters, to values it
+        // accepts on 64-bit systems (up to 32 MiB for the threshold); the caller
+        // guarantees that no other thread reads them meanwhile (glibc locks only the main
+        // arena while setting them).
         if unsafe { libc::mallopt(param, value) } != 1 {
             return Err(Error::EINVAL);
         }
@@ -130,8 +151,10 @@ fn retain_heap_with(retain: usize, mmap_threshold: usize) -> Result<()> {
     Ok(())
 }
 
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn retain_heap_with(_retain: usize, _mmap_threshold: usize) -> Result<()> {
+/// # Safety
+/// None needed: changes nothing.
+#[cfg(not(all(target_os = "linux", target_env = "gnu", target_pointer_width = "64")))]
+unsafe fn retain_heap_with(_retain: usize, _mmap_threshold: usize) -> Result<()> {
     Err(Error::ENOTSUP)
 }
 

@@ -118,6 +118,10 @@ pub fn parse_args(tool: &str, endpoint: Option<&str>, count: &str) -> Args {
     ) else {
         usage()
     };
+    #[cfg(feature = "ours")]
+    if tuned {
+        retain_heap();
+    }
     Args {
         endpoint: endpoint.map(|_| positional[0].clone()),
         size,
@@ -168,21 +172,18 @@ pub fn print_latency(size: usize, roundtrips: usize, elapsed: Duration) {
 pub fn context(args: &Args) -> zmq::Context {
     let ctx = zmq::Context::new();
     #[cfg(feature = "ours")]
-    {
-        if args.tuned {
-            retain_heap();
-        }
-        Knobs::from_env().apply_to_context(&ctx);
-    }
+    Knobs::from_env().apply_to_context(&ctx);
     let _ = args;
     ctx
 }
 
 /// The tuned preset's process-wide part: [`zmq::tuning::retain_heap`], where the C library
-/// is glibc (elsewhere it changes nothing, and the tools go on).
+/// is 64-bit glibc (elsewhere it changes nothing, and the tools go on). Called while the
+/// arguments are parsed, the first thing each tool does.
 #[cfg(feature = "ours")]
 fn retain_heap() {
-    match zmq::tuning::retain_heap() {
+    // SAFETY: the tools call parse_args first in main, before any other thread exists.
+    match unsafe { zmq::tuning::retain_heap() } {
         Ok(()) | Err(zmq::Error::ENOTSUP) => {}
         Err(e) => fail("zmq::tuning::retain_heap", e),
     }
