@@ -100,6 +100,28 @@ pub(crate) mod codec {
         raw.setsockopt(option, value)
     }
 
+    /// CURVE keys: 32 binary bytes as they are, or 40 Z85 characters (a 41st byte may be
+    /// the C string's NUL), decoded here whole and handed over as 32 bytes. libzmq decodes
+    /// Z85 keys up to their first NUL and reports success, so `"Hello"` and 35 NULs set a
+    /// key that is mostly zeros, and it writes part of an invalid key over the old one
+    /// before it refuses it: every other length or text is `EINVAL` here, and the old key
+    /// stays.
+    pub fn set_key(raw: &RawSocket, option: c_int, value: &[u8]) -> Result<()> {
+        let text = match value {
+            [.., 0] if value.len() == 41 => &value[..40],
+            _ => value,
+        };
+        match text.len() {
+            32 => raw.setsockopt(option, text),
+            40 => {
+                let text = std::str::from_utf8(text).map_err(|_| Error::EINVAL)?;
+                let key = crate::z85::decode(text).map_err(|_| Error::EINVAL)?;
+                raw.setsockopt(option, &key)
+            }
+            _ => Err(Error::EINVAL),
+        }
+    }
+
     /// String options come back NUL-terminated; strip it.
     pub fn get_string(
         raw: &RawSocket,
@@ -268,7 +290,7 @@ macro_rules! opt_set {
         $crate::sockopt::codec::set_bytes($raw, $opt, $v)
     };
     (key, $raw:expr, $opt:expr, $v:expr) => {
-        $crate::sockopt::codec::set_bytes($raw, $opt, $v)
+        $crate::sockopt::codec::set_key($raw, $opt, $v)
     };
     (str, $raw:expr, $opt:expr, $v:expr) => {
         $crate::sockopt::codec::set_string($raw, $opt, $v)
@@ -457,11 +479,14 @@ macro_rules! for_each_sockopt {
         "subscribe to messages starting with this prefix (SUB; empty: everything).";
     ZMQ_UNSUBSCRIBE: bytes set set_unsubscribe => "remove a subscription (SUB).";
     ZMQ_CURVE_PUBLICKEY: key get get_curve_publickey set set_curve_publickey =>
-        "the CURVE public key: 32 bytes, or 40 Z85 characters; reads back 32 bytes.";
+        "the CURVE public key: 32 bytes, or 40 Z85 characters (anything else is `EINVAL` and \
+         keeps the old key); reads back 32 bytes.";
     ZMQ_CURVE_SECRETKEY: key get get_curve_secretkey set set_curve_secretkey =>
-        "the CURVE secret key: 32 bytes, or 40 Z85 characters; reads back 32 bytes.";
+        "the CURVE secret key: 32 bytes, or 40 Z85 characters (anything else is `EINVAL` and \
+         keeps the old key); reads back 32 bytes.";
     ZMQ_CURVE_SERVERKEY: key get get_curve_serverkey set set_curve_serverkey =>
-        "the server's CURVE public key, on a client: 32 bytes, or 40 Z85 characters.";
+        "the server's CURVE public key, on a client: 32 bytes, or 40 Z85 characters \
+         (anything else is `EINVAL` and keeps the old key).";
     ZMQ_SOCKS_PROXY: opt_str get get_socks_proxy set set_socks_proxy =>
         "SOCKS5 proxy `host:port` for outgoing TCP connections (None: no proxy).";
     ZMQ_PLAIN_USERNAME: credential get get_plain_username set set_plain_username =>

@@ -145,3 +145,68 @@ fn curve_handshake_needs_the_server_key() {
         0
     );
 }
+
+/// CURVE key setters take 32 bytes, or 40 Z85 characters (a NUL may follow as a 41st
+/// byte), and nothing else. libzmq alone decodes Z85 up to the first NUL and says yes (so
+/// `"Hello"` and 35 NULs set a key that is mostly zeros), and overwrites part of the old
+/// key with an invalid one before refusing it.
+#[test]
+fn curve_key_setters_refuse_partial_and_invalid_keys_and_keep_the_old_key() {
+    let ctx = zmq::Context::new();
+    let socket = socket(&ctx, zmq::DEALER);
+    let pair = zmq::CurveKeyPair::new().unwrap();
+    let z85 = pair.public_key_z85();
+
+    // Accepted forms: binary, Z85, Z85 with its C string's NUL.
+    socket.set_curve_publickey(&pair.public_key).unwrap();
+    assert_eq!(socket.get_curve_publickey().unwrap(), pair.public_key);
+    let other = zmq::CurveKeyPair::new().unwrap();
+    socket
+        .set_curve_publickey(other.public_key_z85().as_bytes())
+        .unwrap();
+    assert_eq!(socket.get_curve_publickey().unwrap(), other.public_key);
+    let mut with_nul = z85.clone().into_bytes();
+    with_nul.push(0);
+    socket.set_curve_publickey(&with_nul).unwrap();
+    assert_eq!(socket.get_curve_publickey().unwrap(), pair.public_key);
+
+    let mut hello = b"Hello".to_vec();
+    hello.resize(40, 0);
+    let mut short_then_nul = z85.as_bytes()[..35].to_vec();
+    short_then_nul.resize(41, 0);
+    let mut bad_last = z85.clone().into_bytes();
+    bad_last[39] = b'"'; // not in the Z85 alphabet
+    let mut non_utf8 = z85.clone().into_bytes();
+    non_utf8[0] = 0xff;
+    for (label, bad) in [
+        ("Hello + NULs", hello),
+        ("35 characters + NULs", short_then_nul),
+        ("an invalid last character", bad_last),
+        ("a non-UTF-8 byte", non_utf8),
+        ("empty", Vec::new()),
+        ("31 bytes", vec![1u8; 31]),
+        ("33 bytes", vec![1u8; 33]),
+        ("39 characters", z85.as_bytes()[..39].to_vec()),
+        ("42 bytes", vec![b'a'; 42]),
+    ] {
+        for (name, set) in [
+            (
+                "public",
+                zmq::Socket::set_curve_publickey as fn(&zmq::Socket, &[u8]) -> _,
+            ),
+            ("secret", zmq::Socket::set_curve_secretkey),
+            ("server", zmq::Socket::set_curve_serverkey),
+        ] {
+            assert_eq!(
+                set(&socket, &bad),
+                Err(zmq::Error::EINVAL),
+                "{name} key: {label}"
+            );
+        }
+        assert_eq!(
+            socket.get_curve_publickey().unwrap(),
+            pair.public_key,
+            "{label}: the old key stays"
+        );
+    }
+}
