@@ -138,11 +138,22 @@ pub(crate) fn poll_raw(items: &mut [zmq_sys::zmq_pollitem_t], timeout_ms: i64) -
             Err(_) => Err(crate::Error::EINVAL),
         };
     }
+    if items.len() > FEW_ITEMS
+        && crate::raw::open_files_limit().is_some_and(|limit| items.len() as u64 > limit)
+    {
+        // poll(2) refuses more entries than RLIMIT_NOFILE with EINVAL, and libzmq aborts
+        // the process on that.
+        return Err(crate::Error::EINVAL);
+    }
     // SAFETY: each socket pointer is a live socket (the items were built from sockets
     // borrowed for at least this call, and a socket is used by one thread at a time) or
     // NULL with an fd.
     Ok(unsafe { sys::poll(items, clamp_timeout(timeout_ms)) }?)
 }
+
+/// Up to this many items, `poll_raw` does not ask for the open-files limit (one system call
+/// saved per poll): a limit this low leaves no room for a context and its sockets anyway.
+const FEW_ITEMS: usize = 32;
 
 /// Waits until one of the items has one of its events, or `timeout` milliseconds pass
 /// (-1: forever, 0: don't wait). Returns the number of items with events; read each with
@@ -154,7 +165,9 @@ pub(crate) fn poll_raw(items: &mut [zmq_sys::zmq_pollitem_t], timeout_ms: i64) -
 /// # Errors
 /// `ETERM` when a socket's context is shut down; `EINTR` when a signal interrupted the
 /// wait; `EINVAL` for no items and a negative timeout (a wait that could never end;
-/// zmq 0.10 slept 71 minutes there).
+/// zmq 0.10 slept 71 minutes there), and for more items than the open-files limit
+/// (`ulimit -n`; every item counts, duplicates too), which `poll(2)` refuses and on which
+/// libzmq would abort the process.
 ///
 /// ```
 /// let ctx = zmq::Context::new();

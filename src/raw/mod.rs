@@ -35,19 +35,25 @@ fn binds_by_interface(endpoint: &CStr) -> bool {
         .any(|scheme| bytes.starts_with(scheme))
 }
 
+/// The soft limit on open files (`RLIMIT_NOFILE`, `ulimit -n`), which also bounds the
+/// entries of one `poll(2)`; `None` when it cannot be read.
+pub(crate) fn open_files_limit() -> Option<u64> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes one rlimit into the valid, writable struct.
+    let known = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0;
+    known.then_some(limit.rlim_cur as u64)
+}
+
 /// `Err(EMFILE or ENFILE)` when the process cannot open `count` more file descriptors now
 /// (it opens them, then closes them).
 fn fds_available(count: usize) -> std::result::Result<(), c_int> {
     // More than the limit can never be opened (an absurd ZMQ_IO_THREADS, say): say so
     // without trying, or reserving room for them.
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    let wanted: libc::rlim_t = count.try_into().unwrap_or(libc::rlim_t::MAX);
-    // SAFETY: getrlimit writes one rlimit into the valid, writable struct.
-    let known = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0;
-    if known && wanted > limit.rlim_cur {
+    let wanted: u64 = count.try_into().unwrap_or(u64::MAX);
+    if open_files_limit().is_some_and(|limit| wanted > limit) {
         return Err(libc::EMFILE);
     }
     let mut opened = Vec::new();

@@ -386,3 +386,38 @@ fn first_socket_scenario_in_child() {
     assert_eq!(b.recv_bytes(0).unwrap(), b"ok");
     println!("FIRST SOCKET SCENARIO PASSED");
 }
+
+/// `poll(2)` refuses more entries than the open-files limit, and libzmq's `zmq_poll`
+/// aborted the process on that: now `EINVAL`, and a poll within the limit still works
+/// (in a child process, which lowers its limit).
+#[test]
+fn polling_more_items_than_the_fd_limit_is_an_error_not_an_abort() {
+    run_in_child("poll_limit_scenario_in_child", "POLL LIMIT SCENARIO PASSED");
+}
+
+/// The body of [`polling_more_items_than_the_fd_limit_is_an_error_not_an_abort`]; does
+/// nothing unless run as its child.
+#[test]
+fn poll_limit_scenario_in_child() {
+    if std::env::var_os("ZMQ_LIMITS_CHILD").is_none() {
+        return;
+    }
+    let ctx = common::ctx();
+    let pull = socket(&ctx, zmq::PULL);
+    let endpoint = bind_tcp(&pull);
+    let push = socket(&ctx, zmq::PUSH);
+    push.connect(&endpoint).unwrap();
+    let soft = open_fds() as u64 + 64;
+    lower_fd_limit(soft);
+    let over = |n: u64| -> Vec<zmq::PollItem<'_>> {
+        (0..n).map(|_| pull.as_poll_item(zmq::POLLIN)).collect()
+    };
+    let mut items = over(soft + 1);
+    assert_eq!(zmq::poll(&mut items, 10), Err(zmq::Error::EINVAL));
+    // Within the limit (the same socket many times over), a poll works.
+    push.send("x", 0).unwrap();
+    let mut items = over(soft);
+    let ready = zmq::poll(&mut items, 5_000).unwrap();
+    assert_eq!(ready as u64, soft, "every entry is the same readable socket");
+    println!("POLL LIMIT SCENARIO PASSED");
+}
