@@ -44,6 +44,8 @@ pub(crate) fn open_files_limit() -> Option<u64> {
     };
     // SAFETY: getrlimit writes one rlimit into the valid, writable struct.
     let known = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0;
+    // rlim_t is 64 bits on most targets, 32 on some.
+    #[allow(clippy::unnecessary_cast)]
     known.then_some(limit.rlim_cur as u64)
 }
 
