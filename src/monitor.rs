@@ -428,7 +428,9 @@ static NEXT_MONITOR: AtomicU64 = AtomicU64::new(0);
 
 impl Monitor {
     /// Starts monitoring `target` for `events`. Events that happen from this call on are
-    /// delivered.
+    /// delivered, and `MonitorStopped` always (it is added to `events`): it comes last,
+    /// when the target is closed, and ends the iterator and the async stream, which would
+    /// otherwise wait for ever once the target is gone.
     ///
     /// # Errors
     /// `EINVAL` when `target` has no [`Context`](crate::Context) handle (made with
@@ -440,6 +442,7 @@ impl Monitor {
             std::process::id(),
             NEXT_MONITOR.fetch_add(1, Ordering::Relaxed)
         );
+        let events = events | Events::MONITOR_STOPPED;
         let socket = Monitor::channel(context, target, &endpoint, events)?;
         Ok(Monitor {
             socket,

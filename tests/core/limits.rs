@@ -418,6 +418,9 @@ fn poll_limit_scenario_in_child() {
     push.send("x", 0).unwrap();
     let mut items = over(soft);
     let ready = zmq::poll(&mut items, 5_000).unwrap();
-    assert_eq!(ready as u64, soft, "every entry is the same readable socket");
+    assert_eq!(
+        ready as u64, soft,
+        "every entry is the same readable socket"
+    );
     println!("POLL LIMIT SCENARIO PASSED");
 }

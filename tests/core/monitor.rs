@@ -218,3 +218,22 @@ fn dropping_a_monitor_never_blocks_libzmq() {
     // MONITOR_STOPPED is sent from the closing thread.
     drop(server);
 }
+
+/// A monitor asked for some events only still ends when its socket closes: libzmq sends
+/// `MonitorStopped` only when it is in the mask, so `Monitor` always adds it, and a
+/// `for event in monitor` loop ends instead of waiting for ever.
+#[test]
+fn iterating_a_monitor_ends_when_the_socket_closes_whatever_the_mask() {
+    let _dog = watchdog(POSITIVE_WAIT * 2);
+    let ctx = zmq::Context::new();
+    let target = socket(&ctx, zmq::ROUTER);
+    let monitor = Monitor::new(&target, Events::LISTENING | Events::ACCEPTED).unwrap();
+    monitor.socket().set_rcvtimeo(5_000).unwrap();
+    bind_tcp(&target);
+    drop(target);
+    let events: Vec<Event> = monitor
+        .map(|event| event.expect("an event, before the receive timeout").event)
+        .collect();
+    assert!(matches!(events[0], Event::Listening { .. }), "{events:?}");
+    assert_eq!(events.last(), Some(&Event::MonitorStopped), "{events:?}");
+}
