@@ -112,11 +112,13 @@ impl<'a> Poller<'a> {
     }
 
     /// Watches a plain file descriptor (a pipe, a TCP socket, stdin, ...) for `events`.
+    /// `POLLERR` is always reported, as `poll(2)` does (it is added to `events`: with a
+    /// thread-safe draft socket in the poller, libzmq reports only the events asked for).
     pub fn add_fd(&mut self, fd: zmq_sys::RawFd, events: PollEvents) -> Token {
         self.push(zmq_sys::zmq_pollitem_t {
             socket: ptr::null_mut(),
             fd,
-            events: events.bits(),
+            events: fd_events(events),
             revents: 0,
         })
     }
@@ -129,7 +131,12 @@ impl<'a> Poller<'a> {
     pub fn modify(&mut self, token: Token, events: PollEvents) -> bool {
         match self.index(token) {
             Some(i) => {
-                self.items[i].events = events.bits();
+                let item = &mut self.items[i];
+                item.events = if item.socket.is_null() {
+                    fd_events(events)
+                } else {
+                    events.bits()
+                };
                 true
             }
             None => false,
@@ -176,7 +183,10 @@ impl<'a> Poller<'a> {
         for item in &mut self.items {
             item.revents = 0;
         }
-        poll_raw(&mut self.items, timeout_ms).map(|n| n as usize)
+        poll_raw(&mut self.items, timeout_ms)?;
+        // Counted here: with a thread-safe draft socket among the entries, libzmq's count
+        // is of ready sockets and fds, and one socket added twice counts once there.
+        Ok(self.items.iter().filter(|item| item.revents != 0).count())
     }
 
     /// The events that occurred on an entry in the last poll (empty for an unknown token).
@@ -224,4 +234,9 @@ impl std::fmt::Debug for Poller<'_> {
             }))
             .finish()
     }
+}
+
+/// The events to ask for on a plain fd: `events` and `POLLERR`.
+fn fd_events(events: PollEvents) -> i16 {
+    (events | PollEvents::POLLERR).bits()
 }

@@ -43,3 +43,47 @@ fn poller_watches_draft_and_stable_sockets() {
     assert!(poller.is_readable(client_token));
     assert_eq!(client.recv_msg(0).unwrap().as_str(), Some("world"));
 }
+
+/// With a thread-safe draft socket in the poller, libzmq takes its `zmq_poller` path,
+/// which reports only the events asked for and counts a socket added twice once. The
+/// `Poller` asks for `POLLERR` on every fd and counts the ready entries itself, so a broken
+/// pipe shows as `POLLERR` with or without a draft socket, and the count matches `ready()`.
+#[test]
+fn poller_reports_fd_errors_and_counts_entries_alike_with_a_draft_socket() {
+    let _dog = watchdog(POSITIVE_WAIT * 2);
+    let ctx = zmq::Context::new();
+    let server = ctx.draft_socket(SERVER).unwrap();
+    server.set_linger(0).unwrap();
+    server.bind("inproc://poller-draft-errors").unwrap();
+    let client = ctx.draft_socket(CLIENT).unwrap();
+    client.set_linger(0).unwrap();
+    client.connect("inproc://poller-draft-errors").unwrap();
+
+    // A pipe whose read end is closed: its write end is in error.
+    let mut fds = [0; 2];
+    // SAFETY: fds has room for the two descriptors pipe() writes.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    // SAFETY: fds[0] is ours, closed once.
+    unsafe { libc::close(fds[0]) };
+    let broken = fds[1];
+
+    for with_draft in [false, true] {
+        let mut poller = Poller::new();
+        let pipe = poller.add_fd(broken, zmq::POLLIN);
+        if with_draft {
+            // Twice: writable both times, so two ready entries.
+            poller.add(&client, zmq::POLLOUT);
+            poller.add(&client, zmq::POLLOUT);
+        }
+        let ready = poller.poll(Some(POSITIVE_WAIT)).unwrap();
+        assert!(
+            poller.events(pipe).contains(zmq::POLLERR),
+            "with_draft {with_draft}: {:?}",
+            poller.events(pipe)
+        );
+        assert_eq!(ready, poller.ready().count(), "with_draft {with_draft}");
+        assert_eq!(ready, if with_draft { 3 } else { 1 });
+    }
+    // SAFETY: the write end is ours, closed once.
+    unsafe { libc::close(broken) };
+}
