@@ -242,6 +242,11 @@ impl DraftSocket {
     /// larger messages with `EMSGSIZE`, and a DISH receives the first
     /// [`UDP_DATAGRAM_MAX`] bytes of a larger datagram from another sender).
     ///
+    /// **A DISH bound to udp can be crashed from the network**: libzmq 4.3.5 aborts the
+    /// process on a datagram whose first byte is 0x80 or more (it reads the group length
+    /// as a signed `char`). Bind it only where untrusted hosts cannot send to it, or use
+    /// tcp (docs/security.md).
+    ///
     /// # Errors
     /// An [`EndpointError`] naming the endpoint; it converts into [`Error`] with `?`.
     pub fn bind(&self, endpoint: &str) -> std::result::Result<(), EndpointError> {
