@@ -61,12 +61,23 @@ use std::time::{Duration, Instant};
 
 use crate::{Error, Message, PAIR, Result, Socket};
 
+/// `ENOTSUP` when one of the sockets is a DGRAM socket: libzmq's proxy would hand it
+/// messages without the datagram size check of this crate's sends (libzmq 4.3.5 copies
+/// a datagram into an 8 KiB buffer unchecked, see `zmq::draft::dgram_socket`).
+fn refuse_datagrams<'s>(sockets: impl IntoIterator<Item = Option<&'s Socket>>) -> Result<()> {
+    if sockets.into_iter().flatten().any(Socket::is_datagram) {
+        return Err(Error::ENOTSUP);
+    }
+    Ok(())
+}
+
 fn run(
     frontend: &Socket,
     backend: &Socket,
     capture: Option<&Socket>,
     control: Option<&Socket>,
 ) -> Result<()> {
+    refuse_datagrams([Some(frontend), Some(backend), capture])?;
     // Sockets are !Sync, so borrowing them here keeps every other thread off them for the
     // whole call.
     crate::raw::proxy(
@@ -78,6 +89,11 @@ fn run(
 }
 
 /// Forwards messages both ways between `frontend` and `backend` until the context ends.
+///
+/// # Errors
+/// `ETERM` when the context ends; `ENOTSUP` for a DGRAM socket, in this and every other
+/// proxy of this module (libzmq's proxy would send it messages without this crate's
+/// datagram size check).
 #[doc(alias = "zmq_proxy")]
 pub fn proxy(frontend: &Socket, backend: &Socket) -> Result<()> {
     run(frontend, backend, None, None)
@@ -141,10 +157,12 @@ const STOPPED: &[u8] = b"zmq-rs proxy stopped";
 ///
 /// # Errors
 /// `EINVAL` when none of the sockets knows its context (all made by
-/// [`Socket::from_raw`]); `ETERM` when the context is shut down; the errors of making,
-/// binding and connecting the control pair, and of starting a thread.
+/// [`Socket::from_raw`]); `ENOTSUP` for a DGRAM socket (as for every proxy here: libzmq's
+/// proxy would skip the datagram size check); `ETERM` when the context is shut down; the
+/// errors of making, binding and connecting the control pair, and of starting a thread.
 pub fn spawn(frontend: Socket, backend: Socket, capture: Option<Socket>) -> Result<ProxyHandle> {
     static NEXT: AtomicU64 = AtomicU64::new(0);
+    refuse_datagrams([Some(&frontend), Some(&backend), capture.as_ref()])?;
     let ctx = [Some(&frontend), Some(&backend), capture.as_ref()]
         .into_iter()
         .flatten()

@@ -173,7 +173,6 @@ fn endpoint_cstring(op: EndpointOp, endpoint: &str) -> std::result::Result<CStri
 
 impl Socket {
     /// Whether this is a DGRAM socket, whose messages are exactly two frames.
-    #[cfg(any(feature = "tokio", feature = "async-io"))]
     pub(crate) fn is_datagram(&self) -> bool {
         self.datagram
     }

@@ -97,3 +97,24 @@ fn plain_proxy_ends_with_eterm_on_shutdown() {
     ctx.shutdown().unwrap();
     assert_eq!(proxy.join().unwrap(), Err(zmq::Error::ETERM));
 }
+
+/// A DGRAM socket in any proxy role is refused (ENOTSUP) before anything is forwarded:
+/// libzmq's proxy would send it messages without the datagram size check that keeps
+/// libzmq 4.3.5 from copying past its 8 KiB udp buffer.
+#[cfg(feature = "draft")]
+#[test]
+fn proxies_refuse_dgram_sockets() {
+    let ctx = zmq::Context::new();
+    let dgram = || zmq::draft::dgram_socket(&ctx).unwrap();
+    let pull = common::socket(&ctx, zmq::PULL);
+    let push = common::socket(&ctx, zmq::PUSH);
+    let d = dgram();
+    assert_eq!(zmq::proxy(&pull, &d), Err(zmq::Error::ENOTSUP));
+    assert_eq!(zmq::proxy(&d, &push), Err(zmq::Error::ENOTSUP));
+    assert_eq!(
+        zmq::proxy_with_capture(&pull, &push, &d),
+        Err(zmq::Error::ENOTSUP)
+    );
+    let err = zmq::proxy::spawn(pull, push, Some(dgram())).unwrap_err();
+    assert_eq!(err, zmq::Error::ENOTSUP);
+}
