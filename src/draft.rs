@@ -204,11 +204,8 @@ impl DraftSocket {
         call: impl FnOnce(&RawSocket, &CStr) -> std::result::Result<(), crate::raw::Errno>,
     ) -> std::result::Result<(), EndpointError> {
         let c_endpoint = endpoint_cstring(op, endpoint)?;
-        let is_udp = endpoint
-            .get(..6)
-            .is_some_and(|t| t.eq_ignore_ascii_case("udp://"));
         let _udp = if self.kind == DraftSocketType::RADIO
-            && is_udp
+            && crate::socket::is_udp(endpoint)
             && matches!(op, EndpointOp::Bind | EndpointOp::Connect)
         {
             let mut udp = self.udp.write().unwrap_or_else(|e| e.into_inner());
@@ -228,7 +225,7 @@ impl DraftSocket {
             return self.raw.msg_send(msg.for_io(), flags);
         }
         let udp = self.udp.read().unwrap_or_else(|e| e.into_inner());
-        if *udp && 1 + msg.group_len() + msg.len() > UDP_DATAGRAM_MAX {
+        if *udp && !crate::socket::radio_message_fits(msg) {
             return Err(Error::EMSGSIZE);
         }
         let res = self.raw.msg_send(msg.for_io(), flags);

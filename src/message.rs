@@ -302,8 +302,15 @@ impl Message {
         group.to_str().ok().filter(|g| !g.is_empty())
     }
 
+    /// The length in bytes of the message's group (0 for none), UTF-8 or not. Without
+    /// libzmq's draft API (which has groups) there is none.
+    #[cfg(not(zmq_draft))]
+    pub(crate) fn group_len(&self) -> usize {
+        0
+    }
+
     /// The length in bytes of the message's group (0 for none), UTF-8 or not.
-    #[cfg(feature = "draft")]
+    #[cfg(zmq_draft)]
     pub(crate) fn group_len(&self) -> usize {
         let msg = ptr::addr_of!(self.msg).cast_mut();
         // SAFETY: as in `group`: a NUL-terminated string inside the message, or null.

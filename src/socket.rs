@@ -124,6 +124,19 @@ impl Sendable for &mut Message {
     }
 }
 
+/// Whether `endpoint` is a `udp://` one.
+pub(crate) fn is_udp(endpoint: &str) -> bool {
+    endpoint
+        .get(..6)
+        .is_some_and(|transport| transport.eq_ignore_ascii_case("udp://"))
+}
+
+/// Whether a RADIO message fits in one datagram: a byte of group length, the group and
+/// the body, at most [`UDP_DATAGRAM_MAX`].
+pub(crate) fn radio_message_fits(msg: &Message) -> bool {
+    1 + msg.group_len() + msg.len() <= UDP_DATAGRAM_MAX
+}
+
 /// The largest datagram libzmq 4.3.5's udp engine can send, in bytes: it copies each one
 /// (for RADIO: one byte of group length, the group and the body) into a buffer of this
 /// size without checking, so a larger one would overwrite memory. This crate refuses
@@ -159,6 +172,11 @@ pub struct Socket {
     /// A DGRAM socket, whose messages are exactly two frames (see `send_multipart`); set
     /// from the type the socket was made with.
     datagram: bool,
+    /// A RADIO socket (made with `Context::socket_raw` or adopted with `from_raw`; the
+    /// usual way is `DraftSocket`, which has the same check).
+    radio: bool,
+    /// A RADIO that has (or tried) a udp endpoint: its messages must fit in a datagram.
+    radio_udp: std::cell::Cell<bool>,
 }
 
 // SAFETY: a libzmq socket may be used from any thread as long as only one thread uses it at
@@ -184,6 +202,9 @@ impl Socket {
         if self.datagram && msg.len() > UDP_DATAGRAM_MAX {
             return Err(Error::EMSGSIZE);
         }
+        if self.radio_udp.get() && !radio_message_fits(msg) {
+            return Err(Error::EMSGSIZE);
+        }
         Ok(())
     }
 
@@ -193,6 +214,8 @@ impl Socket {
             raw,
             context,
             datagram: kind == zmq_sys::ZMQ_DGRAM as i32,
+            radio: kind == zmq_sys::ZMQ_RADIO as i32,
+            radio_udp: std::cell::Cell::new(false),
         }
     }
 
@@ -254,6 +277,9 @@ impl Socket {
             // libzmq 4.3.5's DGRAM asserts that every datagram it receives is IPv4: with
             // ZMQ_IPV6 set, the first IPv6 one would abort the process.
             return Err(EndpointError::new(op, endpoint, zmq_sys::errno::ENOTSUP));
+        }
+        if self.radio && is_udp(endpoint) && matches!(op, EndpointOp::Bind | EndpointOp::Connect) {
+            self.radio_udp.set(true);
         }
         call(&self.raw, &c_endpoint).map_err(|errno| EndpointError::new(op, endpoint, errno.0))
     }

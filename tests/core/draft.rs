@@ -592,3 +592,27 @@ fn dgram_with_ipv6_is_refused() {
         .bind(&format!("udp://127.0.0.1:{}", free_udp_port()))
         .unwrap();
 }
+
+/// A RADIO made as a plain `Socket` (`Context::socket_raw`, the zmq 0.10 way to reach a
+/// draft type) has the same datagram size check once it has a udp endpoint.
+#[test]
+fn a_plain_socket_radio_over_udp_refuses_messages_larger_than_a_datagram() {
+    let ctx = zmq::Context::new();
+    let radio = ctx.socket_raw(14).unwrap(); // ZMQ_RADIO
+    radio.set_linger(0).unwrap();
+    let message = |len: usize| {
+        let mut msg = zmq::Message::from(vec![4u8; len]);
+        msg.set_group("g").unwrap();
+        msg
+    };
+    // No udp endpoint yet: no size limit of ours (libzmq drops messages nobody joined).
+    radio.send(message(50_000), zmq::DONTWAIT).unwrap();
+    radio
+        .connect(&format!("udp://127.0.0.1:{}", free_udp_port()))
+        .unwrap();
+    let max_body = zmq::draft::UDP_DATAGRAM_MAX - 1 - "g".len();
+    let mut too_big = message(max_body + 1);
+    assert_eq!(radio.send(&mut too_big, 0), Err(zmq::Error::EMSGSIZE));
+    assert_eq!(radio.send(message(50_000), 0), Err(zmq::Error::EMSGSIZE));
+    radio.send(message(max_body), 0).unwrap();
+}
