@@ -221,16 +221,49 @@ impl DraftSocket {
     /// `EMSGSIZE` for a message that does not fit in one datagram once the socket has a
     /// udp endpoint.
     pub(crate) fn send_checked(&self, msg: &mut Message, flags: c_int) -> Result<()> {
-        if self.kind != DraftSocketType::RADIO {
+        if self.kind != DraftSocketType::RADIO || crate::socket::radio_message_fits(msg) {
             return self.raw.msg_send(msg.for_io(), flags);
         }
-        let udp = self.udp.read().unwrap_or_else(|e| e.into_inner());
-        if *udp && !crate::socket::radio_message_fits(msg) {
-            return Err(Error::EMSGSIZE);
+        // Larger than a datagram: allowed while the RADIO has no udp endpoint. The check
+        // and the send happen under the read lock (a udp bind or connect takes the write
+        // lock), and never block there: a send that must wait for room waits outside it.
+        const DONTWAIT: c_int = zmq_sys::ZMQ_DONTWAIT as c_int;
+        let mut deadline = None;
+        loop {
+            {
+                let udp = self.udp.read().unwrap_or_else(|e| e.into_inner());
+                if *udp {
+                    return Err(Error::EMSGSIZE);
+                }
+                match self.raw.msg_send(msg.for_io(), flags | DONTWAIT) {
+                    Err(Error::EAGAIN) if flags & DONTWAIT == 0 => {}
+                    res => return res,
+                }
+            }
+            let wait = deadline.get_or_insert_with(|| self.send_deadline());
+            let ms = match wait {
+                None => -1,
+                Some(at) => {
+                    let left = at.saturating_duration_since(std::time::Instant::now());
+                    if left.is_zero() {
+                        return Err(Error::EAGAIN);
+                    }
+                    i64::try_from(left.as_millis()).unwrap_or(i64::MAX).max(1)
+                }
+            };
+            self.poll(crate::POLLOUT, ms)?;
         }
-        let res = self.raw.msg_send(msg.for_io(), flags);
-        drop(udp);
-        res
+    }
+
+    /// When a blocking send that starts now gives up (`ZMQ_SNDTIMEO`; `None`: never).
+    fn send_deadline(&self) -> Option<std::time::Instant> {
+        let mut value = [0u8; 4];
+        self.raw
+            .getsockopt(zmq_sys::ZMQ_SNDTIMEO as c_int, &mut value)
+            .ok()
+            .map(|_| i32::from_ne_bytes(value))
+            .and_then(|ms| u64::try_from(ms).ok())
+            .map(|ms| std::time::Instant::now() + std::time::Duration::from_millis(ms))
     }
 
     /// Binds to an endpoint (`zmq_bind`); see [`Socket::bind`]. RADIO and DISH also take

@@ -138,9 +138,7 @@ pub(crate) fn poll_raw(items: &mut [zmq_sys::zmq_pollitem_t], timeout_ms: i64) -
             Err(_) => Err(crate::Error::EINVAL),
         };
     }
-    if items.len() > FEW_ITEMS
-        && crate::raw::open_files_limit().is_some_and(|limit| items.len() as u64 > limit)
-    {
+    if crate::raw::open_files_limit().is_some_and(|limit| items.len() as u64 > limit) {
         // poll(2) refuses more entries than RLIMIT_NOFILE with EINVAL, and libzmq aborts
         // the process on that.
         return Err(crate::Error::EINVAL);
@@ -150,10 +148,6 @@ pub(crate) fn poll_raw(items: &mut [zmq_sys::zmq_pollitem_t], timeout_ms: i64) -
     // NULL with an fd.
     Ok(unsafe { sys::poll(items, clamp_timeout(timeout_ms)) }?)
 }
-
-/// Up to this many items, `poll_raw` does not ask for the open-files limit (one system call
-/// saved per poll): a limit this low leaves no room for a context and its sockets anyway.
-const FEW_ITEMS: usize = 32;
 
 /// Waits until one of the items has one of its events, or `timeout` milliseconds pass
 /// (-1: forever, 0: don't wait). Returns the number of items with events; read each with

@@ -61,11 +61,13 @@ use std::time::{Duration, Instant};
 
 use crate::{Error, Message, PAIR, Result, Socket};
 
-/// `ENOTSUP` when one of the sockets is a DGRAM socket: libzmq's proxy would hand it
-/// messages without the datagram size check of this crate's sends (libzmq 4.3.5 copies
-/// a datagram into an 8 KiB buffer unchecked, see `zmq::draft::dgram_socket`).
+/// `ENOTSUP` when one of the sockets is a DGRAM socket or a RADIO with a udp endpoint:
+/// libzmq's proxy would hand it messages without the datagram size check of this crate's
+/// sends (libzmq 4.3.5 copies a datagram into an 8 KiB buffer unchecked, see
+/// `zmq::draft::dgram_socket`). The sockets are borrowed or owned for the whole proxy, so
+/// none can gain a udp endpoint meanwhile.
 fn refuse_datagrams<'s>(sockets: impl IntoIterator<Item = Option<&'s Socket>>) -> Result<()> {
-    if sockets.into_iter().flatten().any(Socket::is_datagram) {
+    if sockets.into_iter().flatten().any(Socket::sends_datagrams) {
         return Err(Error::ENOTSUP);
     }
     Ok(())

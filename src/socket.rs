@@ -191,8 +191,15 @@ fn endpoint_cstring(op: EndpointOp, endpoint: &str) -> std::result::Result<CStri
 
 impl Socket {
     /// Whether this is a DGRAM socket, whose messages are exactly two frames.
+    #[cfg(any(feature = "tokio", feature = "async-io"))]
     pub(crate) fn is_datagram(&self) -> bool {
         self.datagram
+    }
+
+    /// Whether libzmq may hand this socket's messages to its udp engine with no check of
+    /// ours in between (a proxy): a DGRAM socket, or a RADIO with a udp endpoint.
+    pub(crate) fn sends_datagrams(&self) -> bool {
+        self.datagram || self.radio_udp.get()
     }
 
     /// `EMSGSIZE` for a frame larger than a DGRAM socket can send

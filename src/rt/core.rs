@@ -612,6 +612,9 @@ impl<R: Registration> Core<R> {
     #[inline]
     fn send_frame_now(&self, frame: &mut Message, more: bool) -> Result<()> {
         let flags = if more { DONTWAIT | SNDMORE } else { DONTWAIT };
+        // Every frame, whatever the path (the one-frame fast path included); a whole
+        // message was checked before its first frame went (`check_datagram`).
+        self.socket().check_frame(frame)?;
         self.socket().raw.msg_send(frame.for_io(), flags)
     }
 

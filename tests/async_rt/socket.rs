@@ -777,3 +777,37 @@ fn async_io_under_any_executor() {
     assert_eq!(text.unwrap().unwrap(), "late");
     assert!(pull.is_registered(), "the receive parked on the reactor");
 }
+
+/// The one-frame fast path checks the datagram size too: a DGRAM socket already
+/// half-way through a datagram (its address sent with SNDMORE through the sync socket)
+/// refuses an oversized payload with EMSGSIZE, and a small one completes the datagram.
+#[cfg(feature = "draft")]
+async fn dgram_fast_path<H: Harness>() {
+    let free_port = || {
+        std::net::UdpSocket::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    };
+    let ctx = zmq::Context::new();
+    let (port_a, port_b) = (free_port(), free_port());
+    let a = zmq::draft::dgram_socket(&ctx).unwrap();
+    a.set_rcvtimeo(5000).unwrap();
+    a.set_linger(0).unwrap();
+    a.bind(&format!("udp://127.0.0.1:{port_a}")).unwrap();
+    let b = zmq::draft::dgram_socket(&ctx).unwrap();
+    b.set_linger(0).unwrap();
+    b.bind(&format!("udp://127.0.0.1:{port_b}")).unwrap();
+    b.send(format!("127.0.0.1:{port_a}").as_str(), zmq::SNDMORE)
+        .unwrap();
+    let mut b = zmq::rt::AsyncSocket::<H::Rt>::new(b).unwrap();
+    let too_big = vec![0u8; zmq::draft::UDP_DATAGRAM_MAX + 1];
+    let sent = within("send", b.send(too_big)).await;
+    assert_eq!(sent, Err(zmq::Error::EMSGSIZE));
+    within("send", b.send("small")).await.unwrap();
+    assert_eq!(a.recv_multipart(0).unwrap()[1], b"small");
+}
+
+#[cfg(feature = "draft")]
+every_rt_test!(dgram_fast_path_checks_the_size, |_| dgram_fast_path::<H>());

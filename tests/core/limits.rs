@@ -414,8 +414,15 @@ fn poll_limit_scenario_in_child() {
     };
     let mut items = over(soft + 1);
     assert_eq!(zmq::poll(&mut items, 10), Err(zmq::Error::EINVAL));
-    // Within the limit (the same socket many times over), a poll works.
+    // Within the limit (the same socket many times over), a poll works. Wait for the
+    // message first: libzmq reads each entry's events in turn, so entries read before it
+    // lands would report nothing.
     push.send("x", 0).unwrap();
+    assert_eq!(
+        pull.poll(zmq::POLLIN, 5_000).unwrap(),
+        1,
+        "the message came"
+    );
     let mut items = over(soft);
     let ready = zmq::poll(&mut items, 5_000).unwrap();
     assert_eq!(
