@@ -177,6 +177,9 @@ pub struct Socket {
     radio: bool,
     /// A RADIO that has (or tried) a udp endpoint: its messages must fit in a datagram.
     radio_udp: std::cell::Cell<bool>,
+    /// `datagram || radio_udp`: whether sends check the datagram size (one load on the hot
+    /// path).
+    udp_sized: std::cell::Cell<bool>,
 }
 
 // SAFETY: a libzmq socket may be used from any thread as long as only one thread uses it at
@@ -204,15 +207,24 @@ impl Socket {
 
     /// `EMSGSIZE` for a frame larger than a DGRAM socket can send
     /// ([`UDP_DATAGRAM_MAX`]); every frame passes on other sockets.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn check_frame(&self, msg: &Message) -> Result<()> {
-        if self.datagram && msg.len() > UDP_DATAGRAM_MAX {
-            return Err(Error::EMSGSIZE);
-        }
-        if self.radio_udp.get() && !radio_message_fits(msg) {
-            return Err(Error::EMSGSIZE);
+        // One load on the hot path of every other socket.
+        if self.udp_sized.get() {
+            return self.check_datagram_size(msg);
         }
         Ok(())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn check_datagram_size(&self, msg: &Message) -> Result<()> {
+        let fits = if self.datagram {
+            msg.len() <= UDP_DATAGRAM_MAX
+        } else {
+            radio_message_fits(msg)
+        };
+        if fits { Ok(()) } else { Err(Error::EMSGSIZE) }
     }
 
     /// A socket of raw type `kind` (`ZMQ_*`).
@@ -223,6 +235,7 @@ impl Socket {
             datagram: kind == zmq_sys::ZMQ_DGRAM as i32,
             radio: kind == zmq_sys::ZMQ_RADIO as i32,
             radio_udp: std::cell::Cell::new(false),
+            udp_sized: std::cell::Cell::new(kind == zmq_sys::ZMQ_DGRAM as i32),
         }
     }
 
@@ -287,6 +300,7 @@ impl Socket {
         }
         if self.radio && is_udp(endpoint) && matches!(op, EndpointOp::Bind | EndpointOp::Connect) {
             self.radio_udp.set(true);
+            self.udp_sized.set(true);
         }
         call(&self.raw, &c_endpoint).map_err(|errno| EndpointError::new(op, endpoint, errno.0))
     }
@@ -387,6 +401,7 @@ impl Socket {
     /// unroutable message with `ROUTER_MANDATORY`; `ETERM`. On error an owned `data` is
     /// dropped; pass `&mut Message` to keep it.
     #[doc(alias = "zmq_msg_send")]
+    #[inline]
     pub fn send<T>(&self, data: T, flags: impl IntoSendFlags) -> Result<()>
     where
         T: Sendable,
