@@ -185,12 +185,10 @@ async fn try_send_and_ready<H: Harness>() {
 
 every_rt_test!(try_send_poll_send_ready, |_| try_send_and_ready::<H>());
 
-/// A DGRAM message is exactly two frames: three are refused whole (EINVAL) through
-/// `send_multipart`, `try_send` and the `Sink`, as is a payload larger than one datagram
-/// (EMSGSIZE), and the socket keeps working (libzmq alone
-/// would take the address and then stick half-way through the datagram).
+/// Two DGRAM sockets bound to free udp ports (`a` with a receive timeout), their context,
+/// and `a`'s port.
 #[cfg(feature = "draft")]
-async fn dgram_frame_count<H: Harness>() {
+fn dgram_pair() -> (zmq::Context, zmq::Socket, zmq::Socket, u16) {
     let free_port = || {
         std::net::UdpSocket::bind("127.0.0.1:0")
             .unwrap()
@@ -199,14 +197,25 @@ async fn dgram_frame_count<H: Harness>() {
             .port()
     };
     let ctx = zmq::Context::new();
-    let (port_a, port_b) = (free_port(), free_port());
-    let a = zmq::draft::dgram_socket(&ctx).unwrap();
-    a.set_rcvtimeo(5000).unwrap();
-    a.set_linger(0).unwrap();
-    a.bind(&format!("udp://127.0.0.1:{port_a}")).unwrap();
-    let b = zmq::draft::dgram_socket(&ctx).unwrap();
-    b.set_linger(0).unwrap();
-    b.bind(&format!("udp://127.0.0.1:{port_b}")).unwrap();
+    let bound = |port: u16| {
+        let socket = zmq::draft::dgram_socket(&ctx).unwrap();
+        socket.set_rcvtimeo(5000).unwrap();
+        socket.set_linger(0).unwrap();
+        socket.bind(&format!("udp://127.0.0.1:{port}")).unwrap();
+        socket
+    };
+    let port_a = free_port();
+    let (a, b) = (bound(port_a), bound(free_port()));
+    (ctx, a, b, port_a)
+}
+
+/// A DGRAM message is exactly two frames: three are refused whole (EINVAL) through
+/// `send_multipart`, `try_send` and the `Sink`, as is a payload larger than one datagram
+/// (EMSGSIZE), and the socket keeps working (libzmq alone
+/// would take the address and then stick half-way through the datagram).
+#[cfg(feature = "draft")]
+async fn dgram_frame_count<H: Harness>() {
+    let (_ctx, a, b, port_a) = dgram_pair();
     let mut b = zmq::rt::AsyncSocket::<H::Rt>::new(b).unwrap();
     let to_a = format!("127.0.0.1:{port_a}");
     let three = || [to_a.clone(), "one".into(), "two".into()];
@@ -783,22 +792,7 @@ fn async_io_under_any_executor() {
 /// refuses an oversized payload with EMSGSIZE, and a small one completes the datagram.
 #[cfg(feature = "draft")]
 async fn dgram_fast_path<H: Harness>() {
-    let free_port = || {
-        std::net::UdpSocket::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port()
-    };
-    let ctx = zmq::Context::new();
-    let (port_a, port_b) = (free_port(), free_port());
-    let a = zmq::draft::dgram_socket(&ctx).unwrap();
-    a.set_rcvtimeo(5000).unwrap();
-    a.set_linger(0).unwrap();
-    a.bind(&format!("udp://127.0.0.1:{port_a}")).unwrap();
-    let b = zmq::draft::dgram_socket(&ctx).unwrap();
-    b.set_linger(0).unwrap();
-    b.bind(&format!("udp://127.0.0.1:{port_b}")).unwrap();
+    let (_ctx, a, b, port_a) = dgram_pair();
     b.send(format!("127.0.0.1:{port_a}").as_str(), zmq::SNDMORE)
         .unwrap();
     let mut b = zmq::rt::AsyncSocket::<H::Rt>::new(b).unwrap();
