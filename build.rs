@@ -2,14 +2,15 @@
 //!
 //! - `zmq_draft`: the linked libzmq has the draft API (the vendored one always does);
 //! - `zmq_curve`: CURVE is known to be compiled in;
-//! - `zmq_vendored`: libzmq was compiled from source by zmq-sys.
+//! - `zmq_vendored`: libzmq was compiled from source by zmq-sys;
+//! - `zmq_udp_mended`: with its udp engine mended (zmq-sys's `build/udp_fix.rs`).
 //!
 //! It also exports the linked version as `ZMQ_LINKED_VERSION` for tests and docs.
 
 use std::env;
 
 fn main() {
-    for cfg in ["zmq_draft", "zmq_curve", "zmq_vendored"] {
+    for cfg in ["zmq_draft", "zmq_curve", "zmq_vendored", "zmq_udp_mended"] {
         println!("cargo:rustc-check-cfg=cfg({cfg})");
     }
     // Set by `cargo xtask loom` (RUSTFLAGS="--cfg loom") for the loom models of src/rt.
@@ -27,6 +28,9 @@ fn main() {
     }
     if meta("VENDORED") == "1" {
         println!("cargo:rustc-cfg=zmq_vendored");
+    }
+    if meta("UDP_MENDED") == "1" {
+        println!("cargo:rustc-cfg=zmq_udp_mended");
     }
     println!("cargo:rustc-env=ZMQ_LINKED_VERSION={}", meta("VERSION"));
 

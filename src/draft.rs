@@ -272,10 +272,10 @@ impl DraftSocket {
     /// larger messages with `EMSGSIZE`, and a DISH receives the first
     /// [`UDP_DATAGRAM_MAX`] bytes of a larger datagram from another sender).
     ///
-    /// **A DISH bound to udp can be crashed from the network**: libzmq 4.3.5 aborts the
-    /// process on a datagram whose first byte is 0x80 or more (it reads the group length
-    /// as a signed `char`). Bind it only where untrusted hosts cannot send to it, or use
-    /// tcp (docs/security.md).
+    /// libzmq 4.3.5 aborts the process when a DISH bound to udp receives a datagram whose
+    /// first byte is 0x80 or more (it reads the group length as a signed `char`). The
+    /// vendored build mends that on Linux; with a system libzmq 4.3.5, bind a DISH on udp
+    /// only where untrusted hosts cannot send to it, or use tcp (docs/security.md).
     ///
     /// # Errors
     /// An [`EndpointError`] naming the endpoint; it converts into [`Error`] with `?`.

@@ -616,3 +616,47 @@ fn a_plain_socket_radio_over_udp_refuses_messages_larger_than_a_datagram() {
     assert_eq!(radio.send(message(50_000), 0), Err(zmq::Error::EMSGSIZE));
     radio.send(message(max_body), 0).unwrap();
 }
+
+/// libzmq 4.3.5 read a udp datagram's group length as a signed char and aborted the
+/// process on a first byte of 0x80 or more; zmq-sys mends its udp engine at build time
+/// (`zmq-sys/build/udp_fix.rs`). Garbage datagrams from any host are now dropped or
+/// filtered, and the DISH goes on receiving.
+#[cfg(zmq_udp_mended)]
+#[test]
+fn a_dish_on_udp_survives_garbage_datagrams() {
+    let _dog = watchdog(POSITIVE_WAIT * 2);
+    let ctx = zmq::Context::new();
+    let port = free_udp_port();
+    let dish = draft(&ctx, DISH);
+    dish.bind(&format!("udp://127.0.0.1:{port}")).unwrap();
+    dish.join("g").unwrap();
+    let sender = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let to = ("127.0.0.1", port);
+    let mut long_group = vec![0x80u8];
+    long_group.extend(std::iter::repeat_n(b'x', 0x80));
+    long_group.extend_from_slice(b"body");
+    for garbage in [
+        &[0x80u8][..],
+        &[0xff, b'g', b'h'],
+        &[0xfe, b'g'],
+        &[5, b'a'],
+        &[],
+        &long_group,
+    ] {
+        sender.send_to(garbage, to).unwrap();
+    }
+    // A well-formed datagram after them still arrives (resent: udp may drop one).
+    let deadline = std::time::Instant::now() + POSITIVE_WAIT;
+    loop {
+        sender.send_to(&[1, b'g', b'h', b'i'], to).unwrap();
+        if dish.poll(zmq::POLLIN, 50).unwrap() == 1 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the DISH stopped receiving"
+        );
+    }
+    let msg = dish.recv_msg(0).unwrap();
+    assert_eq!((msg.group(), &msg[..]), (Some("g"), &b"hi"[..]));
+}

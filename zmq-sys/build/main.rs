@@ -14,7 +14,8 @@
 //!   clippy's own build of this script (see `headers_only`).
 //!
 //! Whatever the source, the script publishes metadata for dependents' build scripts
-//! (`DEP_ZMQ_VERSION`, `DEP_ZMQ_DRAFT`, `DEP_ZMQ_CURVE`, `DEP_ZMQ_VENDORED`, `DEP_ZMQ_INCLUDE`).
+//! (`DEP_ZMQ_VERSION`, `DEP_ZMQ_DRAFT`, `DEP_ZMQ_CURVE`, `DEP_ZMQ_VENDORED`,
+//! `DEP_ZMQ_UDP_MENDED`, `DEP_ZMQ_INCLUDE`).
 
 use std::env;
 use std::path::PathBuf;
@@ -22,6 +23,8 @@ use std::path::PathBuf;
 #[cfg(feature = "bindgen")]
 mod bindings;
 mod system;
+#[cfg(feature = "vendored")]
+mod udp_fix;
 #[cfg(feature = "vendored")]
 mod vendored;
 
@@ -35,6 +38,8 @@ pub struct Linked {
     pub curve: Option<bool>,
     /// Compiled from source here.
     pub vendored: bool,
+    /// The udp engine was mended (see `udp_fix.rs`).
+    pub udp_mended: bool,
     /// Directory holding `zmq.h`.
     pub include_dir: PathBuf,
 }
@@ -78,6 +83,7 @@ fn main() {
         None => println!("cargo:curve=unknown"),
     }
     println!("cargo:vendored={}", u8::from(linked.vendored));
+    println!("cargo:udp_mended={}", u8::from(linked.udp_mended));
     println!("cargo:include={}", linked.include_dir.display());
 
     #[cfg(feature = "bindgen")]
@@ -115,6 +121,8 @@ fn headers_only(include_dir: PathBuf, vendored: bool) -> Linked {
         draft,
         curve,
         vendored,
+        // As the vendored build would (on Linux).
+        udp_mended: vendored && env::var("CARGO_CFG_TARGET_OS").is_ok_and(|os| os == "linux"),
         include_dir,
     }
 }

@@ -44,6 +44,7 @@ pub fn probe() -> Linked {
         // Known only at run time: `zmq::has("curve")`.
         curve: None,
         vendored: false,
+        udp_mended: false,
         include_dir,
     }
 }

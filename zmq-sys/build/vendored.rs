@@ -56,11 +56,14 @@ pub fn build() -> Linked {
 
     let mut build = zeromq_src::Build::new();
     build.enable_draft(true);
-    let curve = with_libsodium(&mut build);
+    let sodium_include = with_libsodium(&mut build);
+    let curve = sodium_include.is_some();
     build.build();
 
     // `zeromq_src` copies the public headers next to the library it compiled.
     let out_dir = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let udp_mended =
+        target_os == "linux" && crate::udp_fix::apply(&out_dir, sodium_include.as_deref());
     let include_dir = out_dir.join("source").join("include");
     assert!(
         include_dir.join("zmq.h").is_file(),
@@ -72,6 +75,7 @@ pub fn build() -> Linked {
         draft: true,
         curve: Some(curve),
         vendored: true,
+        udp_mended,
         include_dir,
     }
 }
@@ -127,14 +131,14 @@ fn append_cxxflags(target: &str, mut flags: Vec<String>, line_tables: bool) {
 
 /// With the `curve` feature, point libzmq at the libsodium that `libsodium-sys-stable`
 /// built from source (its `links = "sodium"` metadata).
-fn with_libsodium(build: &mut zeromq_src::Build) -> bool {
+fn with_libsodium(build: &mut zeromq_src::Build) -> Option<PathBuf> {
     if !cfg!(feature = "curve") {
-        return false;
+        return None;
     }
     let include = env::var("DEP_SODIUM_INCLUDE")
         .expect("libsodium-sys-stable publishes DEP_SODIUM_INCLUDE when built from source");
     let lib = env::var("DEP_SODIUM_LIB")
         .expect("libsodium-sys-stable publishes DEP_SODIUM_LIB when built from source");
-    build.with_libsodium(Some(zeromq_src::LibLocation::new(lib, include)));
-    true
+    build.with_libsodium(Some(zeromq_src::LibLocation::new(lib, &include)));
+    Some(PathBuf::from(include))
 }
