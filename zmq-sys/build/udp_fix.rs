@@ -10,7 +10,7 @@
 //! there). libzmq fixed the first upstream after 4.3.5.
 //!
 //! How: `zeromq-src` leaves a copy of libzmq's sources in `OUT_DIR/source/src`. This takes
-//! `udp_engine.cpp` from there, rewrites the three places (each must be found exactly, or
+//! `udp_engine.cpp` from there, rewrites three lines (each must be found exactly once, or
 //! nothing changes), compiles it with the flags `zeromq-src` used, and puts the object in
 //! `libzmq.a` in place of the original. The flags are checked rather than trusted: the
 //! unmended file is compiled the same way first, and its code (`objdump -d`) must be the
@@ -22,60 +22,39 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The three rewrites: (what libzmq 4.3.5 has, what it becomes).
+/// The three mends: a line of libzmq 4.3.5's `udp_engine.cpp` to find (exactly once), and
+/// what replaces it. Only the lines are named here; the code around them stays libzmq's.
 const REWRITES: [(&str, &str); 3] = [
+    // in_event: the group's length byte, read as signed.
     (
-        "        const int group_size = _in_buffer[0];
-
-        rc = msg.init_size (group_size);
-        errno_assert (rc == 0);
-        msg.set_flags (msg_t::more);
-        memcpy (msg.data (), group_buffer, group_size);
-
-        //  This doesn't fit, just ignore
-        if (nbytes - 1 < group_size)
-            return;
-",
-        "        //  zmq-sys: the length byte is unsigned, and a datagram too short for its
-        //  group is dropped before anything is allocated for it.
+        "const int group_size = _in_buffer[0];",
+        "/* zmq-sys: the length byte is unsigned, and a datagram too short for its group
+           is dropped before anything is allocated for it. */
         const int group_size = static_cast<unsigned char> (_in_buffer[0]);
         if (nbytes < 1 || nbytes - 1 < group_size)
-            return;
-
-        rc = msg.init_size (group_size);
-        errno_assert (rc == 0);
-        msg.set_flags (msg_t::more);
-        memcpy (msg.data (), group_buffer, group_size);
-",
+            return;",
     ),
+    // out_event, DGRAM: the body alone is copied into the 8 KiB buffer.
     (
-        "            size = body_size;
-
-            memcpy (_out_buffer, body_msg.data (), body_size);",
-        "            size = body_size;
-
-            //  zmq-sys: a datagram larger than the buffer is dropped.
+        "size = body_size;",
+        "size = body_size;
+            /* zmq-sys: a datagram larger than the buffer is dropped. */
             if (size > MAX_UDP_MSG) {
                 group_msg.close ();
                 body_msg.close ();
                 return;
-            }
-            memcpy (_out_buffer, body_msg.data (), body_size);",
+            }",
     ),
+    // out_event, RADIO: a length byte, the group and the body.
     (
-        "            size = group_size + body_size + 1;
-
-            // TODO: check if larger than maximum size
-",
-        "            size = group_size + body_size + 1;
-
-            //  zmq-sys: a datagram larger than the buffer is dropped.
+        "size = group_size + body_size + 1;",
+        "size = group_size + body_size + 1;
+            /* zmq-sys: a datagram larger than the buffer is dropped. */
             if (size > MAX_UDP_MSG) {
                 group_msg.close ();
                 body_msg.close ();
                 return;
-            }
-",
+            }",
     ),
 ];
 
