@@ -4,7 +4,8 @@
 //! `udp_engine_t::in_event` reads a RADIO/DISH datagram's first byte, the group's length,
 //! as a *signed* `char`: a byte of 0x80 or more becomes a negative length, `msg.init_size`
 //! fails and `errno_assert` aborts the process. It also allocates the group before it
-//! checks that the datagram holds it (a short datagram leaked that block). And
+//! checks that the datagram holds it (a short datagram leaked that block), and a DGRAM
+//! socket asserts that every datagram is IPv4 (an IPv6 one aborted the process). And
 //! `out_event` copies each outgoing datagram into its 8 KiB buffer unchecked (the `zmq`
 //! crate refuses larger messages before libzmq sees them; this drops any that still get
 //! there). libzmq fixed the first upstream after 4.3.5.
@@ -18,13 +19,21 @@
 //! `objdump` or `ar`, another libzmq version, a difference in the code), the build goes on
 //! with the library as `zeromq-src` made it, and says so in a cargo warning.
 
+use std::env;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The three mends: a line of libzmq 4.3.5's `udp_engine.cpp` to find (exactly once), and
+/// The four mends: a line of libzmq 4.3.5's `udp_engine.cpp` to find (exactly once), and
 /// what replaces it. Only the lines are named here; the code around them stays libzmq's.
-const REWRITES: [(&str, &str); 3] = [
+const REWRITES: [(&str, &str); 4] = [
+    // in_event, DGRAM: an IPv6 datagram failed an assertion (the process aborted).
+    (
+        "zmq_assert (in_address.ss_family == AF_INET);",
+        "/* zmq-sys: a datagram from anything but IPv4 is dropped. */
+        if (in_address.ss_family != AF_INET)
+            return;",
+    ),
     // in_event: the group's length byte, read as signed.
     (
         "const int group_size = _in_buffer[0];",
@@ -68,7 +77,7 @@ pub fn apply(out_dir: &Path, libsodium: Option<&Path>) -> bool {
             println!(
                 "cargo:warning=zmq-sys: libzmq's udp engine is left as libzmq 4.3.5 has it \
                  (a DISH bound to udp aborts on a datagram whose first byte is 0x80 or \
-                 more): {why}"
+                 more): {why}. Once that is mended, `cargo clean -p zmq-sys` rebuilds it"
             );
             false
         }
@@ -102,15 +111,25 @@ fn try_apply(out_dir: &Path, libsodium: Option<&Path>) -> Result<(), String> {
         .arg(&member)
         .current_dir(&work))?;
     let compiled_same = compile(out_dir, libsodium, &same)?;
-    if disassembly(&compiled_same)? != disassembly(&work.join(&member))? {
+    let objdump = objdump()?;
+    let ours = disassembly(&objdump, &compiled_same)?;
+    if ours != disassembly(&objdump, &work.join(&member))?
+        || symbols(&compiled_same)? != symbols(&work.join(&member))?
+    {
         return Err("its flags could not be matched (the code differs)".into());
+    }
+    // Something to compare: not the intermediate code of -flto, say, which objdump
+    // shows as nothing at all.
+    if !ours.contains("<_ZN3zmq12udp_engine_t8in_eventEv>:") {
+        return Err("the object holds no machine code to compare (LTO?)".into());
     }
     let compiled_fixed = compile(out_dir, libsodium, &fixed)?;
     // Same member name, so that `ar r` replaces the original in place.
     let replacement = work.join("mended").join(&member);
     fs::create_dir_all(replacement.parent().unwrap()).map_err(|e| e.to_string())?;
     fs::copy(&compiled_fixed, &replacement).map_err(|e| e.to_string())?;
-    run(archiver().arg("rs").arg(&lib).arg(&replacement))?;
+    // `D`: deterministic (no timestamps), as `cc` made the archive.
+    run(archiver().arg("rsD").arg(&lib).arg(&replacement))?;
     Ok(())
 }
 
@@ -174,16 +193,39 @@ fn compile(out_dir: &Path, libsodium: Option<&Path>, file: &Path) -> Result<Path
     }
 }
 
-/// The object's instructions, without the header that names the file. Addresses of
-/// strings and calls are the linker's to fill in (zeros here), so `__FILE__` and the order
-/// of string constants do not show; a field offset or a different code path would.
-fn disassembly(object: &Path) -> Result<String, String> {
-    let text = output(Command::new("objdump").arg("-d").arg(object))?;
+/// The object's instructions and relocations, without the header that names the file.
+/// A field offset, a different code path or another callee would show.
+fn disassembly(objdump: &Path, object: &Path) -> Result<String, String> {
+    let text = output(Command::new(objdump).arg("-d").arg("-r").arg(object))?;
     Ok(text
         .lines()
         .filter(|line| !line.contains("file format"))
         .collect::<Vec<_>>()
         .join("\n"))
+}
+
+/// The object's symbols (`nm`), for the same comparison.
+fn symbols(object: &Path) -> Result<String, String> {
+    output(Command::new("nm").arg(object))
+}
+
+/// `OBJDUMP` if set, else `objdump`, else `llvm-objdump` (which reads most targets'
+/// objects): the first that runs.
+fn objdump() -> Result<PathBuf, String> {
+    println!("cargo:rerun-if-env-changed=OBJDUMP");
+    let candidates: Vec<PathBuf> = match env::var_os("OBJDUMP") {
+        Some(chosen) => vec![chosen.into()],
+        None => vec!["objdump".into(), "llvm-objdump".into()],
+    };
+    candidates
+        .into_iter()
+        .find(|tool| {
+            Command::new(tool)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .ok_or_else(|| "no objdump to check the flags with (set OBJDUMP)".into())
 }
 
 /// The archiver `cc` used for libzmq.a.
