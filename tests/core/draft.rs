@@ -635,19 +635,21 @@ fn a_dish_on_udp_survives_garbage_datagrams() {
     let mut long_group = vec![0x80u8];
     long_group.extend(std::iter::repeat_n(b'x', 0x80));
     long_group.extend_from_slice(b"body");
-    for garbage in [
-        &[0x80u8][..],
-        &[0xff, b'g', b'h'],
-        &[0xfe, b'g'],
-        &[5, b'a'],
-        &[],
-        &long_group,
-    ] {
-        sender.send_to(garbage, to).unwrap();
-    }
-    // A well-formed datagram after them still arrives (resent: udp may drop one).
+    // Garbage, then a well-formed datagram, until that arrives: libzmq binds the OS
+    // socket on its I/O thread, and udp may drop a datagram. When it arrives, the garbage
+    // sent just before it reached the engine too.
     let deadline = std::time::Instant::now() + POSITIVE_WAIT;
     loop {
+        for garbage in [
+            &[0x80u8][..],
+            &[0xff, b'g', b'h'],
+            &[0xfe, b'g'],
+            &[5, b'a'],
+            &[],
+            &long_group,
+        ] {
+            sender.send_to(garbage, to).unwrap();
+        }
         sender.send_to(&[1, b'g', b'h', b'i'], to).unwrap();
         if dish.poll(zmq::POLLIN, 50).unwrap() == 1 {
             break;
@@ -659,4 +661,42 @@ fn a_dish_on_udp_survives_garbage_datagrams() {
     }
     let msg = dish.recv_msg(0).unwrap();
     assert_eq!((msg.group(), &msg[..]), (Some("g"), &b"hi"[..]));
+}
+
+/// The fourth mend of the udp engine: a DGRAM socket bound to IPv6 through libzmq directly
+/// (this crate refuses that) drops an IPv6 datagram instead of failing an assertion, and
+/// goes on working.
+#[cfg(zmq_udp_mended)]
+#[test]
+fn a_dgram_socket_bound_to_ipv6_through_libzmq_survives_an_ipv6_datagram() {
+    let _dog = watchdog(POSITIVE_WAIT * 2);
+    let ctx = zmq::Context::new();
+    let socket = zmq::draft::dgram_socket(&ctx).unwrap();
+    socket.set_rcvtimeo(200).unwrap();
+    socket.set_linger(0).unwrap();
+    let port = std::net::UdpSocket::bind("[::1]:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    // Around the crate's refusal: ZMQ_IPV6 and zmq_bind on the raw socket.
+    socket
+        .set_option_raw(42 /* ZMQ_IPV6 */, &1i32.to_ne_bytes())
+        .unwrap();
+    let endpoint = std::ffi::CString::new(format!("udp://[::1]:{port}")).unwrap();
+    // SAFETY: a live socket, used by this thread only; a NUL-terminated endpoint.
+    let rc = unsafe { zmq_sys::zmq_bind(socket.as_ptr(), endpoint.as_ptr()) };
+    assert_eq!(rc, 0, "bind udp://[::1]:{port}");
+    // libzmq binds the OS socket on its I/O thread after zmq_bind returns: keep sending
+    // for a while (each is dropped, none delivered, and the process is still here).
+    let sender = std::net::UdpSocket::bind("[::1]:0").unwrap();
+    for _ in 0..25 {
+        sender.send_to(b"hello", ("::1", port)).unwrap();
+        assert_eq!(
+            socket.recv_multipart(zmq::DONTWAIT),
+            Err(zmq::Error::EAGAIN)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(socket.recv_multipart(0), Err(zmq::Error::EAGAIN));
 }
