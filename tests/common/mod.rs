@@ -65,6 +65,15 @@ pub fn free_tcp_port() -> u16 {
         .port()
 }
 
+/// A UDP port on 127.0.0.1 that is free now (bound to port 0, then released); as with
+/// [`free_tcp_port`], another process may take it first.
+pub fn free_udp_port() -> u16 {
+    std::net::UdpSocket::bind("127.0.0.1:0")
+        .and_then(|socket| socket.local_addr())
+        .expect("a free UDP port")
+        .port()
+}
+
 /// The transports every pattern is tested over.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Transport {

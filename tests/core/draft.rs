@@ -9,7 +9,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use common::{
-    Endpoints, NEGATIVE_WAIT, POSITIVE_WAIT, TIMEOUT_MS, TRANSPORTS, Transport, watchdog,
+    Endpoints, NEGATIVE_WAIT, POSITIVE_WAIT, TIMEOUT_MS, TRANSPORTS, Transport, free_udp_port,
+    watchdog,
 };
 use zmq::draft::DraftSocket;
 use zmq::draft::DraftSocketType::{self, *};
@@ -433,15 +434,6 @@ fn draft_socket_options_and_lifecycle() {
         assert_eq!(waiter.join().unwrap().unwrap_err(), zmq::Error::ETERM);
     });
     assert_eq!(ctx.draft_socket(SERVER).unwrap_err(), zmq::Error::ETERM);
-}
-
-/// A UDP port that is free now (bound to port 0, then released).
-fn free_udp_port() -> u16 {
-    std::net::UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Two DGRAM sockets bound to free udp ports (receive timeout, linger 0), and the ports.

@@ -120,11 +120,7 @@ fn proxies_refuse_dgram_sockets() {
     // A RADIO made as a plain socket, once it has a udp endpoint, likewise.
     let radio = ctx.socket_raw(14).unwrap(); // ZMQ_RADIO
     radio.set_linger(0).unwrap();
-    let port = std::net::UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = common::free_udp_port();
     radio.connect(&format!("udp://127.0.0.1:{port}")).unwrap();
     let dish_side = common::socket(&ctx, zmq::PULL);
     assert_eq!(zmq::proxy(&dish_side, &radio), Err(zmq::Error::ENOTSUP));
