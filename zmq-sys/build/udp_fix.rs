@@ -111,11 +111,8 @@ fn try_apply(out_dir: &Path, libsodium: Option<&Path>) -> Result<(), String> {
         .arg(&member)
         .current_dir(&work))?;
     let compiled_same = compile(out_dir, libsodium, &same)?;
-    let objdump = objdump()?;
-    let ours = disassembly(&objdump, &compiled_same)?;
-    if ours != disassembly(&objdump, &work.join(&member))?
-        || symbols(&compiled_same)? != symbols(&work.join(&member))?
-    {
+    let (ours, original) = disassemble_both(&compiled_same, &work.join(&member))?;
+    if ours != original || symbols(&compiled_same)? != symbols(&work.join(&member))? {
         return Err("its flags could not be matched (the code differs)".into());
     }
     // Something to compare: not the intermediate code of -flto, say, which objdump
@@ -209,23 +206,26 @@ fn symbols(object: &Path) -> Result<String, String> {
     output(Command::new("nm").arg(object))
 }
 
-/// `OBJDUMP` if set, else `objdump`, else `llvm-objdump` (which reads most targets'
-/// objects): the first that runs.
-fn objdump() -> Result<PathBuf, String> {
+/// Both objects disassembled by the same tool: `OBJDUMP` if set, else the first of
+/// `objdump` and `llvm-objdump` that reads them (the host's `objdump` may not know a cross
+/// target's machine; `llvm-objdump` reads most).
+fn disassemble_both(a: &Path, b: &Path) -> Result<(String, String), String> {
     println!("cargo:rerun-if-env-changed=OBJDUMP");
     let candidates: Vec<PathBuf> = match env::var_os("OBJDUMP") {
         Some(chosen) => vec![chosen.into()],
         None => vec!["objdump".into(), "llvm-objdump".into()],
     };
-    candidates
-        .into_iter()
-        .find(|tool| {
-            Command::new(tool)
-                .arg("--version")
-                .output()
-                .is_ok_and(|o| o.status.success())
-        })
-        .ok_or_else(|| "no objdump to check the flags with (set OBJDUMP)".into())
+    let mut failures = Vec::new();
+    for tool in candidates {
+        match (disassembly(&tool, a), disassembly(&tool, b)) {
+            (Ok(first), Ok(second)) => return Ok((first, second)),
+            (Err(why), _) | (_, Err(why)) => failures.push(why),
+        }
+    }
+    Err(format!(
+        "no objdump could read the objects (set OBJDUMP): {}",
+        failures.join("; ")
+    ))
 }
 
 /// The archiver `cc` used for libzmq.a.
