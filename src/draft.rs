@@ -204,9 +204,7 @@ impl DraftSocket {
         call: impl FnOnce(&RawSocket, &CStr) -> std::result::Result<(), crate::raw::Errno>,
     ) -> std::result::Result<(), EndpointError> {
         let c_endpoint = endpoint_cstring(op, endpoint)?;
-        let _udp = if self.kind == DraftSocketType::RADIO
-            && crate::socket::is_udp(endpoint)
-            && matches!(op, EndpointOp::Bind | EndpointOp::Connect)
+        let _udp = if self.kind == DraftSocketType::RADIO && crate::socket::opens_udp(op, endpoint)
         {
             let mut udp = self.udp.write().unwrap_or_else(|e| e.into_inner());
             *udp = true;

@@ -290,36 +290,27 @@ impl Message {
     /// The group of a message received by a DISH socket.
     #[cfg(feature = "draft")]
     pub fn group(&self) -> Option<&str> {
+        self.group_cstr()?.to_str().ok().filter(|g| !g.is_empty())
+    }
+
+    /// The message's group as libzmq holds it (NUL-terminated, UTF-8 or not).
+    #[cfg(zmq_draft)]
+    fn group_cstr(&self) -> Option<&CStr> {
         let msg = ptr::addr_of!(self.msg).cast_mut();
         // SAFETY: self.msg is initialised; zmq_msg_group returns a pointer into the
         // message itself (NUL-terminated), valid while the message is not modified.
         let group = unsafe { zmq_sys::zmq_msg_group(msg) };
-        if group.is_null() {
-            return None;
-        }
-        // SAFETY: see above.
-        let group = unsafe { CStr::from_ptr(group) };
-        group.to_str().ok().filter(|g| !g.is_empty())
+        // SAFETY: see above; null when the message has no group.
+        (!group.is_null()).then(|| unsafe { CStr::from_ptr(group) })
     }
 
     /// The length in bytes of the message's group (0 for none), UTF-8 or not. Without
     /// libzmq's draft API (which has groups) there is none.
-    #[cfg(not(zmq_draft))]
     pub(crate) fn group_len(&self) -> usize {
+        #[cfg(zmq_draft)]
+        return self.group_cstr().map_or(0, |group| group.to_bytes().len());
+        #[cfg(not(zmq_draft))]
         0
-    }
-
-    /// The length in bytes of the message's group (0 for none), UTF-8 or not.
-    #[cfg(zmq_draft)]
-    pub(crate) fn group_len(&self) -> usize {
-        let msg = ptr::addr_of!(self.msg).cast_mut();
-        // SAFETY: as in `group`: a NUL-terminated string inside the message, or null.
-        let group = unsafe { zmq_sys::zmq_msg_group(msg) };
-        if group.is_null() {
-            return 0;
-        }
-        // SAFETY: see above.
-        unsafe { CStr::from_ptr(group) }.to_bytes().len()
     }
 
     /// Sets the group a RADIO socket sends this message to.

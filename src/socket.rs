@@ -124,11 +124,13 @@ impl Sendable for &mut Message {
     }
 }
 
-/// Whether `endpoint` is a `udp://` one.
-pub(crate) fn is_udp(endpoint: &str) -> bool {
-    endpoint
-        .get(..6)
-        .is_some_and(|transport| transport.eq_ignore_ascii_case("udp://"))
+/// Whether `op` binds or connects a `udp://` endpoint (after which a RADIO's messages must
+/// fit in one datagram).
+pub(crate) fn opens_udp(op: EndpointOp, endpoint: &str) -> bool {
+    matches!(op, EndpointOp::Bind | EndpointOp::Connect)
+        && endpoint
+            .get(..6)
+            .is_some_and(|transport| transport.eq_ignore_ascii_case("udp://"))
 }
 
 /// Whether a RADIO message fits in one datagram: a byte of group length, the group and
@@ -175,10 +177,8 @@ pub struct Socket {
     /// A RADIO socket (made with `Context::socket_raw` or adopted with `from_raw`; the
     /// usual way is `DraftSocket`, which has the same check).
     radio: bool,
-    /// A RADIO that has (or tried) a udp endpoint: its messages must fit in a datagram.
-    radio_udp: std::cell::Cell<bool>,
-    /// `datagram || radio_udp`: whether sends check the datagram size (one load on the hot
-    /// path).
+    /// Whether sends must fit in one datagram: a DGRAM socket, or a RADIO that has (or
+    /// tried) a udp endpoint. One load on the hot path of every other socket.
     udp_sized: std::cell::Cell<bool>,
 }
 
@@ -187,6 +187,15 @@ pub struct Socket {
 // its owner uses it, and moving a value between threads goes through a synchronising
 // primitive (thread spawn, a channel, a mutex), which provides the barrier.
 unsafe impl Send for Socket {}
+
+/// An `int` option of `raw`, for the few this module reads itself (rather than through
+/// `sockopt`, the layer above this one); `None` if libzmq cannot say.
+fn int_option(raw: &RawSocket, option: u32) -> Option<i32> {
+    let mut value = [0u8; 4];
+    raw.getsockopt(option as libc::c_int, &mut value)
+        .ok()
+        .map(|_| i32::from_ne_bytes(value))
+}
 
 fn endpoint_cstring(op: EndpointOp, endpoint: &str) -> std::result::Result<CString, EndpointError> {
     EndpointError::checked_cstring(op, endpoint)
@@ -202,7 +211,7 @@ impl Socket {
     /// Whether libzmq may hand this socket's messages to its udp engine with no check of
     /// ours in between (a proxy): a DGRAM socket, or a RADIO with a udp endpoint.
     pub(crate) fn sends_datagrams(&self) -> bool {
-        self.datagram || self.radio_udp.get()
+        self.udp_sized.get()
     }
 
     /// `EMSGSIZE` for a frame larger than a DGRAM socket can send
@@ -234,7 +243,6 @@ impl Socket {
             context,
             datagram: kind == zmq_sys::ZMQ_DGRAM as i32,
             radio: kind == zmq_sys::ZMQ_RADIO as i32,
-            radio_udp: std::cell::Cell::new(false),
             udp_sized: std::cell::Cell::new(kind == zmq_sys::ZMQ_DGRAM as i32),
         }
     }
@@ -249,12 +257,8 @@ impl Socket {
         let ptr = NonNull::new(sock).expect("Socket::from_raw: null socket pointer");
         // SAFETY: the caller guarantees a live socket we may own.
         let raw = unsafe { RawSocket::from_raw(ptr, true) };
-        // The type is known here only by asking (-1, no type, if libzmq cannot say). Read
-        // here rather than through `sockopt`, which is the layer above this one.
-        let mut kind = [0u8; 4];
-        let kind = raw
-            .getsockopt(zmq_sys::ZMQ_TYPE as libc::c_int, &mut kind)
-            .map_or(-1, |_| i32::from_ne_bytes(kind));
+        // The type is known here only by asking (-1, no type, if libzmq cannot say).
+        let kind = int_option(&raw, zmq_sys::ZMQ_TYPE).unwrap_or(-1);
         Socket::from_parts(raw, None, kind)
     }
 
@@ -298,20 +302,15 @@ impl Socket {
             // ZMQ_IPV6 set, the first IPv6 one would abort the process.
             return Err(EndpointError::new(op, endpoint, zmq_sys::errno::ENOTSUP));
         }
-        if self.radio && is_udp(endpoint) && matches!(op, EndpointOp::Bind | EndpointOp::Connect) {
-            self.radio_udp.set(true);
+        if self.radio && opens_udp(op, endpoint) {
             self.udp_sized.set(true);
         }
         call(&self.raw, &c_endpoint).map_err(|errno| EndpointError::new(op, endpoint, errno.0))
     }
 
-    /// Whether `ZMQ_IPV6` is set (read here rather than through `sockopt`, the layer
-    /// above this one).
+    /// Whether `ZMQ_IPV6` is set.
     fn ipv6(&self) -> bool {
-        let mut value = [0u8; 4];
-        self.raw
-            .getsockopt(zmq_sys::ZMQ_IPV6 as libc::c_int, &mut value)
-            .is_ok_and(|_| i32::from_ne_bytes(value) != 0)
+        int_option(&self.raw, zmq_sys::ZMQ_IPV6).is_some_and(|on| on != 0)
     }
 
     /// Binds to an endpoint, e.g. `tcp://127.0.0.1:5555`, `tcp://*:*` (any port; read it
@@ -442,12 +441,14 @@ impl Socket {
             if parts.is_empty() {
                 return Ok(());
             }
-            let [address, payload] = <[Message; 2]>::try_from(parts).map_err(|_| Error::EINVAL)?;
+            let [mut address, mut payload] =
+                <[Message; 2]>::try_from(parts).map_err(|_| Error::EINVAL)?;
             // Both frames are checked before the address goes, for the same reason.
             self.check_frame(&address)?;
             self.check_frame(&payload)?;
-            address.send(self, flags | zmq_sys::ZMQ_SNDMORE as i32)?;
-            return payload.send(self, flags);
+            self.raw
+                .msg_send(address.for_io(), flags | zmq_sys::ZMQ_SNDMORE as i32)?;
+            return self.raw.msg_send(payload.for_io(), flags);
         }
         let mut parts = iter.into_iter().peekable();
         while let Some(part) = parts.next() {

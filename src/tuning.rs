@@ -126,35 +126,25 @@ pub const HEAP_MMAP_THRESHOLD: usize = 32 * 1024 * 1024;
 /// `ENOTSUP` anywhere but 64-bit Linux with glibc (musl, macOS, Windows, 32-bit systems:
 /// nothing is changed); `EINVAL` if glibc refuses a setting.
 pub unsafe fn retain_heap() -> Result<()> {
-    // SAFETY: the caller guarantees that no other thread allocates meanwhile.
-    unsafe { retain_heap_with(HEAP_RETAIN, HEAP_MMAP_THRESHOLD) }
-}
-
-/// # Safety
-/// As [`retain_heap`].
-#[cfg(all(target_os = "linux", target_env = "gnu", target_pointer_width = "64"))]
-unsafe fn retain_heap_with(retain: usize, mmap_threshold: usize) -> Result<()> {
-    let retain = libc::c_int::try_from(retain).map_err(|_| Error::EINVAL)?;
-    let threshold = libc::c_int::try_from(mmap_threshold).map_err(|_| Error::EINVAL)?;
-    for (param, value) in [
-        (libc::M_MMAP_THRESHOLD, threshold),
-        (libc::M_TOP_PAD, retain),
-    ] {
-        // SAFETY: mallopt only sets two of glibc's allocator parameters, to values it
-        // accepts on 64-bit systems (up to 32 MiB for the threshold); the caller
-        // guarantees that no other thread reads them meanwhile (glibc locks only the main
-        // arena while setting them).
-        if unsafe { libc::mallopt(param, value) } != 1 {
-            return Err(Error::EINVAL);
+    #[cfg(all(target_os = "linux", target_env = "gnu", target_pointer_width = "64"))]
+    {
+        let retain = libc::c_int::try_from(HEAP_RETAIN).map_err(|_| Error::EINVAL)?;
+        let threshold = libc::c_int::try_from(HEAP_MMAP_THRESHOLD).map_err(|_| Error::EINVAL)?;
+        for (param, value) in [
+            (libc::M_MMAP_THRESHOLD, threshold),
+            (libc::M_TOP_PAD, retain),
+        ] {
+            // SAFETY: mallopt only sets two of glibc's allocator parameters, to values it
+            // accepts on 64-bit systems (up to 32 MiB for the threshold); the caller
+            // guarantees that no other thread reads them meanwhile (glibc locks only the
+            // main arena while setting them).
+            if unsafe { libc::mallopt(param, value) } != 1 {
+                return Err(Error::EINVAL);
+            }
         }
+        Ok(())
     }
-    Ok(())
-}
-
-/// # Safety
-/// None needed: changes nothing.
-#[cfg(not(all(target_os = "linux", target_env = "gnu", target_pointer_width = "64")))]
-unsafe fn retain_heap_with(_retain: usize, _mmap_threshold: usize) -> Result<()> {
+    #[cfg(not(all(target_os = "linux", target_env = "gnu", target_pointer_width = "64")))]
     Err(Error::ENOTSUP)
 }
 

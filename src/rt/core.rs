@@ -612,9 +612,6 @@ impl<R: Registration> Core<R> {
     #[inline]
     fn send_frame_now(&self, frame: &mut Message, more: bool) -> Result<()> {
         let flags = if more { DONTWAIT | SNDMORE } else { DONTWAIT };
-        // Every frame, whatever the path (the one-frame fast path included); a whole
-        // message was checked before its first frame went (`check_datagram`).
-        self.socket().check_frame(frame)?;
         self.socket().raw.msg_send(frame.for_io(), flags)
     }
 
@@ -744,6 +741,8 @@ impl<R: Registration> Core<R> {
         cx: &mut Context<'_>,
         frame: &mut Message,
     ) -> std::result::Result<(), Option<Error>> {
+        // The other send paths check the whole message first (`check_datagram`).
+        self.socket().check_frame(frame).map_err(Some)?;
         self.fast_op(cx, |core| core.send_frame_now(frame, false))
     }
 

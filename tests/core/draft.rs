@@ -529,6 +529,15 @@ fn dgram_refuses_payloads_larger_than_a_datagram() {
     assert_eq!(a.recv_multipart(zmq::DONTWAIT), Err(zmq::Error::EAGAIN));
 }
 
+/// A DISH bound to a free udp port on 127.0.0.1 and joined to `group`, and the port.
+fn udp_dish(ctx: &zmq::Context, group: &str) -> (DraftSocket, u16) {
+    let port = free_udp_port();
+    let dish = draft(ctx, DISH);
+    dish.bind(&format!("udp://127.0.0.1:{port}")).unwrap();
+    dish.join(group).unwrap();
+    (dish, port)
+}
+
 /// A RADIO with a udp endpoint refuses a message whose datagram (one byte of group length,
 /// the group, the body) would exceed `UDP_DATAGRAM_MAX`; the largest that fits arrives
 /// whole. Over tcp the same RADIO sends large messages as before.
@@ -536,10 +545,7 @@ fn dgram_refuses_payloads_larger_than_a_datagram() {
 fn radio_over_udp_refuses_messages_larger_than_a_datagram() {
     let _dog = watchdog(POSITIVE_WAIT * 4);
     let ctx = zmq::Context::new();
-    let port = free_udp_port();
-    let dish = draft(&ctx, DISH);
-    dish.bind(&format!("udp://127.0.0.1:{port}")).unwrap();
-    dish.join("g").unwrap();
+    let (dish, port) = udp_dish(&ctx, "g");
     let radio = draft(&ctx, RADIO);
     // Over tcp first (before any udp endpoint), a large message is fine.
     let eps = Endpoints::new();
@@ -618,10 +624,7 @@ fn a_plain_socket_radio_over_udp_refuses_messages_larger_than_a_datagram() {
 fn a_dish_on_udp_survives_garbage_datagrams() {
     let _dog = watchdog(POSITIVE_WAIT * 2);
     let ctx = zmq::Context::new();
-    let port = free_udp_port();
-    let dish = draft(&ctx, DISH);
-    dish.bind(&format!("udp://127.0.0.1:{port}")).unwrap();
-    dish.join("g").unwrap();
+    let (dish, port) = udp_dish(&ctx, "g");
     let sender = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     let to = ("127.0.0.1", port);
     let mut long_group = vec![0x80u8];
