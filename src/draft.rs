@@ -267,8 +267,9 @@ impl DraftSocket {
     /// Binds to an endpoint (`zmq_bind`); see [`Socket::bind`]. RADIO and DISH also take
     /// `udp://` endpoints (a datagram holds at most [`UDP_DATAGRAM_MAX`] bytes: one for
     /// the group's length, the group and the body; a RADIO with a udp endpoint refuses
-    /// larger messages with `EMSGSIZE`, and a DISH receives the first
-    /// [`UDP_DATAGRAM_MAX`] bytes of a larger datagram from another sender).
+    /// larger messages with `EMSGSIZE`; a larger datagram from another sender is dropped
+    /// by the vendored build on Linux, and arrives cut to its first [`UDP_DATAGRAM_MAX`]
+    /// bytes with a system libzmq 4.3.5).
     ///
     /// libzmq 4.3.5 aborts the process when a DISH bound to udp receives a datagram whose
     /// first byte is 0x80 or more (it reads the group length as a signed `char`). The

@@ -142,7 +142,9 @@ pub(crate) fn radio_message_fits(msg: &Message) -> bool {
 /// The largest datagram libzmq 4.3.5's udp engine can send, in bytes: it copies each one
 /// (for RADIO: one byte of group length, the group and the body) into a buffer of this
 /// size without checking, so a larger one would overwrite memory. This crate refuses
-/// larger messages on udp with `EMSGSIZE` before libzmq sees them.
+/// larger messages on udp with `EMSGSIZE` before libzmq sees them. It reads incoming
+/// datagrams into a buffer of the same size: the vendored build on Linux drops a larger
+/// one, where libzmq 4.3.5 delivers its first 8192 bytes as if they were the whole.
 pub const UDP_DATAGRAM_MAX: usize = 8192;
 
 /// A ZeroMQ socket.

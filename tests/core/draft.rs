@@ -658,7 +658,45 @@ fn a_dish_on_udp_survives_garbage_datagrams() {
     assert_eq!((msg.group(), &msg[..]), (Some("g"), &b"hi"[..]));
 }
 
-/// The fourth mend of the udp engine: a DGRAM socket bound to IPv6 through libzmq directly
+/// The mend of the udp engine's reads: a datagram longer than libzmq's 8 KiB buffer is
+/// dropped, where libzmq 4.3.5 delivered its first 8 KiB as if they were the whole
+/// message; the DISH goes on receiving.
+#[cfg(zmq_udp_mended)]
+#[test]
+fn a_dish_on_udp_drops_datagrams_longer_than_its_buffer() {
+    let _dog = watchdog(POSITIVE_WAIT * 2);
+    let ctx = zmq::Context::new();
+    let (dish, port) = udp_dish(&ctx, "g");
+    let sender = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let to = ("127.0.0.1", port);
+    let mut long = vec![1u8, b'g'];
+    long.resize(zmq::draft::UDP_DATAGRAM_MAX + 100, b'x');
+    // The long datagram, then a short one, until one arrives (as above: udp may drop).
+    let deadline = std::time::Instant::now() + POSITIVE_WAIT;
+    loop {
+        sender.send_to(&long, to).unwrap();
+        sender.send_to(&[1, b'g', b'o', b'k'], to).unwrap();
+        if dish.poll(zmq::POLLIN, 50).unwrap() == 1 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the DISH stopped receiving"
+        );
+    }
+    // Everything that arrived is a short one: no long datagram came through cut.
+    while dish.poll(zmq::POLLIN, 50).unwrap() == 1 {
+        let msg = dish.recv_msg(0).unwrap();
+        assert_eq!(
+            (msg.group(), &msg[..]),
+            (Some("g"), &b"ok"[..]),
+            "a {}-byte message arrived",
+            msg.len()
+        );
+    }
+}
+
+/// The IPv6 mend of the udp engine: a DGRAM socket bound to IPv6 through libzmq directly
 /// (this crate refuses that) drops an IPv6 datagram instead of failing an assertion, and
 /// goes on working.
 #[cfg(zmq_udp_mended)]

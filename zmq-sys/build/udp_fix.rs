@@ -8,10 +8,11 @@
 //! socket asserts that every datagram is IPv4 (an IPv6 one aborted the process). And
 //! `out_event` copies each outgoing datagram into its 8 KiB buffer unchecked (the `zmq`
 //! crate refuses larger messages before libzmq sees them; this drops any that still get
-//! there). libzmq fixed the first upstream after 4.3.5.
+//! there). `in_event` reads each datagram into an 8 KiB buffer too, and delivered a longer
+//! one cut, as if whole; now it is dropped. libzmq fixed the first upstream after 4.3.5.
 //!
 //! How: `zeromq-src` leaves a copy of libzmq's sources in `OUT_DIR/source/src`. This takes
-//! `udp_engine.cpp` from there, rewrites three lines (each must be found exactly once, or
+//! `udp_engine.cpp` from there, rewrites six lines (each must be found exactly once, or
 //! nothing changes), compiles it with the flags `zeromq-src` used, and puts the object in
 //! `libzmq.a` in place of the original. The flags are checked rather than trusted: the
 //! unmended file is compiled the same way first, and its code (`objdump -d`) must be the
@@ -24,9 +25,23 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The four mends: a line of libzmq 4.3.5's `udp_engine.cpp` to find (exactly once), and
+/// The mends: a line of libzmq 4.3.5's `udp_engine.cpp` to find (exactly once), and
 /// what replaces it. Only the lines are named here; the code around them stays libzmq's.
-const REWRITES: [(&str, &str); 4] = [
+const REWRITES: [(&str, &str); 6] = [
+    // in_event: a datagram longer than the 8 KiB buffer was read cut and delivered as if
+    // whole. MSG_TRUNC makes Linux's recvfrom return the datagram's real length...
+    (
+        "recvfrom (_fd, _in_buffer, MAX_UDP_MSG, 0,",
+        "recvfrom (_fd, _in_buffer, MAX_UDP_MSG, MSG_TRUNC,",
+    ),
+    // ...so that such a datagram is dropped once the read succeeded.
+    (
+        "int body_offset;",
+        "int body_offset;
+    /* zmq-sys: a datagram longer than the buffer arrived cut; it is dropped. */
+    if (nbytes > MAX_UDP_MSG)
+        return;",
+    ),
     // in_event, DGRAM: an IPv6 datagram failed an assertion (the process aborted).
     (
         "zmq_assert (in_address.ss_family == AF_INET);",
