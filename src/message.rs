@@ -441,6 +441,20 @@ impl Message {
         msg
     }
 
+    /// A second message with the same content, shared with this one as libzmq's
+    /// `zmq_msg_copy` shares it: a reference count for a large payload (no copy), a copy
+    /// of a small one. Both are then marked shared, so a later [`DerefMut`] copies before
+    /// writing. For a device that sends one message to two sockets.
+    pub(crate) fn share(&mut self) -> Message {
+        let mut copy = Message::new();
+        // SAFETY: both are initialised messages held exclusively (`&mut`); zmq_msg_copy
+        // closes the target's empty content first and fails only for an invalid source
+        // (EFAULT), which the type rules out (the copy stays empty then).
+        let rc = unsafe { zmq_sys::zmq_msg_copy(&mut copy.msg, &mut self.msg) };
+        debug_assert_eq!(rc, 0);
+        copy
+    }
+
     /// Hands a heap buffer to libzmq without copying it.
     ///
     /// `ptr`/`len` is the payload; `hint` is what `free` needs to rebuild the owner.

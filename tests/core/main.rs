@@ -30,6 +30,7 @@ mod linking;
 // binary.
 mod message;
 mod monitor;
+mod monitored_queue;
 mod multipart;
 mod ownership;
 mod patterns;

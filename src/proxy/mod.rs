@@ -1,7 +1,8 @@
 //! Built-in proxies (`zmq_proxy`, `zmq_proxy_steerable`): shuttle messages between a
 //! frontend and a backend socket, on the calling thread ([`proxy`](crate::proxy()) and
 //! friends) or on a thread of their own ([`spawn`], with a [`ProxyHandle`] to pause,
-//! resume, read the statistics and stop it).
+//! resume, read the statistics and stop it); and [`monitored_queue`], pyzmq's device that
+//! also tells a third socket what went which way.
 //!
 //! A proxy runs until its context is shut down or terminated (it then returns
 //! `Err(ETERM)`), or, for a steerable one, until its control socket receives `TERMINATE`
@@ -60,6 +61,10 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use crate::{Error, Message, PAIR, Result, Socket};
+
+mod monitored;
+
+pub use monitored::monitored_queue;
 
 /// `ENOTSUP` when one of the sockets is a DGRAM socket or a RADIO with a udp endpoint:
 /// libzmq's proxy would hand it messages without the datagram size check of this crate's
