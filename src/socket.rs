@@ -133,6 +133,14 @@ pub(crate) fn opens_udp(op: EndpointOp, endpoint: &str) -> bool {
             .is_some_and(|transport| transport.eq_ignore_ascii_case("udp://"))
 }
 
+/// Whether binding `endpoint` takes the `ZMQ_USE_FD` descriptor: libzmq's tcp, ipc and
+/// ws listeners do (the transport names are case sensitive there).
+fn takes_use_fd(endpoint: &str) -> bool {
+    ["tcp://", "ipc://", "ws://", "wss://"]
+        .iter()
+        .any(|transport| endpoint.starts_with(transport))
+}
+
 /// Whether a RADIO message fits in one datagram: a byte of group length, the group and
 /// the body, at most [`UDP_DATAGRAM_MAX`].
 pub(crate) fn radio_message_fits(msg: &Message) -> bool {
@@ -333,7 +341,17 @@ impl Socket {
     /// transport), `EADDRINUSE`, `EADDRNOTAVAIL`, `ENODEV` (unknown interface),
     /// `ENAMETOOLONG`/`ENOENT` (ipc path), `ENOCOMPATPROTO`, `ETERM`.
     pub fn bind_endpoint(&self, endpoint: &str) -> std::result::Result<(), EndpointError> {
-        self.endpoint_call(EndpointOp::Bind, endpoint, RawSocket::bind)
+        self.endpoint_call(EndpointOp::Bind, endpoint, RawSocket::bind)?;
+        if takes_use_fd(endpoint)
+            && int_option(&self.raw, zmq_sys::ZMQ_USE_FD).is_some_and(|fd| fd != -1)
+        {
+            // libzmq owns the descriptor now (and closes it): the next bind must not get
+            // it too (libzmq would, and abort on it).
+            let _ = self
+                .raw
+                .setsockopt(zmq_sys::ZMQ_USE_FD as libc::c_int, &(-1i32).to_ne_bytes());
+        }
+        Ok(())
     }
 
     /// Stops listening on an endpoint bound before (`zmq_unbind`). For a wildcard bind,

@@ -526,8 +526,9 @@ macro_rules! for_each_sockopt {
     ZMQ_THREAD_SAFE: bool get is_thread_safe => "whether the socket type is thread safe.";
     ZMQ_MULTICAST_MAXTPDU: i32 get get_multicast_maxtpdu set set_multicast_maxtpdu =>
         "largest multicast transport data unit in bytes (default 1500).";
-    ZMQ_USE_FD: i32 get get_use_fd set set_use_fd =>
-        "an already bound socket fd for the next bind (default -1: none).";
+    ZMQ_USE_FD: i32 get get_use_fd =>
+        "the listening socket descriptor the next tcp, ipc or ws bind takes (default -1: \
+         none); set with the `unsafe` [`Socket::set_use_fd`].";
     ZMQ_BINDTODEVICE: str get get_bindtodevice set set_bindtodevice =>
         "network interface the socket's connections use (SO_BINDTODEVICE; needs \
          CAP_NET_RAW).";
@@ -766,7 +767,50 @@ impl Socket {
 
     /// Sets any option by its raw `ZMQ_*` number and encoded value. libzmq checks the
     /// value's length and range; a wrong one fails with `EINVAL`.
+    ///
+    /// # Errors
+    /// libzmq's; `EINVAL` for `ZMQ_USE_FD`, which hands a descriptor to libzmq: use the
+    /// `unsafe` [`set_use_fd`](Self::set_use_fd).
     pub fn set_option_raw(&self, option: i32, value: &[u8]) -> Result<()> {
+        if option == zmq_sys::ZMQ_USE_FD as i32 {
+            return Err(Error::EINVAL);
+        }
         self.raw.setsockopt(option, value)
+    }
+
+    /// Hands a listening socket descriptor to the next bind to a tcp, ipc or ws endpoint
+    /// (`ZMQ_USE_FD`), which then listens on it and ignores its own address; `-1` takes it
+    /// back before that. The bind that takes it sets the option back to `-1` (libzmq would
+    /// give the same descriptor to the next bind as well).
+    ///
+    /// ```
+    /// use std::os::fd::IntoRawFd;
+    ///
+    /// let ctx = zmq::Context::new();
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let port = listener.local_addr().unwrap().port();
+    /// let server = ctx.socket(zmq::REP)?;
+    /// // SAFETY: a listening socket nothing else will use or close (into_raw_fd).
+    /// unsafe { server.set_use_fd(listener.into_raw_fd())? };
+    /// server.bind("tcp://127.0.0.1:*")?; // listens on the descriptor's port
+    /// assert_eq!(server.get_last_endpoint()?.unwrap(), format!("tcp://127.0.0.1:{port}"));
+    /// assert_eq!(server.get_use_fd()?, -1);
+    /// # Ok::<(), zmq::Error>(())
+    /// ```
+    ///
+    /// # Safety
+    /// `fd` is `-1`, or an open descriptor of a socket that is bound and listening (a
+    /// `TcpListener`'s or a `UnixListener`'s, given up with
+    /// [`IntoRawFd::into_raw_fd`](std::os::fd::IntoRawFd::into_raw_fd)) that nothing else
+    /// uses or closes from then on: libzmq checks nothing, watches it with epoll, accepts
+    /// on it and closes it when the endpoint is unbound or the socket closes. Any other
+    /// descriptor makes that bind abort the process, or is closed under its owner. If no
+    /// bind takes it, it stays the caller's to close.
+    ///
+    /// # Errors
+    /// `ETERM` when the context is terminated.
+    pub unsafe fn set_use_fd(&self, fd: i32) -> Result<()> {
+        self.raw
+            .setsockopt(zmq_sys::ZMQ_USE_FD as i32, &fd.to_ne_bytes())
     }
 }

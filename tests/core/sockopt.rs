@@ -540,10 +540,12 @@ fn exercise(ctx: &zmq::Context, accessor: &str, keys: &zmq::CurveKeyPair) -> Opt
             Socket::get_multicast_maxtpdu,
             vec![(1400, 1400)],
         ),
-        "set_use_fd" => round_trip(
+        "get_use_fd" => round_trip(
             ctx,
             DEALER,
-            Socket::set_use_fd,
+            // SAFETY: the socket is never bound, so libzmq never uses the number as a
+            // descriptor.
+            |socket: &Socket, fd| unsafe { socket.set_use_fd(fd) },
             Socket::get_use_fd,
             vec![(42, 42), (-1, -1)],
         ),
@@ -999,4 +1001,39 @@ fn long_string_options_read_back() {
     let proxy = format!("{}:1080", "a".repeat(70_000));
     socket.set_socks_proxy(Some(&proxy)).unwrap();
     assert_eq!(socket.get_socks_proxy().unwrap(), Ok(proxy));
+}
+
+/// `ZMQ_USE_FD` hands a listening descriptor to one bind: the socket listens on it, the
+/// option is back to -1 afterwards (libzmq would hand the same descriptor to the next
+/// bind, and abort there), and the raw setter refuses the option (it is `unsafe`).
+#[test]
+fn use_fd_hands_one_listener_to_one_bind() {
+    use std::os::fd::IntoRawFd;
+    let ctx = zmq::Context::new();
+    let server = crate::common::socket(&ctx, zmq::REP);
+    assert_eq!(
+        server.set_option_raw(zmq_sys::ZMQ_USE_FD as i32, &7i32.to_ne_bytes()),
+        Err(zmq::Error::EINVAL)
+    );
+    assert_eq!(server.get_use_fd().unwrap(), -1);
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // SAFETY: a listening socket that nothing else uses or closes (into_raw_fd).
+    unsafe { server.set_use_fd(listener.into_raw_fd()).unwrap() };
+    server.bind("tcp://127.0.0.1:*").unwrap();
+    let endpoint = server.get_last_endpoint().unwrap().unwrap();
+    assert_eq!(endpoint, format!("tcp://127.0.0.1:{port}"));
+    assert_eq!(server.get_use_fd().unwrap(), -1);
+    // A second bind makes a listener of its own.
+    server.bind("tcp://127.0.0.1:*").unwrap();
+    assert_ne!(server.get_last_endpoint().unwrap().unwrap(), endpoint);
+
+    let client = crate::common::socket(&ctx, zmq::REQ);
+    client.connect(&endpoint).unwrap();
+    client.send("through the handed-over listener", 0).unwrap();
+    assert_eq!(
+        server.recv_bytes(0).unwrap(),
+        b"through the handed-over listener"
+    );
 }
