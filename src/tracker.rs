@@ -73,14 +73,22 @@ impl Signal {
     fn register(&self, id: u64, waker: &Waker) -> bool {
         // Cloned before locking: a waker's clone is foreign code.
         let waker = waker.clone();
-        let mut waiters = self.waiters();
-        if self.is_done() {
-            return true;
-        }
-        match waiters.iter_mut().find(|(slot, _)| *slot == id) {
-            Some(slot) => slot.1 = waker,
-            None => waiters.push((id, waker)),
-        }
+        let replaced = {
+            let mut waiters = self.waiters();
+            if self.is_done() {
+                return true;
+            }
+            match waiters.iter_mut().find(|(slot, _)| *slot == id) {
+                Some(slot) => Some(std::mem::replace(&mut slot.1, waker)),
+                None => {
+                    waiters.push((id, waker));
+                    None
+                }
+            }
+        };
+        // The waker it replaces is dropped here, outside the lock (dropping one is foreign
+        // code, which may drop a Tracker and so come back to this lock).
+        drop(replaced);
         false
     }
 

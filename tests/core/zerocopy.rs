@@ -401,3 +401,48 @@ fn tracker_is_a_runtime_agnostic_future() {
     futures::executor::block_on(tracker);
     closer.join().unwrap();
 }
+
+/// A tracker polled again with a new waker drops the old one outside its lock: here the
+/// old waker is the last owner of a clone of the same tracker, whose drop takes that lock
+/// (the first version deadlocked).
+#[test]
+fn a_replaced_waker_is_dropped_outside_the_trackers_lock() {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::sync::Mutex;
+    use std::task::{Context, Wake, Waker};
+
+    struct OwnsTracker(Mutex<Option<zmq::Tracker>>);
+    impl Wake for OwnsTracker {
+        fn wake(self: Arc<Self>) {}
+    }
+    impl Drop for OwnsTracker {
+        fn drop(&mut self) {
+            drop(self.0.lock().unwrap().take());
+        }
+    }
+
+    let _dog = common::watchdog(common::POSITIVE_WAIT);
+    let (msg, mut tracker) = zmq::Message::tracked(vec![1u8; 1000]);
+    let mut clone = tracker.clone();
+    let noop = Waker::noop();
+    assert!(
+        Pin::new(&mut clone)
+            .poll(&mut Context::from_waker(noop))
+            .is_pending()
+    );
+    let owner = Waker::from(Arc::new(OwnsTracker(Mutex::new(Some(clone)))));
+    assert!(
+        Pin::new(&mut tracker)
+            .poll(&mut Context::from_waker(&owner))
+            .is_pending()
+    );
+    drop(owner); // the tracker holds the last reference to it now
+    assert!(
+        Pin::new(&mut tracker)
+            .poll(&mut Context::from_waker(noop))
+            .is_pending()
+    );
+    drop(msg);
+    assert!(tracker.is_done());
+}
