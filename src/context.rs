@@ -99,7 +99,8 @@ impl Context {
     /// child must not use sockets made before the fork; it should make its own
     /// [`Context::new`]. `instance()` itself notices a fork (the process id changed) and
     /// gives the child a new context; the parent's is left untouched (never terminated
-    /// in the child).
+    /// in the child; the same holds for every context: dropping one inherited by fork
+    /// leaves it alone, and [`destroy`](Self::destroy) says `ENOTSUP`).
     ///
     /// # In tests
     /// Tests of one binary run in parallel threads of one process, so they share the
@@ -180,6 +181,11 @@ impl Context {
     /// another thread than the one that will close them (there it first makes their
     /// blocking calls return `ETERM`). Unlike zmq 0.10, this is safe: the context is
     /// terminated once, and never again on drop.
+    ///
+    /// # Errors
+    /// `ENOTSUP` in a child process forked after the context was made: libzmq's threads
+    /// are not there to finish it (zmq 0.10 waited for ever). Dropping it there leaves it
+    /// alone, as pyzmq does; the parent's context is not affected.
     #[doc(alias = "zmq_ctx_term")]
     pub fn destroy(&mut self) -> Result<()> {
         self.raw.terminate().map(drop)

@@ -37,7 +37,7 @@ impl Drop for ReleaseOnUnwind {
 /// `extern "C"` callbacks). The panic hook has already reported the panic; its payload is
 /// dropped, or forgotten if dropping it panics too.
 pub(crate) fn without_unwinding(f: impl FnOnce()) {
-    if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(f))
+    if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| crate::raw::as_callback(f)))
         && let Err(again) = panic::catch_unwind(AssertUnwindSafe(move || drop(payload)))
     {
         std::mem::forget(again);

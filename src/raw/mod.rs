@@ -125,6 +125,9 @@ pub(crate) struct RawContext {
     /// Whether dropping the last handle terminates the context (false for borrowed
     /// pointers given to `from_raw` with `owned == false`).
     owned: bool,
+    /// The process the handle was made in. A child forked from it inherits the pointer
+    /// but none of libzmq's threads: `zmq_ctx_term` there fails with `EINTR` for ever.
+    pid: u32,
 }
 
 // SAFETY: libzmq contexts are thread safe: every zmq_ctx_* call and zmq_socket may be made
@@ -146,6 +149,7 @@ impl RawContext {
                 terminated: RwLock::new(false),
                 started: AtomicBool::new(false),
                 owned: true,
+                pid: std::process::id(),
             }),
             // libzmq returns NULL when it cannot make the context's mailbox (an eventfd)
             // or allocate; errno says which. Report ENOMEM when errno is not set.
@@ -167,6 +171,7 @@ impl RawContext {
             // Unknown (C code may have made sockets): check before the first one of ours.
             started: AtomicBool::new(false),
             owned,
+            pid: std::process::id(),
         }
     }
 
@@ -257,7 +262,12 @@ impl RawContext {
     /// (and its linger period has passed). Retries on EINTR.
     ///
     /// Returns `Ok(false)` if the context was already terminated.
+    /// `ENOTSUP` in a process forked from the one that made the context (libzmq's
+    /// threads are not there to finish it).
     pub(crate) fn terminate(&self) -> Result<bool> {
+        if self.forked() {
+            return Err(Error::ENOTSUP);
+        }
         // zmq_ctx_term first makes blocking calls on the context's sockets return ETERM,
         // then waits for those sockets to be closed; closing needs no lock of ours.
         let mut terminated = self
@@ -284,10 +294,20 @@ impl RawContext {
 impl Drop for RawContext {
     fn drop(&mut self) {
         if self.owned {
+            // Inherited by fork: left as it is, as pyzmq does (the parent owns it).
+            if self.forked() {
+                return;
+            }
             // Inside an async runtime, terminating here could block a worker for as long
             // as the linger lasts (forever by default): an adapter's hook runs it on a
             // blocking thread instead.
             if !self.is_terminated() && self.terminate_elsewhere() {
+                return;
+            }
+            // Inside a callback from libzmq (a message's owner dropped on its I/O thread
+            // held the last handle): zmq_ctx_term would wait for this very thread.
+            if in_callback() && !self.is_terminated() {
+                terminate_on_a_thread(self.ptr);
                 return;
             }
             // Nothing useful can be done with an error here; libzmq only fails
@@ -297,7 +317,61 @@ impl Drop for RawContext {
     }
 }
 
+/// A context pointer moved to the thread that terminates it.
+struct ContextToTerminate(NonNull<c_void>);
+
+// SAFETY: libzmq contexts may be terminated from any thread; the one handle that owned
+// this pointer is gone, so the thread is its only user.
+unsafe impl Send for ContextToTerminate {}
+
+/// Terminates a live, owned context whose last handle is being dropped, on a new thread.
+/// If no thread can be started, the context is left as it is (a leak, not a deadlock).
+fn terminate_on_a_thread(ptr: NonNull<c_void>) {
+    let context = ContextToTerminate(ptr);
+    let _ = std::thread::Builder::new()
+        .name("zmq-ctx-term".into())
+        .spawn(move || {
+            let context = context;
+            loop {
+                // SAFETY: the pointer is live and owned by this thread alone (see the
+                // type); it is not used after zmq_ctx_term succeeds.
+                let rc = unsafe { zmq_sys::zmq_ctx_term(context.0.as_ptr()) };
+                if !matches!(cvt(rc), Err(Errno(libc::EINTR))) {
+                    break;
+                }
+            }
+        });
+}
+
+thread_local! {
+    /// Set while this thread runs a callback from libzmq (see [`as_callback`]).
+    static IN_CALLBACK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` marked as a callback from libzmq (a message's free function, which may run on
+/// libzmq's I/O thread): a context whose last handle it drops is then terminated on a
+/// thread of its own.
+pub(crate) fn as_callback(f: impl FnOnce()) {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            IN_CALLBACK.with(|flag| flag.set(self.0));
+        }
+    }
+    let _restore = Restore(IN_CALLBACK.with(|flag| flag.replace(true)));
+    f();
+}
+
+fn in_callback() -> bool {
+    IN_CALLBACK.with(std::cell::Cell::get)
+}
+
 impl RawContext {
+    /// Whether this process is a child forked after the context was made.
+    fn forked(&self) -> bool {
+        self.pid != std::process::id()
+    }
+
     /// Offers this (owned, live) context to the installed hooks; `true` when one took it.
     fn terminate_elsewhere(&self) -> bool {
         let hooks = TERMINATE_ELSEWHERE

@@ -198,3 +198,66 @@ fn raw_pointers_round_trip() {
     drop(socket);
     drop(adopted); // terminates the adopted context
 }
+
+/// A child forked from a process with a context drops what it inherited at once, and
+/// `destroy` there says `ENOTSUP` (libzmq's threads are not in the child: `zmq_ctx_term`
+/// failed with `EINTR` for ever, and the drop retried it for ever). The parent's context
+/// goes on working.
+#[cfg(unix)]
+#[test]
+fn a_forked_child_leaves_an_inherited_context_alone() {
+    let _dog = watchdog(POSITIVE_WAIT * 2);
+    let ctx = zmq::Context::new();
+    let push = ctx.socket(zmq::PUSH).unwrap();
+    push.bind("tcp://127.0.0.1:*").unwrap();
+    // Something queued that the default linger would wait for.
+    push.set_sndhwm(10).unwrap();
+    let _ = push.send("queued", zmq::DONTWAIT);
+
+    // SAFETY: the child drops what it inherited (libzmq's calls there only touch the
+    // child's copy of memory; its signals to the parent's threads are skipped in a forked
+    // process) and leaves with _exit, running no destructors or atexit handlers.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0, "fork failed");
+    if pid == 0 {
+        let code = std::panic::catch_unwind(move || {
+            drop(push);
+            let mut clone = ctx.clone();
+            let refused = clone.destroy() == Err(zmq::Error::ENOTSUP);
+            drop(clone);
+            drop(ctx);
+            if refused { 0 } else { 1 }
+        })
+        .unwrap_or(100);
+        // SAFETY: ends the child at once, as a forked child of a threaded process should.
+        unsafe { libc::_exit(code) };
+    }
+    let mut status = 0;
+    let deadline = std::time::Instant::now() + POSITIVE_WAIT;
+    loop {
+        // SAFETY: polls our own child, by its pid.
+        let waited = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
+        if waited == pid {
+            break;
+        }
+        assert_eq!(waited, 0, "waitpid failed");
+        if std::time::Instant::now() > deadline {
+            // SAFETY: our own child, by its pid; then reaped.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+                libc::waitpid(pid, &mut status, 0);
+            }
+            panic!("the forked child hung dropping what it inherited");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert!(libc::WIFEXITED(status), "child status {status:#x}");
+    assert_eq!(
+        libc::WEXITSTATUS(status),
+        0,
+        "destroy in the child was not ENOTSUP"
+    );
+    // The parent's context is untouched.
+    let pair = socket(&ctx, zmq::PAIR);
+    pair.bind("inproc://after-the-fork").unwrap();
+}

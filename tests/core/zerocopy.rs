@@ -446,3 +446,42 @@ fn a_replaced_waker_is_dropped_outside_the_trackers_lock() {
     drop(msg);
     assert!(tracker.is_done());
 }
+
+/// A message's owner that holds the last handle of the sending context is dropped on
+/// libzmq's I/O thread once the message is written; terminating the context there would
+/// wait for that very thread (the tracker never finished). It is terminated on a thread
+/// of its own instead.
+#[test]
+fn an_owner_holding_the_last_context_handle_is_released() {
+    struct Owner {
+        _ctx: zmq::Context,
+        data: Vec<u8>,
+    }
+    impl AsRef<[u8]> for Owner {
+        fn as_ref(&self) -> &[u8] {
+            &self.data
+        }
+    }
+
+    let _dog = common::watchdog(common::POSITIVE_WAIT * 2);
+    let receiving = zmq::Context::new();
+    let pull = common::socket(&receiving, zmq::PULL);
+    let endpoint = common::bind_tcp(&pull);
+    let sending = zmq::Context::new();
+    let push = common::socket(&sending, zmq::PUSH);
+    push.connect(&endpoint).unwrap();
+    let owner = Owner {
+        _ctx: sending.clone(),
+        data: vec![7; 100_000],
+    };
+    let (msg, tracker) = zmq::Message::tracked(owner);
+    push.send(msg, 0).unwrap();
+    push.set_linger(-1).unwrap();
+    drop(push);
+    drop(sending); // the owner holds the last handle now
+    assert_eq!(pull.recv_bytes(0).unwrap().len(), 100_000);
+    assert!(
+        tracker.wait_timeout(common::POSITIVE_WAIT),
+        "the owner was never released"
+    );
+}
