@@ -90,8 +90,9 @@ impl Context {
     ///
     /// It lives until the process exits and is never terminated by dropping handles
     /// (so a socket of it with unsent messages does not make anything wait at exit). If
-    /// it is terminated on purpose ([`destroy`](Self::destroy)), the next call makes a
-    /// new one.
+    /// it is shut down or terminated on purpose ([`shutdown`](Self::shutdown),
+    /// [`destroy`](Self::destroy)), the next call makes a new one (the old one ends once
+    /// its sockets are dropped).
     ///
     /// # After `fork`
     /// A libzmq context does not survive `fork`: the child has none of the parent's I/O
@@ -127,19 +128,34 @@ impl Context {
         let pid = std::process::id();
         let mut slot = INSTANCE.lock().unwrap_or_else(PoisonError::into_inner);
         match &*slot {
-            Some((owner, ctx)) if *owner == pid && !ctx.raw.is_terminating() => Ok(ctx.clone()),
+            Some((owner, ctx))
+                if *owner == pid && !ctx.raw.is_terminating() && !ctx.raw.is_shut_down() =>
+            {
+                Ok(ctx.clone())
+            }
             _ => {
-                if let Some((owner, old)) = slot.take()
-                    && owner != pid
-                {
-                    // The parent's context, inherited by fork: terminating it here
-                    // would touch the parent's I/O threads' state. Keep it, untouched
-                    // (and reachable, for leak checkers), until the process exits.
-                    static INHERITED: Mutex<Vec<Context>> = Mutex::new(Vec::new());
-                    INHERITED
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .push(old);
+                match slot.take() {
+                    // Shut down or terminated on purpose. Once shut down, dropping this
+                    // handle may terminate it, which waits for sockets the caller may
+                    // still hold: not on this thread, then (only if no thread can be
+                    // started does the drop happen here).
+                    Some((owner, old)) if owner == pid && !old.raw.is_terminating() => {
+                        let _ = std::thread::Builder::new()
+                            .name("zmq-instance-term".into())
+                            .spawn(move || drop(old));
+                    }
+                    // Terminated already: nothing to wait for.
+                    Some((owner, _)) if owner == pid => {}
+                    // The parent's context, inherited by fork: keep it, untouched (and
+                    // reachable, for leak checkers), until the process exits.
+                    Some((_, old)) => {
+                        static INHERITED: Mutex<Vec<Context>> = Mutex::new(Vec::new());
+                        INHERITED
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .push(old);
+                    }
+                    None => {}
                 }
                 let ctx = Context::try_new()?;
                 *slot = Some((pid, ctx.clone()));

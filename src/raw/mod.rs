@@ -125,6 +125,8 @@ pub(crate) struct RawContext {
     /// Whether dropping the last handle terminates the context (false for borrowed
     /// pointers given to `from_raw` with `owned == false`).
     owned: bool,
+    /// Whether `shutdown` succeeded (through this handle).
+    shut_down: AtomicBool,
     /// The process the handle was made in. A child forked from it inherits the pointer
     /// but none of libzmq's threads: `zmq_ctx_term` there fails with `EINTR` for ever.
     pid: u32,
@@ -149,6 +151,7 @@ impl RawContext {
                 terminated: RwLock::new(false),
                 started: AtomicBool::new(false),
                 owned: true,
+                shut_down: AtomicBool::new(false),
                 pid: std::process::id(),
             }),
             // libzmq returns NULL when it cannot make the context's mailbox (an eventfd)
@@ -171,6 +174,7 @@ impl RawContext {
             // Unknown (C code may have made sockets): check before the first one of ours.
             started: AtomicBool::new(false),
             owned,
+            shut_down: AtomicBool::new(false),
             pid: std::process::id(),
         }
     }
@@ -235,6 +239,10 @@ impl RawContext {
             // SAFETY: ctx is live (checked under the lock).
             Ok(cvt(unsafe { zmq_sys::zmq_ctx_shutdown(ctx) }).map(drop)?)
         }) {
+            Ok(()) => {
+                self.shut_down.store(true, Ordering::Relaxed);
+                Ok(())
+            }
             // Shutting down a terminated context has nothing left to do.
             Err(Error::ETERM) => Ok(()),
             other => other,
@@ -248,6 +256,11 @@ impl RawContext {
             Err(std::sync::TryLockError::Poisoned(poisoned)) => *poisoned.into_inner(),
             Err(std::sync::TryLockError::WouldBlock) => true,
         }
+    }
+
+    /// Whether [`shutdown`](Self::shutdown) was called on this context.
+    pub(crate) fn is_shut_down(&self) -> bool {
+        self.shut_down.load(Ordering::Relaxed)
     }
 
     /// Whether `zmq_ctx_term` has returned for this context.

@@ -1,5 +1,6 @@
 //! `Context::instance()`: one process-wide context, shared by every call and thread, so
-//! inproc endpoints work across calls; a new one after `destroy` and in a forked child.
+//! inproc endpoints work across calls; a new one after `destroy` or `shutdown` and in a
+//! forked child.
 //!
 //! The tests of this crate share the instance (one process), as any code using it
 //! would: every endpoint name is unique, every socket has linger 0, and only the test
@@ -62,6 +63,28 @@ fn a_destroyed_instance_is_replaced() {
     assert!(new.same_as(&zmq::Context::instance()));
     let socket = common::socket(&new, zmq::PAIR);
     socket.bind(&common::Endpoints::inproc_name()).unwrap();
+}
+
+/// A shut-down instance is replaced too; the call that replaces it does not wait for the
+/// old one's sockets, which the caller still holds (the old context ends once they go).
+#[test]
+fn a_shut_down_instance_is_replaced_without_waiting_for_its_sockets() {
+    let _lock = INSTANCE_USERS.lock().unwrap_or_else(|p| p.into_inner());
+    let _watchdog = common::watchdog(WATCHDOG);
+    let old = zmq::Context::instance();
+    let held = old.socket(zmq::PUSH).unwrap();
+    held.connect("tcp://127.0.0.1:1").unwrap();
+    held.send("unsent: the default linger would wait for it", 0)
+        .unwrap();
+    old.shutdown().unwrap();
+    assert_eq!(old.socket(zmq::PAIR).err(), Some(zmq::Error::ETERM));
+    let new = zmq::Context::instance();
+    assert!(!new.same_as(&old));
+    assert!(new.same_as(&zmq::Context::instance()));
+    let socket = common::socket(&new, zmq::PAIR);
+    socket.bind(&common::Endpoints::inproc_name()).unwrap();
+    // Else the old context would wait for the message at the end of this test.
+    held.set_linger(0).unwrap();
 }
 
 /// A forked child gets a context of its own from `instance()`; the parent's is left
