@@ -91,8 +91,8 @@ impl Context {
     /// It lives until the process exits and is never terminated by dropping handles
     /// (so a socket of it with unsent messages does not make anything wait at exit). If
     /// it is shut down or terminated on purpose ([`shutdown`](Self::shutdown),
-    /// [`destroy`](Self::destroy)), the next call makes a new one (the old one ends once
-    /// its sockets are dropped).
+    /// [`destroy`](Self::destroy)), the next call makes a new one (a shut-down one is kept,
+    /// never terminated, until the process exits).
     ///
     /// # After `fork`
     /// A libzmq context does not survive `fork`: the child has none of the parent's I/O
@@ -135,22 +135,16 @@ impl Context {
             }
             _ => {
                 match slot.take() {
-                    // Shut down or terminated on purpose. Once shut down, dropping this
-                    // handle may terminate it, which waits for sockets the caller may
-                    // still hold: not on this thread, then (only if no thread can be
-                    // started does the drop happen here).
-                    Some((owner, old)) if owner == pid && !old.raw.is_terminating() => {
-                        let _ = std::thread::Builder::new()
-                            .name("zmq-instance-term".into())
-                            .spawn(move || drop(old));
-                    }
                     // Terminated already: nothing to wait for.
-                    Some((owner, _)) if owner == pid => {}
-                    // The parent's context, inherited by fork: keep it, untouched (and
-                    // reachable, for leak checkers), until the process exits.
+                    Some((owner, old)) if owner == pid && old.raw.is_terminating() => {}
+                    // Shut down on purpose, or the parent's context inherited by fork:
+                    // kept, untouched (and reachable, for leak checkers), until the
+                    // process exits. A shut-down instance is never terminated by
+                    // dropping handles either: the last one may be a socket with unsent
+                    // messages, whose drop would wait for its linger.
                     Some((_, old)) => {
-                        static INHERITED: Mutex<Vec<Context>> = Mutex::new(Vec::new());
-                        INHERITED
+                        static RETIRED: Mutex<Vec<Context>> = Mutex::new(Vec::new());
+                        RETIRED
                             .lock()
                             .unwrap_or_else(PoisonError::into_inner)
                             .push(old);
