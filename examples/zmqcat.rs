@@ -213,7 +213,12 @@ impl Options {
                     options.separator = Some(value);
                 }
                 "-x" | "--decode-hex" => options.decode_hex = true,
-                "--delay" => options.delay = Duration::from_millis(parse_number(&name, &value)?),
+                "--delay" => {
+                    options.delay = Duration::from_millis(parse_number(&name, &value)?);
+                    if options.delay > LONGEST_WAIT {
+                        return Err(usage("--delay is at most 100 years, in milliseconds"));
+                    }
+                }
                 "-S" | "--subscribe" => options.subscribe.push(value),
                 "-n" | "--count" => options.count = Some(parse_number(&name, &value)?),
                 "-t" | "--timeout" => {
@@ -221,7 +226,10 @@ impl Options {
                     if !(seconds.is_finite() && seconds >= 0.0) {
                         return Err(usage("--timeout expects a number of seconds >= 0"));
                     }
-                    options.timeout = Some(Duration::from_secs_f64(seconds));
+                    match Duration::try_from_secs_f64(seconds) {
+                        Ok(timeout) if timeout <= LONGEST_WAIT => options.timeout = Some(timeout),
+                        _ => return Err(usage("--timeout is at most 100 years, in seconds")),
+                    }
                 }
                 "--hex" => options.hex = true,
                 "--curve-serverkey" => options.curve_serverkey = Some(parse_key(&name, &value)?),
@@ -469,6 +477,8 @@ fn run(options: &Options) -> Result<(), Failure> {
 
 /// How long zmqcat may be blocked before it says what it waits for.
 const NOTICE_AFTER: Duration = Duration::from_secs(1);
+/// The longest `--delay` or `--timeout` (beyond it, deadlines overflow a clock).
+const LONGEST_WAIT: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
 /// The endpoints, for the waiting notices.
 fn endpoints(options: &Options) -> String {
@@ -609,7 +619,7 @@ fn pump(socket: &zmq::Socket, kind: zmq::SocketType, options: &Options) -> Resul
         let watch_socket = receives(kind);
         let watch_stdin = input.stdin_open && input.queue.is_empty();
         let delaying = !input.queue.is_empty() && Instant::now() < start;
-        if let Some(left) = notice.left().filter(|_| !delaying) {
+        if let Some(left) = notice.left() {
             let left = left.as_millis() as i64 + 1;
             wait_ms = if wait_ms < 0 { left } else { wait_ms.min(left) };
         }
@@ -621,23 +631,32 @@ fn pump(socket: &zmq::Socket, kind: zmq::SocketType, options: &Options) -> Resul
             items.push(zmq::PollItem::from_fd(0, zmq::POLLIN));
         }
         if items.is_empty() {
-            // Only the --delay to wait out.
+            // Only the --delay to wait out (and the notice to give).
             std::thread::sleep(Duration::from_millis(wait_ms.max(0) as u64));
-            continue;
-        }
-        match zmq::poll(&mut items, wait_ms) {
-            Ok(_) | Err(zmq::Error::EINTR) => {}
-            Err(e) => return Err(runtime("poll", e)),
+        } else {
+            match zmq::poll(&mut items, wait_ms) {
+                Ok(_) | Err(zmq::Error::EINTR) => {}
+                Err(e) => return Err(runtime("poll", e)),
+            }
         }
         let socket_ready = watch_socket && items[0].is_readable();
-        let stdin_ready = watch_stdin && items[items.len() - 1].is_readable();
+        // A pipe whose writer has gone reports only POLLHUP, which libzmq passes on as
+        // POLLERR: that is the end of input too, for read_stdin to see.
+        let stdin_ready = watch_stdin
+            && items[items.len() - 1]
+                .get_revents()
+                .intersects(zmq::POLLIN | zmq::POLLERR);
         drop(items);
 
         if stdin_ready || socket_ready {
             notice.reset();
-        } else if !delaying {
+        } else {
             notice.check(|| {
                 let eps = endpoints(options);
+                if delaying {
+                    let left = start.saturating_duration_since(Instant::now());
+                    return format!("waiting {left:.0?} more before the first send (--delay)");
+                }
                 match (awaiting_reply, watch_socket, watch_stdin) {
                     (true, _, _) => format!("waiting for a reply ({eps})"),
                     (false, true, true) => format!("waiting for messages ({eps}) or stdin"),

@@ -510,7 +510,8 @@ impl fmt::Debug for DraftSocket {
 /// NUL byte; it can be sent back as is to reply). Bind it to `udp://address:port` to
 /// receive. A datagram holds at most [`UDP_DATAGRAM_MAX`] bytes of payload: a larger
 /// frame is refused with `EMSGSIZE` (libzmq 4.3.5 would overwrite memory), and a larger
-/// datagram from another sender arrives cut to that size. IPv4 only: with `ZMQ_IPV6` set,
+/// datagram from another sender is dropped (by the vendored build on Linux; a system
+/// libzmq 4.3.5 delivers it cut to that size). IPv4 only: with `ZMQ_IPV6` set,
 /// `bind` and `connect` fail with `ENOTSUP` (libzmq 4.3.5 aborts on an IPv6 datagram).
 /// DGRAM is a draft type but **not** thread safe,
 /// so it is an ordinary [`Socket`] (`Send`, not `Sync`); its

@@ -353,13 +353,32 @@ impl Certificate {
     ///
     /// # Errors
     /// [`CertError::Io`].
+    ///
+    /// Both files are written under temporary names first and renamed into place after,
+    /// the secret one first, so a failed write (a full disk, a directory in the way)
+    /// leaves a pair that was there before unchanged, never half replaced.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<(), CertError> {
         let path = path.as_ref();
-        self.save_public(path)?;
-        if self.secret_key.is_some() {
-            self.save_secret(secret_path(path))?;
+        if self.secret_key.is_none() {
+            return self.save_public(path);
         }
-        Ok(())
+        let secret = secret_path(path);
+        let mut bytes = self.render(true);
+        let staged_secret = stage(&secret, &bytes, true);
+        zeroize(&mut bytes);
+        let staged_secret = staged_secret?;
+        let staged_public = match stage(path, &self.render(false), false) {
+            Ok(staged) => staged,
+            Err(err) => {
+                let _ = std::fs::remove_file(&staged_secret);
+                return Err(err);
+            }
+        };
+        if let Err(err) = commit(&staged_secret, &secret) {
+            let _ = std::fs::remove_file(&staged_public);
+            return Err(err);
+        }
+        commit(&staged_public, path)
     }
 
     /// Loads a certificate file, public or secret (a public file gives a certificate
@@ -509,6 +528,12 @@ pub fn secret_path(public_path: impl AsRef<Path>) -> PathBuf {
 
 /// Writes `bytes` to a new file readable by its owner only, then renames it to `path`.
 fn write_private(path: &Path, bytes: &[u8]) -> Result<(), CertError> {
+    commit(&stage(path, bytes, true)?, path)
+}
+
+/// Writes `bytes` to a new file beside `path` (mode 0600 if `private`, on Unix), synced;
+/// returns its path, for [`commit`].
+fn stage(path: &Path, bytes: &[u8], private: bool) -> Result<std::path::PathBuf, CertError> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -524,7 +549,11 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), CertError> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    if private {
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    }
+    #[cfg(not(unix))]
+    let _ = private;
     let written = options.open(&tmp).and_then(|mut file| {
         file.write_all(bytes)?;
         file.sync_all()
@@ -533,8 +562,13 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), CertError> {
         let _ = std::fs::remove_file(&tmp);
         return Err(CertError::Io { path: tmp, source });
     }
-    std::fs::rename(&tmp, path).map_err(|source| {
-        let _ = std::fs::remove_file(&tmp);
+    Ok(tmp)
+}
+
+/// Renames a file [`stage`] wrote over `path`; removes it if that fails.
+fn commit(tmp: &Path, path: &Path) -> Result<(), CertError> {
+    std::fs::rename(tmp, path).map_err(|source| {
+        let _ = std::fs::remove_file(tmp);
         CertError::Io {
             path: path.to_owned(),
             source,

@@ -245,3 +245,99 @@ fn zmqcat_quiet_says_nothing_while_waiting() {
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     assert!(!text(&out.stderr).contains("waiting for"), "{out:?}");
 }
+
+/// Runs a tool with `input` on a pipe that is then closed, killing it by its PID if it
+/// has not ended within `limit`.
+fn run_with_closed_stdin(
+    name: &'static str,
+    args: &[&str],
+    input: &str,
+    limit: Duration,
+) -> Output {
+    let mut child = Command::new(tool(name))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the tool");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(input.as_bytes()).unwrap();
+    drop(stdin);
+    let deadline = std::time::Instant::now() + limit;
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            let out = child.wait_with_output().unwrap();
+            panic!("{name} {args:?} did not end within {limit:?}: {out:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// `echo hello | zmqcat req -c ...` ends after the reply: a pipe whose writer has gone
+/// reports only POLLHUP (libzmq's POLLERR), and zmqcat took it for "not ready" and spun.
+#[test]
+fn zmqcat_ends_when_piped_input_ends() {
+    let _dog = common::watchdog(LIMIT);
+    let ctx = zmq::Context::new();
+    let rep = common::socket(&ctx, zmq::REP);
+    let endpoint = common::bind_tcp(&rep);
+    let server = std::thread::spawn(move || {
+        let request = rep.recv_bytes(0).unwrap();
+        rep.send("world", 0).unwrap();
+        request
+    });
+    let out = run_with_closed_stdin(
+        "zmqcat",
+        &["req", "-c", &endpoint, "-q"],
+        "hello\n",
+        Duration::from_secs(20),
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(text(&out.stdout).trim(), "world");
+    assert_eq!(server.join().unwrap(), b"hello");
+
+    let pull = common::socket(&ctx, zmq::PULL);
+    let endpoint = common::bind_tcp(&pull);
+    let out = run_with_closed_stdin(
+        "zmqcat",
+        &["push", "-c", &endpoint, "-q"],
+        "one\ntwo\n",
+        Duration::from_secs(20),
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(pull.recv_bytes(0).unwrap(), b"one");
+    assert_eq!(pull.recv_bytes(0).unwrap(), b"two");
+}
+
+/// Waits too long for a clock are refused (a huge --timeout panicked), and a --delay says
+/// what it waits for after a second.
+#[test]
+fn zmqcat_bounds_its_waits_and_says_when_it_delays() {
+    let _dog = common::watchdog(LIMIT);
+    for args in [
+        &["pull", "-b", "tcp://127.0.0.1:*", "-t", "1e300"][..],
+        &[
+            "pull",
+            "-b",
+            "tcp://127.0.0.1:*",
+            "--delay",
+            "18446744073709551615",
+        ],
+    ] {
+        let out = run("zmqcat", args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
+    }
+    let ctx = zmq::Context::new();
+    let pull = common::socket(&ctx, zmq::PULL);
+    let endpoint = common::bind_tcp(&pull);
+    let out = run(
+        "zmqcat",
+        &["push", "-c", &endpoint, "-m", "late", "--delay", "1500"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(text(&out.stderr).contains("--delay"), "{out:?}");
+    assert_eq!(pull.recv_bytes(0).unwrap(), b"late");
+}

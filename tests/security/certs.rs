@@ -363,3 +363,29 @@ fn authenticator_against_pyzmq_clients() {
         "curve_allowed=1 curve_refused=1 plain_allowed=1 plain_refused=1 user_id_match=yes cert_round_trip=yes",
     );
 }
+
+/// `Certificate::save` over an existing pair that cannot be replaced whole (a directory
+/// where the secret file goes) changes neither file: the public file was written first
+/// and left beside an old secret key.
+#[test]
+fn a_failed_save_leaves_the_old_pair_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("server.key");
+    let old = Certificate::new().unwrap();
+    old.save(&path).unwrap();
+    let old_public = std::fs::read(&path).unwrap();
+    // The secret file's place taken by a directory: no file can be renamed over it.
+    let secret = secret_path(&path);
+    std::fs::remove_file(&secret).unwrap();
+    std::fs::create_dir(&secret).unwrap();
+
+    let new = Certificate::new().unwrap();
+    assert!(new.save(&path).is_err());
+    assert_eq!(std::fs::read(&path).unwrap(), old_public);
+    // No temporary file is left behind.
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+}
