@@ -2,7 +2,7 @@
 //! forwarded, each message after a frame naming its direction: pyzmq's
 //! `zmq.devices.monitored_queue`, on the same wire format.
 
-use crate::{DONTWAIT, Error, Message, POLLIN, Result, Socket, SocketType};
+use crate::{DONTWAIT, Error, Message, POLLIN, Result, SNDMORE, Socket, SocketType};
 
 /// How many messages one side forwards before the other side gets its turn.
 const BURST: usize = 1000;
@@ -25,7 +25,8 @@ const BURST: usize = 1000;
 ///
 /// Runs until the context is shut down or terminated (`Err(ETERM)`), or until a send or
 /// receive fails (that error; e.g. `EHOSTUNREACH` from a ROUTER with
-/// `set_router_mandatory` for a routing id it does not know).
+/// `set_router_mandatory` for a routing id it does not know). A signal handler that
+/// interrupts its wait or a blocking send does not end it.
 ///
 /// ```
 /// let ctx = zmq::Context::new();
@@ -116,6 +117,22 @@ pub fn monitored_queue(
     }
 }
 
+/// Sends `parts` as one message, blocking as the socket's options say. A signal handler
+/// that interrupts a blocking send (`EINTR`) does not lose the frame: it is sent again.
+fn send_whole(socket: &Socket, parts: &mut [Message]) -> Result<()> {
+    let last = parts.len().saturating_sub(1);
+    for (i, part) in parts.iter_mut().enumerate() {
+        let flags = if i < last { SNDMORE } else { 0 };
+        // `&mut Message`: a refused frame stays here.
+        while let Err(err) = socket.send(&mut *part, flags) {
+            if err != Error::EINTR {
+                return Err(err);
+            }
+        }
+    }
+    Ok(())
+}
+
 /// One direction of a monitored queue.
 struct Route<'a> {
     from: &'a Socket,
@@ -139,11 +156,11 @@ impl Route<'_> {
             if self.router_pair && parts.len() >= 2 {
                 parts.swap(0, 1);
             }
-            let copies: Vec<Message> = parts.iter_mut().map(Message::share).collect();
-            self.to.send_multipart(parts, 0)?;
-            let prefix = Message::from(self.prefix);
-            self.monitor
-                .send_multipart(std::iter::once(prefix).chain(copies), 0)?;
+            let mut copies = Vec::with_capacity(parts.len() + 1);
+            copies.push(Message::from(self.prefix));
+            copies.extend(parts.iter_mut().map(Message::share));
+            send_whole(self.to, &mut parts)?;
+            send_whole(self.monitor, &mut copies)?;
         }
         Ok(())
     }

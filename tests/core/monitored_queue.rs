@@ -150,3 +150,53 @@ fn a_monitor_that_cannot_send_is_refused() {
     assert_eq!(frontend.recv_bytes(0).unwrap(), b"waiting");
     assert_eq!(sink.poll(zmq::POLLIN, 0).unwrap(), 0);
 }
+
+/// A signal handler that interrupts the queue while it waits to send (no SA_RESTART: the
+/// send fails with EINTR) neither ends it nor loses the message it holds.
+#[cfg(unix)]
+#[test]
+fn a_signal_while_sending_loses_nothing() {
+    use std::os::unix::thread::JoinHandleExt;
+
+    extern "C" fn ignore(_: libc::c_int) {}
+    // SAFETY: installs a handler that does nothing, for SIGUSR1, which no other test of
+    // this binary uses; without SA_RESTART, so that blocking calls fail with EINTR.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = ignore as extern "C" fn(libc::c_int) as usize;
+        libc::sigemptyset(&mut action.sa_mask);
+        assert_eq!(
+            libc::sigaction(libc::SIGUSR1, &action, std::ptr::null_mut()),
+            0
+        );
+    }
+    let _dog = watchdog(POSITIVE_WAIT * 2);
+    let ctx = zmq::Context::new();
+    let frontend = socket(&ctx, zmq::PULL);
+    frontend.bind("inproc://mq-eintr-front").unwrap();
+    // No peer yet: forwarding blocks.
+    let backend = socket(&ctx, zmq::PUSH);
+    backend.bind("inproc://mq-eintr-back").unwrap();
+    let monitor = socket(&ctx, zmq::PUB);
+    monitor.bind("inproc://mq-eintr-mon").unwrap();
+    let queue = spawn_queue(frontend, backend, monitor);
+
+    let producer = socket(&ctx, zmq::PUSH);
+    producer.connect("inproc://mq-eintr-front").unwrap();
+    producer.send("held through a signal", 0).unwrap();
+    // Signals, whether they come while the queue waits in poll or in the send.
+    for _ in 0..5 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        // SAFETY: the queue's thread is alive (it only ends with the context).
+        assert_eq!(
+            unsafe { libc::pthread_kill(queue.as_pthread_t(), libc::SIGUSR1) },
+            0
+        );
+    }
+    let consumer = socket(&ctx, zmq::PULL);
+    consumer.connect("inproc://mq-eintr-back").unwrap();
+    assert_eq!(consumer.recv_bytes(0).unwrap(), b"held through a signal");
+
+    ctx.shutdown().unwrap();
+    assert_eq!(queue.join().unwrap(), Err(zmq::Error::ETERM));
+}
