@@ -188,10 +188,8 @@ fn a_signal_while_sending_loses_nothing() {
     for _ in 0..5 {
         std::thread::sleep(std::time::Duration::from_millis(50));
         // SAFETY: the queue's thread is alive (it only ends with the context).
-        assert_eq!(
-            unsafe { libc::pthread_kill(queue.as_pthread_t(), libc::SIGUSR1) },
-            0
-        );
+        let sent = unsafe { libc::pthread_kill(queue.as_pthread_t(), libc::SIGUSR1) };
+        assert_eq!(sent, 0);
     }
     let consumer = socket(&ctx, zmq::PULL);
     consumer.connect("inproc://mq-eintr-back").unwrap();
