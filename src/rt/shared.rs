@@ -14,6 +14,14 @@
 //! A waiter that parks never wakes waiters of its own direction, and a `POLLOUT` bit that
 //! failed to deliver is not trusted by that waiter again before a real edge (I5, F7): so
 //! two waiters can never keep waking each other while nothing happens (no busy wake).
+//!
+//! That edge may be taken by another waiter (every waiter parks on the same fd), between
+//! the send that failed and the sender's registration: the command it announced (a pipe
+//! with room again) is then processed by the other waiter's `ZMQ_EVENTS` read, and no
+//! other edge follows. So whoever takes an edge, or reads the fd's signals, moves a
+//! generation after its `ZMQ_EVENTS` read (a waiter that took an edge also wakes every
+//! waiter), and a sender trusts its `POLLOUT` bit again once the generation has moved
+//! since its failed send (F7a). Generations move only on real edges: no busy wake.
 
 #[cfg(loom)]
 use loom::sync::atomic::{AtomicUsize, Ordering};
@@ -114,6 +122,13 @@ impl WaiterList {
         if !self.any_parked() {
             return;
         }
+        self.wake_all_locked();
+    }
+
+    /// [`wake_all`](Self::wake_all) without the look at the parked count first: it takes
+    /// the lock, so a waiter that registers after it sees what was stored before it
+    /// (F7a's generation) through the lock alone.
+    pub(crate) fn wake_all_locked(&self) {
         let woken: Vec<Waker> = {
             let mut slots = lock(&self.slots);
             let woken: Vec<Waker> = slots.wakers.iter_mut().filter_map(Option::take).collect();
@@ -171,6 +186,8 @@ pub(crate) struct WaitState {
     /// The last `Pending` of [`SharedReadiness::poll_op`] was the runtime's budget (no
     /// attempt was made), not a park: a socket timeout has not passed for it.
     yielded: bool,
+    /// [`SharedReadiness`]'s generation as read before the last attempt (F7a).
+    generation_seen: usize,
 }
 
 impl WaitState {
@@ -192,6 +209,9 @@ pub(crate) struct SharedReadiness<R: Registration> {
     registration: R,
     waiters: Arc<Waiters>,
     fanout: Waker,
+    /// Moved after every `ZMQ_EVENTS` read that follows taking an fd edge or reading the
+    /// fd's signals: a command that edge announced has been processed since (F7a).
+    generation: AtomicUsize,
 }
 
 impl<R: Registration> SharedReadiness<R> {
@@ -205,6 +225,7 @@ impl<R: Registration> SharedReadiness<R> {
             registration: R::default(),
             fanout: Waker::from(waiters.clone()),
             waiters,
+            generation: AtomicUsize::new(0),
         }
     }
 
@@ -269,15 +290,29 @@ impl<R: Registration> SharedReadiness<R> {
     ) -> Poll<Result<()>> {
         // 1. Register first: from now on, whoever sees our bit set wakes us.
         self.waiters.list(dir).register(&mut state.id, cx.waker());
+        let mut took_edge = false;
         loop {
             // 2. Then read ZMQ_EVENTS, waking the other direction if it can go on.
             let events = self.dispatch(socket, &[dir.other()])?;
-            if events.contains(dir.event()) && !state.hint_failed {
+            if took_edge {
+                // F7a: the edge we took may be the one a sender that failed before it
+                // waits for. A sender registered by now is woken; one that registers
+                // later (after this lock) sees the new generation.
+                self.generation.fetch_add(1, Ordering::SeqCst);
+                for dir in Dir::BOTH {
+                    self.waiters.list(dir).wake_all_locked();
+                }
+            }
+            if events.contains(dir.event())
+                && (!state.hint_failed
+                    || self.generation.load(Ordering::SeqCst) != state.generation_seen)
+            {
                 state.hint_pending = true;
                 return Poll::Ready(Ok(()));
             }
             // 3. Park unless the reactor saw an edge since; an edge renews the hints.
             ready!(self.poll_edge())?;
+            took_edge = true;
             state.hint_failed = false;
             // 4. Read the fd's signals before reading ZMQ_EVENTS again (which covers what
             // they signalled): left there, they would keep the fd readable, and a
@@ -302,6 +337,7 @@ impl<R: Registration> SharedReadiness<R> {
             return Poll::Pending;
         };
         loop {
+            state.generation_seen = self.generation.load(Ordering::SeqCst);
             match op(socket) {
                 Err(Error::EAGAIN) => {
                     if std::mem::take(&mut state.hint_pending) && dir == Dir::Send {
@@ -334,6 +370,15 @@ impl<R: Registration> SharedReadiness<R> {
             // and `after_op` below reads it for those parked now: what the signal announced
             // is not missed.
             self.drain_fd();
+            self.waiters.list(dir).remove(&mut state.id);
+            state.hint_pending = false;
+            state.hint_failed = false;
+            // Those signals may announce a command a distrusting sender waits for (F7a):
+            // read ZMQ_EVENTS (waking the parked waiters it lets go on), then move the
+            // generation for those not registered yet.
+            let _ = self.dispatch(socket, &Dir::BOTH);
+            self.generation.fetch_add(1, Ordering::SeqCst);
+            return;
         }
         self.waiters.list(dir).remove(&mut state.id);
         state.hint_pending = false;
@@ -453,6 +498,51 @@ mod loom_model {
                     list.parked()
                 );
             }
+        });
+    }
+
+    /// F7a: a sender that distrusts its POLLOUT bit (a send failed after it) races a waiter
+    /// that takes the fd edge announcing room in the pipe and processes that command. The
+    /// sender reads the generation before its send, registers after it failed, and trusts
+    /// the bit again once the generation moved; the edge taker moves the generation after
+    /// its ZMQ_EVENTS read and then wakes every waiter under the lists' lock (which orders
+    /// the two without relying on `SeqCst`, which loom checks as acquire/release). The
+    /// sender sends or is woken.
+    #[test]
+    fn a_distrusting_sender_misses_no_taken_edge() {
+        loom::model(|| {
+            let list = Arc::new(WaiterList::default());
+            // Whether the pipe has room: behind the socket's mutex, as in libzmq.
+            let room = Arc::new(Mutex::new(false));
+            let generation = Arc::new(AtomicUsize::new(0));
+            let counter = Arc::new(Counter::default());
+            let taker = thread::spawn({
+                let (list, room, generation) = (list.clone(), room.clone(), generation.clone());
+                move || {
+                    // Took the edge; its ZMQ_EVENTS read processes "activate write".
+                    *room.lock().unwrap() = true;
+                    generation.fetch_add(1, Ordering::SeqCst);
+                    list.wake_all_locked();
+                }
+            });
+            let try_send = || std::mem::take(&mut *room.lock().unwrap());
+            let seen = generation.load(Ordering::SeqCst);
+            let sent = try_send() || {
+                let mut id = None;
+                list.register(&mut id, &Waker::from(counter.clone()));
+                // ZMQ_EVENTS says POLLOUT (a SERVER always does); trusted only if the
+                // generation moved since the failed send.
+                let retried = generation.load(Ordering::SeqCst) != seen && try_send();
+                if retried {
+                    list.remove(&mut id);
+                }
+                retried
+            };
+            taker.join().unwrap();
+            assert!(
+                sent || counter.0.load(Ordering::SeqCst) >= 1,
+                "lost wakeup: the sender parked with room in the pipe"
+            );
         });
     }
 

@@ -437,6 +437,97 @@ every_rt_test!(parked_receivers_all_wake, |_| {
     every_parked_task_is_woken::<H>()
 });
 
+/// Sender tasks beside receiver tasks parked on the same SERVER, its peer reading as fast
+/// as it can through pipes of one message: every send completes. A SERVER always reports
+/// POLLOUT, so a sender whose send failed waits for an fd edge; a parked receiver on
+/// another thread could take that edge (and process the "pipe writable" command) between
+/// the sender's failed send and its registration, leaving it parked with room in the pipe
+/// (it hung in 13 of 30 runs on the multi-thread flavour).
+async fn senders_beside_parked_receivers<H: Harness>() {
+    for round in 0..size(5, 50) {
+        senders_beside_parked_receivers_once::<H>(round).await;
+    }
+}
+
+async fn senders_beside_parked_receivers_once<H: Harness>(round: usize) {
+    const SENDERS: usize = 2;
+    const RECEIVERS: usize = 2;
+    let per_sender = 3_000;
+    let endpoint = format!("inproc://draft-senders-parked-{round}");
+    let ctx = zmq::Context::new();
+    let server = ctx.draft_socket(SERVER).unwrap();
+    server.set_linger(0).unwrap();
+    server.set_sndhwm(1).unwrap();
+    server.bind(&endpoint).unwrap();
+    let server = Arc::new(AsyncDraftSocket::<H>::new(server).unwrap());
+    let client = ctx.draft_socket(CLIENT).unwrap();
+    client.set_linger(0).unwrap();
+    client.set_rcvhwm(1).unwrap();
+    // A hang detector: a stall this long ends the count short.
+    client.set_rcvtimeo(STALL_MS).unwrap();
+    client.connect(&endpoint).unwrap();
+    client.send("hello", 0).unwrap();
+    let peer = within("hello", server.recv_msg()).await.unwrap();
+    let peer = peer.routing_id().unwrap();
+
+    // Parked until the peer says stop, one message each.
+    let receivers: Vec<_> = (0..RECEIVERS)
+        .map(|_| {
+            let server = server.clone();
+            H::spawn(async move { while &server.recv_msg().await.unwrap()[..] != b"stop" {} })
+        })
+        .collect();
+    let senders: Vec<_> = (0..SENDERS)
+        .map(|task| {
+            let server = server.clone();
+            H::spawn(async move {
+                for i in 0..per_sender {
+                    server.send_to(peer, format!("{task}-{i}")).await.unwrap();
+                }
+            })
+        })
+        .collect();
+    let expected = SENDERS * per_sender;
+    let reader = std::thread::spawn(move || {
+        let mut got = 0;
+        while got < expected && client.recv_msg(0).is_ok() {
+            got += 1;
+        }
+        for _ in 0..RECEIVERS {
+            client.send("stop", 0).unwrap();
+        }
+        got
+    });
+    let got = within("the reader", async {
+        while !reader.is_finished() {
+            H::sleep(Duration::from_millis(5)).await;
+        }
+        reader.join().unwrap()
+    })
+    .await;
+    assert_eq!(
+        got,
+        expected,
+        "the peer stalled for {STALL_MS} ms: a sender was left parked with room in its pipe \
+         (parked: {:?})",
+        server.parked_wakers()
+    );
+    for task in senders {
+        within("a sender", task).await;
+    }
+    for task in receivers {
+        within("a receiver", task).await;
+    }
+}
+
+/// How long [`senders_beside_parked_receivers`]'s peer waits for a message before it
+/// counts the run as stalled (a hang detector, not a verdict on speed).
+const STALL_MS: i32 = 10_000;
+
+every_rt_test!(senders_beside_parked_receivers_all_finish, |_| {
+    senders_beside_parked_receivers::<H>()
+});
+
 // ---- RADIO/DISH over udp ------------------------------------------------------------------
 
 async fn radio_dish_groups<H: Harness>() {
