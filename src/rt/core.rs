@@ -53,6 +53,10 @@ pub(crate) struct Core<R: Registration> {
     send_tail: Vec<Message>,
     /// The `Sink`'s one-item buffer.
     sink_item: Option<Outgoing>,
+    /// The error of a buffered message that failed while a send of another message
+    /// pushed it first: reported by the next `poll_flush` (so by the `Sink`'s
+    /// `poll_ready`, `poll_flush` and `poll_close`), not by that other send.
+    sink_error: Option<Error>,
     /// PUSH, DEALER and REQ: libzmq's load balancer drops the rest of a message whose pipe
     /// died mid-message, and swallows frames up to the last one (F6).
     load_balanced: bool,
@@ -122,6 +126,7 @@ impl<R: Registration> Core<R> {
             recv_stash: Vec::new(),
             send_tail: Vec::new(),
             sink_item: None,
+            sink_error: None,
             load_balanced,
             slow: 0,
             to_wake: [false; 2],
@@ -721,8 +726,26 @@ impl<R: Registration> Core<R> {
         !self.send_tail.is_empty() || self.sink_item.is_some()
     }
 
-    /// Sends the backlog, waiting for room as needed (the Sink's `poll_flush`).
+    /// Before a send of the caller's own message: pushes the backlog. Only `EAGAIN` holds
+    /// the message back; another error belongs to the buffered message (dropped by
+    /// `backlog_now`) and waits in `sink_error` for the next `poll_flush`.
+    fn backlog_before_send(&mut self) -> Result<()> {
+        if self.has_backlog() {
+            match self.backlog_now() {
+                Err(Error::EAGAIN) => return Err(Error::EAGAIN),
+                Err(err) => self.sink_error = Some(err),
+                Ok(()) => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends the backlog, waiting for room as needed (the Sink's `poll_flush`). First
+    /// reports the error of a buffered message that failed during another send.
     pub(crate) fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        if let Some(err) = self.sink_error.take() {
+            return Poll::Ready(Err(err));
+        }
         if !self.has_backlog() {
             return Poll::Ready(Ok(()));
         }
@@ -774,9 +797,7 @@ impl<R: Registration> Core<R> {
             }
         }
         let res = ready!(self.poll_io(Dir::Send, cx, tried, |core| {
-            if core.has_backlog() {
-                core.backlog_now()?;
-            }
+            core.backlog_before_send()?;
             core.send_first_now(first, frames)
         }));
         let res = res.and_then(|()| self.finish_message(rest));
@@ -822,9 +843,7 @@ impl<R: Registration> Core<R> {
             return Err((err, item));
         }
         let res = self.attempt(Dir::Send, |core| {
-            if core.has_backlog() {
-                core.backlog_now()?;
-            }
+            core.backlog_before_send()?;
             core.send_first_now(first, frames)
         });
         let res = match res {

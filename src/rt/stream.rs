@@ -4,7 +4,10 @@
 //! context is terminated (`ETERM`), never on `EAGAIN`. It is cancel safe. The sink keeps
 //! one message in the socket (not in a future): `poll_ready` and `poll_flush` push it,
 //! and a flush that was dropped leaves it for the next one. `poll_close` flushes but does
-//! not close the socket; dropping it does.
+//! not close the socket; dropping it does. A buffered message that libzmq refuses (say
+//! `EHOSTUNREACH` from a ROUTER with `set_router_mandatory`) is dropped, and its error
+//! comes from `poll_ready`, `poll_flush` or `poll_close`, even when an inherent `send` of
+//! another message pushed it first (that send goes on with its own message).
 
 use std::pin::Pin;
 use std::task::{Context, Poll};

@@ -302,6 +302,50 @@ async fn send_misuse<H: Harness>() {
 
 every_rt_test!(send_misuse_is_reported, |_| send_misuse::<H>());
 
+/// A message buffered in the `Sink` that libzmq refuses (a ROUTER_MANDATORY socket, an
+/// unknown peer) while a later `send` of another message pushes it first: that send and
+/// its message go through, and the buffered one's error comes from the next flush (it
+/// failed the later send, whose message was lost).
+async fn sink_error_belongs_to_its_message<H: Harness>() {
+    let ctx = zmq::Context::new();
+    let mut router = socket_on::<H::Rt>(&ctx, zmq::ROUTER);
+    router.get_ref().set_router_mandatory(true).unwrap();
+    router.get_ref().bind("inproc://sink-error-router").unwrap();
+    let dealer = common::socket(&ctx, zmq::DEALER);
+    dealer.set_identity(b"known").unwrap();
+    dealer.connect("inproc://sink-error-router").unwrap();
+    dealer.send("hello", 0).unwrap();
+    let hello = within("hello", router.recv_multipart()).await.unwrap();
+    assert_eq!(hello[0], b"known");
+
+    within(
+        "feed",
+        SinkExt::feed(&mut router, [["unknown", "a"]].concat()),
+    )
+    .await
+    .unwrap();
+    within("send", router.send_multipart(["known", "b"]))
+        .await
+        .unwrap();
+    assert_eq!(dealer.recv_bytes(0).unwrap(), b"b");
+    assert_eq!(
+        within("flush", SinkExt::<Vec<&str>>::flush(&mut router)).await,
+        Err(zmq::Error::EHOSTUNREACH)
+    );
+    // Reported once; the socket works on.
+    within("flush again", SinkExt::<Vec<&str>>::flush(&mut router))
+        .await
+        .unwrap();
+    within("send after", router.send_multipart(["known", "c"]))
+        .await
+        .unwrap();
+    assert_eq!(dealer.recv_bytes(0).unwrap(), b"c");
+}
+
+every_rt_test!(sink_error_is_reported_by_flush, |_| {
+    sink_error_belongs_to_its_message::<H>()
+});
+
 /// Halves of different sockets do not reunite; halves of one do.
 async fn reunite<H: Harness>() {
     let ctx = zmq::Context::new();
