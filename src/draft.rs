@@ -369,7 +369,8 @@ impl DraftSocket {
     /// Sends `data` to the peer with this routing id (SERVER, PEER).
     ///
     /// # Errors
-    /// `EHOSTUNREACH` when no peer has that routing id; as [`send`](Self::send).
+    /// `EHOSTUNREACH` when no peer has that routing id; `EINVAL` for routing id 0 (no
+    /// peer has it); as [`send`](Self::send).
     pub fn send_to<T>(&self, routing_id: u32, data: T, flags: impl IntoSendFlags) -> Result<()>
     where
         T: Into<Message>,

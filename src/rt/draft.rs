@@ -150,7 +150,7 @@ impl<R: Runtime> AsyncDraftSocket<R> {
     /// Sends `data` to the peer with this routing id (SERVER, PEER).
     ///
     /// # Errors
-    /// As [`send`](Self::send).
+    /// As [`send`](Self::send); `EINVAL` for routing id 0 (no peer has it).
     pub fn send_to<T: Into<Message>>(&self, routing_id: u32, data: T) -> DraftSend<'_, R> {
         let mut msg = data.into();
         let msg = msg.set_routing_id(routing_id).map(|()| msg);
