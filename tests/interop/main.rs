@@ -10,6 +10,7 @@ mod common;
 
 #[cfg(feature = "tokio")]
 mod asyncio;
+mod devices;
 mod liveness;
 mod pipeline;
 mod pubsub;
