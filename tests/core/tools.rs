@@ -281,6 +281,8 @@ fn run_with_closed_stdin(
 #[test]
 fn zmqcat_ends_when_piped_input_ends() {
     let _dog = common::watchdog(LIMIT);
+    // Built first: the server's receive below must not time out while cargo builds it.
+    tool("zmqcat");
     let ctx = zmq::Context::new();
     let rep = common::socket(&ctx, zmq::REP);
     let endpoint = common::bind_tcp(&rep);
