@@ -91,8 +91,8 @@ impl Context {
     /// It lives until the process exits and is never terminated by dropping handles
     /// (so a socket of it with unsent messages does not make anything wait at exit). If
     /// it is shut down or terminated on purpose ([`shutdown`](Self::shutdown),
-    /// [`destroy`](Self::destroy)), the next call makes a new one (a shut-down one is kept,
-    /// never terminated, until the process exits).
+    /// [`destroy`](Self::destroy)), the next call makes a new one (a shut-down one is
+    /// terminated in the background once its sockets are closed).
     ///
     /// # After `fork`
     /// A libzmq context does not survive `fork`: the child has none of the parent's I/O
@@ -137,14 +137,25 @@ impl Context {
                 match slot.take() {
                     // Terminated already: nothing to wait for.
                     Some((owner, old)) if owner == pid && old.raw.is_terminating() => {}
-                    // Shut down on purpose, or the parent's context inherited by fork:
-                    // kept, untouched (and reachable, for leak checkers), until the
-                    // process exits. A shut-down instance is never terminated by
-                    // dropping handles either: the last one may be a socket with unsent
-                    // messages, whose drop would wait for its linger.
+                    // Shut down on purpose: terminated by a thread of its own, which holds
+                    // a handle, so that it ends (and frees libzmq's threads) once the
+                    // caller's sockets are closed, and no socket's drop is the one that
+                    // terminates it (and waits for its linger). If no thread can be
+                    // started, the closure's handle is dropped here, which terminates it
+                    // only if nothing else holds it (no socket is open).
+                    Some((owner, old)) if owner == pid => {
+                        let _ = std::thread::Builder::new()
+                            .name("zmq-instance-term".into())
+                            .spawn(move || {
+                                let mut old = old;
+                                let _ = old.destroy();
+                            });
+                    }
+                    // The parent's context, inherited by fork: kept, untouched (and
+                    // reachable, for leak checkers), until the process exits.
                     Some((_, old)) => {
-                        static RETIRED: Mutex<Vec<Context>> = Mutex::new(Vec::new());
-                        RETIRED
+                        static INHERITED: Mutex<Vec<Context>> = Mutex::new(Vec::new());
+                        INHERITED
                             .lock()
                             .unwrap_or_else(PoisonError::into_inner)
                             .push(old);

@@ -20,8 +20,9 @@
 //! with room again) is then processed by the other waiter's `ZMQ_EVENTS` read, and no
 //! other edge follows. So whoever takes an edge, or reads the fd's signals, moves a
 //! generation after its `ZMQ_EVENTS` read (a waiter that took an edge also wakes every
-//! waiter), and a sender trusts its `POLLOUT` bit again once the generation has moved
-//! since its failed send (F7a). Generations move only on real edges: no busy wake.
+//! waiter; a completing waiter that read the fd's signals moves it before its wakes), and
+//! a sender trusts its `POLLOUT` bit again once the generation has moved since its failed
+//! send (F7a). Generations move on edges and completed operations only: no busy wake.
 
 #[cfg(loom)]
 use loom::sync::atomic::{AtomicUsize, Ordering};
@@ -373,11 +374,17 @@ impl<R: Registration> SharedReadiness<R> {
             self.waiters.list(dir).remove(&mut state.id);
             state.hint_pending = false;
             state.hint_failed = false;
-            // Those signals may announce a command a distrusting sender waits for (F7a):
-            // read ZMQ_EVENTS (waking the parked waiters it lets go on), then move the
-            // generation for those not registered yet.
-            let _ = self.dispatch(socket, &Dir::BOTH);
+            // Those signals may announce a command a distrusting sender waits for (F7a),
+            // in the order of a taken edge: read ZMQ_EVENTS (processing it), move the
+            // generation, then wake under the lists' locks the directions that can go on
+            // (a waiter that registers after that lock sees the new generation).
+            let events = socket.events();
             self.generation.fetch_add(1, Ordering::SeqCst);
+            for dir in Dir::BOTH {
+                if events.as_ref().map_or(true, |ev| ev.contains(dir.event())) {
+                    self.waiters.list(dir).wake_all_locked();
+                }
+            }
             return;
         }
         self.waiters.list(dir).remove(&mut state.id);
@@ -502,7 +509,8 @@ mod loom_model {
     }
 
     /// F7a: a sender that distrusts its POLLOUT bit (a send failed after it) races a waiter
-    /// that takes the fd edge announcing room in the pipe and processes that command. The
+    /// that takes the fd edge announcing room in the pipe, or reads the fd's signals as its
+    /// operation completes (`finish`), and processes that command. The
     /// sender reads the generation before its send, registers after it failed, and trusts
     /// the bit again once the generation moved; the edge taker moves the generation after
     /// its ZMQ_EVENTS read and then wakes every waiter under the lists' lock (which orders
