@@ -355,8 +355,10 @@ impl Certificate {
     /// [`CertError::Io`].
     ///
     /// Both files are written under temporary names first and renamed into place after,
-    /// the secret one first, so a failed write (a full disk, a directory in the way)
-    /// leaves a pair that was there before unchanged, never half replaced.
+    /// the secret one first, so a failed write (a full disk, a directory where the secret
+    /// file goes) leaves a pair that was there before unchanged. Only a failure of the
+    /// second rename (a directory where the public file goes) leaves the new secret file
+    /// beside the old public one; the error then names the public file.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<(), CertError> {
         let path = path.as_ref();
         if self.secret_key.is_none() {
@@ -544,7 +546,10 @@ fn stage(path: &Path, bytes: &[u8], private: bool) -> Result<std::path::PathBuf,
     })?;
     let mut tmp_name = std::ffi::OsString::from(".");
     tmp_name.push(file_name);
-    tmp_name.push(format!(".tmp{}", std::process::id()));
+    // Unique per call: two threads saving the same path must not share a file.
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    tmp_name.push(format!(".tmp{}.{n}", std::process::id()));
     let tmp = dir.join(tmp_name);
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
