@@ -279,7 +279,23 @@ impl DraftSocket {
     /// # Errors
     /// An [`EndpointError`] naming the endpoint; it converts into [`Error`] with `?`.
     pub fn bind(&self, endpoint: &str) -> std::result::Result<(), EndpointError> {
-        self.endpoint_call(EndpointOp::Bind, endpoint, RawSocket::bind)
+        self.endpoint_call(EndpointOp::Bind, endpoint, RawSocket::bind)?;
+        crate::socket::forget_used_fd(&self.raw, endpoint);
+        Ok(())
+    }
+
+    /// Hands a listening socket descriptor to the next tcp, ipc or ws bind; see
+    /// [`Socket::set_use_fd`]. Set it and bind from one thread: a bind on another thread
+    /// in between would take it.
+    ///
+    /// # Safety
+    /// As [`Socket::set_use_fd`].
+    ///
+    /// # Errors
+    /// `ETERM` when the context is terminated.
+    pub unsafe fn set_use_fd(&self, fd: i32) -> Result<()> {
+        self.raw
+            .setsockopt(zmq_sys::ZMQ_USE_FD as c_int, &fd.to_ne_bytes())
     }
 
     /// Connects to an endpoint (`zmq_connect`); see [`Socket::connect`].

@@ -133,12 +133,17 @@ pub(crate) fn opens_udp(op: EndpointOp, endpoint: &str) -> bool {
             .is_some_and(|transport| transport.eq_ignore_ascii_case("udp://"))
 }
 
-/// Whether binding `endpoint` takes the `ZMQ_USE_FD` descriptor: libzmq's tcp, ipc and
-/// ws listeners do (the transport names are case sensitive there).
-fn takes_use_fd(endpoint: &str) -> bool {
-    ["tcp://", "ipc://", "ws://", "wss://"]
+/// After a successful bind of `endpoint`: if libzmq took the `ZMQ_USE_FD` descriptor (its
+/// tcp, ipc and ws listeners do; the transport names are case sensitive there), sets the
+/// option back to -1. libzmq owns the descriptor now and closes it; it would hand it to
+/// the next bind too, and abort there.
+pub(crate) fn forget_used_fd(raw: &RawSocket, endpoint: &str) {
+    let takes_it = ["tcp://", "ipc://", "ws://", "wss://"]
         .iter()
-        .any(|transport| endpoint.starts_with(transport))
+        .any(|transport| endpoint.starts_with(transport));
+    if takes_it && int_option(raw, zmq_sys::ZMQ_USE_FD).is_some_and(|fd| fd != -1) {
+        let _ = raw.setsockopt(zmq_sys::ZMQ_USE_FD as libc::c_int, &(-1i32).to_ne_bytes());
+    }
 }
 
 /// Whether a RADIO message fits in one datagram: a byte of group length, the group and
@@ -342,15 +347,7 @@ impl Socket {
     /// `ENAMETOOLONG`/`ENOENT` (ipc path), `ENOCOMPATPROTO`, `ETERM`.
     pub fn bind_endpoint(&self, endpoint: &str) -> std::result::Result<(), EndpointError> {
         self.endpoint_call(EndpointOp::Bind, endpoint, RawSocket::bind)?;
-        if takes_use_fd(endpoint)
-            && int_option(&self.raw, zmq_sys::ZMQ_USE_FD).is_some_and(|fd| fd != -1)
-        {
-            // libzmq owns the descriptor now (and closes it): the next bind must not get
-            // it too (libzmq would, and abort on it).
-            let _ = self
-                .raw
-                .setsockopt(zmq_sys::ZMQ_USE_FD as libc::c_int, &(-1i32).to_ne_bytes());
-        }
+        forget_used_fd(&self.raw, endpoint);
         Ok(())
     }
 

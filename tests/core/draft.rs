@@ -734,3 +734,22 @@ fn a_dgram_socket_bound_to_ipv6_through_libzmq_survives_an_ipv6_datagram() {
     }
     assert_eq!(socket.recv_multipart(0), Err(zmq::Error::EAGAIN));
 }
+
+/// A SERVER takes a listening descriptor for one bind, as a `Socket` does.
+#[test]
+fn server_takes_a_listening_descriptor_for_one_bind() {
+    use std::os::fd::IntoRawFd;
+    let _dog = watchdog(POSITIVE_WAIT * 2);
+    let ctx = zmq::Context::new();
+    let server = draft(&ctx, SERVER);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // SAFETY: a listening socket that nothing else uses or closes (into_raw_fd).
+    unsafe { server.set_use_fd(listener.into_raw_fd()).unwrap() };
+    server.bind("tcp://127.0.0.1:*").unwrap();
+    assert_eq!(server.get_use_fd().unwrap(), -1);
+    let client = draft(&ctx, CLIENT);
+    client.connect(&format!("tcp://127.0.0.1:{port}")).unwrap();
+    client.send("through the descriptor", 0).unwrap();
+    assert_eq!(&server.recv_msg(0).unwrap()[..], b"through the descriptor");
+}
