@@ -65,6 +65,38 @@ pub fn free_tcp_port() -> u16 {
         .port()
 }
 
+/// Waits up to `limit` for the forked child `pid` to exit, killing it by its PID (and
+/// failing the test) if it has not; returns its exit code (failing if it was killed by a
+/// signal).
+#[cfg(unix)]
+#[allow(dead_code)] // not every test crate forks
+pub fn wait_for_child(pid: libc::pid_t, limit: Duration) -> i32 {
+    let mut status = 0;
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        // SAFETY: polls the caller's own child, by its pid.
+        let waited = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
+        if waited == pid {
+            break;
+        }
+        assert_eq!(waited, 0, "waitpid failed");
+        if std::time::Instant::now() > deadline {
+            // SAFETY: the caller's own child, by its pid; then reaped.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+                libc::waitpid(pid, &mut status, 0);
+            }
+            panic!("the forked child did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(
+        libc::WIFEXITED(status),
+        "the child did not exit: {status:#x}"
+    );
+    libc::WEXITSTATUS(status)
+}
+
 /// A UDP port on 127.0.0.1 that is free now (bound to port 0, then released); as with
 /// [`free_tcp_port`], another process may take it first.
 pub fn free_udp_port() -> u16 {

@@ -146,30 +146,8 @@ fn a_forked_child_gets_a_new_instance() {
     }
     // The child's checks are quick; a child stuck after the fork (e.g. on a lock another
     // thread of this process held when it forked) is killed by its PID and fails the test.
-    let mut status = 0;
-    let deadline = std::time::Instant::now() + common::POSITIVE_WAIT;
-    loop {
-        // SAFETY: polls our own child, by its pid.
-        let waited = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
-        if waited == pid {
-            break;
-        }
-        assert_eq!(waited, 0, "waitpid failed");
-        if std::time::Instant::now() > deadline {
-            // SAFETY: our own child, by its pid; then reaped.
-            unsafe {
-                libc::kill(pid, libc::SIGKILL);
-                libc::waitpid(pid, &mut status, 0);
-            }
-            panic!(
-                "the forked child did not finish within {:?}",
-                common::POSITIVE_WAIT
-            );
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    assert!(libc::WIFEXITED(status), "child did not exit: {status:#x}");
-    assert_eq!(libc::WEXITSTATUS(status), 0, "child's checks failed");
+    let code = common::wait_for_child(pid, common::POSITIVE_WAIT);
+    assert_eq!(code, 0, "child's checks failed");
 
     // The parent's instance is unchanged.
     assert!(zmq::Context::instance().same_as(&parent));

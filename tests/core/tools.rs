@@ -44,23 +44,6 @@ fn run(name: &'static str, args: &[&str]) -> Output {
         .expect("run the tool")
 }
 
-fn run_with_stdin(name: &'static str, args: &[&str], input: &str) -> Output {
-    let mut child = Command::new(tool(name))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the tool");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -193,7 +176,7 @@ fn zmqcat_bad_hex_frame_exits_2() {
         assert!(text(&out.stderr).contains("bad hex frame"), "{out:?}");
         // From stdin too.
         let args = ["push", "-c", &endpoint, "-x", "-s", "|", "-t", "5"];
-        let out = run_with_stdin("zmqcat", &args, &format!("{bad}\n"));
+        let out = run_with_closed_stdin("zmqcat", &args, &format!("{bad}\n"), LIMIT);
         assert_eq!(out.status.code(), Some(2), "stdin {bad}: {out:?}");
     }
 }
