@@ -219,13 +219,23 @@ impl RawContext {
             let threads = 1 + usize::try_from(io_threads).unwrap_or(1);
             fds_available(2 * threads + 1).map_err(Errno)?;
         }
+        // Closed (dropped) again if the socket cannot be made.
+        let reserve = if is_thread_safe_type(kind) {
+            Some(reserve_fd()?)
+        } else {
+            None
+        };
         self.with_live(|ctx| {
             // SAFETY: ctx is live (checked under the lock); zmq_socket validates the type.
             let sock = unsafe { zmq_sys::zmq_socket(ctx, kind) };
             match NonNull::new(sock) {
                 Some(ptr) => {
                     self.started.store(true, Ordering::Release);
-                    Ok(RawSocket { ptr, owned: true })
+                    Ok(RawSocket {
+                        ptr,
+                        owned: true,
+                        reserve,
+                    })
                 }
                 None => Err(Error::from(Errno::last())),
             }
@@ -430,6 +440,29 @@ pub(crate) fn proxy(
 pub(crate) struct RawSocket {
     ptr: NonNull<c_void>,
     owned: bool,
+    /// For a thread-safe socket (SERVER, CLIENT, RADIO, ...): a descriptor kept open for
+    /// the socket's life and closed just before `zmq_close`, so that one is free when
+    /// libzmq's reaper opens an eventfd for the socket it closes (`start_reaping`; libzmq
+    /// 4.3.5 aborts the process when it cannot). Another thread can still take it first.
+    reserve: Option<std::os::fd::OwnedFd>,
+}
+
+/// Whether libzmq makes sockets of type `kind` thread safe (the draft types that are).
+fn is_thread_safe_type(kind: c_int) -> bool {
+    // SERVER, CLIENT, RADIO, DISH, GATHER, SCATTER, PEER, CHANNEL (DGRAM, 18, is not).
+    matches!(kind, 12..=17 | 19 | 20)
+}
+
+/// Opens a descriptor to hold in reserve (see `RawSocket::reserve`); `EMFILE`/`ENFILE`
+/// when none is left.
+fn reserve_fd() -> Result<std::os::fd::OwnedFd> {
+    // SAFETY: socket() has no memory-safety preconditions.
+    let fd = unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
+    if fd < 0 {
+        return Err(Error::from(Errno::last()));
+    }
+    // SAFETY: a descriptor just opened, owned by nothing else.
+    Ok(unsafe { std::os::fd::FromRawFd::from_raw_fd(fd) })
 }
 
 impl RawSocket {
@@ -439,7 +472,11 @@ impl RawSocket {
     /// `ptr` must be a live libzmq socket that nothing else uses concurrently; if `owned`,
     /// nothing else may close it.
     pub(crate) unsafe fn from_raw(ptr: NonNull<c_void>, owned: bool) -> RawSocket {
-        RawSocket { ptr, owned }
+        RawSocket {
+            ptr,
+            owned,
+            reserve: None,
+        }
     }
 
     pub(crate) fn as_ptr(&self) -> *mut c_void {
@@ -606,6 +643,8 @@ impl RawSocket {
 impl Drop for RawSocket {
     fn drop(&mut self) {
         if self.owned {
+            // Frees a descriptor for the reaper's eventfd (thread-safe sockets).
+            drop(self.reserve.take());
             // zmq_close only fails (ENOTSOCK) for a pointer that is not a live socket, which
             // ownership rules out; there is nothing to recover either way. It never blocks:
             // pending messages are handed to the I/O thread for the linger period.

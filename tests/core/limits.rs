@@ -431,3 +431,45 @@ fn poll_limit_scenario_in_child() {
     );
     println!("POLL LIMIT SCENARIO PASSED");
 }
+
+/// Closing a thread-safe draft socket with no fd left: libzmq's reaper opens an eventfd
+/// for such a socket as it closes it, and libzmq 4.3.5 aborted the process when it could
+/// not ("Bad file descriptor", signaler.cpp). Each such socket now holds one descriptor in
+/// reserve and frees it just before the close; making one with no fd left is `EMFILE`.
+#[cfg(feature = "draft")]
+#[test]
+fn closing_a_draft_socket_with_no_fd_left() {
+    run_in_child(
+        "draft_close_scenario_in_child",
+        "DRAFT CLOSE SCENARIO PASSED",
+    );
+}
+
+/// The body of [`closing_a_draft_socket_with_no_fd_left`]; does nothing unless run as
+/// its child.
+#[cfg(feature = "draft")]
+#[test]
+fn draft_close_scenario_in_child() {
+    if std::env::var_os("ZMQ_LIMITS_CHILD").is_none() {
+        return;
+    }
+    let ctx = common::ctx();
+    let server = ctx
+        .draft_socket(zmq::draft::DraftSocketType::SERVER)
+        .unwrap();
+    server.set_linger(0).unwrap();
+    server.bind("inproc://draft-close-no-fd").unwrap();
+    lower_fd_limit(open_fds() as u64 + 32);
+    let hogs = exhaust_fds();
+    println!("holding {} fds; the process is out of them", hogs.len());
+    assert_names_the_limits(
+        ctx.draft_socket(zmq::draft::DraftSocketType::CLIENT)
+            .map(drop)
+            .unwrap_err(),
+    );
+    drop(server);
+    // Terminating the context waits for the reaper to have closed the socket.
+    drop(ctx);
+    drop(hogs);
+    println!("DRAFT CLOSE SCENARIO PASSED");
+}
