@@ -468,10 +468,19 @@ impl Monitor {
         // Only the 16 bits of the version 1 events (zmq 0.10's `SocketEvent::ALL` is
         // 0xFFFF; libzmq refuses higher bits in version 1).
         let mask = (events.bits() as u32 & 0xFFFF) as u64;
-        target
-            .raw
-            .monitor_versioned(&c_endpoint, mask, 1, zmq_sys::ZMQ_PUB as i32)
-            .map_err(Error::from)?;
+        if let Err(errno) =
+            target
+                .raw
+                .monitor_versioned(&c_endpoint, mask, 1, zmq_sys::ZMQ_PUB as i32)
+        {
+            // libzmq could not make its PUB (no socket slot or fd left). Our connect is
+            // then pending in the context for good, and libzmq 4.3.5 makes a socket for
+            // each pending connect when the context terminates, aborting the process if
+            // it cannot. Binding the endpoint here settles it without a new socket or fd
+            // (the SUB meets itself, and is closed at once).
+            let _ = socket.bind(endpoint);
+            return Err(Error::from(errno));
+        }
         Ok(socket)
     }
 

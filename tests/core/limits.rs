@@ -473,3 +473,45 @@ fn draft_close_scenario_in_child() {
     drop(hogs);
     println!("DRAFT CLOSE SCENARIO PASSED");
 }
+
+/// `Monitor::new` failing because the context has no socket slot left for libzmq's
+/// monitor socket: the reader's inproc connect was left pending for good, which kept its
+/// slot taken and made the context's termination abort the process (libzmq 4.3.5 makes a
+/// socket for each pending connect then, and asserts that it could).
+#[test]
+fn a_monitor_that_cannot_start_leaves_nothing_pending() {
+    run_in_child(
+        "monitor_slot_scenario_in_child",
+        "MONITOR SLOT SCENARIO PASSED",
+    );
+}
+
+/// The body of [`a_monitor_that_cannot_start_leaves_nothing_pending`]; does nothing
+/// unless run as its child (an abort must not take the test binary with it).
+#[test]
+fn monitor_slot_scenario_in_child() {
+    if std::env::var_os("ZMQ_LIMITS_CHILD").is_none() {
+        return;
+    }
+    for _ in 0..5 {
+        let ctx = zmq::Context::new();
+        ctx.set_max_sockets(3).unwrap();
+        let a = ctx.socket(zmq::DEALER).unwrap();
+        let b = ctx.socket(zmq::DEALER).unwrap();
+        let err = Monitor::new(&a, Events::ALL).map(drop).unwrap_err();
+        assert_names_the_limits(err);
+        // The slots come back once the sockets are gone (closing is asynchronous).
+        drop(b);
+        let deadline = Instant::now() + POSITIVE_WAIT;
+        let (c, d) = loop {
+            match (ctx.socket(zmq::DEALER), ctx.socket(zmq::DEALER)) {
+                (Ok(c), Ok(d)) => break (c, d),
+                _ => assert!(Instant::now() < deadline, "the slots never came back"),
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        drop((a, c, d));
+        drop(ctx);
+    }
+    println!("MONITOR SLOT SCENARIO PASSED");
+}
