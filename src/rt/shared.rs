@@ -20,7 +20,7 @@
 //! with room again) is then processed by the other waiter's `ZMQ_EVENTS` read, and no
 //! other edge follows. So whoever takes an edge, or reads the fd's signals, moves a
 //! generation after its `ZMQ_EVENTS` read (a waiter that took an edge also wakes every
-//! waiter; a completing waiter that read the fd's signals moves it before its wakes), and
+//! sender; a completing waiter that read the fd's signals moves it before its wakes), and
 //! a sender trusts its `POLLOUT` bit again once the generation has moved since its failed
 //! send (F7a). Generations move on edges and completed operations only: no busy wake.
 
@@ -298,11 +298,10 @@ impl<R: Registration> SharedReadiness<R> {
             if took_edge {
                 // F7a: the edge we took may be the one a sender that failed before it
                 // waits for. A sender registered by now is woken; one that registers
-                // later (after this lock) sees the new generation.
+                // later (after this lock) sees the new generation. Only senders distrust
+                // a bit, so only they are woken (receivers were, by the edge itself).
                 self.generation.fetch_add(1, Ordering::SeqCst);
-                for dir in Dir::BOTH {
-                    self.waiters.list(dir).wake_all_locked();
-                }
+                self.waiters.list(Dir::Send).wake_all_locked();
             }
             if events.contains(dir.event())
                 && (!state.hint_failed
