@@ -443,7 +443,10 @@ pub(crate) struct RawSocket {
     /// For a thread-safe socket (SERVER, CLIENT, RADIO, ...): a descriptor kept open for
     /// the socket's life and closed just before `zmq_close`, so that one is free when
     /// libzmq's reaper opens an eventfd for the socket it closes (`start_reaping`; libzmq
-    /// 4.3.5 aborts the process when it cannot). Another thread can still take it first.
+    /// 4.3.5 aborts the process when it cannot). Making such a socket needs one free
+    /// descriptor beyond its reserve, so that a socket made right after one was dropped
+    /// does not take the reaper's. Narrow races remain (a descriptor opened by any thread
+    /// at the instant the reaper needs one).
     reserve: Option<std::os::fd::OwnedFd>,
 }
 
@@ -453,16 +456,23 @@ fn is_thread_safe_type(kind: c_int) -> bool {
     matches!(kind, 12..=17 | 19 | 20)
 }
 
-/// Opens a descriptor to hold in reserve (see `RawSocket::reserve`); `EMFILE`/`ENFILE`
-/// when none is left.
+/// Opens a descriptor to hold in reserve (see `RawSocket::reserve`), when one more than
+/// that is free: the last free one may be the reserve a socket just closed for libzmq's
+/// reaper, which opens its eventfd a moment later on its own thread. `EMFILE`/`ENFILE`
+/// otherwise.
 fn reserve_fd() -> Result<std::os::fd::OwnedFd> {
-    // SAFETY: socket() has no memory-safety preconditions.
-    let fd = unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
-    if fd < 0 {
-        return Err(Error::from(Errno::last()));
-    }
-    // SAFETY: a descriptor just opened, owned by nothing else.
-    Ok(unsafe { std::os::fd::FromRawFd::from_raw_fd(fd) })
+    let open = || {
+        // SAFETY: socket() has no memory-safety preconditions.
+        let fd = unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
+        if fd < 0 {
+            return Err(Error::from(Errno::last()));
+        }
+        // SAFETY: a descriptor just opened, owned by nothing else.
+        Ok(unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) })
+    };
+    let kept = open()?;
+    drop(open()?);
+    Ok(kept)
 }
 
 impl RawSocket {
