@@ -2,6 +2,14 @@
 //!
 //! libzmq's draft API adds socket types that send single-frame messages and, except
 //! DGRAM, are **thread safe**: one socket may be used from several threads at once.
+//!
+//! **Over inproc, libzmq 4.3.5 can deadlock two of them.** Each thread-safe socket posts
+//! its pipe commands (e.g. "there is room again") to the peer's mailbox under the peer's
+//! own lock while holding its own, so a SERVER and a CLIENT joined over `inproc://`, each
+//! used from a different thread with messages flowing both ways, can each wait for the
+//! other's lock for ever (a reviewer's echo test with queues of one message hung every
+//! time; no timeout fires inside a mutex). Connect them over tcp or ipc, or use both from
+//! one thread (one task, or a current-thread runtime with no other thread touching them).
 //! They get their own enum, [`DraftSocketType`], and their own socket type,
 //! [`DraftSocket`], which is `Send + Sync` (so it can sit in an `Arc` or a `static`),
 //! unlike [`Socket`]. The stable [`SocketType`](crate::SocketType) enum is

@@ -430,7 +430,11 @@ impl Monitor {
     /// Starts monitoring `target` for `events`. Events that happen from this call on are
     /// delivered, and `MonitorStopped` always (it is added to `events`): it comes last,
     /// when the target is closed, and ends the iterator and the async stream, which would
-    /// otherwise wait for ever once the target is gone.
+    /// otherwise wait for ever once the target is gone (unless it was dropped with events
+    /// the reader was too far behind to take: docs/scale-limits.md).
+    ///
+    /// A socket has one monitor at a time: a new `Monitor::new` on the same target ends
+    /// the previous one (it gets `MonitorStopped`), even when the new one then fails.
     ///
     /// # Errors
     /// `EINVAL` when `target` has no [`Context`](crate::Context) handle (made with
