@@ -235,8 +235,8 @@ const NOTES: &str = r#"## Where our figures differ from the anchors, and why
 - **FAULT-PUBSUB**: the loss is the figure, not a failure: PUB drops at its high-water
   mark what the capped link cannot carry, and what is sent while the SUB reconnects after
   the reset. The test checks that the count adds up and that what arrives is in order.
-- **SOAK**: from a separate `cargo xtask soak --minutes 30` run (its `target/soak.figure`),
-  not from the test suite. Its processes call glibc's `malloc_trim(0)` once a second:
+- **SOAK**: from a separate `cargo xtask soak` run (its `target/soak.figure`; `minutes` says
+  how long), not from the test suite. Its processes call glibc's `malloc_trim(0)` once a second:
   without it, RSS creeps up while the heap in use stays flat (docs/scale-limits.md).
 - **T24**: `shutdown_to_eterm_ms` is reported, not asserted (no test asserts a time);
   the watchdog is the hang detector.
