@@ -21,9 +21,8 @@ use crate::raw::RawContext;
 /// Terminating a context (dropping the last handle and socket, or [`Context::destroy`])
 /// blocks until every socket is closed **and** its pending outgoing messages are sent or
 /// its linger period has passed. (One exception: when the last handle is dropped inside
-/// a zero-copy message's release, which may run on libzmq's own thread, the termination
-/// runs on a thread of its own; the drop returns at once, and a process that exits then
-/// may lose what the linger would have sent.) The default linger is **infinite**, so a socket with
+/// a zero-copy message's release running on one of libzmq's own threads, where waiting
+/// would deadlock, the termination runs on a thread of its own.) The default linger is **infinite**, so a socket with
 /// unsent messages to a peer that never comes makes termination hang. Set
 /// [`Socket::set_linger`](crate::Socket::set_linger) (e.g. to 0), or [`Context::set_blocky(false)`](Context::set_blocky)
 /// so that new sockets default to a linger of 0. [`Context::shutdown`] makes blocking

@@ -327,9 +327,10 @@ impl Drop for RawContext {
             if !self.is_terminated() && self.terminate_elsewhere() {
                 return;
             }
-            // Inside a callback from libzmq (a message's owner dropped on its I/O thread
-            // held the last handle): zmq_ctx_term would wait for this very thread.
-            if in_callback() && !self.is_terminated() {
+            // Inside a callback from libzmq on one of its own threads (a message's owner
+            // dropped there held the last handle): zmq_ctx_term would wait for this very
+            // thread. (On the user's thread, inside zmq_msg_close, it terminates here.)
+            if in_callback() && !self.is_terminated() && maybe_on_libzmq_thread() {
                 terminate_on_a_thread(self.ptr);
                 return;
             }
@@ -387,6 +388,28 @@ pub(crate) fn as_callback(f: impl FnOnce()) {
 
 fn in_callback() -> bool {
     IN_CALLBACK.with(std::cell::Cell::get)
+}
+
+/// Whether this thread may be one of libzmq's (asked only inside a callback). libzmq names
+/// its threads `ZMQbg/…`; when this one is not so named but a libzmq reaper thread is (so
+/// the names can be trusted), it is the user's. When in doubt (no names, another OS), yes.
+fn maybe_on_libzmq_thread() -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        let is_libzmq = |comm: &str| comm.starts_with("ZMQbg/");
+        if let Ok(this) = std::fs::read_to_string("/proc/thread-self/comm")
+            && !is_libzmq(&this)
+        {
+            let names_trusted = std::fs::read_dir("/proc/self/task").is_ok_and(|tasks| {
+                tasks.flatten().any(|task| {
+                    std::fs::read_to_string(task.path().join("comm"))
+                        .is_ok_and(|comm| comm.trim_end() == "ZMQbg/Reaper")
+                })
+            });
+            return !names_trusted;
+        }
+    }
+    true
 }
 
 impl RawContext {

@@ -530,3 +530,66 @@ fn monitor_slot_scenario_in_child() {
     }
     println!("MONITOR SLOT SCENARIO PASSED");
 }
+
+/// A zero-copy message's owner holding the last handle of a context, dropped on the
+/// user's thread: the context terminates right there, as any last handle's drop does
+/// (waiting for the linger of what its sockets still queue), not on another thread,
+/// which would let the process exit before the linger is over. Only on libzmq's own
+/// threads does it go elsewhere (`an_owner_holding_the_last_context_handle_is_released`).
+/// In a child process, where no other context runs: after the drop, no libzmq reaper
+/// thread is left.
+#[test]
+fn an_owner_dropped_on_the_users_thread_terminates_there() {
+    run_in_child("owner_drop_scenario_in_child", "OWNER DROP SCENARIO PASSED");
+}
+
+fn reaper_threads() -> usize {
+    std::fs::read_dir("/proc/self/task").map_or(0, |tasks| {
+        tasks
+            .flatten()
+            .filter(|task| {
+                std::fs::read_to_string(task.path().join("comm"))
+                    .is_ok_and(|comm| comm.trim_end() == "ZMQbg/Reaper")
+            })
+            .count()
+    })
+}
+
+/// The body of [`an_owner_dropped_on_the_users_thread_terminates_there`]; does nothing
+/// unless run as its child.
+#[test]
+fn owner_drop_scenario_in_child() {
+    if std::env::var_os("ZMQ_LIMITS_CHILD").is_none() {
+        return;
+    }
+    struct Owner {
+        _ctx: zmq::Context,
+        data: Vec<u8>,
+    }
+    impl AsRef<[u8]> for Owner {
+        fn as_ref(&self) -> &[u8] {
+            &self.data
+        }
+    }
+    let ctx = zmq::Context::new();
+    let push = ctx.socket(zmq::PUSH).unwrap();
+    // Queued for a peer that never comes, for a linger of a second.
+    push.set_linger(1000).unwrap();
+    push.connect(&format!("tcp://127.0.0.1:{}", common::free_tcp_port()))
+        .unwrap();
+    push.send("queued", 0).unwrap();
+    drop(push);
+    assert_eq!(reaper_threads(), 1);
+    // Large enough to be handed over, not copied (the owner lives in the message).
+    let msg = zmq::Message::from_owner(Owner {
+        _ctx: ctx,
+        data: vec![7; 100_000],
+    });
+    drop(msg); // the last handle: terminates here, after the linger
+    assert_eq!(
+        reaper_threads(),
+        0,
+        "the context was left to terminate elsewhere"
+    );
+    println!("OWNER DROP SCENARIO PASSED");
+}
