@@ -13,6 +13,8 @@ mod draft;
 mod glob_import;
 #[cfg(feature = "serde")]
 mod json;
+#[cfg(feature = "async-io")]
+mod limits;
 mod ownership;
 mod proxy;
 mod recv_into;

@@ -2,7 +2,8 @@
 //! reactor (the one smol uses), and a stand-in for the cooperative budget it lacks.
 
 use std::os::unix::io::{AsFd, BorrowedFd, RawFd};
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock, PoisonError};
 use std::task::{Context, Poll, Waker};
 
 use ::async_io::Async;
@@ -24,7 +25,8 @@ impl AsFd for ZmqFd {
 }
 
 /// The fd's registration with the async-io reactor, made on the first wait (once, even
-/// when several threads wait at once; a failed registration is not retried).
+/// when several threads wait at once). A failed registration is not kept: the next wait
+/// tries again, so a socket that met the fd limit works once descriptors are free.
 ///
 /// Edges: async-io registers fds in oneshot, level-triggered mode and re-arms the interest
 /// whenever a waker is stored. `Async::poll_readable` is `Ready` only for an event the
@@ -34,22 +36,46 @@ impl AsFd for ZmqFd {
 /// interest reports the eventfd as long as libzmq has not drained it. No edge is lost.
 #[derive(Default)]
 pub struct AsyncIoFd {
-    registration: OnceLock<std::result::Result<Async<ZmqFd>, Error>>,
+    registration: OnceLock<Async<ZmqFd>>,
+}
+
+impl AsyncIoFd {
+    /// The registration, made now if there is none yet.
+    #[inline]
+    fn registration(&self, fd: RawFd) -> Result<&Async<ZmqFd>> {
+        match self.registration.get() {
+            Some(registration) => Ok(registration),
+            None => self.register(fd),
+        }
+    }
+
+    /// Registers `fd` (the caller's promise of [`Registration::poll_edge`] holds). One
+    /// registration at a time in the process, so that two threads waiting on one shared
+    /// socket do not both add its fd (the second would get `EEXIST`).
+    #[cold]
+    fn register(&self, fd: RawFd) -> Result<&Async<ZmqFd>> {
+        static REGISTERING: Mutex<()> = Mutex::new(());
+        let _one_at_a_time = REGISTERING.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(registration) = self.registration.get() {
+            return Ok(registration);
+        }
+        let registration = start_reactor_and(|| {
+            // `new_nonblocking`: libzmq's eventfd is already non-blocking, and its flags
+            // are libzmq's business. The fd stays open until `deregister` (the caller's
+            // promise), which drops this registration first.
+            Async::new_nonblocking(ZmqFd(fd)).map_err(|err| io_error(&err))
+        })?;
+        Ok(self.registration.get_or_init(|| registration))
+    }
 }
 
 impl Registration for AsyncIoFd {
     type Budget = ();
 
     unsafe fn poll_edge(&self, fd: RawFd, waker: &Waker) -> Poll<Result<()>> {
-        let registration = self.registration.get_or_init(|| {
-            // `new_nonblocking`: libzmq's eventfd is already non-blocking, and its flags
-            // are libzmq's business. The fd stays open until `deregister` (the caller's
-            // promise), which drops this registration first.
-            Async::new_nonblocking(ZmqFd(fd)).map_err(|err| io_error(&err))
-        });
-        let registration = match registration {
+        let registration = match self.registration(fd) {
             Ok(registration) => registration,
-            Err(err) => return Poll::Ready(Err(*err)),
+            Err(err) => return Poll::Ready(Err(err)),
         };
         // This thread runs async-io tasks (for context termination).
         super::context::mark_executor_thread();
@@ -66,12 +92,77 @@ impl Registration for AsyncIoFd {
     }
 
     fn is_registered(&self) -> bool {
-        matches!(self.registration.get(), Some(Ok(_)))
+        self.registration.get().is_some()
     }
 
     #[inline]
     fn poll_budget(cx: &mut Context<'_>) -> Poll<()> {
         super::poll_budget(cx)
+    }
+}
+
+/// Whether async-io's reactor has started in this process (a registration succeeded).
+static REACTOR_STARTED: AtomicBool = AtomicBool::new(false);
+
+/// The descriptors async-io's reactor opens when it starts (polling's epoll backend: the
+/// epoll fd, an eventfd or a pipe to wake it, a timerfd).
+const REACTOR_FDS: usize = 4;
+
+/// Runs `register`, the registration that may be the first use of async-io's reactor in
+/// the process. async-io starts its reactor on first use and panics if it cannot ("cannot
+/// initialize I/O event notification" with no descriptor left, "cannot spawn async-io
+/// thread"). Until it has started, this checks first that the process has descriptors for
+/// it (`EMFILE` if not, and async-io is left untouched), and turns async-io's panic into
+/// `EMFILE` or `EAGAIN` should another thread take the descriptors in between.
+fn start_reactor_and<T>(register: impl FnOnce() -> Result<T>) -> Result<T> {
+    if REACTOR_STARTED.load(Ordering::Acquire) {
+        return register();
+    }
+    check_fds_for_reactor()?;
+    let registered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(register))
+        .unwrap_or_else(|panic| Err(reactor_panic_error(panic)))?;
+    REACTOR_STARTED.store(true, Ordering::Release);
+    Ok(registered)
+}
+
+/// `Ok` if the process can open [`REACTOR_FDS`] more descriptors now (it opens and closes
+/// them), else the error (`EMFILE`, naming the limit).
+fn check_fds_for_reactor() -> Result<()> {
+    let mut opened = [-1; REACTOR_FDS];
+    let mut failure = None;
+    for slot in &mut opened {
+        // SAFETY: creates a new eventfd, owned here and closed below; no memory involved.
+        *slot = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC) };
+        if *slot < 0 {
+            failure = std::io::Error::last_os_error().raw_os_error();
+            break;
+        }
+    }
+    for fd in opened.into_iter().filter(|&fd| fd >= 0) {
+        // SAFETY: `fd` was opened above and is closed once.
+        unsafe { libc::close(fd) };
+    }
+    match failure {
+        None => Ok(()),
+        Some(code) => Err(Error::from_raw(code)),
+    }
+}
+
+/// The error for a panic of async-io's reactor start (its two `expect`s); any other panic
+/// goes on unwinding.
+#[cold]
+fn reactor_panic_error(panic: Box<dyn std::any::Any + Send>) -> Error {
+    let text = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("");
+    if text.contains("I/O event notification") {
+        Error::EMFILE
+    } else if text.contains("async-io thread") {
+        Error::EAGAIN
+    } else {
+        std::panic::resume_unwind(panic)
     }
 }
 
