@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use libc::c_int;
 
-use crate::Result;
 use crate::raw::RawContext;
+use crate::{Error, Result};
 
 /// A ZeroMQ context: it runs the I/O threads and creates [`Socket`](crate::Socket)s.
 ///
@@ -254,9 +254,23 @@ impl Context {
         self.get(zmq_sys::ZMQ_MAX_SOCKETS)
     }
 
-    /// Sets the maximum number of sockets (`ZMQ_MAX_SOCKETS`); at most
-    /// [`get_socket_limit`](Self::get_socket_limit). Takes effect before the first socket.
+    /// Sets the maximum number of sockets (`ZMQ_MAX_SOCKETS`), from 1 to
+    /// [`get_socket_limit`](Self::get_socket_limit) (65,535 on Linux); `EINVAL` outside
+    /// that range. Takes effect before the first socket.
+    ///
+    /// (libzmq 4.3.5 itself took any positive value, reserved room for that many
+    /// sockets when the first one was made, and aborted the process near `i32::MAX`.)
+    ///
+    /// ```
+    /// let ctx = zmq::Context::new();
+    /// ctx.set_max_sockets(10_000).unwrap();
+    /// assert_eq!(ctx.set_max_sockets(i32::MAX), Err(zmq::Error::EINVAL));
+    /// assert_eq!(ctx.get_max_sockets(), Ok(10_000));
+    /// ```
     pub fn set_max_sockets(&self, value: i32) -> Result<()> {
+        if value > self.get_socket_limit()? {
+            return Err(Error::EINVAL);
+        }
         self.set(zmq_sys::ZMQ_MAX_SOCKETS, value)
     }
 
@@ -303,19 +317,27 @@ impl Context {
     }
 
     /// Scheduling priority of the I/O threads (`ZMQ_THREAD_PRIORITY`); OS-specific, and
-    /// takes effect before the first socket.
+    /// takes effect before the first socket. On Linux: 1–99 with `SCHED_FIFO` or
+    /// `SCHED_RR`; with the other policies any value above 0 asks for nice −20 (which
+    /// needs `CAP_SYS_NICE` or `RLIMIT_NICE`).
+    ///
+    /// The thread options are tried when the first socket starts the threads: a value
+    /// the OS refuses makes [`socket`](Self::socket) fail with `EINVAL`, or `EACCES`
+    /// when the process may not take it (libzmq 4.3.5 aborted the process there).
     pub fn set_thread_priority(&self, value: i32) -> Result<()> {
         self.set(zmq_sys::ZMQ_THREAD_PRIORITY, value)
     }
 
     /// Scheduling policy of the I/O threads (`ZMQ_THREAD_SCHED_POLICY`, e.g.
-    /// `libc::SCHED_FIFO`); takes effect before the first socket.
+    /// `libc::SCHED_FIFO`); takes effect before the first socket, which fails if the OS
+    /// refuses it (see [`set_thread_priority`](Self::set_thread_priority)).
     pub fn set_thread_sched_policy(&self, value: i32) -> Result<()> {
         self.set(zmq_sys::ZMQ_THREAD_SCHED_POLICY, value)
     }
 
     /// Pins the I/O threads to one more CPU (`ZMQ_THREAD_AFFINITY_CPU_ADD`); takes effect
-    /// before the first socket.
+    /// before the first socket, which fails with `EINVAL` if none of the CPUs added is
+    /// one the process may run on (see [`set_thread_priority`](Self::set_thread_priority)).
     pub fn add_thread_affinity_cpu(&self, cpu: i32) -> Result<()> {
         self.set(zmq_sys::ZMQ_THREAD_AFFINITY_CPU_ADD, cpu)
     }

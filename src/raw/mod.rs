@@ -11,7 +11,7 @@
 use std::ffi::{CStr, c_void};
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, RwLock};
+use std::sync::{Mutex, PoisonError, RwLock};
 
 use libc::c_int;
 
@@ -22,10 +22,40 @@ use crate::error::Error;
 #[cfg(all(feature = "draft", any(feature = "tokio", feature = "async-io"), unix))]
 mod poller;
 pub(crate) mod sys;
+mod thread_options;
 
 #[cfg(all(feature = "draft", any(feature = "tokio", feature = "async-io"), unix))]
 pub(crate) use self::poller::{RawPoller, drain_poller_fd};
 pub(crate) use self::sys::{Errno, cvt};
+
+/// `Ok` if the kernel lets this process give a socket the `SO_PRIORITY` `priority`,
+/// tried on a scratch socket (`EACCES` when it may not; `Ok` when no socket can be made to
+/// try, as the bind or connect will then fail for want of one too).
+#[cfg(target_os = "linux")]
+fn socket_priority_allowed(priority: c_int) -> Result<()> {
+    // SAFETY: makes a new socket, owned here and closed below.
+    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
+    if fd < 0 {
+        return Ok(());
+    }
+    // SAFETY: fd is the socket made above; the value is a c_int of the size given.
+    let rc = unsafe {
+        libc::setsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_PRIORITY,
+            (&priority as *const c_int).cast(),
+            std::mem::size_of::<c_int>() as libc::socklen_t,
+        )
+    };
+    let refused = (rc != 0).then(Errno::last);
+    // SAFETY: fd was opened above and is closed once.
+    unsafe { libc::close(fd) };
+    match refused {
+        Some(errno) => Err(Error::from(errno)),
+        None => Ok(()),
+    }
+}
 
 /// Whether libzmq resolves this bind endpoint through the interface list (getifaddrs).
 fn binds_by_interface(endpoint: &CStr) -> bool {
@@ -130,6 +160,9 @@ pub(crate) struct RawContext {
     /// The process the handle was made in. A child forked from it inherits the pointer
     /// but none of libzmq's threads: `zmq_ctx_term` there fails with `EINTR` for ever.
     pid: u32,
+    /// The threads' scheduling options set through this handle, tried before the first
+    /// socket starts the threads.
+    thread_options: Mutex<thread_options::ThreadOptions>,
 }
 
 // SAFETY: libzmq contexts are thread safe: every zmq_ctx_* call and zmq_socket may be made
@@ -153,6 +186,7 @@ impl RawContext {
                 owned: true,
                 shut_down: AtomicBool::new(false),
                 pid: std::process::id(),
+                thread_options: Mutex::default(),
             }),
             // libzmq returns NULL when it cannot make the context's mailbox (an eventfd)
             // or allocate; errno says which. Report ENOMEM when errno is not set.
@@ -176,6 +210,8 @@ impl RawContext {
             owned,
             shut_down: AtomicBool::new(false),
             pid: std::process::id(),
+            // Options C code set are unknown: not tried.
+            thread_options: Mutex::default(),
         }
     }
 
@@ -197,7 +233,12 @@ impl RawContext {
         self.with_live(|ctx| {
             // SAFETY: ctx is live (checked under the lock); zmq_ctx_set validates option
             // and value.
-            Ok(cvt(unsafe { zmq_sys::zmq_ctx_set(ctx, option, value) }).map(drop)?)
+            cvt(unsafe { zmq_sys::zmq_ctx_set(ctx, option, value) })?;
+            self.thread_options
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .record(option, value);
+            Ok(())
         })
     }
 
@@ -218,6 +259,13 @@ impl RawContext {
             let io_threads = self.get(zmq_sys::ZMQ_IO_THREADS as c_int)?;
             let threads = 1 + usize::try_from(io_threads).unwrap_or(1);
             fds_available(2 * threads + 1).map_err(Errno)?;
+            // And libzmq 4.3.5 aborts when the OS refuses the threads' scheduling options.
+            let options = self
+                .thread_options
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone();
+            options.try_on_a_thread()?;
         }
         // Closed (dropped) again if the socket cannot be made.
         let reserve = if is_thread_safe_type(kind) {
@@ -645,8 +693,17 @@ impl RawSocket {
         {
             return Err(Error::EINVAL);
         }
+        // libzmq 4.3.5 applies ZMQ_PRIORITY (SO_PRIORITY) to each connection's fd and
+        // aborts the process if the kernel refuses it (values outside 0–6 need
+        // CAP_NET_ADMIN): try it on a scratch socket first.
+        #[cfg(target_os = "linux")]
+        if option == zmq_sys::ZMQ_PRIORITY as c_int
+            && let Ok(priority) = <[u8; 4]>::try_from(value)
+        {
+            socket_priority_allowed(c_int::from_ne_bytes(priority))?;
+        }
         // SAFETY: the socket is live; value is valid for value.len() bytes, and libzmq
-        // checks the length against the option's type (except in the case above).
+        // checks the length against the option's type (except in the cases above).
         cvt(unsafe {
             zmq_sys::zmq_setsockopt(self.as_ptr(), option, value.as_ptr().cast(), value.len())
         })?;

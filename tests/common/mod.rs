@@ -97,6 +97,35 @@ pub fn wait_for_child(pid: libc::pid_t, limit: Duration) -> i32 {
     libc::WEXITSTATUS(status)
 }
 
+/// Runs `attempt` as an unprivileged user: here if the process is not root, else in a
+/// forked child that becomes user and group `nobody` (65534) first. Returns `attempt`'s
+/// code (1 if the child could not drop root, 100 if `attempt` panicked there).
+#[cfg(unix)]
+#[allow(dead_code)] // not every test crate needs it
+pub fn exit_code_as_unprivileged_user(attempt: fn() -> i32) -> i32 {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return attempt();
+    }
+    // SAFETY: the child drops root, runs `attempt` (malloc stays usable after fork through
+    // glibc's handlers; libzmq state made there is the child's own) and leaves with _exit.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0, "fork failed");
+    if pid == 0 {
+        // SAFETY: plain system calls in the child; then _exit, running no destructors.
+        unsafe {
+            let dropped = libc::setgid(65534) == 0 && libc::setuid(65534) == 0;
+            let code = if dropped {
+                std::panic::catch_unwind(attempt).unwrap_or(100)
+            } else {
+                1
+            };
+            libc::_exit(code);
+        }
+    }
+    wait_for_child(pid, POSITIVE_WAIT)
+}
+
 /// A UDP port on 127.0.0.1 that is free now (bound to port 0, then released); as with
 /// [`free_tcp_port`], another process may take it first.
 pub fn free_udp_port() -> u16 {

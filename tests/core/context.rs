@@ -239,3 +239,69 @@ fn a_forked_child_leaves_an_inherited_context_alone() {
     let pair = socket(&ctx, zmq::PAIR);
     pair.bind("inproc://after-the-fork").unwrap();
 }
+
+/// A socket limit past `get_socket_limit` is `EINVAL` when set (libzmq reserved room for
+/// that many sockets at the first one, and aborted near `i32::MAX`).
+#[test]
+fn max_sockets_beyond_the_socket_limit_is_einval() {
+    let ctx = zmq::Context::new();
+    let limit = ctx.get_socket_limit().unwrap();
+    for absurd in [i32::MAX, i32::MAX - 10, limit + 1] {
+        assert_eq!(ctx.set_max_sockets(absurd), Err(zmq::Error::EINVAL));
+    }
+    assert_eq!(ctx.set_max_sockets(0), Err(zmq::Error::EINVAL));
+    assert_eq!(ctx.get_max_sockets(), Ok(1023));
+    ctx.set_max_sockets(limit).unwrap();
+    ctx.socket(zmq::PAIR).unwrap();
+}
+
+/// Thread options the OS refuses fail the first socket with the OS's error (libzmq 4.3.5
+/// asserted in each thread it started and aborted the process); the context works once
+/// they are put right.
+#[test]
+fn thread_options_the_os_refuses_fail_the_first_socket() {
+    let _dog = watchdog(POSITIVE_WAIT);
+    // A CPU that does not exist, alone in the set.
+    let ctx = zmq::Context::new();
+    ctx.add_thread_affinity_cpu(1000).unwrap();
+    assert_eq!(ctx.socket(zmq::PAIR).err(), Some(zmq::Error::EINVAL));
+    ctx.remove_thread_affinity_cpu(1000).unwrap();
+    ctx.add_thread_affinity_cpu(0).unwrap();
+    ctx.socket(zmq::PAIR).unwrap();
+
+    // A policy the OS does not know.
+    let ctx = zmq::Context::new();
+    ctx.set_thread_sched_policy(999).unwrap();
+    assert_eq!(ctx.socket(zmq::PAIR).err(), Some(zmq::Error::EINVAL));
+    ctx.set_thread_sched_policy(libc::SCHED_OTHER).unwrap();
+    ctx.socket(zmq::PAIR).unwrap();
+
+    // A real-time priority out of range (1–99), whoever runs the test.
+    let ctx = zmq::Context::new();
+    ctx.set_thread_sched_policy(libc::SCHED_FIFO).unwrap();
+    ctx.set_thread_priority(500).unwrap();
+    assert_eq!(ctx.socket(zmq::PAIR).err(), Some(zmq::Error::EINVAL));
+    ctx.set_thread_sched_policy(libc::SCHED_OTHER).unwrap();
+    ctx.set_thread_priority(0).unwrap();
+    ctx.socket(zmq::PAIR).unwrap();
+}
+
+/// A priority the process may not take (nice −20 without `CAP_SYS_NICE`) is `EACCES` at
+/// the first socket. As root the test drops to an unprivileged user in a forked child.
+#[test]
+fn a_priority_beyond_the_process_rights_is_eacces() {
+    fn attempt() -> i32 {
+        let ctx = zmq::Context::new();
+        ctx.set_thread_priority(5).unwrap();
+        match ctx.socket(zmq::PAIR) {
+            Err(zmq::Error::EACCES) => 0,
+            Err(_) => 2,
+            Ok(_) => 3,
+        }
+    }
+    let code = common::exit_code_as_unprivileged_user(attempt);
+    assert_eq!(
+        code, 0,
+        "0: EACCES; 1: could not drop root; 2: another error; 3: Ok"
+    );
+}

@@ -753,3 +753,28 @@ fn server_takes_a_listening_descriptor_for_one_bind() {
     client.send("through the descriptor", 0).unwrap();
     assert_eq!(&server.recv_msg(0).unwrap()[..], b"through the descriptor");
 }
+
+/// `SO_PRIORITY` above 6 needs `CAP_NET_ADMIN`: libzmq 4.3.5 took the option and aborted
+/// the process at the bind or connect that applied it; now the setter says `EACCES`, and
+/// a priority the process may give works.
+#[test]
+fn a_socket_priority_beyond_the_process_rights_is_eacces() {
+    fn attempt() -> i32 {
+        let ctx = zmq::Context::new();
+        let Ok(dealer) = ctx.socket(zmq::DEALER) else {
+            return 2;
+        };
+        if dealer.set_linger(0).is_err() || dealer.set_priority(7) != Err(zmq::Error::EACCES) {
+            return 3;
+        }
+        if dealer.set_priority(6).is_err() || dealer.bind("tcp://127.0.0.1:*").is_err() {
+            return 4;
+        }
+        0
+    }
+    let code = common::exit_code_as_unprivileged_user(attempt);
+    assert_eq!(
+        code, 0,
+        "0: ok; 1: could not drop root; 3: not EACCES; 4: 6 refused"
+    );
+}
