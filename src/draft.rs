@@ -293,11 +293,14 @@ impl DraftSocket {
     }
 
     /// Hands a listening socket descriptor to the next tcp, ipc or ws bind; see
-    /// [`Socket::set_use_fd`]. Set it and bind from one thread: a bind on another thread
-    /// in between would take it.
+    /// [`Socket::set_use_fd`]. Set it and bind from one thread.
     ///
     /// # Safety
-    /// As [`Socket::set_use_fd`].
+    /// As [`Socket::set_use_fd`], and no other thread may bind this socket from this call
+    /// until the bind that takes the descriptor has returned: libzmq hands the descriptor
+    /// to every bind until this crate sets the option back after the first, so a second
+    /// bind in between takes it too (libzmq then aborts the process on epoll's `EEXIST`,
+    /// or closes the descriptor twice).
     ///
     /// # Errors
     /// `ETERM` when the context is terminated.

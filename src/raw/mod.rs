@@ -439,25 +439,38 @@ fn in_callback() -> bool {
 }
 
 /// Whether this thread may be one of libzmq's (asked only inside a callback). libzmq names
-/// its threads `ZMQbg/…`; when this one is not so named but a libzmq reaper thread is (so
-/// the names can be trusted), it is the user's. When in doubt (no names, another OS), yes.
+/// its threads `ZMQbg/…`, or `<prefix>/ZMQbg/…` with a thread name prefix, cut at 15
+/// bytes; when this one is not so named but a libzmq reaper thread is (so the names can be
+/// trusted), it is the user's. When in doubt (no names, another OS), yes.
 fn maybe_on_libzmq_thread() -> bool {
     #[cfg(target_os = "linux")]
     {
-        let is_libzmq = |comm: &str| comm.starts_with("ZMQbg/");
         if let Ok(this) = std::fs::read_to_string("/proc/thread-self/comm")
-            && !is_libzmq(&this)
+            && !is_libzmq_thread_name(&this)
         {
             let names_trusted = std::fs::read_dir("/proc/self/task").is_ok_and(|tasks| {
                 tasks.flatten().any(|task| {
                     std::fs::read_to_string(task.path().join("comm"))
-                        .is_ok_and(|comm| comm.trim_end() == "ZMQbg/Reaper")
+                        .is_ok_and(|comm| is_libzmq_thread_name(&comm) && comm.contains("/Rea"))
                 })
             });
             return !names_trusted;
         }
     }
     true
+}
+
+/// Whether a thread name (`comm`) is one libzmq gives: `ZMQbg/…`, `<prefix>/ZMQbg/…`, or
+/// such a name cut at 15 bytes after its prefix (`-2147483648/ZMQ`).
+#[cfg(target_os = "linux")]
+fn is_libzmq_thread_name(comm: &str) -> bool {
+    let comm = comm.trim_end_matches('\n');
+    const MARK: &str = "ZMQbg/";
+    comm.contains(MARK)
+        || (comm.len() == 15
+            && comm
+                .rsplit_once('/')
+                .is_some_and(|(_, tail)| !tail.is_empty() && MARK.starts_with(tail)))
 }
 
 impl RawContext {
@@ -740,6 +753,27 @@ impl Drop for RawSocket {
             // pending messages are handed to the I/O thread for the linger period.
             // SAFETY: we own the live socket and never use the pointer again.
             let _ = unsafe { zmq_sys::zmq_close(self.as_ptr()) };
+        }
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::is_libzmq_thread_name;
+
+    #[test]
+    fn libzmq_thread_names_with_and_without_a_prefix() {
+        for name in [
+            "ZMQbg/Reaper\n",
+            "ZMQbg/IO/0",
+            "7/ZMQbg/Reaper",
+            "12345/ZMQbg/Rea",
+            "-2147483648/ZMQ",
+        ] {
+            assert!(is_libzmq_thread_name(name), "{name}");
+        }
+        for name in ["main\n", "tokio-runtime-w", "worker/3", "-2147483648/abc"] {
+            assert!(!is_libzmq_thread_name(name), "{name}");
         }
     }
 }

@@ -450,9 +450,17 @@ fn a_replaced_waker_is_dropped_outside_the_trackers_lock() {
 /// A message's owner that holds the last handle of the sending context is dropped on
 /// libzmq's I/O thread once the message is written; terminating the context there would
 /// wait for that very thread (the tracker never finished). It is terminated on a thread
-/// of its own instead.
+/// of its own instead, also when the context's threads carry a name prefix (their names,
+/// cut at 15 bytes, may then end in `…/ZMQ`).
 #[test]
 fn an_owner_holding_the_last_context_handle_is_released() {
+    let _dog = common::watchdog(common::POSITIVE_WAIT * 6);
+    for prefix in [None, Some(7), Some(i32::MIN)] {
+        release_an_owner_holding_the_last_context_handle(prefix);
+    }
+}
+
+fn release_an_owner_holding_the_last_context_handle(prefix: Option<i32>) {
     struct Owner {
         _ctx: zmq::Context,
         data: Vec<u8>,
@@ -463,11 +471,13 @@ fn an_owner_holding_the_last_context_handle_is_released() {
         }
     }
 
-    let _dog = common::watchdog(common::POSITIVE_WAIT * 2);
     let receiving = zmq::Context::new();
     let pull = common::socket(&receiving, zmq::PULL);
     let endpoint = common::bind_tcp(&pull);
     let sending = zmq::Context::new();
+    if let Some(prefix) = prefix {
+        sending.set_thread_name_prefix(prefix).unwrap();
+    }
     let push = common::socket(&sending, zmq::PUSH);
     push.connect(&endpoint).unwrap();
     let owner = Owner {
@@ -482,6 +492,6 @@ fn an_owner_holding_the_last_context_handle_is_released() {
     assert_eq!(pull.recv_bytes(0).unwrap().len(), 100_000);
     assert!(
         tracker.wait_timeout(common::POSITIVE_WAIT),
-        "the owner was never released"
+        "the owner was never released (thread name prefix {prefix:?})"
     );
 }
