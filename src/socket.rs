@@ -111,7 +111,7 @@ where
     #[inline]
     fn send(self, socket: &Socket, flags: i32) -> Result<()> {
         let mut msg: Message = self.into();
-        socket.check_frame(&msg)?;
+        socket.check_frame(&msg, flags & zmq_sys::ZMQ_SNDMORE as i32 != 0)?;
         socket.raw.msg_send(msg.for_io(), flags)
     }
 }
@@ -119,7 +119,7 @@ where
 impl Sendable for &mut Message {
     #[inline]
     fn send(self, socket: &Socket, flags: i32) -> Result<()> {
-        socket.check_frame(self)?;
+        socket.check_frame(self, flags & zmq_sys::ZMQ_SNDMORE as i32 != 0)?;
         socket.raw.msg_send(self.for_io(), flags)
     }
 }
@@ -229,26 +229,36 @@ impl Socket {
         self.udp_sized.get()
     }
 
-    /// `EMSGSIZE` for a frame larger than a DGRAM socket can send
-    /// ([`UDP_DATAGRAM_MAX`]); every frame passes on other sockets.
+    /// `EMSGSIZE` for a frame larger than a DGRAM socket or a RADIO on udp can send
+    /// ([`UDP_DATAGRAM_MAX`]), `EINVAL` for a DGRAM address frame (the one sent with
+    /// `more`) that libzmq would misread or drop (see
+    /// [`send_multipart`](Self::send_multipart)); every frame passes on other sockets.
     #[inline(always)]
-    pub(crate) fn check_frame(&self, msg: &Message) -> Result<()> {
+    pub(crate) fn check_frame(&self, msg: &Message, more: bool) -> Result<()> {
         // One load on the hot path of every other socket.
         if self.udp_sized.get() {
-            return self.check_datagram_size(msg);
+            return self.check_datagram_frame(msg, more);
         }
         Ok(())
     }
 
     #[cold]
     #[inline(never)]
-    fn check_datagram_size(&self, msg: &Message) -> Result<()> {
+    fn check_datagram_frame(&self, msg: &Message, more: bool) -> Result<()> {
         let fits = if self.datagram {
             msg.len() <= UDP_DATAGRAM_MAX
         } else {
             radio_message_fits(msg)
         };
-        if fits { Ok(()) } else { Err(Error::EMSGSIZE) }
+        if !fits {
+            return Err(Error::EMSGSIZE);
+        }
+        // libzmq takes a DGRAM frame sent with `more` as the address (and refuses any
+        // other frame with `more`).
+        if self.datagram && more && !crate::endpoint::is_datagram_address(msg) {
+            return Err(Error::EINVAL);
+        }
+        Ok(())
     }
 
     /// A socket of raw type `kind` (`ZMQ_*`).
@@ -444,6 +454,9 @@ impl Socket {
     /// whole messages), so the message arrives whole or not at all. A DGRAM socket's
     /// message is exactly two parts (address, payload): one part or more than two is
     /// `EINVAL`, a part over [`UDP_DATAGRAM_MAX`] bytes `EMSGSIZE`, and nothing is sent.
+    /// The address is `ipv4:port` (`"127.0.0.1:5555"`; no host names), with a port from 1
+    /// to 65535 and nothing after it: any other is `EINVAL` (libzmq would drop the
+    /// datagram without a word, or send it to the port number modulo 65536).
     pub fn send_multipart<I, T>(&self, iter: I, flags: impl IntoSendFlags) -> Result<()>
     where
         I: IntoIterator<Item = T>,
@@ -461,8 +474,8 @@ impl Socket {
             let [mut address, mut payload] =
                 <[Message; 2]>::try_from(parts).map_err(|_| Error::EINVAL)?;
             // Both frames are checked before the address goes, for the same reason.
-            self.check_frame(&address)?;
-            self.check_frame(&payload)?;
+            self.check_frame(&address, true)?;
+            self.check_frame(&payload, false)?;
             self.raw
                 .msg_send(address.for_io(), flags | zmq_sys::ZMQ_SNDMORE as i32)?;
             return self.raw.msg_send(payload.for_io(), flags);

@@ -81,7 +81,7 @@ pub(crate) fn open_files_limit() -> Option<u64> {
 
 /// `Err(EMFILE or ENFILE)` when the process cannot open `count` more file descriptors now
 /// (it opens them, then closes them).
-fn fds_available(count: usize) -> std::result::Result<(), c_int> {
+pub(crate) fn fds_available(count: usize) -> std::result::Result<(), c_int> {
     // More than the limit can never be opened (an absurd ZMQ_IO_THREADS, say): say so
     // without trying, or reserving room for them.
     let wanted: u64 = count.try_into().unwrap_or(u64::MAX);

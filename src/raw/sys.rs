@@ -113,3 +113,26 @@ pub(crate) unsafe fn poll(
     // revents of; the caller guarantees each socket pointer is live or NULL.
     cvt(unsafe { zmq_sys::zmq_poll(items.as_mut_ptr(), len, timeout) })
 }
+
+/// C's `inet_addr`, as libzmq's DGRAM socket reads a datagram's address: the IPv4 address
+/// in network order, `None` for text it cannot read (or holding a NUL), and for
+/// 255.255.255.255, which `inet_addr` cannot tell from an error.
+#[cfg(unix)]
+pub(crate) fn inet_addr(text: &str) -> Option<u32> {
+    // POSIX's, in every unix libc (the `libc` crate does not declare it).
+    unsafe extern "C" {
+        fn inet_addr(cp: *const c_char) -> u32;
+    }
+    let text = std::ffi::CString::new(text).ok()?;
+    // SAFETY: text is a valid NUL-terminated string for the whole call; inet_addr only
+    // reads it.
+    let address = unsafe { inet_addr(text.as_ptr()) };
+    (address != u32::MAX).then_some(address)
+}
+
+/// Elsewhere: dotted-quad text only.
+#[cfg(not(unix))]
+pub(crate) fn inet_addr(text: &str) -> Option<u32> {
+    let address: std::net::Ipv4Addr = text.parse().ok()?;
+    (!address.is_broadcast()).then(|| u32::from(address).to_be())
+}

@@ -637,8 +637,11 @@ impl<R: Registration> Core<R> {
     #[inline]
     fn check_datagram(&self, first: &Message, rest: &[Message]) -> Result<()> {
         let socket = self.socket();
-        socket.check_frame(first)?;
-        rest.iter().try_for_each(|frame| socket.check_frame(frame))
+        socket.check_frame(first, !rest.is_empty())?;
+        let last = rest.len().saturating_sub(1);
+        rest.iter()
+            .enumerate()
+            .try_for_each(|(i, frame)| socket.check_frame(frame, i < last))
     }
 
     /// Pushes the tail of a started message. `Ok` when the tail is empty; `EAGAIN` when a
@@ -765,7 +768,7 @@ impl<R: Registration> Core<R> {
         frame: &mut Message,
     ) -> std::result::Result<(), Option<Error>> {
         // The other send paths check the whole message first (`check_datagram`).
-        self.socket().check_frame(frame).map_err(Some)?;
+        self.socket().check_frame(frame, false).map_err(Some)?;
         self.fast_op(cx, |core| core.send_frame_now(frame, false))
     }
 

@@ -210,8 +210,8 @@ fn dgram_pair() -> (zmq::Context, zmq::Socket, zmq::Socket, u16) {
 }
 
 /// A DGRAM message is exactly two frames: three are refused whole (EINVAL) through
-/// `send_multipart`, `try_send` and the `Sink`, as is a payload larger than one datagram
-/// (EMSGSIZE), and the socket keeps working (libzmq alone
+/// `send_multipart`, `try_send` and the `Sink`, as are a payload larger than one datagram
+/// (EMSGSIZE) and an address libzmq would misread (EINVAL), and the socket keeps working (libzmq alone
 /// would take the address and then stick half-way through the datagram).
 #[cfg(feature = "draft")]
 async fn dgram_frame_count<H: Harness>() {
@@ -239,6 +239,19 @@ async fn dgram_frame_count<H: Harness>() {
     assert_eq!(err.error(), zmq::Error::EMSGSIZE);
     let sunk = within("sink", SinkExt::send(&mut b, big())).await;
     assert_eq!(sunk, Err(zmq::Error::EMSGSIZE));
+    // An address libzmq would misread (the port modulo 65536): EINVAL, nothing sent.
+    let wrapped = || {
+        [
+            format!("127.0.0.1:{}", u32::from(port_a) + 65536),
+            "x".into(),
+        ]
+    };
+    let sent = within("send_multipart", b.send_multipart(wrapped())).await;
+    assert_eq!(sent, Err(zmq::Error::EINVAL));
+    let err = b.try_send(wrapped()).unwrap_err();
+    assert_eq!(err.error(), zmq::Error::EINVAL);
+    let sunk = within("sink", SinkExt::send(&mut b, wrapped())).await;
+    assert_eq!(sunk, Err(zmq::Error::EINVAL));
     within("send_multipart", b.send_multipart([to_a.as_str(), "after"]))
         .await
         .unwrap();

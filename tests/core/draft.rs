@@ -778,3 +778,59 @@ fn a_socket_priority_beyond_the_process_rights_is_eacces() {
         "0: ok; 1: could not drop root; 3: not EACCES; 4: 6 refused"
     );
 }
+
+/// A DGRAM address frame libzmq would misread (a port out of range or followed by text)
+/// or drop without a word (no port, port 0, a host name, not an IPv4 address) is `EINVAL`,
+/// by `send_multipart` and frame by frame, and nothing is sent; the address libzmq
+/// delivers (with its NUL) and the forms `inet_addr` reads are taken.
+#[test]
+fn dgram_refuses_addresses_libzmq_would_misread_or_drop() {
+    let _dog = watchdog(POSITIVE_WAIT * 2);
+    let ctx = zmq::Context::new();
+    let (a, b, port_a, _) = dgram_pair(&ctx);
+    let bad: Vec<Vec<u8>> = vec![
+        format!("127.0.0.1:{}", u32::from(port_a) + 65536).into_bytes(),
+        format!("127.0.0.1:{port_a}junk").into_bytes(),
+        format!("127.0.0.1:-{port_a}").into_bytes(),
+        b"127.0.0.1:0".to_vec(),
+        b"127.0.0.1".to_vec(),
+        format!("localhost:{port_a}").into_bytes(),
+        format!("no-such-address:{port_a}").into_bytes(),
+        format!("[::1]:{port_a}").into_bytes(),
+        format!("255.255.255.255:{port_a}").into_bytes(),
+        b"".to_vec(),
+        b"\xff\xfe:80".to_vec(),
+    ];
+    for address in &bad {
+        let shown = String::from_utf8_lossy(address);
+        assert_eq!(
+            b.send_multipart([&address[..], b"lost"], 0),
+            Err(zmq::Error::EINVAL),
+            "{shown}"
+        );
+        assert_eq!(
+            b.send(&address[..], zmq::SNDMORE),
+            Err(zmq::Error::EINVAL),
+            "{shown}"
+        );
+    }
+    // None of those sent anything, and the socket is not half-way through a datagram.
+    let good = [
+        format!("127.0.0.1:{port_a}"),
+        format!("127.0.0.1:{port_a}\0"),
+        format!("127.1:{port_a}"),
+        format!("127.0.0.1: {port_a}"),
+    ];
+    for (i, address) in good.iter().enumerate() {
+        b.send_multipart([address.as_bytes(), format!("good {i}").as_bytes()], 0)
+            .unwrap();
+        assert_eq!(
+            a.recv_multipart(0).unwrap()[1],
+            format!("good {i}").into_bytes()
+        );
+    }
+    b.send(good[0].as_str(), zmq::SNDMORE).unwrap();
+    b.send("frame by frame", 0).unwrap();
+    assert_eq!(a.recv_multipart(0).unwrap()[1], b"frame by frame");
+    assert_eq!(a.recv_multipart(zmq::DONTWAIT), Err(zmq::Error::EAGAIN));
+}

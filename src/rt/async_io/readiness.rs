@@ -128,24 +128,7 @@ fn start_reactor_and<T>(register: impl FnOnce() -> Result<T>) -> Result<T> {
 /// `Ok` if the process can open [`REACTOR_FDS`] more descriptors now (it opens and closes
 /// them), else the error (`EMFILE`, naming the limit).
 fn check_fds_for_reactor() -> Result<()> {
-    let mut opened = [-1; REACTOR_FDS];
-    let mut failure = None;
-    for slot in &mut opened {
-        // SAFETY: creates a new eventfd, owned here and closed below; no memory involved.
-        *slot = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC) };
-        if *slot < 0 {
-            failure = std::io::Error::last_os_error().raw_os_error();
-            break;
-        }
-    }
-    for fd in opened.into_iter().filter(|&fd| fd >= 0) {
-        // SAFETY: `fd` was opened above and is closed once.
-        unsafe { libc::close(fd) };
-    }
-    match failure {
-        None => Ok(()),
-        Some(code) => Err(Error::from_raw(code)),
-    }
+    crate::raw::fds_available(REACTOR_FDS).map_err(Error::from_raw)
 }
 
 /// The error for a panic of async-io's reactor start (its two `expect`s); any other panic
