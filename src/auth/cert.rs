@@ -301,6 +301,12 @@ impl Certificate {
         }
         text.push_str("\nmetadata\n");
         for (name, value) in &self.metadata {
+            if value.contains('"') && value.contains('\'') {
+                // Only `parse` makes such a value, from unquoted text (`set_metadata`
+                // refuses it): written back unquoted, it reads back the same.
+                text.push_str(&format!("    {name} = {value}\n"));
+                continue;
+            }
             let quote = if value.contains('"') { '\'' } else { '"' };
             text.push_str(&format!("    {name} = {quote}{value}{quote}\n"));
         }
@@ -604,8 +610,9 @@ pub fn create_certificates<'a>(
 
 /// The public keys of the certificates in a directory, like pyzmq's
 /// `zmq.auth.load_certificates` and czmq's `zcertstore`: every file except hidden ones and
-/// those ending in `_secret`; files that are not certificates (no `public-key`) are
-/// skipped, a certificate with a malformed key is an error.
+/// those ending in `_secret`; files that are not certificates (not UTF-8 text, or no
+/// top-level `curve` section) are skipped, a certificate with a malformed line or key is
+/// an error.
 ///
 /// # Errors
 /// [`CertError::Io`] when the directory cannot be read (or does not exist),
@@ -623,13 +630,33 @@ pub fn load_public_keys(dir: impl AsRef<Path>) -> Result<Vec<[u8; 32]>, CertErro
         if name.starts_with('.') || name.ends_with("_secret") || !path.is_file() {
             continue;
         }
-        match Certificate::load(&path) {
-            Ok(cert) => keys.push(cert.public_key),
-            Err(CertError::Parse { line: 0, .. }) => continue, // not a certificate
-            Err(err) => return Err(err),
+        let mut bytes = std::fs::read(&path).map_err(io_error(&path))?;
+        let parsed = match std::str::from_utf8(&bytes) {
+            Ok(text) if has_curve_section(text) => Some(Certificate::parse(text)),
+            _ => None, // not a certificate
+        };
+        zeroize(&mut bytes);
+        match parsed {
+            None => {}
+            Some(Ok(cert)) => keys.push(cert.public_key),
+            Some(Err(CertError::Parse { line, message, .. })) => {
+                return Err(CertError::Parse {
+                    path: Some(path),
+                    line,
+                    message,
+                });
+            }
+            Some(Err(err)) => return Err(err),
         }
     }
     Ok(keys)
+}
+
+/// Whether the text has a top-level `curve` section: what makes a file a certificate
+/// (well formed or not) rather than some other file.
+fn has_curve_section(text: &str) -> bool {
+    text.lines()
+        .any(|line| !line.starts_with([' ', '\t']) && line.trim() == "curve")
 }
 
 #[cfg(test)]
@@ -686,6 +713,11 @@ mod tests {
             |line: &str| format!("metadata\n    {line}\ncurve\n    public-key = \"{key}\"\n");
         let cert = Certificate::parse(&with_meta("said = 'he said \"hi\"'  # comment")).unwrap();
         assert_eq!(cert.metadata("said"), Some("he said \"hi\""));
+        // Unquoted, a value may hold both kinds of quote; it is written back unquoted.
+        let cert = Certificate::parse(&with_meta("said = he said \"hi\" it's")).unwrap();
+        assert_eq!(cert.metadata("said"), Some("he said \"hi\" it's"));
+        let again = Certificate::parse(&cert.to_public_text()).unwrap();
+        assert_eq!(again.metadata("said"), Some("he said \"hi\" it's"));
         // What czmq 4.2 writes for a value holding `"` (and cannot read back itself).
         for broken in ["said = \"he said \"hi\"\"", "said = \"no end"] {
             match Certificate::parse(&with_meta(broken)) {

@@ -389,3 +389,40 @@ fn a_failed_save_leaves_the_old_pair_whole() {
         .collect();
     assert_eq!(names.len(), 2, "{names:?}");
 }
+
+/// `load_public_keys` skips what is not a certificate (other text files, binary files,
+/// hidden and `_secret` files) and reports a certificate that is malformed, naming it.
+#[test]
+fn load_public_keys_skips_other_files_and_names_a_broken_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let cert = Certificate::new().unwrap();
+    let (public, _) = create_certificates(dir.path(), "server", []).unwrap();
+    assert!(public.exists());
+    std::fs::write(
+        dir.path().join("notes.txt"),
+        "    x = 1\nnot a certificate\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("config.zpl"), "main\n    verbose = 1\n").unwrap();
+    std::fs::write(dir.path().join("blob.bin"), [0xff, 0xfe, 0x00, 0x80]).unwrap();
+    std::fs::write(
+        dir.path().join(".hidden"),
+        "curve\n    public-key = \"short\"\n",
+    )
+    .unwrap();
+    cert.save_public(dir.path().join("client.key")).unwrap();
+    let keys = load_public_keys(dir.path()).unwrap();
+    assert_eq!(keys.len(), 2);
+    assert!(keys.contains(cert.public_key()));
+
+    std::fs::write(
+        dir.path().join("broken.key"),
+        "curve\n    public-key = \"short\"\n",
+    )
+    .unwrap();
+    let err = load_public_keys(dir.path()).unwrap_err().to_string();
+    assert!(
+        err.contains("broken.key") && err.contains("public-key"),
+        "{err}"
+    );
+}
