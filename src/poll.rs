@@ -143,10 +143,43 @@ pub(crate) fn poll_raw(items: &mut [zmq_sys::zmq_pollitem_t], timeout_ms: i64) -
         // the process on that.
         return Err(crate::Error::EINVAL);
     }
+    #[cfg(unix)]
+    if items
+        .iter()
+        .any(|item| item.socket.is_null() && item.fd < 0)
+    {
+        return poll_skipping_negative_fds(items, timeout_ms);
+    }
     // SAFETY: each socket pointer is a live socket (the items were built from sockets
     // borrowed for at least this call, and a socket is used by one thread at a time) or
     // NULL with an fd.
     Ok(unsafe { sys::poll(items, clamp_timeout(timeout_ms)) }?)
+}
+
+/// `poll(2)` ignores an entry whose fd is negative (a way to switch one off), and so does
+/// libzmq's `zmq_poll`, except with a thread-safe draft socket among the items, where its
+/// `zmq_poller` fails on it (`EBADF`). Polls the other entries; the negative ones report
+/// no events.
+#[cfg(unix)]
+#[cold]
+fn poll_skipping_negative_fds(
+    items: &mut [zmq_sys::zmq_pollitem_t],
+    timeout_ms: i64,
+) -> Result<i32> {
+    let (indices, mut watched): (Vec<usize>, Vec<zmq_sys::zmq_pollitem_t>) = items
+        .iter()
+        .enumerate()
+        .filter(|(_, item)| !(item.socket.is_null() && item.fd < 0))
+        .map(|(index, item)| (index, *item))
+        .unzip();
+    let ready = poll_raw(&mut watched, timeout_ms)?;
+    for item in items.iter_mut() {
+        item.revents = 0;
+    }
+    for (index, item) in indices.into_iter().zip(watched) {
+        items[index].revents = item.revents;
+    }
+    Ok(ready)
 }
 
 /// Waits until one of the items has one of its events, or `timeout` milliseconds pass

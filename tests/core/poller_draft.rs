@@ -87,3 +87,34 @@ fn poller_reports_fd_errors_and_counts_entries_alike_with_a_draft_socket() {
     // SAFETY: the write end is ours, closed once.
     unsafe { libc::close(broken) };
 }
+
+/// A negative fd is switched off, as `poll(2)` has it, with or without a thread-safe
+/// socket among the entries (libzmq's poller path failed with `EBADF`, seen as `EPROTO`).
+#[test]
+fn a_negative_fd_is_ignored_beside_a_draft_socket() {
+    let _dog = watchdog(POSITIVE_WAIT * 2);
+    let ctx = zmq::Context::new();
+    let server = ctx.draft_socket(SERVER).unwrap();
+    server.set_linger(0).unwrap();
+    server.bind("inproc://poller-negative-fd").unwrap();
+    let client = ctx.draft_socket(CLIENT).unwrap();
+    client.set_linger(0).unwrap();
+    client.connect("inproc://poller-negative-fd").unwrap();
+
+    let mut poller = Poller::new();
+    let off = poller.add_fd(-1, zmq::POLLIN);
+    let server_token = poller.add(&server, zmq::POLLIN);
+    assert_eq!(poller.poll(Some(std::time::Duration::ZERO)).unwrap(), 0);
+    client.send("hello", 0).unwrap();
+    assert_eq!(poller.poll(Some(POSITIVE_WAIT)).unwrap(), 1);
+    assert!(poller.is_readable(server_token));
+    assert!(poller.events(off).is_empty());
+    // Only switched-off entries: a timed wait that finds nothing.
+    assert!(poller.remove(server_token));
+    assert_eq!(
+        poller
+            .poll(Some(std::time::Duration::from_millis(1)))
+            .unwrap(),
+        0
+    );
+}
