@@ -729,13 +729,16 @@ impl<R: Registration> Core<R> {
         !self.send_tail.is_empty() || self.sink_item.is_some()
     }
 
-    /// Before a send of the caller's own message: pushes the backlog. Only `EAGAIN` holds
-    /// the message back; another error belongs to the buffered message (dropped by
-    /// `backlog_now`) and waits in `sink_error` for the next `poll_flush`.
+    /// Before a send of the caller's own message: pushes the backlog. `EAGAIN` holds the
+    /// message back, as does any error while an earlier message's tail is still to go
+    /// (libzmq would take the new frames as more of that message). Another error belongs
+    /// to the buffered message (dropped by `backlog_now`) and waits in `sink_error` for
+    /// the next `poll_flush`.
     fn backlog_before_send(&mut self) -> Result<()> {
         if self.has_backlog() {
             match self.backlog_now() {
                 Err(Error::EAGAIN) => return Err(Error::EAGAIN),
+                Err(err) if !self.send_tail.is_empty() => return Err(err),
                 Err(err) => self.sink_error = Some(err),
                 Ok(()) => {}
             }
