@@ -147,12 +147,18 @@ impl Route<'_> {
     /// Forwards what `from` holds, up to [`BURST`] messages.
     fn forward(&self) -> Result<()> {
         for _ in 0..BURST {
-            // A multipart message is there whole once its first frame is.
-            let mut parts = match self.from.recv_multipart_msgs(DONTWAIT) {
-                Ok(parts) => parts,
-                Err(Error::EAGAIN) => return Ok(()),
-                Err(err) => return Err(err),
-            };
+            // A multipart message is there whole once its first frame is. A signal
+            // handler may still interrupt a receive (libzmq's command check): the frames
+            // received so far stay in `parts`, and the receive goes on after them.
+            let mut parts = Vec::new();
+            loop {
+                match self.from.recv_multipart_into(&mut parts, DONTWAIT) {
+                    Ok(_) => break,
+                    Err(Error::EAGAIN) if parts.is_empty() => return Ok(()),
+                    Err(Error::EINTR) => continue,
+                    Err(err) => return Err(err),
+                }
+            }
             if self.router_pair && parts.len() >= 2 {
                 parts.swap(0, 1);
             }
