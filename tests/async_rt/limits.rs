@@ -8,46 +8,18 @@
 
 use crate::common;
 
-use std::fs::File;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::watchdog;
+use common::fds::{exhaust_fds, lower_fd_limit, open_fds};
 use futures_lite::future::block_on;
 use zmq::rt::async_io::AsyncSocket;
 
 #[test]
 fn async_io_with_no_fd_left_for_its_reactor_gives_emfile_not_a_panic() {
-    let _dog = watchdog(Duration::from_secs(90));
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "limits::reactor_start_without_fds_in_child",
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("ZMQ_ASYNC_LIMITS_CHILD", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("re-run the test binary");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            // SIGKILL to this child's PID.
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the child hung (killed)");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let output = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success() && stdout.contains("REACTOR START SCENARIO PASSED"),
-        "child failed ({}):\n{stdout}\n{stderr}",
-        output.status
+    let stderr = common::fds::run_test_in_child(
+        "limits::reactor_start_without_fds_in_child",
+        "ZMQ_ASYNC_LIMITS_CHILD",
+        "REACTOR START SCENARIO PASSED",
     );
     assert!(
         !stderr.contains("panicked"),
@@ -92,34 +64,4 @@ fn reactor_start_without_fds_in_child() {
     assert_eq!(&msg[..], b"after");
     drop(late_sender.join().unwrap());
     println!("REACTOR START SCENARIO PASSED");
-}
-
-/// How many fds the process has open now.
-fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").map_or(0, |dir| dir.count())
-}
-
-/// Opens files until the process has no fd left; returns them (drop to free).
-fn exhaust_fds() -> Vec<File> {
-    let mut hogs = Vec::new();
-    loop {
-        match File::open("/dev/null") {
-            Ok(file) => hogs.push(file),
-            Err(err) if err.raw_os_error() == Some(libc::EMFILE) => return hogs,
-            Err(err) => panic!("opening /dev/null: {err}"),
-        }
-        assert!(hogs.len() < 100_000, "no fd limit in force");
-    }
-}
-
-fn lower_fd_limit(soft: u64) {
-    // SAFETY: rlimit is plain data.
-    let mut limit: libc::rlimit = unsafe { std::mem::zeroed() };
-    // SAFETY: limit is valid for writes.
-    let rc = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) };
-    assert_eq!(rc, 0, "getrlimit: {}", std::io::Error::last_os_error());
-    limit.rlim_cur = soft as libc::rlim_t;
-    // SAFETY: limit points to a valid rlimit.
-    let rc = unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) };
-    assert_eq!(rc, 0, "setrlimit: {}", std::io::Error::last_os_error());
 }

@@ -16,6 +16,8 @@ pub mod cases;
 pub mod counted;
 pub mod examples;
 pub mod faultproxy;
+#[cfg(unix)]
+pub mod fds;
 pub mod inproc;
 pub mod interop;
 pub mod pypeer;
@@ -124,6 +126,19 @@ pub fn exit_code_as_unprivileged_user(attempt: fn() -> i32) -> i32 {
         }
     }
     wait_for_child(pid, POSITIVE_WAIT)
+}
+
+/// A zero-copy payload owner that also holds a context handle, so that releasing the
+/// payload may release the context's last handle (inside libzmq's free callback).
+pub struct PayloadHoldingContext {
+    pub _ctx: zmq::Context,
+    pub data: Vec<u8>,
+}
+
+impl AsRef<[u8]> for PayloadHoldingContext {
+    fn as_ref(&self) -> &[u8] {
+        &self.data
+    }
 }
 
 /// A UDP port on 127.0.0.1 that is free now (bound to port 0, then released); as with

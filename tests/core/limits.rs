@@ -9,10 +9,9 @@
 
 use crate::common;
 
-use std::fs::File;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::fds::{exhaust_fds, fd_limit, lower_fd_limit, open_fds, set_fd_limit};
 use common::{POSITIVE_WAIT, bind_tcp, socket, wait_for_event, watchdog};
 use zmq::monitor::{Event, Events, Monitor};
 
@@ -93,21 +92,6 @@ fn a_backlog_the_user_sets_is_kept() {
     assert_eq!(other.get_backlog().unwrap(), 100);
 }
 
-fn fd_limit() -> libc::rlimit {
-    // SAFETY: rlimit is plain data.
-    let mut limit: libc::rlimit = unsafe { std::mem::zeroed() };
-    // SAFETY: limit is valid for writes.
-    let rc = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) };
-    assert_eq!(rc, 0, "getrlimit: {}", std::io::Error::last_os_error());
-    limit
-}
-
-fn set_fd_limit(limit: &libc::rlimit) {
-    // SAFETY: limit points to a valid rlimit.
-    let rc = unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, limit) };
-    assert_eq!(rc, 0, "setrlimit: {}", std::io::Error::last_os_error());
-}
-
 /// Raises the soft fd limit towards `wanted` (never lowers it); returns the new limit.
 fn raise_fd_limit(wanted: u64) -> u64 {
     let mut limit = fd_limit();
@@ -182,62 +166,11 @@ fn the_1024th_socket_of_a_default_context_fails_with_a_clear_error() {
     assert_eq!(many.len(), 1024);
 }
 
-/// How many fds the process has open now.
-fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").map_or(0, |dir| dir.count())
-}
-
-/// Opens files until the process has no fd left; returns them (drop to free).
-fn exhaust_fds() -> Vec<File> {
-    let mut hogs = Vec::new();
-    loop {
-        match File::open("/dev/null") {
-            Ok(file) => hogs.push(file),
-            Err(err) if err.raw_os_error() == Some(libc::EMFILE) => return hogs,
-            Err(err) => panic!("opening /dev/null: {err}"),
-        }
-        assert!(hogs.len() < 100_000, "no fd limit in force");
-    }
-}
-
-fn lower_fd_limit(soft: u64) {
-    let mut limit = fd_limit();
-    limit.rlim_cur = soft as libc::rlim_t;
-    set_fd_limit(&limit);
-}
-
-/// Runs the test `name` of this binary in a child process (with `ZMQ_LIMITS_CHILD` set, so
-/// that it does its work) and checks that it printed `passed`. The scenarios lower the fd
-/// limit of their process, which must not be this one.
+/// Runs the test `name` of this module in a child process (with `ZMQ_LIMITS_CHILD` set,
+/// so that it does its work) and checks that it printed `passed`. The scenarios lower the
+/// fd limit of their process, which must not be this one.
 fn run_in_child(name: &str, passed: &str) {
-    let _dog = watchdog(Duration::from_secs(90));
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([name, "--nocapture", "--test-threads=1"])
-        .env("ZMQ_LIMITS_CHILD", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("re-run the test binary");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            // SIGKILL to this child's PID.
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{name} hung (child killed)");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let output = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        status.success() && stdout.contains(passed),
-        "child failed ({status}):\n{stdout}\n{stderr}"
-    );
+    common::fds::run_test_in_child(&format!("limits::{name}"), "ZMQ_LIMITS_CHILD", passed);
 }
 
 /// The `EMFILE` scenario, in a child process (it lowers the fd limit of its process).
@@ -562,15 +495,7 @@ fn owner_drop_scenario_in_child() {
     if std::env::var_os("ZMQ_LIMITS_CHILD").is_none() {
         return;
     }
-    struct Owner {
-        _ctx: zmq::Context,
-        data: Vec<u8>,
-    }
-    impl AsRef<[u8]> for Owner {
-        fn as_ref(&self) -> &[u8] {
-            &self.data
-        }
-    }
+    use common::PayloadHoldingContext as Owner;
     let ctx = zmq::Context::new();
     let push = ctx.socket(zmq::PUSH).unwrap();
     // Queued for a peer that never comes, for a linger of a second.

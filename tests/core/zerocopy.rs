@@ -461,15 +461,7 @@ fn an_owner_holding_the_last_context_handle_is_released() {
 }
 
 fn release_an_owner_holding_the_last_context_handle(prefix: Option<i32>) {
-    struct Owner {
-        _ctx: zmq::Context,
-        data: Vec<u8>,
-    }
-    impl AsRef<[u8]> for Owner {
-        fn as_ref(&self) -> &[u8] {
-            &self.data
-        }
-    }
+    use common::PayloadHoldingContext as Owner;
 
     let receiving = zmq::Context::new();
     let pull = common::socket(&receiving, zmq::PULL);
