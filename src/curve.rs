@@ -31,6 +31,26 @@ use crate::{Error, Result};
 
 /// A CURVE key pair (binary keys). The secret key is not shown by `Debug` and is zeroed
 /// when the pair is dropped.
+///
+/// ```
+/// let server_keys = zmq::CurveKeyPair::new()?;
+/// let ctx = zmq::Context::new();
+/// let server = ctx.socket(zmq::REP)?;
+/// server.set_curve_server(true)?;
+/// server.set_curve_secretkey(&server_keys.secret_key)?;
+/// server.bind("tcp://127.0.0.1:*")?;
+///
+/// let client_keys = zmq::CurveKeyPair::new()?;
+/// let client = ctx.socket(zmq::REQ)?;
+/// client.set_curve_serverkey(&server_keys.public_key)?;
+/// client.set_curve_publickey(&client_keys.public_key)?;
+/// client.set_curve_secretkey(&client_keys.secret_key)?;
+/// client.connect(&server.get_last_endpoint()?.unwrap())?;
+/// client.send("hello", 0)?;
+/// assert_eq!(server.recv_bytes(0)?, b"hello");
+/// assert!(!format!("{client_keys:?}").contains(&zmq::z85_encode(&client_keys.secret_key)?));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct CurveKeyPair {
     /// The public key, shared with peers.
     pub public_key: [u8; 32],

@@ -16,6 +16,7 @@ use crate::{Error, Message, Socket};
 /// gets the next message.
 #[derive(Debug)]
 #[non_exhaustive]
+#[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
 pub enum JsonError {
     /// Sending or receiving failed (e.g. `EAGAIN` after a timeout or with `DONTWAIT`,
     /// `ETERM`). Nothing was sent, or nothing was received.
@@ -118,6 +119,7 @@ pub(crate) fn decode<T: DeserializeOwned>(frames: Vec<Message>) -> Result<T, Jso
     }
 }
 
+#[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
 impl Socket {
     /// Sends `value` as one frame of JSON, like pyzmq's `send_json` (feature `serde`).
     ///
@@ -177,6 +179,7 @@ impl Socket {
 }
 
 #[cfg(all(any(feature = "tokio", feature = "async-io"), unix))]
+#[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
 impl<R: crate::rt::Runtime> crate::rt::AsyncSocket<R> {
     /// Sends `value` as one frame of JSON; see [`Socket::send_json`] (features `serde` and
     /// `tokio`). All or nothing, like [`send`](Self::send).
@@ -213,6 +216,7 @@ impl<R: crate::rt::Runtime> crate::rt::AsyncSocket<R> {
 }
 
 #[cfg(all(any(feature = "tokio", feature = "async-io"), unix))]
+#[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
 impl<R: crate::rt::Runtime> crate::rt::SendHalf<R> {
     /// Sends `value` as one frame of JSON, from the sending half of a split socket; see
     /// [`AsyncSocket::send_json`](crate::rt::AsyncSocket::send_json).
@@ -223,6 +227,7 @@ impl<R: crate::rt::Runtime> crate::rt::SendHalf<R> {
 }
 
 #[cfg(all(any(feature = "tokio", feature = "async-io"), unix))]
+#[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
 impl<R: crate::rt::Runtime> crate::rt::RecvHalf<R> {
     /// Receives one whole message and decodes it from JSON, on the receiving half of a
     /// split socket; see [`AsyncSocket::recv_json`](crate::rt::AsyncSocket::recv_json).

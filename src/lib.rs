@@ -105,7 +105,8 @@ mod poll;
 pub mod poller;
 pub mod proxy;
 // The raw layer: raw/mod.rs owns the context and socket pointers, raw/sys.rs makes the
-// calls that need none (with message.rs, the only code that calls zmq_sys).
+// calls that need none, raw/poller.rs the async draft sockets' zmq_poller (with
+// message.rs, the only code that calls zmq_sys).
 mod raw;
 #[cfg(all(any(feature = "tokio", feature = "async-io"), unix))]
 #[cfg_attr(

@@ -273,6 +273,7 @@ impl Message {
 
     /// The routing id of the peer (CLIENT/SERVER and PEER draft sockets).
     #[cfg(feature = "draft")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "draft")))]
     pub fn routing_id(&self) -> Option<u32> {
         let msg = ptr::addr_of!(self.msg).cast_mut();
         // SAFETY: self.msg is initialised; zmq_msg_routing_id only reads it.
@@ -282,6 +283,7 @@ impl Message {
 
     /// Sets the routing id a SERVER or PEER socket sends this message to.
     #[cfg(feature = "draft")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "draft")))]
     pub fn set_routing_id(&mut self, routing_id: u32) -> crate::Result<()> {
         // SAFETY: self.msg is initialised and held exclusively.
         Ok(cvt(unsafe { zmq_sys::zmq_msg_set_routing_id(&mut self.msg, routing_id) }).map(drop)?)
@@ -289,6 +291,7 @@ impl Message {
 
     /// The group of a message received by a DISH socket.
     #[cfg(feature = "draft")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "draft")))]
     pub fn group(&self) -> Option<&str> {
         self.group_cstr()?.to_str().ok().filter(|g| !g.is_empty())
     }
@@ -319,6 +322,7 @@ impl Message {
     /// `EINVAL` for a group longer than 255 bytes (which libzmq would silently truncate)
     /// or containing a NUL byte.
     #[cfg(feature = "draft")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "draft")))]
     pub fn set_group(&mut self, group: &str) -> crate::Result<()> {
         if group.len() > zmq_sys::ZMQ_GROUP_MAX_LENGTH as usize {
             return Err(crate::Error::EINVAL);
@@ -696,6 +700,7 @@ where
 }
 
 #[cfg(feature = "bytes")]
+#[cfg_attr(docsrs, doc(cfg(feature = "bytes")))]
 impl From<bytes::Bytes> for Message {
     /// Hands the `Bytes` to libzmq without copying the payload (payloads of 64 bytes or
     /// less are copied): the message holds one reference, released by libzmq when it is
@@ -713,6 +718,7 @@ impl From<bytes::Bytes> for Message {
 }
 
 #[cfg(feature = "bytes")]
+#[cfg_attr(docsrs, doc(cfg(feature = "bytes")))]
 impl From<Message> for bytes::Bytes {
     /// A `Bytes` that owns the message (`Bytes::from_owner`): no copy of the payload; the
     /// message is closed when the last clone is dropped. Frames of 33 bytes or less, which

@@ -219,6 +219,29 @@ pub fn spawn(frontend: Socket, backend: Socket, capture: Option<Socket>) -> Resu
 /// so hold every command up: [`set_reply_timeout`](Self::set_reply_timeout) bounds the
 /// wait, and dropping the handle waits for the thread for at most that long (one second
 /// by default).
+///
+/// ```
+/// let ctx = zmq::Context::new();
+/// let frontend = ctx.socket(zmq::PULL)?;
+/// frontend.bind("inproc://handle-front")?;
+/// let backend = ctx.socket(zmq::PUSH)?;
+/// backend.bind("inproc://handle-back")?;
+/// let proxy = zmq::proxy::spawn(frontend, backend, None)?;
+/// let producer = ctx.socket(zmq::PUSH)?;
+/// producer.connect("inproc://handle-front")?;
+/// let consumer = ctx.socket(zmq::PULL)?;
+/// consumer.connect("inproc://handle-back")?;
+/// consumer.set_rcvtimeo(100)?;
+///
+/// proxy.pause()?; // nothing is forwarded while paused
+/// producer.send("held", 0)?;
+/// assert_eq!(consumer.recv_bytes(0), Err(zmq::Error::EAGAIN));
+/// proxy.resume()?;
+/// consumer.set_rcvtimeo(5000)?;
+/// assert_eq!(consumer.recv_bytes(0)?, b"held");
+/// drop(proxy); // stops the proxy and waits for its thread
+/// # Ok::<(), zmq::Error>(())
+/// ```
 pub struct ProxyHandle {
     /// Taken only by a drop that leaves the thread to stop by itself.
     controller: Option<Socket>,
