@@ -10,6 +10,10 @@ use libc::c_int;
 use crate::raw::RawContext;
 use crate::{Error, Result};
 
+/// The largest [`Context::set_max_sockets`] accepts: 2^24 (16,777,216) sockets, for
+/// which libzmq reserves about 200 MB at the first socket.
+pub const MAX_SOCKETS_CEILING: i32 = 1 << 24;
+
 /// A ZeroMQ context: it runs the I/O threads and creates [`Socket`](crate::Socket)s.
 ///
 /// Usually one per process. Cloning is cheap (a shared handle) and a `Context` can be used
@@ -255,27 +259,29 @@ impl Context {
     }
 
     /// Sets the maximum number of sockets (`ZMQ_MAX_SOCKETS`), from 1 to
-    /// [`get_socket_limit`](Self::get_socket_limit) (65,535 on Linux); `EINVAL` outside
-    /// that range. Takes effect before the first socket.
+    /// [`MAX_SOCKETS_CEILING`]; `EINVAL` outside that range. Takes effect before the first
+    /// socket, which reserves room for that many (12 bytes each). Each socket also needs a
+    /// file descriptor: `ulimit -n` bounds how many can be open.
     ///
-    /// (libzmq 4.3.5 itself took any positive value, reserved room for that many
-    /// sockets when the first one was made, and aborted the process near `i32::MAX`.)
+    /// (libzmq 4.3.5 itself took any positive value, and at the first socket hung
+    /// reserving room near `i32::MAX`, or aborted the process at it.)
     ///
     /// ```
     /// let ctx = zmq::Context::new();
-    /// ctx.set_max_sockets(10_000).unwrap();
+    /// ctx.set_max_sockets(100_000).unwrap();
     /// assert_eq!(ctx.set_max_sockets(i32::MAX), Err(zmq::Error::EINVAL));
-    /// assert_eq!(ctx.get_max_sockets(), Ok(10_000));
+    /// assert_eq!(ctx.get_max_sockets(), Ok(100_000));
     /// ```
     pub fn set_max_sockets(&self, value: i32) -> Result<()> {
-        if value > self.get_socket_limit()? {
+        if value > MAX_SOCKETS_CEILING {
             return Err(Error::EINVAL);
         }
         self.set(zmq_sys::ZMQ_MAX_SOCKETS, value)
     }
 
-    /// Largest value [`set_max_sockets`](Self::set_max_sockets) accepts
-    /// (`ZMQ_SOCKET_LIMIT`).
+    /// libzmq's `ZMQ_SOCKET_LIMIT`: 65,535, or less where its poller is `select`. With
+    /// epoll (Linux) libzmq runs more sockets than that;
+    /// [`set_max_sockets`](Self::set_max_sockets) takes up to [`MAX_SOCKETS_CEILING`].
     pub fn get_socket_limit(&self) -> Result<i32> {
         self.get(zmq_sys::ZMQ_SOCKET_LIMIT)
     }

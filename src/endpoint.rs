@@ -27,25 +27,33 @@ pub(crate) fn bad_port(endpoint: &str) -> Option<&str> {
 }
 
 /// Whether libzmq's DGRAM socket sends a datagram to this address frame where it was
-/// written: `address:port`, the address as C's `inet_addr` reads it (what libzmq uses; a
-/// host name is not resolved) and a port from 1 to 65535 with nothing after it. libzmq
-/// itself drops a datagram whose address it cannot read, without an error, and reads the
-/// port with `atoi` (`:108182` sent to port 42646, `:5555junk` to 5555).
+/// written: `address:port` split at the last `:`, the address as C's `inet_addr` reads it
+/// (what libzmq uses; a host name is not resolved) and a port from 1 to 65535 with nothing
+/// after it. libzmq itself drops a datagram whose address it cannot read, without an
+/// error, and reads the port with `atoi` (`:108182` sent to port 42646, `:5555junk` to
+/// 5555).
 ///
-/// A NUL may end the frame: libzmq delivers the sender's address with one, ready to send
-/// back.
+/// As in libzmq, each part ends at its first NUL (libzmq delivers the sender's address
+/// with one, ready to send back).
 pub(crate) fn is_datagram_address(frame: &[u8]) -> bool {
-    let frame = frame.strip_suffix(b"\0").unwrap_or(frame);
-    let Ok(text) = std::str::from_utf8(frame) else {
+    let Some(colon) = frame.iter().rposition(|&byte| byte == b':') else {
         return false;
     };
-    let Some((address, port)) = text.rsplit_once(':') else {
+    let up_to_nul = |part: &[u8]| -> Option<String> {
+        let end = part
+            .iter()
+            .position(|&byte| byte == 0)
+            .unwrap_or(part.len());
+        String::from_utf8(part[..end].to_vec()).ok()
+    };
+    let (Some(address), Some(port)) = (up_to_nul(&frame[..colon]), up_to_nul(&frame[colon + 1..]))
+    else {
         return false;
     };
-    let port_ok = Port::read(port).is_some_and(|read| {
+    let port_ok = Port::read(&port).is_some_and(|read| {
         read.problem().is_none() && read.digits.bytes().any(|digit| digit != b'0')
     });
-    port_ok && crate::raw::sys::inet_addr(address).is_some()
+    port_ok && crate::raw::sys::inet_addr(&address).is_some()
 }
 
 /// What C's `isspace` skips, around a number.

@@ -123,7 +123,7 @@ pub mod z85;
 
 use std::ffi::CString;
 
-pub use crate::context::Context;
+pub use crate::context::{Context, MAX_SOCKETS_CEILING};
 pub use crate::curve::CurveKeyPair;
 pub use crate::error::Error;
 #[cfg(feature = "serde")]

@@ -191,7 +191,8 @@ fn poll_skipping_negative_fds(
 ///
 /// # Errors
 /// `ETERM` when a socket's context is shut down; `EINTR` when a signal interrupted the
-/// wait; `EINVAL` for no items and a negative timeout (a wait that could never end;
+/// wait; `EINVAL` for no items (items with a negative fd, which `poll(2)` ignores, count
+/// as none) and a negative timeout (a wait that could never end;
 /// zmq 0.10 slept 71 minutes there), and for more items than the open-files limit
 /// (`ulimit -n`; every item counts, duplicates too), which `poll(2)` refuses and on which
 /// libzmq would abort the process.

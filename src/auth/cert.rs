@@ -611,8 +611,8 @@ pub fn create_certificates<'a>(
 /// The public keys of the certificates in a directory, like pyzmq's
 /// `zmq.auth.load_certificates` and czmq's `zcertstore`: every file except hidden ones and
 /// those ending in `_secret`; files that are not certificates (not UTF-8 text, or no
-/// top-level `curve` section) are skipped, a certificate with a malformed line or key is
-/// an error.
+/// top-level `curve` section) are skipped; a certificate with a malformed line or key, no
+/// `public-key`, or a secret key that does not match it is an error (as in pyzmq).
 ///
 /// # Errors
 /// [`CertError::Io`] when the directory cannot be read (or does not exist),

@@ -210,8 +210,9 @@ impl RawContext {
             owned,
             shut_down: AtomicBool::new(false),
             pid: std::process::id(),
-            // Options C code set are unknown: not tried.
-            thread_options: Mutex::default(),
+            // Options C code set are unknown, and its sockets may have started the
+            // threads already (then libzmq ignores new options): not tried.
+            thread_options: Mutex::new(thread_options::ThreadOptions::untried()),
         }
     }
 
@@ -285,7 +286,15 @@ impl RawContext {
                         reserve,
                     })
                 }
-                None => Err(Error::from(Errno::last())),
+                None => {
+                    let errno = Errno::last();
+                    // libzmq refuses an unknown type only after it started the context's
+                    // threads: options set from now on are ignored, not tried.
+                    if errno.0 == libc::EINVAL {
+                        self.started.store(true, Ordering::Release);
+                    }
+                    Err(Error::from(errno))
+                }
             }
         })
     }

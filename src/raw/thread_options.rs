@@ -21,9 +21,19 @@ pub(crate) struct ThreadOptions {
     policy: Option<c_int>,
     priority: Option<c_int>,
     cpus: BTreeSet<c_int>,
+    /// Never tried (a context adopted from C code: what it set is unknown).
+    untried: bool,
 }
 
 impl ThreadOptions {
+    /// Options that are never tried.
+    pub(crate) fn untried() -> ThreadOptions {
+        ThreadOptions {
+            untried: true,
+            ..ThreadOptions::default()
+        }
+    }
+
     /// Records `option = value`, which libzmq has just accepted (other options are
     /// ignored).
     pub(crate) fn record(&mut self, option: c_int, value: c_int) {
@@ -46,9 +56,10 @@ impl ThreadOptions {
 
     /// Applies the options as libzmq will in each of the context's threads, on a thread
     /// of our own that then ends: `Err` with what the OS said (`EINVAL` for a policy,
-    /// priority or CPU set it refuses, `EACCES` for a priority the process may not take).
+    /// priority or CPU set it refuses, `EACCES` for a priority the process may not take,
+    /// `EAGAIN` when no thread can be started).
     pub(crate) fn try_on_a_thread(&self) -> Result<(), Error> {
-        if self.is_default() {
+        if self.untried || self.is_default() {
             return Ok(());
         }
         let options = self.clone();
@@ -57,9 +68,11 @@ impl ThreadOptions {
             .spawn(move || options.apply_to_this_thread());
         match trial.map(std::thread::JoinHandle::join) {
             Ok(Ok(result)) => result.map_err(Error::from_raw),
-            // Never panics; a thread that cannot start says nothing about the options
-            // (libzmq's own thread start reports that).
-            Ok(Err(_)) | Err(_) => Ok(()),
+            // Never panics.
+            Ok(Err(_)) => Ok(()),
+            // No thread can be started now: libzmq, which starts its own next, would
+            // abort on that.
+            Err(err) => Err(err.raw_os_error().map_or(Error::EAGAIN, Error::from_raw)),
         }
     }
 

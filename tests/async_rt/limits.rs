@@ -65,3 +65,48 @@ fn reactor_start_without_fds_in_child() {
     drop(late_sender.join().unwrap());
     println!("REACTOR START SCENARIO PASSED");
 }
+
+/// With async-io's reactor already started by the application (a timer), a socket's first
+/// wait needs no fd of its own: it works with one left (which the check that the reactor
+/// runs needs; with none at all, it cannot tell and says `EMFILE`).
+#[test]
+fn async_io_already_running_needs_no_fd_for_a_socket() {
+    common::fds::run_test_in_child(
+        "limits::reactor_running_without_fds_in_child",
+        "ZMQ_ASYNC_LIMITS_CHILD",
+        "REACTOR RUNNING SCENARIO PASSED",
+    );
+}
+
+/// The body of the test above; does nothing unless run as its child.
+#[test]
+fn reactor_running_without_fds_in_child() {
+    if std::env::var_os("ZMQ_ASYNC_LIMITS_CHILD").is_none() {
+        return;
+    }
+    async_io::block_on(async_io::Timer::after(Duration::from_millis(1)));
+    let ctx = common::ctx();
+    let sender = common::socket(&ctx, zmq::PAIR);
+    sender.bind("inproc://reactor-running").unwrap();
+    let receiver = common::socket(&ctx, zmq::PAIR);
+    receiver.connect("inproc://reactor-running").unwrap();
+    let mut receiver = AsyncSocket::new(receiver).unwrap();
+
+    lower_fd_limit(open_fds() as u64 + 32);
+    let mut hogs = exhaust_fds();
+    hogs.pop();
+    let late_sender = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(50));
+        sender.send("parked", 0).unwrap();
+        sender
+    });
+    let msg = block_on(receiver.recv_msg()).expect("a wait with no fd left");
+    assert_eq!(&msg[..], b"parked");
+    assert!(
+        receiver.is_registered(),
+        "the receive parked on the reactor"
+    );
+    drop(hogs);
+    drop(late_sender.join().unwrap());
+    println!("REACTOR RUNNING SCENARIO PASSED");
+}

@@ -240,18 +240,33 @@ fn a_forked_child_leaves_an_inherited_context_alone() {
     pair.bind("inproc://after-the-fork").unwrap();
 }
 
-/// A socket limit past `get_socket_limit` is `EINVAL` when set (libzmq reserved room for
-/// that many sockets at the first one, and aborted near `i32::MAX`).
+/// A socket limit past `MAX_SOCKETS_CEILING` is `EINVAL` when set (libzmq reserved room
+/// for that many sockets at the first one: it hung near `i32::MAX`, and aborted at it);
+/// one past libzmq's reported `ZMQ_SOCKET_LIMIT` still works, as it does with epoll.
 #[test]
-fn max_sockets_beyond_the_socket_limit_is_einval() {
+fn max_sockets_beyond_the_ceiling_is_einval() {
+    let _dog = watchdog(POSITIVE_WAIT);
     let ctx = zmq::Context::new();
-    let limit = ctx.get_socket_limit().unwrap();
-    for absurd in [i32::MAX, i32::MAX - 10, limit + 1] {
+    for absurd in [i32::MAX, i32::MAX - 10, zmq::MAX_SOCKETS_CEILING + 1] {
         assert_eq!(ctx.set_max_sockets(absurd), Err(zmq::Error::EINVAL));
     }
     assert_eq!(ctx.set_max_sockets(0), Err(zmq::Error::EINVAL));
     assert_eq!(ctx.get_max_sockets(), Ok(1023));
-    ctx.set_max_sockets(limit).unwrap();
+    ctx.set_max_sockets(ctx.get_socket_limit().unwrap() + 1)
+        .unwrap();
+    ctx.socket(zmq::PAIR).unwrap();
+    let roomiest = zmq::Context::new();
+    roomiest.set_max_sockets(zmq::MAX_SOCKETS_CEILING).unwrap();
+    roomiest.socket(zmq::PAIR).unwrap();
+}
+
+/// A context's threads start with its first socket even when libzmq then refuses the
+/// socket's type: thread options set afterwards are ignored by libzmq, and not tried.
+#[test]
+fn thread_options_after_the_threads_started_are_not_tried() {
+    let ctx = zmq::Context::new();
+    assert_eq!(ctx.socket_raw(999).err(), Some(zmq::Error::EINVAL));
+    ctx.set_thread_sched_policy(999).unwrap();
     ctx.socket(zmq::PAIR).unwrap();
 }
 

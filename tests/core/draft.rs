@@ -820,6 +820,8 @@ fn dgram_refuses_addresses_libzmq_would_misread_or_drop() {
         format!("127.0.0.1:{port_a}\0"),
         format!("127.1:{port_a}"),
         format!("127.0.0.1: {port_a}"),
+        format!("127.0.0.1:{port_a}\0\0"),
+        format!("127.0.0.1\0:{port_a}"),
     ];
     for (i, address) in good.iter().enumerate() {
         b.send_multipart([address.as_bytes(), format!("good {i}").as_bytes()], 0)

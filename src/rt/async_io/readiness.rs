@@ -111,14 +111,21 @@ const REACTOR_FDS: usize = 4;
 /// Runs `register`, the registration that may be the first use of async-io's reactor in
 /// the process. async-io starts its reactor on first use and panics if it cannot ("cannot
 /// initialize I/O event notification" with no descriptor left, "cannot spawn async-io
-/// thread"). Until it has started, this checks first that the process has descriptors for
-/// it (`EMFILE` if not, and async-io is left untouched), and turns async-io's panic into
-/// `EMFILE` or `EAGAIN` should another thread take the descriptors in between.
+/// thread"). Until a registration of ours has succeeded, this checks first that the
+/// process has descriptors for it or that async-io's thread runs already (`EMFILE` if
+/// neither, and async-io is left untouched), and turns async-io's panic into `EMFILE` or
+/// `EAGAIN` should another thread take the descriptors in between.
 fn start_reactor_and<T>(register: impl FnOnce() -> Result<T>) -> Result<T> {
     if REACTOR_STARTED.load(Ordering::Acquire) {
         return register();
     }
-    check_fds_for_reactor()?;
+    // With the fds missing, async-io may still have started its reactor for the
+    // application (then registering needs none).
+    if let Err(err) = check_fds_for_reactor()
+        && !async_io_thread_runs()
+    {
+        return Err(err);
+    }
     let registered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(register))
         .unwrap_or_else(|panic| Err(reactor_panic_error(panic)))?;
     REACTOR_STARTED.store(true, Ordering::Release);
@@ -129,6 +136,21 @@ fn start_reactor_and<T>(register: impl FnOnce() -> Result<T>) -> Result<T> {
 /// them), else the error (`EMFILE`, naming the limit).
 fn check_fds_for_reactor() -> Result<()> {
     crate::raw::fds_available(REACTOR_FDS).map_err(Error::from_raw)
+}
+
+/// Whether async-io's helper thread (named `async-io`) runs in this process: async-io
+/// starts it as the first step of starting its reactor, so then the reactor has started
+/// (or failed to, which the caught panic reports). Reading the thread list takes one fd:
+/// with none left, `false`.
+fn async_io_thread_runs() -> bool {
+    // The list first, its fd closed, then one name at a time: one fd at most.
+    let tasks: Vec<_> = match std::fs::read_dir("/proc/self/task") {
+        Ok(tasks) => tasks.flatten().map(|task| task.path()).collect(),
+        Err(_) => return false,
+    };
+    tasks.iter().any(|task| {
+        std::fs::read_to_string(task.join("comm")).is_ok_and(|comm| comm.trim_end() == "async-io")
+    })
 }
 
 /// The error for a panic of async-io's reactor start (its two `expect`s); any other panic
