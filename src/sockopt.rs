@@ -581,7 +581,11 @@ macro_rules! for_each_sockopt {
     // ---- Draft options (libzmq 4.3.5 draft API) ----
     #[cfg(feature = "draft")]
     ZMQ_ZAP_ENFORCE_DOMAIN: bool get is_zap_enforce_domain set set_zap_enforce_domain =>
-        "apply ZAP to NULL sockets only when a domain is set, as RFC 27 says (draft).";
+        "RFC 27's strict ZAP domains (default off; draft). With a ZAP domain, a CURVE \
+         server then refuses clients while no ZAP handler runs (off: it lets them in). \
+         **Without a ZAP domain, libzmq 4.3.5's CURVE server then skips ZAP altogether \
+         and lets every client in, even with an authenticator running**: set a domain \
+         with it.";
     #[cfg(feature = "draft")]
     ZMQ_LOOPBACK_FASTPATH: bool get is_loopback_fastpath set set_loopback_fastpath =>
         "Windows loopback fast path (draft; no effect elsewhere).";

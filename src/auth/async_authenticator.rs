@@ -16,6 +16,11 @@ use crate::{Context, Error, REP};
 /// Callbacks ([`AuthConfig::configure_callback`]) run on the runtime: keep them quick
 /// and non-blocking, or use the thread-based [`Authenticator`](super::Authenticator).
 ///
+/// When it stops ([`stop`](Self::stop), drop, the runtime or the context ending) it
+/// refuses the requests still queued at it, and afterwards CURVE servers fall back to
+/// libzmq's let-anyone-in default unless they fail closed, as the
+/// [`Authenticator`](super::Authenticator) explains.
+///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
@@ -98,19 +103,21 @@ impl fmt::Debug for AsyncAuthenticator {
     }
 }
 
-/// Unbinds the ZAP endpoint when the task ends, even when it is cancelled: closing alone
-/// frees the endpoint only once libzmq's reaper gets to it.
-struct Unbind(AsyncSocket);
+/// When the task ends, even when it is cancelled: refuses the requests still queued (their
+/// handshakes would wait for their timeout) and unbinds the ZAP endpoint (closing alone
+/// frees it only once libzmq's reaper gets to it).
+struct Unbind(AsyncSocket, AuthConfig);
 
 impl Drop for Unbind {
     fn drop(&mut self) {
+        self.1.refuse_pending(self.0.get_ref());
         let _ = self.0.get_ref().unbind(ZAP_ENDPOINT);
     }
 }
 
 /// The handler task: answer ZAP requests until cancelled or the context ends.
 async fn serve(zap: AsyncSocket, config: AuthConfig) {
-    let mut guard = Unbind(zap);
+    let mut guard = Unbind(zap, config.clone());
     let zap = &mut guard.0;
     loop {
         let frames = match zap.recv_multipart().await {

@@ -29,11 +29,17 @@ use crate::{Context, Error, PAIR, REP, Socket};
 /// ([`Socket::set_zap_domain`]) is looked up as `"*"`, the default domain.
 ///
 /// The thread stops on [`stop`](Self::stop), when the `Authenticator` is dropped, or
-/// when the context is shut down. Its sockets keep the context alive until then.
+/// when the context is shut down. Its sockets keep the context alive until then. As it
+/// stops, it refuses the requests still queued at it.
 ///
 /// **Without any authenticator, a CURVE server lets in every client that knows its
-/// public key** (libzmq's default). Run an authenticator in the server's context to
-/// restrict clients; it lets in any CURVE client only after `configure_curve_allow_any`.
+/// public key** (libzmq's default), and that includes the time after this one stops or
+/// is dropped. Run an authenticator in the server's context to restrict clients; it lets
+/// in any CURVE client only after `configure_curve_allow_any`. To fail closed when no
+/// authenticator runs, give the CURVE server socket a ZAP domain
+/// ([`Socket::set_zap_domain`]) and, with the `draft` feature,
+/// `set_zap_enforce_domain(true)`: then a client is refused while no handler runs.
+/// (Enforcing without a domain does the opposite, see that option.)
 ///
 /// ```
 /// use zmq::auth::{Authenticator, CurveKeys};
@@ -122,9 +128,12 @@ impl Authenticator {
     }
 
     /// Stops the handler thread and unbinds the ZAP endpoint (another handler may bind
-    /// it as soon as this returns); waits for the thread.
+    /// it as soon as this returns); waits for the thread. Requests queued when it stops
+    /// are refused (their handshakes would otherwise wait for their timeout).
     /// Handshakes that need ZAP afterwards fail (PLAIN) or, for CURVE, fall back to
-    /// libzmq's let-anyone-in default. Calling it again does nothing.
+    /// libzmq's let-anyone-in default unless the server fails closed (a ZAP domain and
+    /// `set_zap_enforce_domain(true)`, see [`Authenticator`]). Dropping the
+    /// `Authenticator` does the same. Calling it again does nothing.
     pub fn stop(&self) {
         let running = self
             .running
@@ -178,6 +187,7 @@ fn serve(zap: &Socket, control: &Socket, config: &AuthConfig) {
             Err(_) => return, // ETERM: the context is going away
         }
         if items[1].is_readable() {
+            config.refuse_pending(zap);
             return;
         }
         if !items[0].is_readable() {

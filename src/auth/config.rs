@@ -3,15 +3,18 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use super::cert::{CertError, load_public_keys};
-use super::policy::{AddressRule, CurveRule, Decision, Policy, reply_frames};
+use super::policy::{
+    AddressRule, CurveRule, Decision, Policy, canonical_ip, refusal_frames, reply_frames,
+};
 use super::zap::ZapRequest;
-use crate::Error;
 use crate::error::EndpointError;
+use crate::{Error, Socket};
 
 /// What went wrong configuring or starting an [`Authenticator`](super::Authenticator).
 #[derive(Debug)]
@@ -19,6 +22,9 @@ use crate::error::EndpointError;
 pub enum AuthError {
     /// `allow` and `deny` were both used: the address rule would be ambiguous.
     MixedAddressRules,
+    /// An `allow`/`deny` entry that is not an IP address (host names and ranges are not
+    /// read: they would never match).
+    BadAddress(String),
     /// The ZAP endpoint could not be bound; `EADDRINUSE` means another handler already
     /// runs in this context.
     Bind(EndpointError),
@@ -42,6 +48,11 @@ impl fmt::Display for AuthError {
             AuthError::Bind(err) => write!(f, "{err}"),
             AuthError::Cert(err) => write!(f, "{err}"),
             AuthError::BadKey(why) => write!(f, "bad CURVE key: {why}"),
+            AuthError::BadAddress(entry) => write!(
+                f,
+                "{entry:?} is not an IP address: allow() and deny() take IPv4 or IPv6 \
+                 addresses, e.g. \"127.0.0.1\" or \"::1\" (no host names or ranges)"
+            ),
             AuthError::Zmq(err) => write!(f, "{err}"),
         }
     }
@@ -164,11 +175,17 @@ impl AuthConfig {
     }
 
     /// Lets in only these addresses (for tcp, the client's IP as text, e.g.
-    /// `"127.0.0.1"`). With NULL they are accepted at once; with PLAIN and CURVE they
-    /// still authenticate. May be called several times; the sets add up.
+    /// `"127.0.0.1"`, `"::1"`); other peers are refused (ipc and inproc peers have no
+    /// address). Addresses are compared as IPs: `"::1"` and `"0:0:0:0:0:0:0:1"` are one,
+    /// and an IPv4 client of an IPv6 listener (`::ffff:127.0.0.1`) is its IPv4 address.
+    /// With NULL, an allowed peer is accepted at once (libzmq asks the authenticator about
+    /// NULL peers only on sockets with a ZAP domain); with PLAIN and CURVE it still
+    /// authenticates. May be called several times; the sets add up.
     ///
     /// # Errors
-    /// [`AuthError::MixedAddressRules`] after [`deny`](Self::deny).
+    /// [`AuthError::MixedAddressRules`] after [`deny`](Self::deny);
+    /// [`AuthError::BadAddress`] for an entry that is not an IP address (nothing of the
+    /// call is kept).
     pub fn allow<I, S>(&self, addresses: I) -> Result<(), AuthError>
     where
         I: IntoIterator<Item = S>,
@@ -177,10 +194,13 @@ impl AuthConfig {
         self.add_addresses(true, addresses.into_iter().map(Into::into))
     }
 
-    /// Refuses these addresses; others go on to authentication.
+    /// Refuses these addresses (compared as IPs, as in [`allow`](Self::allow)); others go
+    /// on to authentication.
     ///
     /// # Errors
-    /// [`AuthError::MixedAddressRules`] after [`allow`](Self::allow).
+    /// [`AuthError::MixedAddressRules`] after [`allow`](Self::allow);
+    /// [`AuthError::BadAddress`] for an entry that is not an IP address (nothing of the
+    /// call is kept).
     pub fn deny<I, S>(&self, addresses: I) -> Result<(), AuthError>
     where
         I: IntoIterator<Item = S>,
@@ -195,6 +215,10 @@ impl AuthConfig {
         allow: bool,
         addresses: impl Iterator<Item = String>,
     ) -> Result<(), AuthError> {
+        let addresses: Vec<IpAddr> = addresses
+            .map(|entry| canonical_ip(entry.trim()).ok_or(AuthError::BadAddress(entry)))
+            .collect::<Result<_, _>>()?;
+        let addresses = addresses.into_iter();
         let mut policy = self
             .policy
             .write()
@@ -332,6 +356,23 @@ impl AuthConfig {
         let reply = reply_frames(&self.policy, request);
         self.requests.fetch_add(1, Ordering::Relaxed);
         reply
+    }
+
+    /// As the handler stops: refuses every request queued at the ZAP socket `zap` (a
+    /// REP socket between requests), without waiting. A handshake whose request found no
+    /// answer would wait for its handshake timeout (30 s by default), or for ever without
+    /// one.
+    pub(crate) fn refuse_pending(&self, zap: &Socket) {
+        // Bounded: requests keep coming only while clients keep connecting.
+        for _ in 0..10_000 {
+            let Ok(frames) = zap.recv_multipart(crate::DONTWAIT) else {
+                return;
+            };
+            let refusal = refusal_frames(&frames, "the authenticator stopped");
+            if zap.send_multipart(refusal, crate::DONTWAIT).is_err() {
+                return;
+            }
+        }
     }
 }
 

@@ -15,9 +15,12 @@
 //! | PLAIN | **refused**: PLAIN cannot work without a handler |
 //! | CURVE | **accepted: any client that knows the server's public key gets in** |
 //!
-//! The last row is the one that bites. With an [`Authenticator`] running, CURVE clients
-//! are refused unless their key is configured ([`AuthConfig::configure_curve`]) or
-//! the domain explicitly lets anyone in ([`AuthConfig::configure_curve_allow_any`]).
+//! The last row is the one that bites, also once an authenticator stops or is dropped.
+//! With an [`Authenticator`] running, CURVE clients are refused unless their key is
+//! configured ([`AuthConfig::configure_curve`]) or the domain explicitly lets anyone in
+//! ([`AuthConfig::configure_curve_allow_any`]). A CURVE server with a ZAP domain and
+//! `set_zap_enforce_domain(true)` (draft) refuses clients while no handler runs; with
+//! that option and no domain, libzmq 4.3.5 skips ZAP for CURVE altogether.
 //!
 //! # Certificates
 //! [`cert::Certificate`] reads and writes the certificate files of czmq and pyzmq, and

@@ -4,6 +4,7 @@
 //! [`Authenticator`]: super::Authenticator
 
 use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
@@ -90,9 +91,18 @@ pub(crate) enum AddressRule {
     #[default]
     Any,
     /// Only these addresses (and they still authenticate, except with NULL).
-    Allow(HashSet<String>),
+    Allow(HashSet<IpAddr>),
     /// Every address but these.
-    Deny(HashSet<String>),
+    Deny(HashSet<IpAddr>),
+}
+
+/// A peer address as the rules compare it: an IPv4 client of a dual-stack (IPv6)
+/// listener, which libzmq reports as `::ffff:a.b.c.d`, is the IPv4 address, and an IPv6
+/// zone (`fe80::1%eth0`) is dropped. `None` for what is not an IP address (ipc and inproc
+/// peers have none).
+pub(crate) fn canonical_ip(text: &str) -> Option<IpAddr> {
+    let text = text.split('%').next().unwrap_or(text);
+    text.parse::<IpAddr>().ok().map(|ip| ip.to_canonical())
 }
 
 /// How CURVE clients of a domain are checked.
@@ -136,14 +146,15 @@ enum Plan {
 
 impl Policy {
     fn plan(&self, request: &ZapRequest) -> Plan {
-        let address = request.address.as_str();
+        let address = canonical_ip(&request.address);
+        let listed = |set: &HashSet<IpAddr>| address.is_some_and(|ip| set.contains(&ip));
         // An allowed address still authenticates with PLAIN and CURVE (NULL has nothing
         // more to check).
         match &self.addresses {
-            AddressRule::Allow(set) if !set.contains(address) => {
+            AddressRule::Allow(set) if !listed(set) => {
                 return Plan::Decided(Decision::deny("address not allowed"));
             }
-            AddressRule::Deny(set) if set.contains(address) => {
+            AddressRule::Deny(set) if listed(set) => {
                 return Plan::Decided(Decision::deny("address denied"));
             }
             _ => {}
@@ -250,6 +261,12 @@ pub(crate) fn reply_frames<F: AsRef<[u8]>>(
         reply.metadata = decision.metadata;
     }
     reply_or_internal_error(reply)
+}
+
+/// A refusal (400, `text`) of the request in `frames`, whatever it holds.
+pub(crate) fn refusal_frames<F: AsRef<[u8]>>(frames: &[F], text: &str) -> Vec<Vec<u8>> {
+    let request_id = frames.get(1).map(|f| f.as_ref()).unwrap_or_default();
+    reply_or_internal_error(ZapReply::new(request_id, StatusCode::Denied, text))
 }
 
 fn reply_or_internal_error(reply: ZapReply) -> Vec<Vec<u8>> {

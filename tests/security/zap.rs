@@ -484,3 +484,135 @@ fn s11_domains_and_curve_default() {
         ),
     );
 }
+
+/// S8 (addresses): `allow`/`deny` compare IPs, not their text: an IPv4 client of a
+/// dual-stack listener (`::ffff:127.0.0.1`, as libzmq reports it) and another spelling of
+/// an IPv6 address match the rule; an entry that is not an IP address is an error, not a
+/// rule that never matches. Asked straight through the ZAP endpoint.
+#[test]
+fn s8_address_rules_compare_ips() {
+    let _dog = watchdog(LIMIT);
+    let ask = |probe: &zmq::Socket, address: &str| -> StatusCode {
+        let request: Vec<&[u8]> = vec![b"1.0", b"1", b"", address.as_bytes(), b"", b"NULL"];
+        probe.send_multipart(request, 0).unwrap();
+        ZapReply::parse(&probe.recv_multipart(0).unwrap())
+            .unwrap()
+            .status
+    };
+
+    let ctx = zmq::Context::new();
+    let auth = permissive(&ctx);
+    auth.deny(["127.0.0.1", "0:0:0:0:0:0:0:1", " 10.1.2.3 "])
+        .unwrap();
+    let probe = socket(&ctx, zmq::REQ);
+    probe.connect(ZAP_ENDPOINT).unwrap();
+    for denied in ["127.0.0.1", "::ffff:127.0.0.1", "::1", "10.1.2.3"] {
+        assert_eq!(ask(&probe, denied), StatusCode::Denied, "{denied}");
+    }
+    for passed in ["127.0.0.2", "::2", "fe80::1%eth0", ""] {
+        assert_eq!(ask(&probe, passed), StatusCode::Success, "{passed}");
+    }
+
+    let ctx = zmq::Context::new();
+    let auth = permissive(&ctx);
+    auth.allow(["10.0.0.1", "fe80::1"]).unwrap();
+    let probe = socket(&ctx, zmq::REQ);
+    probe.connect(ZAP_ENDPOINT).unwrap();
+    for allowed in ["10.0.0.1", "::ffff:10.0.0.1", "fe80::1%eth0"] {
+        assert_eq!(ask(&probe, allowed), StatusCode::Success, "{allowed}");
+    }
+    for refused in ["10.0.0.2", "", "not an address"] {
+        assert_eq!(ask(&probe, refused), StatusCode::Denied, "{refused}");
+    }
+
+    for bad in ["localhost", "127.0.0.0/8", "", "10.0.0.1:80"] {
+        let err = auth.allow(["10.0.0.9", bad]).unwrap_err();
+        assert!(
+            matches!(&err, AuthError::BadAddress(entry) if entry == bad),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("not an IP address"), "{err}");
+    }
+    // Nothing of a refused call was kept.
+    assert_eq!(ask(&probe, "10.0.0.9"), StatusCode::Denied);
+}
+
+/// Stopping the authenticator refuses the requests still queued at it: a handshake
+/// waiting for its answer would otherwise wait for its handshake timeout (30 s by
+/// default, for ever without one). Two requests straight to the ZAP endpoint: the first
+/// is being decided (a slow callback) when `stop` is called, the second is queued.
+#[test]
+fn stop_refuses_the_queued_requests() {
+    let _dog = watchdog(LIMIT);
+    let ctx = zmq::Context::new();
+    let auth = Authenticator::start(&ctx).unwrap();
+    let (deciding_tx, deciding_rx) = std::sync::mpsc::channel();
+    auth.configure_callback("*", move |_| {
+        let _ = deciding_tx.send(());
+        std::thread::sleep(Duration::from_millis(300));
+        Decision::allow()
+    });
+    let request = |id: &[u8]| -> Vec<Vec<u8>> {
+        [&b"1.0"[..], id, b"", b"127.0.0.1", b"", b"NULL"]
+            .iter()
+            .map(|frame| frame.to_vec())
+            .collect()
+    };
+    let first = socket(&ctx, zmq::REQ);
+    first.connect(ZAP_ENDPOINT).unwrap();
+    first.send_multipart(request(b"1"), 0).unwrap();
+    deciding_rx
+        .recv_timeout(POSITIVE_WAIT)
+        .expect("the first request is being decided");
+    let queued = socket(&ctx, zmq::REQ);
+    queued.connect(ZAP_ENDPOINT).unwrap();
+    queued.send_multipart(request(b"2"), 0).unwrap();
+    auth.stop();
+
+    let first_reply = ZapReply::parse(&first.recv_multipart(0).unwrap()).unwrap();
+    assert_eq!(first_reply.status, StatusCode::Success);
+    // The queued one is answered, not left to time out (its socket's RCVTIMEO is 5 s).
+    let queued_reply = ZapReply::parse(&queued.recv_multipart(0).expect("an answer")).unwrap();
+    assert_eq!(queued_reply.status, StatusCode::Denied);
+    assert_eq!(queued_reply.request_id, b"2");
+}
+
+/// Failing closed without an authenticator: a CURVE server with a ZAP domain and
+/// `set_zap_enforce_domain(true)` refuses clients while no handler runs (a stopped
+/// authenticator, say), where libzmq's default lets them in. Enforcing without a domain
+/// is the trap: libzmq 4.3.5 then skips ZAP for CURVE, even with a handler that would
+/// refuse (pinned here, and in the option's docs).
+#[cfg(feature = "draft")]
+#[test]
+fn curve_fails_closed_with_a_domain_and_enforcement() {
+    let _dog = watchdog(LIMIT);
+    let attempt = |ctx: &zmq::Context, domain: Option<&str>, window: Duration| {
+        let (server_keys, stranger) = (client_server_keys(), client_server_keys());
+        let server = socket(ctx, zmq::PULL);
+        server.set_curve_server(true).unwrap();
+        server.set_curve_secretkey(&server_keys.secret_key).unwrap();
+        server.set_zap_enforce_domain(true).unwrap();
+        if let Some(domain) = domain {
+            server.set_zap_domain(domain).unwrap();
+        }
+        let endpoint = bind_tcp(&server);
+        let client = socket(ctx, zmq::PUSH);
+        client.set_curve_serverkey(&server_keys.public_key).unwrap();
+        client.set_curve_publickey(&stranger.public_key).unwrap();
+        client.set_curve_secretkey(&stranger.secret_key).unwrap();
+        client.connect(&endpoint).unwrap();
+        delivered_within(&client, &server, "x", window)
+    };
+    let ctx = zmq::Context::new();
+    assert!(
+        !attempt(&ctx, Some("global"), NEGATIVE_WAIT * 3),
+        "no handler, a domain, enforced: refused"
+    );
+    let auth = Authenticator::start(&ctx).unwrap();
+    auth.configure_curve("*", CurveKeys::Keys(vec![])).unwrap();
+    assert!(
+        attempt(&ctx, None, POSITIVE_WAIT),
+        "no domain, enforced: libzmq skips ZAP (if this changes, update the docs)"
+    );
+    drop(auth);
+}
