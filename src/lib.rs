@@ -141,9 +141,9 @@ pub use SocketType::*;
 pub type Result<T> = std::result::Result<T, Error>;
 
 /// Send/receive flag: fail with `EAGAIN` instead of blocking (`ZMQ_DONTWAIT`).
-pub const DONTWAIT: i32 = zmq_sys::ZMQ_DONTWAIT as i32;
+pub static DONTWAIT: i32 = zmq_sys::ZMQ_DONTWAIT as i32;
 /// Send flag: more frames of this message follow (`ZMQ_SNDMORE`).
-pub const SNDMORE: i32 = zmq_sys::ZMQ_SNDMORE as i32;
+pub static SNDMORE: i32 = zmq_sys::ZMQ_SNDMORE as i32;
 /// Poll for readability.
 pub const POLLIN: PollEvents = PollEvents::POLLIN;
 /// Poll for writability.

@@ -1,6 +1,5 @@
 //! [`Message`]: one frame, owning a libzmq `zmq_msg_t`.
 
-use std::borrow::Borrow;
 use std::ffi::{CStr, CString, c_void};
 use std::fmt;
 use std::hash::{Hash, Hasher};
@@ -543,14 +542,6 @@ impl Default for Message {
     }
 }
 
-impl Clone for Message {
-    /// A deep copy of the payload (not libzmq's shared `zmq_msg_copy`, which would let
-    /// [`DerefMut`] write through to the other message).
-    fn clone(&self) -> Message {
-        Message::copy_of(self)
-    }
-}
-
 impl Deref for Message {
     type Target = [u8];
 
@@ -600,12 +591,6 @@ impl AsRef<[u8]> for Message {
 
 impl AsMut<[u8]> for Message {
     fn as_mut(&mut self) -> &mut [u8] {
-        self
-    }
-}
-
-impl Borrow<[u8]> for Message {
-    fn borrow(&self) -> &[u8] {
         self
     }
 }

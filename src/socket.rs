@@ -3,6 +3,7 @@
 use std::ffi::{CString, c_void};
 use std::fmt;
 use std::ptr::NonNull;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::error::{EndpointError, EndpointOp, RecvStrError};
 use crate::flags::{IntoRecvFlags, IntoSendFlags};
@@ -194,7 +195,9 @@ pub struct Socket {
     radio: bool,
     /// Whether sends must fit in one datagram: a DGRAM socket, or a RADIO that has (or
     /// tried) a udp endpoint. One load on the hot path of every other socket.
-    udp_sized: std::cell::Cell<bool>,
+    /// (An atomic, read and written `Relaxed` by the one thread that uses the socket, so
+    /// that `Socket` stays `RefUnwindSafe` as in zmq 0.10; a `Cell` is not.)
+    udp_sized: AtomicBool,
 }
 
 // SAFETY: a libzmq socket may be used from any thread as long as only one thread uses it at
@@ -226,7 +229,7 @@ impl Socket {
     /// Whether libzmq may hand this socket's messages to its udp engine with no check of
     /// ours in between (a proxy): a DGRAM socket, or a RADIO with a udp endpoint.
     pub(crate) fn sends_datagrams(&self) -> bool {
-        self.udp_sized.get()
+        self.udp_sized.load(Ordering::Relaxed)
     }
 
     /// `EMSGSIZE` for a frame larger than a DGRAM socket or a RADIO on udp can send
@@ -236,7 +239,7 @@ impl Socket {
     #[inline(always)]
     pub(crate) fn check_frame(&self, msg: &Message, more: bool) -> Result<()> {
         // One load on the hot path of every other socket.
-        if self.udp_sized.get() {
+        if self.udp_sized.load(Ordering::Relaxed) {
             return self.check_datagram_frame(msg, more);
         }
         Ok(())
@@ -268,7 +271,7 @@ impl Socket {
             context,
             datagram: kind == zmq_sys::ZMQ_DGRAM as i32,
             radio: kind == zmq_sys::ZMQ_RADIO as i32,
-            udp_sized: std::cell::Cell::new(kind == zmq_sys::ZMQ_DGRAM as i32),
+            udp_sized: AtomicBool::new(kind == zmq_sys::ZMQ_DGRAM as i32),
         }
     }
 
@@ -328,7 +331,7 @@ impl Socket {
             return Err(EndpointError::new(op, endpoint, zmq_sys::errno::ENOTSUP));
         }
         if self.radio && opens_udp(op, endpoint) {
-            self.udp_sized.set(true);
+            self.udp_sized.store(true, Ordering::Relaxed);
         }
         call(&self.raw, &c_endpoint).map_err(|errno| EndpointError::new(op, endpoint, errno.0))
     }

@@ -35,7 +35,28 @@ pub fn run_all() {
     curve_and_z85();
     proxies();
     raw_handles();
+    owned_payloads_and_unwinding();
     glob_imports::run();
+}
+
+/// `msg.to_owned()` is the payload as a `Vec<u8>` (through `Deref<Target = [u8]>`: a
+/// `Message` is not `Clone`), `msg.borrow()` a `&Message`, and sockets and messages can
+/// be borrowed across `catch_unwind` (they are `RefUnwindSafe`).
+fn owned_payloads_and_unwinding() {
+    use std::borrow::Borrow;
+
+    let msg = zmq::Message::from("payload");
+    let owned: Vec<u8> = msg.to_owned();
+    assert_eq!(owned, b"payload");
+    let borrowed: &zmq::Message = msg.borrow();
+    assert_eq!(borrowed.as_str(), Some("payload"));
+
+    let ctx = zmq::Context::new();
+    let socket = bounded(&ctx, zmq::PAIR);
+    let linger = std::panic::catch_unwind(|| socket.get_linger()).unwrap();
+    assert_eq!(linger, Ok(0));
+    let len = std::panic::catch_unwind(|| msg.len()).unwrap();
+    assert_eq!(len, 7);
 }
 
 fn bounded(ctx: &Context, kind: SocketType) -> Socket {

@@ -162,9 +162,12 @@ fn zmq_010_conversions() {
     assert!(zmq::Message::default().is_empty());
     assert!(!zmq::Message::new().get_more());
 
-    // Clone is a deep copy; DerefMut writes only to this message.
+    // A copy made from the bytes; DerefMut writes only to this message. (No `Clone`, as
+    // in zmq 0.10, where `msg.to_owned()` is the payload as a `Vec<u8>`.)
     let original = zmq::Message::from(&b"hello"[..]);
-    let mut copy = original.clone();
+    let owned: Vec<u8> = original.to_owned();
+    assert_eq!(owned, b"hello");
+    let mut copy = zmq::Message::from(&original[..]);
     copy[0] = b'j';
     assert_eq!((&original[..], &copy[..]), (&b"hello"[..], &b"jello"[..]));
     let mut hashes = std::collections::HashSet::new();
