@@ -5,6 +5,7 @@ use std::fmt;
 use std::ops::Deref;
 
 use super::config::{AuthConfig, AuthError};
+use super::policy::refusal_frames;
 use super::zap::ZAP_ENDPOINT;
 use crate::rt::tokio::AsyncSocket;
 use crate::{Context, Error, REP};
@@ -103,30 +104,49 @@ impl fmt::Debug for AsyncAuthenticator {
     }
 }
 
-/// When the task ends, even when it is cancelled: refuses the requests still queued (their
-/// handshakes would wait for their timeout) and unbinds the ZAP endpoint (closing alone
-/// frees it only once libzmq's reaper gets to it).
-struct Unbind(AsyncSocket, AuthConfig);
+/// When the task ends, even when it is cancelled: refuses the request it was answering,
+/// if its reply had not gone yet, and those still queued (their handshakes would wait for
+/// their timeout), then unbinds the ZAP endpoint (closing alone frees it only once
+/// libzmq's reaper gets to it).
+struct Unbind {
+    zap: AsyncSocket,
+    config: AuthConfig,
+    /// The request being answered (its frames), until its reply is sent.
+    answering: Option<Vec<Vec<u8>>>,
+}
 
 impl Drop for Unbind {
     fn drop(&mut self) {
-        self.1.refuse_pending(self.0.get_ref());
-        let _ = self.0.get_ref().unbind(ZAP_ENDPOINT);
+        let zap = self.zap.get_ref();
+        if let Some(request) = self.answering.take() {
+            // Cancelled before the reply went (a send that had to wait): the REP socket
+            // owes this reply before it can take the next request.
+            let refusal = refusal_frames(&request, "the authenticator stopped");
+            let _ = zap.send_multipart(refusal, crate::DONTWAIT);
+        }
+        self.config.refuse_pending(zap);
+        let _ = zap.unbind(ZAP_ENDPOINT);
     }
 }
 
 /// The handler task: answer ZAP requests until cancelled or the context ends.
 async fn serve(zap: AsyncSocket, config: AuthConfig) {
-    let mut guard = Unbind(zap, config.clone());
-    let zap = &mut guard.0;
+    let mut guard = Unbind {
+        zap,
+        config: config.clone(),
+        answering: None,
+    };
     loop {
-        let frames = match zap.recv_multipart().await {
+        let frames = match guard.zap.recv_multipart().await {
             Ok(frames) => frames,
             Err(Error::EAGAIN | Error::EINTR) => continue,
             Err(_) => return, // ETERM: the context is going away
         };
         let reply = config.answer(&frames);
-        match zap.send_multipart(reply).await {
+        guard.answering = Some(frames);
+        let sent = guard.zap.send_multipart(reply).await;
+        guard.answering = None;
+        match sent {
             Ok(()) | Err(Error::EAGAIN | Error::EINTR | Error::EHOSTUNREACH) => {}
             Err(_) => return,
         }

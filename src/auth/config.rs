@@ -9,12 +9,20 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use super::cert::{CertError, load_public_keys};
-use super::policy::{
-    AddressRule, CurveRule, Decision, Policy, canonical_ip, refusal_frames, reply_frames,
-};
+use super::policy::{AddressRule, CurveRule, Decision, Policy, refusal_frames, reply_frames};
 use super::zap::ZapRequest;
 use crate::error::EndpointError;
 use crate::{Error, Socket};
+
+/// An `allow`/`deny` entry as an IP: plain IPv4 or IPv6 text, no zone, and not the
+/// deprecated IPv4-compatible form (`::127.0.0.1`), which no peer address ever takes.
+fn rule_ip(entry: &str) -> Option<IpAddr> {
+    let ip: IpAddr = entry.parse().ok()?;
+    match ip {
+        IpAddr::V6(v6) if entry.contains('.') && v6.to_ipv4_mapped().is_none() => None,
+        _ => Some(ip.to_canonical()),
+    }
+}
 
 /// What went wrong configuring or starting an [`Authenticator`](super::Authenticator).
 #[derive(Debug)]
@@ -174,10 +182,12 @@ impl AuthConfig {
         change(&mut policy);
     }
 
-    /// Lets in only these addresses (for tcp, the client's IP as text, e.g.
-    /// `"127.0.0.1"`, `"::1"`); other peers are refused (ipc and inproc peers have no
-    /// address). Addresses are compared as IPs: `"::1"` and `"0:0:0:0:0:0:0:1"` are one,
-    /// and an IPv4 client of an IPv6 listener (`::ffff:127.0.0.1`) is its IPv4 address.
+    /// Lets in only these addresses (for tcp and ws, the client's IP as text, e.g.
+    /// `"127.0.0.1"`, `"::1"`); other peers are refused, ipc peers too (they have no IP
+    /// address; inproc peers make no handshake and never reach the authenticator).
+    /// Addresses are compared as IPs: `"::1"` and `"0:0:0:0:0:0:0:1"` are one, and an
+    /// IPv4 client of an IPv6 listener (`::ffff:127.0.0.1`) is its IPv4 address. An entry
+    /// has no IPv6 zone (`%eth0`): a link-local entry matches that address on any link.
     /// With NULL, an allowed peer is accepted at once (libzmq asks the authenticator about
     /// NULL peers only on sockets with a ZAP domain); with PLAIN and CURVE it still
     /// authenticates. May be called several times; the sets add up.
@@ -195,7 +205,9 @@ impl AuthConfig {
     }
 
     /// Refuses these addresses (compared as IPs, as in [`allow`](Self::allow)); others go
-    /// on to authentication.
+    /// on to authentication. libzmq asks nothing about NULL peers of a socket without a
+    /// ZAP domain ([`Socket::set_zap_domain`](crate::Socket::set_zap_domain)): a deny
+    /// rule needs one there.
     ///
     /// # Errors
     /// [`AuthError::MixedAddressRules`] after [`allow`](Self::allow);
@@ -216,7 +228,7 @@ impl AuthConfig {
         addresses: impl Iterator<Item = String>,
     ) -> Result<(), AuthError> {
         let addresses: Vec<IpAddr> = addresses
-            .map(|entry| canonical_ip(entry.trim()).ok_or(AuthError::BadAddress(entry)))
+            .map(|entry| rule_ip(entry.trim()).ok_or(AuthError::BadAddress(entry)))
             .collect::<Result<_, _>>()?;
         let addresses = addresses.into_iter();
         let mut policy = self

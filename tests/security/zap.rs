@@ -525,7 +525,14 @@ fn s8_address_rules_compare_ips() {
         assert_eq!(ask(&probe, refused), StatusCode::Denied, "{refused}");
     }
 
-    for bad in ["localhost", "127.0.0.0/8", "", "10.0.0.1:80"] {
+    for bad in [
+        "localhost",
+        "127.0.0.0/8",
+        "",
+        "10.0.0.1:80",
+        "fe80::1%eth0",
+        "::127.0.0.1",
+    ] {
         let err = auth.allow(["10.0.0.9", bad]).unwrap_err();
         assert!(
             matches!(&err, AuthError::BadAddress(entry) if entry == bad),
