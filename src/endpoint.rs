@@ -39,21 +39,21 @@ pub(crate) fn is_datagram_address(frame: &[u8]) -> bool {
     let Some(colon) = frame.iter().rposition(|&byte| byte == b':') else {
         return false;
     };
-    let up_to_nul = |part: &[u8]| -> Option<String> {
+    fn up_to_nul(part: &[u8]) -> Option<&str> {
         let end = part
             .iter()
             .position(|&byte| byte == 0)
             .unwrap_or(part.len());
-        String::from_utf8(part[..end].to_vec()).ok()
-    };
+        std::str::from_utf8(&part[..end]).ok()
+    }
     let (Some(address), Some(port)) = (up_to_nul(&frame[..colon]), up_to_nul(&frame[colon + 1..]))
     else {
         return false;
     };
-    let port_ok = Port::read(&port).is_some_and(|read| {
+    let port_ok = Port::read(port).is_some_and(|read| {
         read.problem().is_none() && read.digits.bytes().any(|digit| digit != b'0')
     });
-    port_ok && crate::raw::sys::inet_addr(&address).is_some()
+    port_ok && crate::raw::sys::inet_addr(address).is_some()
 }
 
 /// What C's `isspace` skips, around a number.

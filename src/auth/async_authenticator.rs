@@ -5,7 +5,7 @@ use std::fmt;
 use std::ops::Deref;
 
 use super::config::{AuthConfig, AuthError};
-use super::policy::refusal_frames;
+use super::policy::{refusal_frames, refuse_pending};
 use super::zap::ZAP_ENDPOINT;
 use crate::rt::tokio::AsyncSocket;
 use crate::{Context, Error, REP};
@@ -110,7 +110,6 @@ impl fmt::Debug for AsyncAuthenticator {
 /// libzmq's reaper gets to it).
 struct Unbind {
     zap: AsyncSocket,
-    config: AuthConfig,
     /// The request being answered (its frames), until its reply is sent.
     answering: Option<Vec<Vec<u8>>>,
 }
@@ -121,10 +120,9 @@ impl Drop for Unbind {
         if let Some(request) = self.answering.take() {
             // Cancelled before the reply went (a send that had to wait): the REP socket
             // owes this reply before it can take the next request.
-            let refusal = refusal_frames(&request, "the authenticator stopped");
-            let _ = zap.send_multipart(refusal, crate::DONTWAIT);
+            let _ = zap.send_multipart(refusal_frames(&request), crate::DONTWAIT);
         }
-        self.config.refuse_pending(zap);
+        refuse_pending(zap);
         let _ = zap.unbind(ZAP_ENDPOINT);
     }
 }
@@ -133,7 +131,6 @@ impl Drop for Unbind {
 async fn serve(zap: AsyncSocket, config: AuthConfig) {
     let mut guard = Unbind {
         zap,
-        config: config.clone(),
         answering: None,
     };
     loop {

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::JoinHandle;
 
 use super::config::{AuthConfig, AuthError};
+use super::policy::refuse_pending;
 use super::zap::ZAP_ENDPOINT;
 use crate::{Context, Error, PAIR, REP, Socket};
 
@@ -187,7 +188,7 @@ fn serve(zap: &Socket, control: &Socket, config: &AuthConfig) {
             Err(_) => return, // ETERM: the context is going away
         }
         if items[1].is_readable() {
-            config.refuse_pending(zap);
+            refuse_pending(zap);
             return;
         }
         if !items[0].is_readable() {

@@ -9,10 +9,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use super::cert::{CertError, load_public_keys};
-use super::policy::{AddressRule, CurveRule, Decision, Policy, refusal_frames, reply_frames};
+use super::policy::{AddressRule, CurveRule, Decision, Policy, reply_frames};
 use super::zap::ZapRequest;
+use crate::Error;
 use crate::error::EndpointError;
-use crate::{Error, Socket};
 
 /// An `allow`/`deny` entry as an IP: plain IPv4 or IPv6 text, no zone, and not the
 /// deprecated IPv4-compatible form (`::127.0.0.1`), which no peer address ever takes.
@@ -368,23 +368,6 @@ impl AuthConfig {
         let reply = reply_frames(&self.policy, request);
         self.requests.fetch_add(1, Ordering::Relaxed);
         reply
-    }
-
-    /// As the handler stops: refuses every request queued at the ZAP socket `zap` (a
-    /// REP socket between requests), without waiting. A handshake whose request found no
-    /// answer would wait for its handshake timeout (30 s by default), or for ever without
-    /// one.
-    pub(crate) fn refuse_pending(&self, zap: &Socket) {
-        // Bounded: requests keep coming only while clients keep connecting.
-        for _ in 0..10_000 {
-            let Ok(frames) = zap.recv_multipart(crate::DONTWAIT) else {
-                return;
-            };
-            let refusal = refusal_frames(&frames, "the authenticator stopped");
-            if zap.send_multipart(refusal, crate::DONTWAIT).is_err() {
-                return;
-            }
-        }
     }
 }
 

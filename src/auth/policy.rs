@@ -263,10 +263,33 @@ pub(crate) fn reply_frames<F: AsRef<[u8]>>(
     reply_or_internal_error(reply)
 }
 
-/// A refusal (400, `text`) of the request in `frames`, whatever it holds.
-pub(crate) fn refusal_frames<F: AsRef<[u8]>>(frames: &[F], text: &str) -> Vec<Vec<u8>> {
+/// A refusal (400, "the authenticator stopped") of the request in `frames`, whatever it
+/// holds.
+pub(crate) fn refusal_frames<F: AsRef<[u8]>>(frames: &[F]) -> Vec<Vec<u8>> {
     let request_id = frames.get(1).map(|f| f.as_ref()).unwrap_or_default();
-    reply_or_internal_error(ZapReply::new(request_id, StatusCode::Denied, text))
+    reply_or_internal_error(ZapReply::new(
+        request_id,
+        StatusCode::Denied,
+        "the authenticator stopped",
+    ))
+}
+
+/// As the handler stops: refuses every request queued at the ZAP socket `zap` (a REP
+/// socket between requests), without waiting. A handshake whose request found no answer
+/// would wait for its handshake timeout (30 s by default), or for ever without one.
+pub(crate) fn refuse_pending(zap: &crate::Socket) {
+    // Bounded: requests keep coming only while clients keep connecting.
+    for _ in 0..10_000 {
+        let Ok(frames) = zap.recv_multipart(crate::DONTWAIT) else {
+            return;
+        };
+        if zap
+            .send_multipart(refusal_frames(&frames), crate::DONTWAIT)
+            .is_err()
+        {
+            return;
+        }
+    }
 }
 
 fn reply_or_internal_error(reply: ZapReply) -> Vec<Vec<u8>> {

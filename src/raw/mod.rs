@@ -9,6 +9,7 @@
 #![allow(clippy::disallowed_methods)]
 
 use std::ffi::{CStr, c_void};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError, RwLock};
@@ -28,33 +29,40 @@ mod thread_options;
 pub(crate) use self::poller::{RawPoller, drain_poller_fd};
 pub(crate) use self::sys::{Errno, cvt};
 
+/// A new datagram socket of `domain` (`AF_UNIX`, `AF_INET`), closed when dropped: a
+/// descriptor to count, hold in reserve or try an option on. `Err` with the errno.
+fn scratch_socket(domain: c_int) -> std::result::Result<OwnedFd, c_int> {
+    // SAFETY: socket() has no memory-safety preconditions.
+    let fd = unsafe { libc::socket(domain, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
+    if fd < 0 {
+        return Err(Errno::last().0);
+    }
+    // SAFETY: a descriptor just opened, owned by nothing else.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
 /// `Ok` if the kernel lets this process give a socket the `SO_PRIORITY` `priority`,
 /// tried on a scratch socket (`EACCES` when it may not; `Ok` when no socket can be made to
 /// try, as the bind or connect will then fail for want of one too).
 #[cfg(target_os = "linux")]
 fn socket_priority_allowed(priority: c_int) -> Result<()> {
-    // SAFETY: makes a new socket, owned here and closed below.
-    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
-    if fd < 0 {
+    let Ok(scratch) = scratch_socket(libc::AF_INET) else {
         return Ok(());
-    }
-    // SAFETY: fd is the socket made above; the value is a c_int of the size given.
+    };
+    // SAFETY: the socket is open (owned above); the value is a c_int of the size given.
     let rc = unsafe {
         libc::setsockopt(
-            fd,
+            scratch.as_raw_fd(),
             libc::SOL_SOCKET,
             libc::SO_PRIORITY,
             (&priority as *const c_int).cast(),
             std::mem::size_of::<c_int>() as libc::socklen_t,
         )
     };
-    let refused = (rc != 0).then(Errno::last);
-    // SAFETY: fd was opened above and is closed once.
-    unsafe { libc::close(fd) };
-    match refused {
-        Some(errno) => Err(Error::from(errno)),
-        None => Ok(()),
+    if rc != 0 {
+        return Err(Error::from(Errno::last()));
     }
+    Ok(())
 }
 
 /// Whether libzmq resolves this bind endpoint through the interface list (getifaddrs).
@@ -88,27 +96,17 @@ pub(crate) fn fds_available(count: usize) -> std::result::Result<(), c_int> {
     if open_files_limit().is_some_and(|limit| wanted > limit) {
         return Err(libc::EMFILE);
     }
-    let mut opened = Vec::new();
-    let mut result = Ok(());
+    // Held (open) until the count is reached or one fails, then closed on return.
+    let mut opened = Vec::with_capacity(count);
     for _ in 0..count {
-        // SAFETY: socket() has no memory-safety preconditions.
-        let fd = unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
-        if fd < 0 {
-            if let Some(errno @ (libc::EMFILE | libc::ENFILE)) =
-                std::io::Error::last_os_error().raw_os_error()
-            {
-                result = Err(errno);
-            }
+        match scratch_socket(libc::AF_UNIX) {
+            Ok(fd) => opened.push(fd),
+            Err(errno @ (libc::EMFILE | libc::ENFILE)) => return Err(errno),
             // Anything else is not about running out of fds; let libzmq try.
-            break;
+            Err(_) => break,
         }
-        opened.push(fd);
     }
-    for fd in opened {
-        // SAFETY: fd was opened above and is ours alone.
-        unsafe { libc::close(fd) };
-    }
-    result
+    Ok(())
 }
 
 /// Takes over the termination of a context whose last handle is being dropped, so that it
@@ -261,6 +259,7 @@ impl RawContext {
             let threads = 1 + usize::try_from(io_threads).unwrap_or(1);
             fds_available(2 * threads + 1).map_err(Errno)?;
             // And libzmq 4.3.5 aborts when the OS refuses the threads' scheduling options.
+            // (A copy, so that the trial runs without the lock.)
             let options = self
                 .thread_options
                 .lock()
@@ -457,16 +456,34 @@ fn maybe_on_libzmq_thread() -> bool {
         if let Ok(this) = std::fs::read_to_string("/proc/thread-self/comm")
             && !is_libzmq_thread_name(&this)
         {
-            let names_trusted = std::fs::read_dir("/proc/self/task").is_ok_and(|tasks| {
-                tasks.flatten().any(|task| {
-                    std::fs::read_to_string(task.path().join("comm"))
-                        .is_ok_and(|comm| is_libzmq_thread_name(&comm) && comm.contains("/Rea"))
-                })
-            });
+            let names_trusted =
+                any_thread_named(|comm| is_libzmq_thread_name(comm) && comm.contains("/Rea"));
             return !names_trusted;
         }
     }
     true
+}
+
+/// Whether a thread of this process has a name (`comm`, without its newline) for which
+/// `matches` says yes (Linux; `false` elsewhere, or when the list cannot be read). Reads
+/// the list first and then one name at a time, so it needs one free descriptor at most.
+pub(crate) fn any_thread_named(matches: impl Fn(&str) -> bool) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        let tasks: Vec<_> = match std::fs::read_dir("/proc/self/task") {
+            Ok(tasks) => tasks.flatten().map(|task| task.path()).collect(),
+            Err(_) => return false,
+        };
+        tasks.iter().any(|task| {
+            std::fs::read_to_string(task.join("comm"))
+                .is_ok_and(|comm| matches(comm.trim_end_matches('\n')))
+        })
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = matches;
+        false
+    }
 }
 
 /// Whether a thread name (`comm`) is one libzmq gives: `ZMQbg/…`, `<prefix>/ZMQbg/…`, or
@@ -540,7 +557,7 @@ pub(crate) struct RawSocket {
     /// descriptor beyond its reserve, so that a socket made right after one was dropped
     /// does not take the reaper's. Narrow races remain (a descriptor opened by any thread
     /// at the instant the reaper needs one).
-    reserve: Option<std::os::fd::OwnedFd>,
+    reserve: Option<OwnedFd>,
 }
 
 /// Whether libzmq makes sockets of type `kind` thread safe (the draft types that are).
@@ -553,16 +570,8 @@ fn is_thread_safe_type(kind: c_int) -> bool {
 /// that is free: the last free one may be the reserve a socket just closed for libzmq's
 /// reaper, which opens its eventfd a moment later on its own thread. `EMFILE`/`ENFILE`
 /// otherwise.
-fn reserve_fd() -> Result<std::os::fd::OwnedFd> {
-    let open = || {
-        // SAFETY: socket() has no memory-safety preconditions.
-        let fd = unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
-        if fd < 0 {
-            return Err(Error::from(Errno::last()));
-        }
-        // SAFETY: a descriptor just opened, owned by nothing else.
-        Ok(unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) })
-    };
+fn reserve_fd() -> Result<OwnedFd> {
+    let open = || scratch_socket(libc::AF_UNIX).map_err(Error::from_raw);
     let kept = open()?;
     drop(open()?);
     Ok(kept)

@@ -120,6 +120,8 @@ pub(crate) unsafe fn poll(
 #[cfg(unix)]
 pub(crate) fn inet_addr(text: &str) -> Option<u32> {
     // POSIX's, in every unix libc (the `libc` crate does not declare it).
+    // SAFETY: the signature is POSIX's: `in_addr_t inet_addr(const char *cp)`, where
+    // `in_addr_t` is a 32-bit unsigned integer.
     unsafe extern "C" {
         fn inet_addr(cp: *const c_char) -> u32;
     }

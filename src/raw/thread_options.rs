@@ -58,14 +58,13 @@ impl ThreadOptions {
     /// of our own that then ends: `Err` with what the OS said (`EINVAL` for a policy,
     /// priority or CPU set it refuses, `EACCES` for a priority the process may not take,
     /// `EAGAIN` when no thread can be started).
-    pub(crate) fn try_on_a_thread(&self) -> Result<(), Error> {
+    pub(crate) fn try_on_a_thread(self) -> Result<(), Error> {
         if self.untried || self.is_default() {
             return Ok(());
         }
-        let options = self.clone();
         let trial = std::thread::Builder::new()
             .name("zmq-sched-check".into())
-            .spawn(move || options.apply_to_this_thread());
+            .spawn(move || self.apply_to_this_thread());
         match trial.map(std::thread::JoinHandle::join) {
             Ok(Ok(result)) => result.map_err(Error::from_raw),
             // Never panics.

@@ -297,11 +297,9 @@ impl<R: Registration> SharedReadiness<R> {
             let events = self.dispatch(socket, &[dir.other()])?;
             if took_edge {
                 // F7a: the edge we took may be the one a sender that failed before it
-                // waits for. A sender registered by now is woken; one that registers
-                // later (after this lock) sees the new generation. Only senders distrust
-                // a bit, so only they are woken (receivers were, by the edge itself).
-                self.generation.fetch_add(1, Ordering::SeqCst);
-                self.waiters.list(Dir::Send).wake_all_locked();
+                // waits for. Only senders distrust a bit, so only they are woken
+                // (receivers were, by the edge itself).
+                self.announce([Dir::Send]);
             }
             if events.contains(dir.event())
                 && (!state.hint_failed
@@ -363,33 +361,41 @@ impl<R: Registration> SharedReadiness<R> {
 
     /// The waiter is done: leaves its list, then wakes whoever can go on now.
     fn finish(&self, socket: &impl EventSource, dir: Dir, state: &mut WaitState) {
-        if state.id.is_some() {
+        let parked = state.id.is_some();
+        if parked {
             // It parked, and the edge that woke it left its signal on the fd (step 4 only
             // reads signals when the wait goes on): read it, so that the next waiters park
             // on an fd that is not readable. Every waiter reads ZMQ_EVENTS after it parks,
-            // and `after_op` below reads it for those parked now: what the signal announced
+            // and ZMQ_EVENTS is read below for those parked now: what the signal announced
             // is not missed.
             self.drain_fd();
-            self.waiters.list(dir).remove(&mut state.id);
-            state.hint_pending = false;
-            state.hint_failed = false;
-            // Those signals may announce a command a distrusting sender waits for (F7a),
-            // in the order of a taken edge: read ZMQ_EVENTS (processing it), move the
-            // generation, then wake under the lists' locks the directions that can go on
-            // (a waiter that registers after that lock sees the new generation).
-            let events = socket.events();
-            self.generation.fetch_add(1, Ordering::SeqCst);
-            for dir in Dir::BOTH {
-                if events.as_ref().map_or(true, |ev| ev.contains(dir.event())) {
-                    self.waiters.list(dir).wake_all_locked();
-                }
-            }
-            return;
         }
         self.waiters.list(dir).remove(&mut state.id);
         state.hint_pending = false;
         state.hint_failed = false;
-        self.after_op(socket);
+        if !parked {
+            self.after_op(socket);
+            return;
+        }
+        // Those signals may announce a command a distrusting sender waits for (F7a), in
+        // the order of a taken edge: read ZMQ_EVENTS (processing it), then announce to the
+        // directions that can go on.
+        let events = socket.events();
+        self.announce(
+            Dir::BOTH
+                .into_iter()
+                .filter(|dir| events.as_ref().map_or(true, |ev| ev.contains(dir.event()))),
+        );
+    }
+
+    /// F7a: moves the generation, then wakes the waiters of `dirs` under their lists'
+    /// locks. A waiter registered by then is woken; one that registers after the lock
+    /// sees the new generation, and trusts a bit it had come to distrust.
+    fn announce(&self, dirs: impl IntoIterator<Item = Dir>) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        for dir in dirs {
+            self.waiters.list(dir).wake_all_locked();
+        }
     }
 
     /// A future that waited in `dir` is dropped: leaves its list. If it had been woken

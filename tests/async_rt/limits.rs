@@ -10,7 +10,7 @@ use crate::common;
 
 use std::time::Duration;
 
-use common::fds::{exhaust_fds, lower_fd_limit, open_fds};
+use common::fds::take_every_fd;
 use futures_lite::future::block_on;
 use zmq::rt::async_io::AsyncSocket;
 
@@ -33,15 +33,9 @@ fn reactor_start_without_fds_in_child() {
     if std::env::var_os("ZMQ_ASYNC_LIMITS_CHILD").is_none() {
         return;
     }
-    let ctx = common::ctx();
-    let sender = common::socket(&ctx, zmq::PAIR);
-    sender.bind("inproc://reactor-start").unwrap();
-    let receiver = common::socket(&ctx, zmq::PAIR);
-    receiver.connect("inproc://reactor-start").unwrap();
-    let mut receiver = AsyncSocket::new(receiver).unwrap();
+    let (_ctx, sender, mut receiver) = async_pair("inproc://reactor-start");
 
-    lower_fd_limit(open_fds() as u64 + 32);
-    let hogs = exhaust_fds();
+    let hogs = take_every_fd();
     println!("holding {} fds; the process is out of them", hogs.len());
 
     // Nothing queued: the receive parks, and parking registers with async-io, whose
@@ -55,11 +49,7 @@ fn reactor_start_without_fds_in_child() {
 
     // Descriptors free again: the same socket waits and receives.
     drop(hogs);
-    let late_sender = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(50));
-        sender.send("after", 0).unwrap();
-        sender
-    });
+    let late_sender = send_later(sender, "after");
     let msg = block_on(receiver.recv_msg()).expect("a receive once fds are free");
     assert_eq!(&msg[..], b"after");
     drop(late_sender.join().unwrap());
@@ -85,21 +75,11 @@ fn reactor_running_without_fds_in_child() {
         return;
     }
     async_io::block_on(async_io::Timer::after(Duration::from_millis(1)));
-    let ctx = common::ctx();
-    let sender = common::socket(&ctx, zmq::PAIR);
-    sender.bind("inproc://reactor-running").unwrap();
-    let receiver = common::socket(&ctx, zmq::PAIR);
-    receiver.connect("inproc://reactor-running").unwrap();
-    let mut receiver = AsyncSocket::new(receiver).unwrap();
+    let (_ctx, sender, mut receiver) = async_pair("inproc://reactor-running");
 
-    lower_fd_limit(open_fds() as u64 + 32);
-    let mut hogs = exhaust_fds();
+    let mut hogs = take_every_fd();
     hogs.pop();
-    let late_sender = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(50));
-        sender.send("parked", 0).unwrap();
-        sender
-    });
+    let late_sender = send_later(sender, "parked");
     let msg = block_on(receiver.recv_msg()).expect("a wait with no fd left");
     assert_eq!(&msg[..], b"parked");
     assert!(
@@ -109,4 +89,26 @@ fn reactor_running_without_fds_in_child() {
     drop(hogs);
     drop(late_sender.join().unwrap());
     println!("REACTOR RUNNING SCENARIO PASSED");
+}
+
+/// A PAIR bound at `endpoint` and its peer as an async-io socket (made while fds are
+/// free), with their context.
+fn async_pair(endpoint: &str) -> (zmq::Context, zmq::Socket, AsyncSocket) {
+    let ctx = common::ctx();
+    let sender = common::socket(&ctx, zmq::PAIR);
+    sender.bind(endpoint).unwrap();
+    let receiver = common::socket(&ctx, zmq::PAIR);
+    receiver.connect(endpoint).unwrap();
+    let receiver = AsyncSocket::new(receiver).unwrap();
+    (ctx, sender, receiver)
+}
+
+/// Sends `text` from another thread a moment from now, so that a receive parks first;
+/// the thread hands the socket back.
+fn send_later(sender: zmq::Socket, text: &'static str) -> std::thread::JoinHandle<zmq::Socket> {
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(50));
+        sender.send(text, 0).unwrap();
+        sender
+    })
 }

@@ -34,6 +34,14 @@ pub fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd").map_or(0, |dir| dir.count())
 }
 
+/// Lowers the fd limit to what is open now plus a little (so that taking the rest is
+/// quick), then takes every fd left: the process is out of them until the returned files
+/// are dropped.
+pub fn take_every_fd() -> Vec<File> {
+    lower_fd_limit(open_fds() as u64 + 32);
+    exhaust_fds()
+}
+
 /// Opens files until the process has no fd left; returns them (drop to free).
 pub fn exhaust_fds() -> Vec<File> {
     let mut hogs = Vec::new();

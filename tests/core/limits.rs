@@ -11,7 +11,7 @@ use crate::common;
 
 use std::time::{Duration, Instant};
 
-use common::fds::{exhaust_fds, fd_limit, lower_fd_limit, open_fds, set_fd_limit};
+use common::fds::{fd_limit, lower_fd_limit, open_fds, set_fd_limit, take_every_fd};
 use common::{POSITIVE_WAIT, bind_tcp, socket, wait_for_event, watchdog};
 use zmq::monitor::{Event, Events, Monitor};
 
@@ -200,8 +200,7 @@ fn emfile_scenario_in_child() {
     let host_client = socket(&ctx, zmq::DEALER);
 
     // Leave headroom only for what is open now, then take every fd left.
-    lower_fd_limit(open_fds() as u64 + 32);
-    let hogs = exhaust_fds();
+    let hogs = take_every_fd();
     println!("holding {} fds; the process is out of them", hogs.len());
 
     // Context::socket: EMFILE naming both limits.
@@ -293,8 +292,7 @@ fn first_socket_scenario_in_child() {
     }
     // A context made while fds were free (it holds one), with no socket yet.
     let ctx = zmq::Context::new();
-    lower_fd_limit(open_fds() as u64 + 32);
-    let mut hogs = exhaust_fds();
+    let mut hogs = take_every_fd();
     println!("holding {} fds; the process is out of them", hogs.len());
     assert_names_the_limits(ctx.socket(zmq::DEALER).unwrap_err());
     // With only a few fds free: still an error, never an abort.
@@ -392,8 +390,7 @@ fn draft_close_scenario_in_child() {
         .unwrap();
     server.set_linger(0).unwrap();
     server.bind("inproc://draft-close-no-fd").unwrap();
-    lower_fd_limit(open_fds() as u64 + 32);
-    let hogs = exhaust_fds();
+    let hogs = take_every_fd();
     println!("holding {} fds; the process is out of them", hogs.len());
     assert_names_the_limits(
         ctx.draft_socket(zmq::draft::DraftSocketType::CLIENT)

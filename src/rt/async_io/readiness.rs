@@ -121,36 +121,17 @@ fn start_reactor_and<T>(register: impl FnOnce() -> Result<T>) -> Result<T> {
     }
     // With the fds missing, async-io may still have started its reactor for the
     // application (then registering needs none).
-    if let Err(err) = check_fds_for_reactor()
-        && !async_io_thread_runs()
+    // (async-io starts its `async-io` thread as the first step of starting its reactor:
+    // then the reactor has started, or failed to, which the caught panic reports.)
+    if let Err(errno) = crate::raw::fds_available(REACTOR_FDS)
+        && !crate::raw::any_thread_named(|name| name == "async-io")
     {
-        return Err(err);
+        return Err(Error::from_raw(errno));
     }
     let registered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(register))
         .unwrap_or_else(|panic| Err(reactor_panic_error(panic)))?;
     REACTOR_STARTED.store(true, Ordering::Release);
     Ok(registered)
-}
-
-/// `Ok` if the process can open [`REACTOR_FDS`] more descriptors now (it opens and closes
-/// them), else the error (`EMFILE`, naming the limit).
-fn check_fds_for_reactor() -> Result<()> {
-    crate::raw::fds_available(REACTOR_FDS).map_err(Error::from_raw)
-}
-
-/// Whether async-io's helper thread (named `async-io`) runs in this process: async-io
-/// starts it as the first step of starting its reactor, so then the reactor has started
-/// (or failed to, which the caught panic reports). Reading the thread list takes one fd:
-/// with none left, `false`.
-fn async_io_thread_runs() -> bool {
-    // The list first, its fd closed, then one name at a time: one fd at most.
-    let tasks: Vec<_> = match std::fs::read_dir("/proc/self/task") {
-        Ok(tasks) => tasks.flatten().map(|task| task.path()).collect(),
-        Err(_) => return false,
-    };
-    tasks.iter().any(|task| {
-        std::fs::read_to_string(task.join("comm")).is_ok_and(|comm| comm.trim_end() == "async-io")
-    })
 }
 
 /// The error for a panic of async-io's reactor start (its two `expect`s); any other panic
