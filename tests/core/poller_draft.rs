@@ -3,6 +3,7 @@
 use crate::common;
 
 use common::{POSITIVE_WAIT, socket, watchdog};
+use zmq::draft::DraftSocket;
 use zmq::draft::DraftSocketType::{CLIENT, SERVER};
 use zmq::poller::Poller;
 
@@ -10,12 +11,7 @@ use zmq::poller::Poller;
 fn poller_watches_draft_and_stable_sockets() {
     let _dog = watchdog(POSITIVE_WAIT * 2);
     let ctx = zmq::Context::new();
-    let server = ctx.draft_socket(SERVER).unwrap();
-    server.set_linger(0).unwrap();
-    server.bind("inproc://poller-draft").unwrap();
-    let client = ctx.draft_socket(CLIENT).unwrap();
-    client.set_linger(0).unwrap();
-    client.connect("inproc://poller-draft").unwrap();
+    let (server, client) = server_and_client(&ctx, "inproc://poller-draft");
     let pull = socket(&ctx, zmq::PULL);
     pull.bind("inproc://poller-stable").unwrap();
 
@@ -52,12 +48,7 @@ fn poller_watches_draft_and_stable_sockets() {
 fn poller_reports_fd_errors_and_counts_entries_alike_with_a_draft_socket() {
     let _dog = watchdog(POSITIVE_WAIT * 2);
     let ctx = zmq::Context::new();
-    let server = ctx.draft_socket(SERVER).unwrap();
-    server.set_linger(0).unwrap();
-    server.bind("inproc://poller-draft-errors").unwrap();
-    let client = ctx.draft_socket(CLIENT).unwrap();
-    client.set_linger(0).unwrap();
-    client.connect("inproc://poller-draft-errors").unwrap();
+    let (_server, client) = server_and_client(&ctx, "inproc://poller-draft-errors");
 
     // A pipe whose read end is closed: its write end is in error.
     let mut fds = [0; 2];
@@ -94,12 +85,7 @@ fn poller_reports_fd_errors_and_counts_entries_alike_with_a_draft_socket() {
 fn a_negative_fd_is_ignored_beside_a_draft_socket() {
     let _dog = watchdog(POSITIVE_WAIT * 2);
     let ctx = zmq::Context::new();
-    let server = ctx.draft_socket(SERVER).unwrap();
-    server.set_linger(0).unwrap();
-    server.bind("inproc://poller-negative-fd").unwrap();
-    let client = ctx.draft_socket(CLIENT).unwrap();
-    client.set_linger(0).unwrap();
-    client.connect("inproc://poller-negative-fd").unwrap();
+    let (server, client) = server_and_client(&ctx, "inproc://poller-negative-fd");
 
     let mut poller = Poller::new();
     let off = poller.add_fd(-1, zmq::POLLIN);
@@ -117,4 +103,15 @@ fn a_negative_fd_is_ignored_beside_a_draft_socket() {
             .unwrap(),
         0
     );
+}
+
+/// A SERVER bound at `endpoint` and a CLIENT connected to it (linger 0).
+fn server_and_client(ctx: &zmq::Context, endpoint: &str) -> (DraftSocket, DraftSocket) {
+    let server = ctx.draft_socket(SERVER).unwrap();
+    server.set_linger(0).unwrap();
+    server.bind(endpoint).unwrap();
+    let client = ctx.draft_socket(CLIENT).unwrap();
+    client.set_linger(0).unwrap();
+    client.connect(endpoint).unwrap();
+    (server, client)
 }
